@@ -1,0 +1,32 @@
+// aw-media://media/<id>[/frames/<idx>]: serves media registered in the open project, with HTTP
+// Range support so the <video> element can seek. URLs carry ids, never paths.
+import { protocol } from 'electron';
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { mediaFileFor } from '../node/media-files';
+import type { Project } from '../node/project';
+import { mediaType, planRange } from '../node/server/ranges';
+
+export function registerMediaScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: 'aw-media', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
+  ]);
+}
+
+export function registerMediaProtocol(project: () => Project | null): void {
+  protocol.handle('aw-media', async (req) => {
+    const p = project();
+    if (!p) return new Response('no project open', { status: 404 });
+    try {
+      const url = new URL(req.url);
+      const file = mediaFileFor(p, `${url.pathname.replace(/^\/+/, '')}`.replace(/^media\//, ''));
+      const size = (await fs.promises.stat(file)).size;
+      const plan = planRange(size, req.headers.get('range'), mediaType(file));
+      if (plan.status === 416) return new Response(null, { status: 416, headers: plan.headers });
+      const stream = Readable.toWeb(fs.createReadStream(file, { start: plan.start, end: plan.end })) as ReadableStream;
+      return new Response(stream, { status: plan.status, headers: plan.headers });
+    } catch (e) {
+      return new Response((e as Error).message, { status: 404 });
+    }
+  });
+}

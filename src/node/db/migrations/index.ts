@@ -1,0 +1,12 @@
+// Numbered migrations, applied in order; PRAGMA user_version records the last one applied.
+// A new migration is a new file here, never an edit of a shipped one.
+import * as m0001 from './0001-initial';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [m0001];
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,86 @@
+// The label schema of the paper (Deng, Chen, Shi, ABAW 2020) and of Aff-Wild2.
+// Pure TypeScript: imported by every layer, imports nothing.
+
+/** The 8 action units the model predicts, in output order. */
+export const MODEL_AUS = [1, 2, 4, 6, 12, 15, 20, 25] as const;
+export const AU_NAMES = MODEL_AUS.map((n) => `AU${n}`);
+export const NUM_AUS = MODEL_AUS.length;
+
+/** The 7 expressions, Aff-Wild2 order (index = class id everywhere in the project). */
+export const EXPRESSIONS = ['Neutral', 'Anger', 'Disgust', 'Fear', 'Happiness', 'Sadness', 'Surprise'] as const;
+export type Expression = (typeof EXPRESSIONS)[number];
+export const NUM_EXPR = EXPRESSIONS.length;
+
+/** Valence and arousal are discretised into this many equal-width bins on [-1, 1]. */
+export const VA_BINS = 20;
+/** Centres of the VA bins: -0.95, -0.85, ..., 0.95 (the reference code's ±1 end points are a bug). */
+export const VA_BIN_CENTRES: readonly number[] = Array.from({ length: VA_BINS }, (_, i) => -1 + (2 * i + 1) / VA_BINS);
+
+/** Bin index of a valence/arousal value in [-1, 1]; 1.0 falls into the last bin. */
+export function vaBin(v: number): number {
+  const b = Math.floor(((v + 1) / 2) * VA_BINS);
+  return Math.min(VA_BINS - 1, Math.max(0, b));
+}
+
+export const TASKS = ['au', 'expr', 'va'] as const;
+export type Task = (typeof TASKS)[number];
+
+/** Where a stored label came from. */
+export const PROVENANCES = ['imported', 'human', 'accepted'] as const;
+export type Provenance = (typeof PROVENANCES)[number];
+
+/**
+ * AU labels are stored as two bit sets over FACS AU numbers (bit n = AU n, n <= 62):
+ * `mask` says which AUs are labelled, `bits` which of those are active. This keeps every AU
+ * a dataset carries (Aff-Wild2's 12, DISFA's 12) while the model reads the 8 of the paper.
+ */
+export interface AuLabel {
+  mask: bigint;
+  bits: bigint;
+}
+
+export const MAX_AU_NUMBER = 62;
+
+export function auBit(n: number): bigint {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_AU_NUMBER) throw new Error(`AU number out of range: ${n}`);
+  return 1n << BigInt(n);
+}
+
+/** Builds an AuLabel from a map AU number -> active (0/1). */
+export function auLabelFrom(values: ReadonlyMap<number, 0 | 1> | Record<number, 0 | 1>): AuLabel {
+  let mask = 0n;
+  let bits = 0n;
+  const entries = values instanceof Map ? [...values.entries()] : Object.entries(values).map(([k, v]) => [Number(k), v] as const);
+  for (const [n, v] of entries) {
+    const b = auBit(n);
+    mask |= b;
+    if (v) bits |= b;
+  }
+  return { mask, bits };
+}
+
+/** The model's 8-AU view of a stored AU label: 1/0 per model AU, or -1 where that AU is unlabelled. */
+export function modelAuVector(label: AuLabel): number[] {
+  return MODEL_AUS.map((n) => {
+    const b = 1n << BigInt(n);
+    if ((label.mask & b) === 0n) return -1;
+    return (label.bits & b) !== 0n ? 1 : 0;
+  });
+}
+
+/** Parses an expression given as an Aff-Wild2 name (case-insensitive, common aliases) or index 0-6. */
+export function parseExpression(s: string): number | null {
+  const t = s.trim();
+  if (/^[0-6]$/.test(t)) return Number(t);
+  const aliases: Record<string, number> = {
+    neutral: 0, anger: 1, angry: 1, disgust: 2, disgusted: 2, fear: 3, fearful: 3, afraid: 3,
+    happiness: 4, happy: 4, joy: 4, sadness: 5, sad: 5, surprise: 6, surprised: 6,
+  };
+  const v = aliases[t.toLowerCase()];
+  return v === undefined ? null : v;
+}
+
+/** Number of floats in one soft-label record: 8 AU logits, 7 EXPR logits, 20 V and 20 A bin logits. */
+export const SOFT_LABEL_WIDTH = NUM_AUS + NUM_EXPR + 2 * VA_BINS;
+export const SPLITS = ['train', 'val', 'test'] as const;
+export type Split = (typeof SPLITS)[number];

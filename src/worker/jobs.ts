@@ -1,0 +1,11 @@
+// The job table of the worker process. Each job module is imported lazily so a job only loads
+// what it needs (TensorFlow.js, the database, …).
+import type { JobFn } from './context';
+
+export const JOBS: Record<string, () => Promise<JobFn>> = {
+  probe: async () => (await import('./probe-job')).probeJob,
+  // Test-only jobs that exercise the supervisor (cancel, crash, timeout); harmless in production.
+  'test.sleep': async () => (await import('./test-jobs')).sleepJob,
+  'test.crash': async () => (await import('./test-jobs')).crashJob,
+  'test.ignore-cancel': async () => (await import('./test-jobs')).ignoreCancelJob,
+};

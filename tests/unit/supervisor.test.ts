@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Backend } from '../../src/node/backend';
+import type { EventMessage } from '../../src/shared/contract';
+import { tempDir } from './helpers';
+
+const tmp = tempDir('aw-sup-');
+afterAll(() => tmp.cleanup());
+process.env.AW_HOME = path.join(tmp.dir, 'home');
+
+function setup(name: string, cancelGraceMs = 1500) {
+  const backend = new Backend({ transport: 'inprocess', cancelGraceMs });
+  backend.openProject(path.join(tmp.dir, name), true);
+  const events: EventMessage[] = [];
+  backend.subscribe((m) => events.push(m));
+  return { backend, events };
+}
+
+function until(pred: () => boolean, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => (pred() ? resolve() : Date.now() - t0 > ms ? reject(new Error('timeout')) : setTimeout(tick, 10));
+    tick();
+  });
+}
+
+describe('worker process supervisor (real child processes)', () => {
+  it('runs a job in a separate process, streams progress, records the result', async () => {
+    const { backend, events } = setup('ok');
+    const jobId = backend.jobs.start('test.sleep', { steps: 5, ms: 10 });
+    await backend.jobs.waitIdle();
+    const job = backend.jobs.get(jobId)!;
+    expect(job.status).toBe('done');
+    expect(job.result).toEqual({ steps: 5 });
+    expect(job.progress).toBe(1);
+    const progress = events.filter((e) => e.event === 'job.progress').map((e) => (e.payload as { done: number }).done);
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    const states = events.filter((e) => e.event === 'job.state').map((e) => (e.payload as { job: { status: string } }).job.status);
+    expect(states).toEqual(['queued', 'running', 'done']);
+    await backend.close();
+  });
+
+  it('cancels a running job through a message checked between work units', async () => {
+    const { backend, events } = setup('cancel');
+    const jobId = backend.jobs.start('test.sleep', { steps: 1000, ms: 10 });
+    await until(() => events.some((e) => e.event === 'job.progress'));
+    expect(backend.jobs.cancel(jobId)).toBe(true);
+    await backend.jobs.waitIdle();
+    const job = backend.jobs.get(jobId)!;
+    expect(job.status).toBe('cancelled');
+    expect(job.progress).toBeLessThan(1);
+    await backend.close();
+  });
+
+  it('cancels a queued job without starting it', async () => {
+    const { backend } = setup('queue');
+    const first = backend.jobs.start('test.sleep', { steps: 20, ms: 10 });
+    const second = backend.jobs.start('test.sleep', { steps: 5, ms: 10 });
+    expect(backend.jobs.get(second)!.status).toBe('queued');
+    backend.jobs.cancel(second);
+    await backend.jobs.waitIdle();
+    expect(backend.jobs.get(first)!.status).toBe('done');
+    expect(backend.jobs.get(second)!.status).toBe('cancelled');
+    expect(backend.jobs.get(second)!.startedAt).toBeNull();
+    await backend.close();
+  });
+
+  it('reports a crashed worker with its exit code and last stderr lines', async () => {
+    const { backend } = setup('crash');
+    const jobId = backend.jobs.start('test.crash', {});
+    await backend.jobs.waitIdle();
+    const job = backend.jobs.get(jobId)!;
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/worker process crashed \(exit code 3\)/);
+    expect(job.error).toMatch(/simulated fatal error/);
+    await backend.close();
+  });
+
+  it('kills a worker that ignores cancel after the grace period', async () => {
+    const { backend, events } = setup('stubborn', 300);
+    const jobId = backend.jobs.start('test.ignore-cancel', {});
+    await until(() => backend.jobs.get(jobId)!.status === 'running');
+    await new Promise((r) => setTimeout(r, 300)); // let the worker load the job
+    const t0 = Date.now();
+    backend.jobs.cancel(jobId);
+    await backend.jobs.waitIdle();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(backend.jobs.get(jobId)!.status).toBe('cancelled');
+    expect(events.some((e) => e.event === 'job.log' && /killed/.test((e.payload as { line: string }).line))).toBe(true);
+    await backend.close();
+  });
+
+  it('reports an unknown job kind as a failure, and marks jobs interrupted by a restart', async () => {
+    const { backend } = setup('restart');
+    const bad = backend.jobs.start('no-such-job', {});
+    await backend.jobs.waitIdle();
+    expect(backend.jobs.get(bad)!.error).toMatch(/unknown job kind/);
+    const p = backend.currentProject!;
+    // Simulate a job that was running when the app died.
+    p.db.prepare(`INSERT INTO runs(kind, status, created_at) VALUES ('test.sleep', 'running', ?)`).run(new Date().toISOString());
+    const dir = p.dir;
+    await backend.close();
+    const again = new Backend({ transport: 'inprocess' });
+    again.openProject(dir, false);
+    const jobs = again.jobs.list();
+    expect(jobs[0].status).toBe('interrupted');
+    expect(jobs[0].error).toMatch(/stopped while this job was running/);
+    await again.close();
+  });
+});
