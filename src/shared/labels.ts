@@ -16,9 +16,12 @@ export const VA_BINS = 20;
 /** Centres of the VA bins: -0.95, -0.85, ..., 0.95 (the reference code's ±1 end points are a bug). */
 export const VA_BIN_CENTRES: readonly number[] = Array.from({ length: VA_BINS }, (_, i) => -1 + (2 * i + 1) / VA_BINS);
 
-/** Bin index of a valence/arousal value in [-1, 1]; 1.0 falls into the last bin. */
+/**
+ * Bin index of a valence/arousal value in [-1, 1]; bins are half-open [lo, hi), 1.0 falls into the
+ * last bin. The 1e-9 nudge puts exact edges (−0.9, −0.8, … after float rounding) in the upper bin.
+ */
 export function vaBin(v: number): number {
-  const b = Math.floor(((v + 1) / 2) * VA_BINS);
+  const b = Math.floor(((v + 1) * VA_BINS) / 2 + 1e-9);
   return Math.min(VA_BINS - 1, Math.max(0, b));
 }
 
