@@ -1,0 +1,115 @@
+// The one command table. The in-app menu bar, its keyboard accelerators, the native Electron menu
+// (through `menu.command` events) and buttons on the screens all run commands by id from here, so
+// an action does the same thing wherever it was chosen. Commands that later issues implement open a
+// dialog that says so instead of doing nothing.
+import { MENU_COMMANDS } from '../../shared/menu';
+import { navigate } from './router';
+import { chooseFolder, closeProject, createProject, openProject, startJob } from './session';
+import { getState, openDialog, reportError, type AppState } from './store';
+
+export interface Command {
+  run(): void | Promise<void>;
+  /** Greyed out in menus when false; running it anyway does nothing. */
+  enabled?(s: AppState): boolean;
+}
+
+const hasProject = (s: AppState): boolean => s.project !== null;
+
+function notYet(title: string, body: string, comesWith: string, cli?: string): Command {
+  return { run: () => openDialog({ kind: 'not-yet', title, body, comesWith, cli }) };
+}
+
+/**
+ * New/Open project: the native folder chooser first (Electron); browser mode has none and answers
+ * `supported: false`, so the user types the folder path in a dialog instead.
+ */
+async function projectFromFolder(mode: 'new' | 'open'): Promise<void> {
+  const r = await chooseFolder(mode === 'new' ? 'Folder for the new project' : 'Open project folder');
+  if (!r) return; // the error is already on the banner
+  if (!r.supported) {
+    openDialog({ kind: mode === 'new' ? 'new-project' : 'open-project' });
+    return;
+  }
+  if (r.path === null) return; // cancelled
+  if (mode === 'new') await createProject(r.path);
+  else await openProject(r.path);
+  navigate({ name: 'home' });
+}
+
+export const COMMANDS: Record<string, Command> = {
+  'project.new': { run: () => projectFromFolder('new') },
+  'project.open': { run: () => projectFromFolder('open') },
+  'project.close': { run: () => closeProject(), enabled: hasProject },
+  'data.import': notYet(
+    'Import a dataset',
+    'Importing datasets (Aff-Wild2 annotation folders, per-frame CSV labels, videos and image sequences) is not built yet.',
+    'the dataset import issue',
+    'affect-workbench import',
+  ),
+  'data.export': notYet(
+    'Export labels',
+    'Exporting merged per-frame label CSVs (ground truth, corrections and model labels) is not built yet.',
+    'the export issue',
+    'affect-workbench export',
+  ),
+  'train.teacher': notYet(
+    'Train teacher',
+    'Training the multitask teacher (AU, expression, valence/arousal heads from partial labels) is not built yet.',
+    'the teacher training issue',
+  ),
+  'train.softLabels': notYet(
+    'Generate soft labels',
+    'Running the teacher over every frame to produce soft labels is not built yet.',
+    'the teacher training issue (soft labels follow the teacher)',
+  ),
+  'train.students': notYet(
+    'Train students',
+    'Training N students on ground truth, corrections and soft labels, and ensembling them, is not built yet.',
+    'the student training issue',
+  ),
+  'train.evaluate': notYet(
+    'Evaluate',
+    'Evaluation with the ABAW metrics (AU 0.5·F1 + 0.5·Acc, EXPR 0.67·F1 + 0.33·Acc, CCC for valence and arousal) is not built yet.',
+    'the evaluation issue',
+  ),
+  'jobs.probe': {
+    enabled: hasProject,
+    run: async () => {
+      navigate({ name: 'training' });
+      await startJob('probe');
+    },
+  },
+  'view.home': { run: () => navigate({ name: 'home' }) },
+  'view.review': {
+    run: () => {
+      const m = /^#\/review\/(\d+)/.exec(location.hash);
+      navigate({ name: 'review', mediaId: m ? Number(m[1]) : null });
+    },
+  },
+  'view.training': { run: () => navigate({ name: 'training' }) },
+  'help.shortcuts': { run: () => openDialog({ kind: 'shortcuts' }) },
+  'help.about': { run: () => openDialog({ kind: 'about' }) },
+};
+
+export function isEnabled(id: string, s: AppState = getState()): boolean {
+  const c = COMMANDS[id];
+  return !!c && (c.enabled?.(s) ?? true);
+}
+
+/** Runs a command by id; an unknown id (a menu out of step with this table) is shown as an error. */
+export function runCommand(id: string): void {
+  const c = COMMANDS[id];
+  if (!c) {
+    reportError(new Error(`Unknown command "${id}"`));
+    return;
+  }
+  if (!isEnabled(id)) return;
+  Promise.resolve()
+    .then(() => c.run())
+    .catch(reportError);
+}
+
+// Every menu item must have a command; a gap is a programming error, loud in the console (the e2e
+// tests fail on console errors).
+const missing = MENU_COMMANDS.filter((id) => !COMMANDS[id]);
+if (missing.length) console.error(`Menu commands without an implementation: ${missing.join(', ')}`);

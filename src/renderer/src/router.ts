@@ -1,0 +1,49 @@
+// The renderer's router: three screens addressed by the URL hash, so a reload (or a bookmark in
+// browser mode) returns to the same screen. A hook over `hashchange`; no router library.
+import { useSyncExternalStore } from 'react';
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'review'; mediaId: number | null }
+  | { name: 'training' }
+  | { name: 'not-found'; hash: string };
+
+/** Parses `#/`, `#/review/<mediaId>`, `#/review`, `#/training`; anything else is not-found. */
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/';
+  if (path === '/' || path === '') return { name: 'home' };
+  if (path === '/training') return { name: 'training' };
+  if (path === '/review') return { name: 'review', mediaId: null };
+  const m = /^\/review\/(\d{1,15})$/.exec(path);
+  if (m) return { name: 'review', mediaId: Number(m[1]) };
+  return { name: 'not-found', hash };
+}
+
+export function routeHash(r: Route): string {
+  switch (r.name) {
+    case 'home':
+      return '#/';
+    case 'training':
+      return '#/training';
+    case 'review':
+      return r.mediaId === null ? '#/review' : `#/review/${r.mediaId}`;
+    case 'not-found':
+      return r.hash;
+  }
+}
+
+export function navigate(r: Route): void {
+  const hash = routeHash(r);
+  if (location.hash !== hash) location.hash = hash;
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+}
+
+/** The current route; re-renders on every hash change. */
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => location.hash);
+  return parseRoute(hash);
+}
