@@ -9,6 +9,7 @@ import { projectInfo } from '../node/db/info';
 import { startServer } from '../node/server/server';
 import { APP_VERSION } from '../node/version';
 import { formatInfo } from './format';
+import { registerEngineCommands } from './commands/engine';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PACKAGE_ROOT = path.resolve(here, '..', '..');
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
       out(o.json ? JSON.stringify(r, null, 2) : `backend: ${r.backend.name}  forward ${r.forwardMs.toFixed(1)} ms  backward ${r.backwardMs.toFixed(1)} ms`);
     });
 
+  registerEngineCommands(program);
   return program;
 }
 

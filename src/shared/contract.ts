@@ -78,7 +78,7 @@ export type RecentProject = z.infer<typeof RecentProject>;
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-export const JobKind = z.enum(['probe']);
+export const JobKind = z.enum(['probe', 'import', 'faces', 'train.teacher', 'soft-labels', 'train.students', 'evaluate', 'export']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobSummary = z.object({

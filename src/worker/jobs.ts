@@ -4,6 +4,10 @@ import type { JobFn } from './context';
 
 export const JOBS: Record<string, () => Promise<JobFn>> = {
   probe: async () => (await import('./probe-job')).probeJob,
+  'train.teacher': async () => (await import('./engine-jobs')).trainTeacherJob,
+  'soft-labels': async () => (await import('./engine-jobs')).softLabelsJob,
+  'train.students': async () => (await import('./engine-jobs')).trainStudentsJob,
+  evaluate: async () => (await import('./engine-jobs')).evaluateJob,
   // Test-only jobs that exercise the supervisor (cancel, crash, timeout); harmless in production.
   'test.sleep': async () => (await import('./test-jobs')).sleepJob,
   'test.crash': async () => (await import('./test-jobs')).crashJob,

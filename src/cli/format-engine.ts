@@ -1,0 +1,34 @@
+// Terminal summaries of evaluation results and models.
+import type { ModelRow } from '../node/db/models';
+
+const f = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
+
+export function formatEvaluation(r: unknown): string {
+  if (!r || typeof r !== 'object') return '(no validation metrics)';
+  const b = r as {
+    model?: { id: number; name: string };
+    dataset?: string | null;
+    split?: string;
+    n?: { au: number; expr: number; va: number };
+    au?: { f1: number; acc: number; score: number; perAU: Record<string, number> } | null;
+    auAtHalf?: { score: number } | null;
+    expr?: { f1: number; acc: number; score: number } | null;
+    valence?: { ccc: number } | null;
+    arousal?: { ccc: number } | null;
+  };
+  const lines: string[] = [];
+  if (b.model) lines.push(`model #${b.model.id} ${b.model.name} on ${b.dataset ?? 'all datasets'} (${b.split})`);
+  if (b.n) lines.push(`  frames with labels: AU ${b.n.au}, EXPR ${b.n.expr}, VA ${b.n.va}`);
+  lines.push(`  AU    0.5·F1+0.5·Acc  ${f(b.au?.score)}   (F1 ${f(b.au?.f1)}, Acc ${f(b.au?.acc)}${b.auAtHalf ? `; at threshold 0.5: ${f(b.auAtHalf.score)}` : ''})`);
+  lines.push(`  EXPR  0.67·F1+0.33·Acc ${f(b.expr?.score)}   (F1 ${f(b.expr?.f1)}, Acc ${f(b.expr?.acc)})`);
+  lines.push(`  V     CCC             ${f(b.valence?.ccc)}`);
+  lines.push(`  A     CCC             ${f(b.arousal?.ccc)}`);
+  return lines.join('\n');
+}
+
+export function formatModels(models: ModelRow[]): string {
+  if (!models.length) return 'no models yet: `affect-workbench train teacher DIR`';
+  return models
+    .map((m) => `#${m.id}  ${m.name.padEnd(22)} ${m.kind.padEnd(8)} ${m.arch.padEnd(7)} ${(m.backbone ?? '').padEnd(9)} ${m.status}${m.parentId ? `  (teacher #${m.parentId})` : ''}${m.members ? `  members ${m.members.join(',')}` : ''}`)
+    .join('\n');
+}

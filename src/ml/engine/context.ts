@@ -1,0 +1,48 @@
+// What the engine needs from whoever runs it (the worker's JobContext, or a test).
+import path from 'node:path';
+import { Project } from '../../node/project';
+import { openCropCache, type CropCache } from '../../node/importers/crop-cache';
+import { initBackend, type BackendInfo } from '../backend';
+import { CropSource } from '../train/images';
+
+export interface EngineHooks {
+  progress(done: number, total: number, stage: string | null, metrics?: Record<string, number> | null): void;
+  log(line: string, level?: 'info' | 'warn' | 'error'): void;
+  /** Throws to cancel; called between work units. */
+  checkpoint(): Promise<void>;
+  meta?(m: { backend?: string; modelId?: number }): void;
+  /** The run (job) id, recorded with epoch metrics. */
+  runId?: number;
+}
+
+export interface EngineSession {
+  project: Project;
+  cache: CropCache;
+  crops: CropSource;
+  backend: BackendInfo;
+  close(): void;
+}
+
+/** Opens the project, the crop cache and the compute backend (printed and recorded with the run). */
+export async function openSession(projectDir: string, hooks: EngineHooks): Promise<EngineSession> {
+  const backend = await initBackend();
+  const tried = backend.tried.filter((t) => t.error).map((t) => `${t.name}: ${t.error}`);
+  hooks.log(`compute backend: ${backend.name}${tried.length ? ` (not available: ${tried.join('; ')})` : ''}`);
+  hooks.meta?.({ backend: backend.name });
+  const project = Project.open(projectDir);
+  const cache = openCropCache(project.dir);
+  return {
+    project,
+    cache,
+    crops: new CropSource(cache),
+    backend,
+    close() {
+      cache.close();
+      project.close();
+    },
+  };
+}
+
+export function modelDir(project: Project, modelId: number): string {
+  return path.join(project.dir, 'models', String(modelId));
+}

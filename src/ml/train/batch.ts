@@ -1,0 +1,73 @@
+// Turning sample rows into target tensors, and model outputs into per-frame records.
+import { tf } from '../backend';
+import type { BatchTargets, HeadOutputs } from '../losses';
+import type { SampleSet } from '../data/samples';
+import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
+
+/** Targets and masks of the given sample rows (every label the frame has; masks mark which). */
+export function targetsOf(s: SampleSet, rows: readonly number[]): BatchTargets {
+  const B = rows.length;
+  const au = new Float32Array(B * NUM_AUS);
+  const auMask = new Float32Array(B * NUM_AUS);
+  const expr = new Int32Array(B);
+  const exprMask = new Float32Array(B);
+  const v = new Float32Array(B);
+  const a = new Float32Array(B);
+  const vaMask = new Float32Array(B);
+  rows.forEach((r, i) => {
+    for (let k = 0; k < NUM_AUS; k++) {
+      const t = s.au[r * NUM_AUS + k];
+      if (t >= 0) {
+        au[i * NUM_AUS + k] = t;
+        auMask[i * NUM_AUS + k] = 1;
+      }
+    }
+    if (s.expr[r] >= 0) {
+      expr[i] = s.expr[r];
+      exprMask[i] = 1;
+    }
+    if (!Number.isNaN(s.valence[r])) {
+      v[i] = s.valence[r];
+      a[i] = s.arousal[r];
+      vaMask[i] = 1;
+    }
+  });
+  return {
+    auTarget: tf.tensor2d(au, [B, NUM_AUS]),
+    auMask: tf.tensor2d(auMask, [B, NUM_AUS]),
+    exprTarget: tf.tensor1d(expr, 'int32'),
+    exprMask: tf.tensor1d(exprMask),
+    vTarget: tf.tensor1d(v),
+    aTarget: tf.tensor1d(a),
+    vaMask: tf.tensor1d(vaMask),
+  };
+}
+
+/** Teacher logits (soft labels, n × 55 records) as head tensors. */
+export function headsFromRecords(records: readonly Float32Array[]): HeadOutputs {
+  const B = records.length;
+  const take = (off: number, w: number) => {
+    const buf = new Float32Array(B * w);
+    records.forEach((r, i) => buf.set(r.subarray(off, off + w), i * w));
+    return tf.tensor2d(buf, [B, w]);
+  };
+  return {
+    au: take(0, NUM_AUS),
+    expr: take(NUM_AUS, NUM_EXPR),
+    v: take(NUM_AUS + NUM_EXPR, VA_BINS),
+    a: take(NUM_AUS + NUM_EXPR + VA_BINS, VA_BINS),
+  };
+}
+
+/** Model outputs → one 55-float record per sample (the soft-label layout). */
+export async function recordsOf(out: HeadOutputs): Promise<Float32Array> {
+  const joined = tf.concat([out.au, out.expr, out.v, out.a], 1);
+  const data = (await joined.data()) as Float32Array;
+  joined.dispose();
+  if (data.length % SOFT_LABEL_WIDTH !== 0) throw new Error('unexpected output width');
+  return data;
+}
+
+export function disposeTargets(t: BatchTargets): void {
+  tf.dispose(Object.values(t));
+}

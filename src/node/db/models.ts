@@ -1,0 +1,111 @@
+// Model rows: teachers, students and ensembles, with their config, thresholds and folder.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from './database';
+
+export interface ModelRow {
+  id: number;
+  name: string;
+  kind: 'teacher' | 'student' | 'ensemble';
+  arch: 'cnn' | 'cnn-rnn';
+  backbone: string | null;
+  parentId: number | null;
+  members: number[] | null;
+  config: Record<string, unknown>;
+  thresholds: number[] | null;
+  path: string | null;
+  status: 'training' | 'ready' | 'failed';
+  createdAt: string;
+}
+
+interface Raw {
+  id: number;
+  name: string;
+  kind: ModelRow['kind'];
+  arch: ModelRow['arch'];
+  backbone: string | null;
+  parent_id: number | null;
+  members: string | null;
+  config: string;
+  thresholds: string | null;
+  path: string | null;
+  status: ModelRow['status'];
+  created_at: string;
+}
+
+function fromRaw(r: Raw): ModelRow {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    arch: r.arch,
+    backbone: r.backbone,
+    parentId: r.parent_id,
+    members: r.members ? (JSON.parse(r.members) as number[]) : null,
+    config: JSON.parse(r.config) as Record<string, unknown>,
+    thresholds: r.thresholds ? (JSON.parse(r.thresholds) as number[]) : null,
+    path: r.path,
+    status: r.status,
+    createdAt: r.created_at,
+  };
+}
+
+export function createModel(
+  db: Db,
+  m: { name?: string; kind: ModelRow['kind']; arch?: ModelRow['arch']; backbone?: string | null; parentId?: number | null; members?: number[]; config: object },
+): ModelRow {
+  const now = new Date().toISOString();
+  const id = Number(
+    db
+      .prepare(
+        `INSERT INTO models(name, kind, arch, backbone, parent_id, members, config, status, created_at)
+         VALUES ('', ?, ?, ?, ?, ?, ?, 'training', ?)`,
+      )
+      .run(m.kind, m.arch ?? 'cnn', m.backbone ?? null, m.parentId ?? null, m.members ? JSON.stringify(m.members) : null, JSON.stringify(m.config), now)
+      .lastInsertRowid,
+  );
+  const name = m.name ?? `${m.kind}-${id}`;
+  db.prepare('UPDATE models SET name = ?, path = ? WHERE id = ?').run(name, path.join('models', String(id)), id);
+  return getModel(db, id)!;
+}
+
+export function getModel(db: Db, id: number): ModelRow | null {
+  const r = db.prepare('SELECT * FROM models WHERE id = ?').get(id) as Raw | undefined;
+  return r ? fromRaw(r) : null;
+}
+
+export function listModels(db: Db): ModelRow[] {
+  return (db.prepare('SELECT * FROM models ORDER BY id').all() as Raw[]).map(fromRaw);
+}
+
+/** Resolves a model reference: an id, or 'ensemble' (the newest ready ensemble), or 'teacher'. */
+export function resolveModelRef(db: Db, ref: string | number): ModelRow {
+  if (typeof ref === 'number' || /^\d+$/.test(ref)) {
+    const m = getModel(db, Number(ref));
+    if (!m) throw new Error(`no model with id ${ref}`);
+    return m;
+  }
+  if (ref === 'ensemble' || ref === 'teacher' || ref === 'student') {
+    const id = db.prepare(`SELECT id FROM models WHERE kind = ? AND status = 'ready' ORDER BY id DESC LIMIT 1`).pluck().get(ref) as number | undefined;
+    if (id === undefined) throw new Error(`no ready ${ref} model in this project`);
+    return getModel(db, id)!;
+  }
+  throw new Error(`not a model reference: "${ref}" (an id, "teacher", "student" or "ensemble")`);
+}
+
+export function setModelStatus(db: Db, id: number, status: ModelRow['status'], thresholds?: number[] | null): void {
+  if (thresholds) db.prepare('UPDATE models SET status = ?, thresholds = ? WHERE id = ?').run(status, JSON.stringify(thresholds), id);
+  else db.prepare('UPDATE models SET status = ? WHERE id = ?').run(status, id);
+}
+
+export function renameModel(db: Db, id: number, name: string): void {
+  db.prepare('UPDATE models SET name = ? WHERE id = ?').run(name, id);
+}
+
+/** Deletes a model row (its soft labels go with it by cascade) and its folder. */
+export function deleteModel(db: Db, projectDir: string, id: number): void {
+  const m = getModel(db, id);
+  if (!m) throw new Error(`no model with id ${id}`);
+  db.prepare('DELETE FROM models WHERE id = ?').run(id);
+  if (m.path) fs.rmSync(path.join(projectDir, m.path), { recursive: true, force: true });
+}
