@@ -1,0 +1,73 @@
+// Training kernels the wasm backend lacks or runs slowly, registered under backend name 'wasm'.
+//
+// - Conv2DBackpropFilter                 missing in tfjs-backend-wasm 4.22 (conv training fails)
+// - Conv2DBackpropInput                  replaces a scalar loop with phase convolutions
+// - DepthwiseConv2dNativeBackpropFilter  missing
+// - DepthwiseConv2dNativeBackpropInput   missing
+// - MaxPoolGrad                          replaces a slow kernel (JS loops over the heap)
+// - Sum, Mean                            per-channel reductions as one matMul; others unchanged
+// plus the Tile-free FusedBatchNorm gradient (all backends) from ./batch-norm.
+
+import * as tf from '@tensorflow/tfjs';
+import { registerBatchNormGradient } from './batch-norm';
+import { channelReduceConfig } from './channel-reduce';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
+import { maxPoolGradConfig } from './max-pool-grad';
+
+export { batchNormTraining, registerBatchNormGradient, type BatchNormTrainingResult } from './batch-norm';
+
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  maxPoolGradConfig,
+];
+
+/** Kernels that wrap the package's own (it handles what they do not); built on first use. */
+const WRAPPING = ['Sum', 'Mean'] as const;
+
+/** The wasm package's own kernels we replace (undefined: it had none), for fallbacks and A/B runs. */
+const originals = new Map<string, tf.KernelConfig | undefined>();
+const wrappers = new Map<string, tf.KernelConfig>();
+
+function install(config: tf.KernelConfig): void {
+  const current = tf.getKernel(config.kernelName, 'wasm');
+  if (current === config) return;
+  if (!originals.has(config.kernelName)) originals.set(config.kernelName, current);
+  if (current != null) tf.unregisterKernel(config.kernelName, 'wasm');
+  tf.registerKernel(config);
+}
+
+/**
+ * Registers our kernels for 'wasm' (replacing the package's where it has one) and the batch-norm
+ * gradient. Idempotent; safe before or after the wasm backend is initialised (none of our
+ * kernels needs a setup step).
+ */
+export function registerWasmTrainingKernels(): void {
+  registerBatchNormGradient();
+  for (const config of WASM_TRAINING_KERNELS) install(config);
+  for (const name of WRAPPING) {
+    let wrapper = wrappers.get(name);
+    if (wrapper == null) {
+      const own = originals.has(name) ? originals.get(name) : tf.getKernel(name, 'wasm');
+      if (own == null) throw new Error(`the wasm backend has no ${name} kernel to wrap`);
+      wrapper = channelReduceConfig(name, own);
+      wrappers.set(name, wrapper);
+    }
+    install(wrapper);
+  }
+}
+
+/**
+ * Puts the package's original wasm kernel back (or leaves none where it had none), for A/B
+ * benchmarks. `registerWasmTrainingKernels()` installs ours again.
+ */
+export function restoreOriginalWasmKernel(kernelName: string): void {
+  if (!originals.has(kernelName)) return;
+  if (tf.getKernel(kernelName, 'wasm') != null) tf.unregisterKernel(kernelName, 'wasm');
+  const original = originals.get(kernelName);
+  if (original != null) tf.registerKernel(original);
+}

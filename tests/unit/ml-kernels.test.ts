@@ -1,0 +1,226 @@
+// Our wasm conv-gradient kernels against tfjs' pure-JS cpu backend (the reference).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../../src/ml/backend';
+import { conv2DBackpropFilterConfig } from '../../src/ml/kernels/conv2d-backprop-filter';
+import {
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+} from '../../src/ml/kernels/conv2d-backprop-input';
+import { depthwiseConv2dNativeBackpropFilterConfig } from '../../src/ml/kernels/depthwise-backprop-filter';
+import { maxPoolGradConfig } from '../../src/ml/kernels/max-pool-grad';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number;
+
+/** Deterministic values in [-0.5, 0.5). */
+function values(shape: number[], seed: number): Float32Array {
+  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  let s = seed >>> 0;
+  for (let i = 0; i < v.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v[i] = s / 4294967296 - 0.5;
+  }
+  return v;
+}
+
+/** max |a − b| / max |b|: relative to the reference's scale, so near-zero entries don't dominate. */
+function relError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  expect(scale).toBeGreaterThan(0);
+  return diff / scale;
+}
+
+/**
+ * Gradients of sum(conv(x, w) · r) w.r.t. x and w (r a fixed non-uniform weighting, so every
+ * output position matters differently) on the given backend.
+ */
+async function convGrads(
+  backend: string,
+  xShape: Shape4,
+  wShape: Shape4,
+  stride: number | [number, number],
+  pad: Pad,
+  depthwise: boolean,
+): Promise<[Float32Array, Float32Array]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(() => {
+    const x = tf.tensor4d(values(xShape, 1), xShape);
+    const w = tf.tensor4d(values(wShape, 2), wShape);
+    const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+      const y = depthwise
+        ? tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as 'same')
+        : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as 'same');
+      const r = tf.tensor(values(y.shape, 3), y.shape);
+      return tf.sum(tf.mul(y, r));
+    };
+    const [gx, gw] = tf.grads(f)([x, w]);
+    return [gx.dataSync() as Float32Array, gw.dataSync() as Float32Array] as [Float32Array, Float32Array];
+  });
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+async function expectMatchesCpu(
+  xShape: Shape4,
+  wShape: Shape4,
+  stride: number | [number, number],
+  pad: Pad,
+  depthwise: boolean,
+): Promise<void> {
+  const [wasmDx, wasmDw] = await convGrads('wasm', xShape, wShape, stride, pad, depthwise);
+  const [cpuDx, cpuDw] = await convGrads('cpu', xShape, wShape, stride, pad, depthwise);
+  expect(relError(wasmDx, cpuDx)).toBeLessThan(1e-4);
+  expect(relError(wasmDw, cpuDw)).toBeLessThan(1e-4);
+}
+
+beforeAll(async () => {
+  const info = await initBackend();
+  expect(info.name).toBe('wasm');
+});
+
+describe('wasm training kernels are ours', () => {
+  it('registers the conv-gradient, max-pool-gradient and reduction kernels for wasm', () => {
+    expect(tf.getKernel('MaxPoolGrad', 'wasm')).toBe(maxPoolGradConfig);
+    // The Sum/Mean wrappers are built at registration; they are not the package's kernels.
+    expect(tf.getKernel('Sum', 'wasm')?.setupFunc).toBeUndefined();
+    expect(tf.getKernel('Mean', 'wasm')?.setupFunc).toBeUndefined();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBe(conv2DBackpropFilterConfig);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(conv2DBackpropInputConfig);
+    expect(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm')).toBe(depthwiseConv2dNativeBackpropFilterConfig);
+    expect(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')).toBe(depthwiseConv2dNativeBackpropInputConfig);
+  });
+});
+
+// [x shape, filter shape, stride, padding]: odd and even sizes, strides 1–3, filters smaller
+// than, equal to and larger than the stride, numeric padding (offset phases), rectangular.
+const CONV_CASES: [Shape4, Shape4, number | [number, number], Pad][] = [
+  [[2, 7, 9, 3], [3, 3, 3, 4], 1, 'same'],
+  [[2, 7, 9, 3], [3, 3, 3, 4], 1, 'valid'],
+  [[2, 7, 9, 3], [3, 3, 3, 4], 2, 'same'],
+  [[2, 8, 8, 3], [3, 3, 3, 4], 2, 'same'],
+  [[2, 7, 9, 3], [3, 3, 3, 4], 2, 'valid'],
+  [[2, 7, 7, 2], [2, 2, 2, 3], 2, 'valid'],
+  [[1, 8, 6, 2], [1, 1, 2, 5], 2, 'same'],
+  [[3, 11, 10, 4], [7, 7, 4, 3], 2, 'same'],
+  [[2, 9, 9, 3], [5, 4, 3, 2], 3, 'same'],
+  [[2, 9, 8, 3], [3, 3, 3, 2], [2, 1], 'same'],
+  [[2, 10, 9, 2], [5, 5, 2, 3], 2, 2],
+  [[1, 6, 7, 2], [3, 3, 2, 2], 1, 1],
+];
+
+describe('Conv2DBackpropInput / Conv2DBackpropFilter on wasm match cpu', () => {
+  for (const [xs, ws, stride, pad] of CONV_CASES) {
+    it(`x ${xs.join('x')} w ${ws.join('x')} stride ${String(stride)} pad ${pad}`, async () => {
+      await expectMatchesCpu(xs, ws, stride, pad, false);
+    });
+  }
+});
+
+describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {
+  for (const [xs, ws, stride, pad] of CONV_CASES) {
+    // Filter [kh, kw, C, multiplier]: multiplier 1 (face-api's nets) and 2.
+    for (const m of [1, 2]) {
+      const dws: Shape4 = [ws[0], ws[1], xs[3], m];
+      const equalStrides = typeof stride === 'number' || stride[0] === stride[1];
+      if (!equalStrides) continue; // tf.depthwiseConv2d requires equal strides
+      it(`x ${xs.join('x')} w ${dws.join('x')} stride ${String(stride)} pad ${pad}`, async () => {
+        await expectMatchesCpu(xs, dws, stride, pad, true);
+      });
+    }
+  }
+});
+
+describe('a ResNet-sized layer', () => {
+  it('matches cpu for a 3×3 stride-2 conv on 16×28×28 activations', async () => {
+    await expectMatchesCpu([4, 28, 28, 16], [3, 3, 16, 32], 2, 'same', false);
+  });
+});
+
+/**
+ * Gradient of sum(maxPool(a) · r) w.r.t. a = relu(x): the zeros make tied window maxima, and
+ * which tie receives dy is visible in the result.
+ */
+async function maxPoolGrad(backend: string, xShape: Shape4, size: number, stride: number, pad: 'same' | 'valid'): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(() => {
+    const x = tf.relu(tf.tensor4d(values(xShape, 4), xShape));
+    const f = (a: tf.Tensor): tf.Scalar => {
+      const y = tf.maxPool(a as tf.Tensor4D, size, stride, pad);
+      return tf.sum(tf.mul(y, tf.tensor(values(y.shape, 5), y.shape)));
+    };
+    return tf.grad(f)(x).dataSync() as Float32Array;
+  });
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+describe('MaxPoolGrad on wasm matches cpu, ties included', () => {
+  const cases: [Shape4, number, number, 'same' | 'valid'][] = [
+    [[2, 9, 9, 3], 3, 2, 'same'],
+    [[2, 8, 8, 3], 3, 2, 'same'],
+    [[2, 7, 9, 2], 2, 2, 'valid'],
+    [[1, 7, 7, 4], 3, 1, 'same'],
+    [[2, 10, 7, 3], 3, 3, 'valid'],
+  ];
+  for (const [xs, size, stride, pad] of cases) {
+    it(`x ${xs.join('x')} pool ${size} stride ${stride} ${pad}`, async () => {
+      const wasm = await maxPoolGrad('wasm', xs, size, stride, pad);
+      const cpu = await maxPoolGrad('cpu', xs, size, stride, pad);
+      expect(relError(wasm, cpu)).toBeLessThan(1e-6);
+    });
+  }
+});
+
+describe('Sum and Mean on wasm (per-channel fast path and fallback) match cpu', () => {
+  const cases: [number[], number[] | number | undefined, boolean][] = [
+    [[4, 9, 7, 5], [0, 1, 2], false], // fast path
+    [[4, 9, 7, 5], [2, 0, 1], true], // fast path, keepDims, axes in any order
+    [[33, 6], [0], false], // fast path, 2-D (dense-layer bias gradient)
+    [[33, 6], 0, true],
+    [[4, 9, 7, 5], [1, 2], false], // fallback
+    [[4, 9, 7, 5], [3], false], // fallback: last axis
+    [[4, 9, 7, 5], undefined, false], // fallback: all axes
+    [[1, 1, 1, 5], [0, 1, 2], false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    it(`shape ${shape.join('x')} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async () => {
+      const run = async (backend: string): Promise<[Float32Array, number[], Float32Array]> => {
+        await tf.setBackend(backend);
+        const x = tf.tensor(values(shape, 6), shape);
+        const sum = tf.sum(x, axis, keepDims);
+        const mean = tf.mean(x, axis, keepDims);
+        const result: [Float32Array, number[], Float32Array] = [
+          sum.dataSync() as Float32Array,
+          sum.shape,
+          mean.dataSync() as Float32Array,
+        ];
+        tf.dispose([x, sum, mean]);
+        return result;
+      };
+      const before = tf.memory().numTensors;
+      const [ws, wShape, wm] = await run('wasm');
+      const [cs, cShape, cm] = await run('cpu');
+      expect(wShape).toEqual(cShape);
+      expect(relError(ws, cs)).toBeLessThan(1e-5);
+      expect(relError(wm, cm)).toBeLessThan(1e-5);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('leaves int32 sums to the package kernel', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    const s = tf.sum(x, 0);
+    expect(s.dtype).toBe('int32');
+    expect(Array.from(await s.data())).toEqual([9, 12]);
+    tf.dispose([x, s]);
+  });
+});
