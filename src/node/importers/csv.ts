@@ -1,0 +1,162 @@
+// Generic CSV manifest, so any dataset can come in:
+//   path,subject,split,AU1,AU2,AU4,AU6,AU12,AU15,AU20,AU25,expression,valence,arousal
+// Only `path` is required; any AU<n> columns may appear. A blank cell means "no label for that
+// task" (so do Aff-Wild2's -1 for AU / expression and -5 for valence / arousal). expression is an
+// Aff-Wild2 name (or alias: happy, angry, …) or index 0–6; valence and arousal in [-1, 1], both or
+// neither; split train | val | test (aliases validation, …), blank = --split or train. Relative
+// paths resolve against the CSV's folder. Images are face crops (112×112 into the crop cache) unless
+// --detect-faces. Parsed as a stream (csv-parse); one media item (kind 'images') per CSV file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse';
+import { auBit, parseExpression } from '../../shared/labels';
+import type { ImportContext } from './context';
+import { fileError, inputError } from './errors';
+import { isFile, relPath, storedPath } from './fsnames';
+import { ImageRowWriter, type ImageRow } from './image-rows';
+import { parseSplit } from './split';
+
+interface Columns {
+  path: number;
+  subject: number;
+  split: number;
+  expression: number;
+  valence: number;
+  arousal: number;
+  aus: { col: number; au: number }[];
+  width: number;
+}
+
+export function csvColumns(header: string[], shown: string, warn: (m: string) => void): Columns {
+  const c: Columns = { path: -1, subject: -1, split: -1, expression: -1, valence: -1, arousal: -1, aus: [], width: header.length };
+  const seen = new Set<string>();
+  header.forEach((raw, i) => {
+    const h = raw.trim().toLowerCase();
+    if (seen.has(h)) throw inputError(shown, 1, 'a header with distinct column names', raw);
+    seen.add(h);
+    const au = /^au0*(\d{1,2})$/.exec(h);
+    if (au) {
+      const n = Number(au[1]);
+      try {
+        auBit(n);
+      } catch {
+        throw inputError(shown, 1, 'AU columns AU1..AU62', raw);
+      }
+      c.aus.push({ col: i, au: n });
+    } else if (h === 'path' || h === 'file' || h === 'image') c.path = i;
+    else if (h === 'subject') c.subject = i;
+    else if (h === 'split') c.split = i;
+    else if (h === 'expression' || h === 'expr') c.expression = i;
+    else if (h === 'valence') c.valence = i;
+    else if (h === 'arousal') c.arousal = i;
+    else warn(`${shown}: column "${raw}" is not known; ignored`);
+  });
+  if (c.path < 0) throw inputError(shown, 1, 'a header line with a "path" column (path,subject,split,AU1,…,expression,valence,arousal)', header.join(','));
+  if ((c.valence < 0) !== (c.arousal < 0)) throw inputError(shown, 1, 'both valence and arousal columns, or neither', header.join(','));
+  return c;
+}
+
+/** Parses the label cells of one record; throws naming the line and column. */
+export function csvLabels(rec: string[], c: Columns, shown: string, line: number): Pick<ImageRow, 'au' | 'expr' | 'va'> {
+  const out: Pick<ImageRow, 'au' | 'expr' | 'va'> = {};
+  if (c.aus.length) {
+    const big = c.aus.some((a) => a.au >= 53);
+    let mask: number | bigint = big ? 0n : 0;
+    let bits: number | bigint = big ? 0n : 0;
+    for (const { col, au } of c.aus) {
+      const v = rec[col].trim();
+      if (v === '' || v === '-1') continue;
+      if (v !== '0' && v !== '1') throw inputError(shown, line, `AU${au} as 0, 1 or blank`, v);
+      const b = big ? auBit(au) : 2 ** au;
+      mask = big ? (mask as bigint) | (b as bigint) : (mask as number) + (b as number);
+      if (v === '1') bits = big ? (bits as bigint) | (b as bigint) : (bits as number) + (b as number);
+    }
+    if (mask !== 0 && mask !== 0n) out.au = { mask, bits };
+  }
+  if (c.expression >= 0) {
+    const v = rec[c.expression].trim();
+    if (v !== '' && v !== '-1') {
+      const e = parseExpression(v);
+      if (e === null) throw inputError(shown, line, 'an expression name (Neutral, Anger, Disgust, Fear, Happiness, Sadness, Surprise) or index 0..6', v);
+      out.expr = e;
+    }
+  }
+  if (c.valence >= 0) {
+    const vs = rec[c.valence].trim();
+    const as = rec[c.arousal].trim();
+    const none = (s: string) => s === '' || s === '-5';
+    if (none(vs) !== none(as)) throw inputError(shown, line, 'valence and arousal both given or both blank', `${vs},${as}`);
+    if (!none(vs)) {
+      const v = Number(vs);
+      const a = Number(as);
+      for (const [name, x, s] of [['valence', v, vs], ['arousal', a, as]] as const) {
+        if (!Number.isFinite(x) || x < -1 || x > 1) throw inputError(shown, line, `${name} as a number in -1..1`, s);
+      }
+      out.va = [v, a];
+    }
+  }
+  return out;
+}
+
+export async function importCsv(ctx: ImportContext, sources: string[]): Promise<void> {
+  const { w, sum, opts, project } = ctx;
+  let datasetId = 0;
+  for (const file of sources) {
+    if (!isFile(file)) throw fileError(file, 'is not a file (expected a CSV manifest)');
+    const base = path.dirname(file);
+    const shown = path.basename(file);
+    datasetId = w.dataset(ctx.datasetName, 'csv', sources[0], { crop: { size: 112, format: 'jpeg', faces: opts.detectFaces ? 'detected' : 'whole image' }, sources });
+    sum.s.datasetId = datasetId;
+    const mediaId = w.upsertMedia(datasetId, path.basename(file).replace(/\.[^.]*$/, ''), 'images', storedPath(project.dir, base));
+    const mf = w.frames(mediaId, { split: opts.split ?? 'train' });
+    for (const t of ['au', 'expr', 'va'] as const) w.clearImported(mediaId, t);
+    const total = Math.max(1, Math.round(fs.statSync(file).size / 40)); // rows, estimated for the progress bar
+    const rows = new ImageRowWriter(ctx, mf, total);
+
+    const parser = fs.createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }));
+    let cols: Columns | null = null;
+    try {
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
+        const line = item.info.lines;
+        const rec = item.record;
+        if (!cols) {
+          cols = csvColumns(rec, shown, (m) => sum.warn(m, 'unknown-column'));
+          continue;
+        }
+        if (rec.length !== cols.width) throw inputError(shown, line, `${cols.width} columns like the header`, item.raw.replace(/\r?\n$/, ''));
+        sum.s.rowsRead++;
+        const p = rec[cols.path].trim();
+        if (p === '') throw inputError(shown, line, 'an image path', '');
+        if (p.includes('\uFFFD')) throw inputError(shown, line, 'an image path in valid UTF-8 (rename the file and fix the manifest)', p);
+        const abs = path.resolve(base, p);
+        const labels = csvLabels(rec, cols, shown, line);
+        const splitCell = cols.split >= 0 ? rec[cols.split].trim() : '';
+        const split = splitCell === '' ? (opts.split ?? 'train') : parseSplit(splitCell);
+        if (!split) throw inputError(shown, line, 'a split train, val, test or blank', splitCell);
+        if (!isFile(abs)) {
+          if (!opts.skipMissing) throw inputError(shown, line, `an existing image file (pass --skip-missing to skip such rows)`, p);
+          sum.skip('missing-image', 1, `${shown} line ${line}: image ${p} is missing; skipped`);
+          continue;
+        }
+        const subject = cols.subject >= 0 ? rec[cols.subject].trim() || null : null;
+        await rows.add({ file: abs, path: framePath(base, abs), where: `${shown} line ${line}`, split, subject, ...labels });
+      }
+    } catch (e) {
+      const ce = e as { code?: string; lines?: number; message: string };
+      if (typeof ce.code === 'string' && ce.code.startsWith('CSV_')) throw fileError(`${shown}${ce.lines ? ` line ${ce.lines}` : ''}`, `not valid CSV (${ce.message})`);
+      throw e;
+    } finally {
+      parser.destroy();
+    }
+    if (!cols) throw fileError(shown, 'is empty (expected a header line with a "path" column)');
+    await rows.flush();
+    rows.reportStale();
+    w.setFrameCount(mediaId);
+  }
+}
+
+/** frames.path of an image: relative to the media folder ('/'-separated) when inside it, else absolute. */
+export function framePath(base: string, abs: string): string {
+  const rel = relPath(base, abs);
+  return rel.startsWith('../') || path.isAbsolute(rel) ? abs : rel;
+}
