@@ -1,6 +1,7 @@
 // Numbered migrations, applied in order; PRAGMA user_version records the last one applied.
 // A new migration is a new file here, never an edit of a shipped one.
 import * as m0001 from './0001-initial';
+import * as m0002 from './0002-faces';
 
 export interface Migration {
   version: number;
@@ -8,5 +9,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001];
+export const MIGRATIONS: Migration[] = [m0001, m0002];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
