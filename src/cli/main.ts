@@ -10,6 +10,8 @@ import { startServer } from '../node/server/server';
 import { APP_VERSION } from '../node/version';
 import { formatInfo } from './format';
 import { registerEngineCommands } from './commands/engine';
+import { registerImportCommand } from './commands/import';
+import { registerExportCommand } from './commands/export';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PACKAGE_ROOT = path.resolve(here, '..', '..');
@@ -82,7 +84,9 @@ export function buildProgram(): Command {
       out(o.json ? JSON.stringify(r, null, 2) : `backend: ${r.backend.name}  forward ${r.forwardMs.toFixed(1)} ms  backward ${r.backwardMs.toFixed(1)} ms`);
     });
 
+  registerImportCommand(program);
   registerEngineCommands(program);
+  registerExportCommand(program);
   return program;
 }
 

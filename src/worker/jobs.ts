@@ -8,6 +8,8 @@ export const JOBS: Record<string, () => Promise<JobFn>> = {
   'soft-labels': async () => (await import('./engine-jobs')).softLabelsJob,
   'train.students': async () => (await import('./engine-jobs')).trainStudentsJob,
   evaluate: async () => (await import('./engine-jobs')).evaluateJob,
+  faces: async () => (await import('./face-job')).faceJob,
+  import: async () => (await import('./import-job')).importJob,
   // Test-only jobs that exercise the supervisor (cancel, crash, timeout); harmless in production.
   'test.sleep': async () => (await import('./test-jobs')).sleepJob,
   'test.crash': async () => (await import('./test-jobs')).crashJob,

@@ -102,22 +102,37 @@ export function registerImportCommand(program: Command): void {
     .option('--detect-faces', 'csv/images: run the face pipeline instead of taking images as face crops')
     .option('--skip-unknown-classes', 'images: skip class folders that are not expressions (e.g. contempt)')
     .option('--skip-missing', 'skip (and report) entries whose video, frame folder or image is missing or unreadable')
+    .option('--faces <mode>', 'after importing videos/sequences: detect (face detection + alignment), aligned (frames are already face crops) or none', 'detect')
     .option('--json', 'print the summary as JSON')
-    .action(async (format: string, dir: string, sources: string[], o: CliOptions) => {
+    .action(async (format: string, dir: string, sources: string[], o: CliOptions & { faces: string }) => {
+      if (!['detect', 'aligned', 'none'].includes(o.faces)) throw new AppError('invalid-input', `--faces must be detect, aligned or none, got "${o.faces}"`);
       if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
         throw new AppError('invalid-input', `Unknown import format "${format}"; expected one of ${IMPORT_FORMATS.join(', ')}.`);
       }
       // loaded on use: the importers pull in sharp, which other verbs do not need
-      const { runImport, formatSummary } = await import('../../node/importers/index');
+      const { formatSummary } = await import('../../node/importers/index');
+      const { importAndPrepare } = await import('../../node/import-service');
       const project = Project.open(dir);
       const bar = progressBar();
+      let needFaces: number[] = [];
       try {
-        const summary = await runImport(project, format as ImportFormat, sources, toImportOptions(o), bar.update);
+        const r = await importAndPrepare(project, format as ImportFormat, sources, toImportOptions(o), bar.update);
         bar.stop();
-        process.stdout.write(`${o.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
+        needFaces = r.needFaces;
+        process.stdout.write(`${o.json ? JSON.stringify(r.summary, null, 2) : formatSummary(r.summary)}\n`);
+        if (r.proxies && !o.json) process.stdout.write(`made ${r.proxies} playable proxies (H.264) for videos Chromium cannot play\n`);
       } finally {
         bar.stop();
         project.close();
+      }
+      if (needFaces.length && o.faces !== 'none') {
+        const { runJob, requireDone } = await import('../run-job');
+        const res = requireDone(await runJob(dir, 'faces', { mediaIds: needFaces, mode: o.faces }, { quiet: o.json })) as {
+          ok?: number;
+          none?: number;
+          framesPerSecond?: number;
+        };
+        if (!o.json) process.stdout.write(`faces: ${JSON.stringify(res)}\n`);
       }
     });
 }

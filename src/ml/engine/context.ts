@@ -34,7 +34,7 @@ export async function openSession(projectDir: string, hooks: EngineHooks): Promi
   return {
     project,
     cache,
-    crops: new CropSource(cache),
+    crops: new CropSource(project, cache),
     backend,
     close() {
       cache.close();

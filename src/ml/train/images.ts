@@ -3,6 +3,8 @@
 // augmentation is drawn per sample (random resized crop, horizontal flip, brightness/contrast/
 // saturation jitter) — the reference code drew one set of parameters for the whole run.
 import type { CropCache } from '../../node/importers/crop-cache';
+import { frameCrop } from '../../node/importers/frame-crop';
+import type { Project } from '../../node/project';
 import type { Rng } from '../../shared/random';
 
 export const CROP = 112;
@@ -21,14 +23,23 @@ export class CropSource {
   private readonly lru = new Map<number, Uint8Array>();
   private bytes = 0;
 
+  private readonly sequenceFrames: (frameId: number) => boolean;
+
   constructor(
+    private readonly project: Project,
     private readonly cache: CropCache,
     /** Budget for decoded crops kept in memory (bytes). */
     private readonly budget = 512 * 1024 * 1024,
-  ) {}
+  ) {
+    // Aligned image-sequence frames (Aff-Wild2 cropped_aligned) are read from their own files.
+    const stmt = project.db
+      .prepare(`SELECT 1 FROM frames f JOIN media m ON m.id = f.media_id WHERE f.id = ? AND f.path IS NOT NULL AND m.kind = 'sequence'`)
+      .pluck();
+    this.sequenceFrames = (id) => stmt.get(id) !== undefined;
+  }
 
   has(frameId: number): boolean {
-    return this.lru.has(frameId) || this.cache.hasCrop(frameId);
+    return this.lru.has(frameId) || this.cache.hasCrop(frameId) || this.sequenceFrames(frameId);
   }
 
   async get(frameId: number): Promise<Uint8Array> {
@@ -38,7 +49,7 @@ export class CropSource {
       this.lru.set(frameId, hit);
       return hit;
     }
-    const rgb = await this.cache.getCrop(frameId);
+    const rgb = await frameCrop(this.project, this.cache, frameId);
     if (!rgb) throw new Error(`frame ${frameId} has no face crop (run face detection or re-import)`);
     if (rgb.length !== CROP * CROP * 3) throw new Error(`crop of frame ${frameId} is not ${CROP}×${CROP} RGB`);
     this.lru.set(frameId, rgb);

@@ -20,7 +20,7 @@ import { readRgb } from './image-face';
 import { probeVideo } from './probe';
 
 export interface FacePipelineOptions extends TrackOptions {
-  /** 'detect' (default) finds and aligns faces; 'aligned' takes each image as an aligned face crop (Aff-Wild2 cropped_aligned). */
+  /** 'detect' (default) finds and aligns faces; 'aligned' takes each image or video frame as an aligned face crop (Aff-Wild2 cropped_aligned, face-centred videos). */
   mode?: 'detect' | 'aligned';
   /** Frames per committed batch (default 16). */
   batchSize?: number;
@@ -200,17 +200,19 @@ function writer(project: Project): (outcomes: Outcome[]) => void {
 /** The to-do frames' pixels, in frame order. */
 async function* framesOf(media: MediaRow, abs: string, todo: TodoFrame[], mode: 'detect' | 'aligned'): AsyncGenerator<Pixels> {
   if (media.kind === 'video') {
-    if (mode === 'aligned') throw new AppError('invalid-input', `Media ${media.id} is a video; 'aligned' mode is for images that are face crops`);
     const probe = await probeVideo(abs);
+    // Aligned videos (face-centred crops, like the demo's): decode straight to 112×112.
+    const w = mode === 'aligned' ? CROP_SIZE : probe.width;
+    const h = mode === 'aligned' ? CROP_SIZE : probe.height;
     if (probe.frameCount !== media.frame_count) {
       throw new AppError('conflict', `${abs} now has ${probe.frameCount} frames, ${media.frame_count} when imported; import it again`);
     }
     const wanted = new Map(todo.map((t) => [t.idx, t]));
     let left = todo.length;
-    for await (const f of decodeVideoFrames(abs, { width: probe.width, height: probe.height, startFrame: todo[0].idx, streamIndex: probe.streamIndex })) {
+    for await (const f of decodeVideoFrames(abs, { width: w, height: h, startFrame: todo[0].idx, streamIndex: probe.streamIndex })) {
       const frame = wanted.get(f.index);
       if (!frame) continue;
-      yield { frame, rgb: f.rgb, width: probe.width, height: probe.height };
+      yield { frame, rgb: f.rgb, width: w, height: h };
       if (--left === 0) return;
     }
     return;

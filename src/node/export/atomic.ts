@@ -1,0 +1,151 @@
+// Output that appears whole or not at all. A streaming export writes into a temporary sibling of its
+// target (`.<name>.tmp` in the same folder, so the final rename stays on one file system), fsyncs
+// it and renames it over the target only on success; on failure or abort the temporary is removed.
+// Folder outputs (one file per video) are built the same way in a temporary sibling folder.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../shared/result';
+
+const FLUSH_AT = 1 << 16;
+
+/** A buffered append-only file written with synchronous writes (no stream back-pressure to manage). */
+export class BufferedFile {
+  private fd: number | null;
+  private chunks: string[] = [];
+  private pending = 0;
+  bytes = 0;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  write(s: string): void {
+    this.chunks.push(s);
+    this.pending += s.length;
+    if (this.pending >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (this.fd === null || this.chunks.length === 0) return;
+    const buf = Buffer.from(this.chunks.join(''), 'utf8');
+    this.chunks = [];
+    this.pending = 0;
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+    this.bytes += buf.length;
+  }
+
+  /** Flushes, fsyncs and closes. */
+  finish(): void {
+    if (this.fd === null) throw new Error(`${this.file} is already closed`);
+    this.flush();
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** Closes without flushing (after a failure); never throws. */
+  close(): void {
+    if (this.fd === null) return;
+    this.chunks = [];
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already failing */
+    }
+    this.fd = null;
+  }
+}
+
+export function tempSibling(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
+}
+
+/** Refuses to replace an existing target unless asked to; creates the target's parent folder. */
+export function prepareTarget(target: string, kind: 'file' | 'folder', overwrite: boolean): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(target);
+  } catch {
+    st = undefined;
+  }
+  if (st) {
+    if (kind === 'file' && st.isDirectory()) throw new AppError('invalid-input', `${target} is a folder; give a file name for the export.`);
+    if (kind === 'folder' && !st.isDirectory()) throw new AppError('invalid-input', `${target} is a file; give a folder for the Aff-Wild2 export.`);
+    const empty = kind === 'folder' && fs.readdirSync(target).length === 0;
+    if (!empty && !overwrite) throw new AppError('conflict', `${target} already exists; choose another name or allow overwriting (--force).`);
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+}
+
+/** A file written through a temporary sibling and renamed over `target` on commit. */
+export class AtomicFile {
+  readonly tmp: string;
+  private out: BufferedFile;
+  private done = false;
+
+  constructor(readonly target: string) {
+    this.tmp = tempSibling(target);
+    this.out = new BufferedFile(this.tmp);
+  }
+
+  get bytes(): number {
+    return this.out.bytes;
+  }
+
+  write(s: string): void {
+    this.out.write(s);
+  }
+
+  commit(): void {
+    this.out.finish();
+    fs.renameSync(this.tmp, this.target);
+    this.done = true;
+  }
+
+  /** Removes the temporary; the target is untouched. Safe to call after commit (does nothing). */
+  abort(): void {
+    if (this.done) return;
+    this.out.close();
+    fs.rmSync(this.tmp, { force: true });
+    this.done = true;
+  }
+}
+
+/** A folder built in a temporary sibling and renamed to `target` on commit (replacing an old one if allowed). */
+export class AtomicFolder {
+  readonly tmp: string;
+  private done = false;
+
+  constructor(readonly target: string) {
+    this.tmp = tempSibling(target);
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+    fs.mkdirSync(this.tmp);
+  }
+
+  /** Path inside the temporary folder of a final relative path. */
+  staging(rel: string): string {
+    return path.join(this.tmp, rel);
+  }
+
+  commit(): void {
+    let old: string | null = null;
+    if (fs.existsSync(this.target)) {
+      if (fs.readdirSync(this.target).length === 0) fs.rmdirSync(this.target);
+      else {
+        old = path.join(path.dirname(this.target), `.${path.basename(this.target)}.old`);
+        fs.rmSync(old, { recursive: true, force: true });
+        fs.renameSync(this.target, old);
+      }
+    }
+    fs.renameSync(this.tmp, this.target);
+    this.done = true;
+    if (old) fs.rmSync(old, { recursive: true, force: true });
+  }
+
+  abort(): void {
+    if (this.done) return;
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+    this.done = true;
+  }
+}

@@ -1,0 +1,79 @@
+// The merge policy, as pure functions over one frame and task.
+//
+// Precedence (fixed; the policy only says which layers take part):
+//   1. human layer (when 'human' is in the policy): a correction (provenance 'human'), a model label a
+//      human accepted (provenance 'accepted', source `accepted:<modelId>`), or a cleared label (a human
+//      row with NULL values: the task stays unlabelled, source `cleared`, and is NOT filled from the
+//      model: a human decided there is no valid label there);
+//   2. imported ground truth (when 'gt' is in the policy), source `imported`;
+//   3. a gap filled from the chosen model (when 'model' is in the policy and the model has a soft
+//      label for the frame), source `model:<id>`: AU by the model's per-AU thresholds, expression by
+//      argmax, valence/arousal by the expectation over the bin centres.
+// A model only fills a task that has no label at all; a partially labelled AU set is left as it is.
+import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
+import type { Layer, SourceKind } from './options';
+
+export type Pick = 'human' | 'cleared' | 'imported' | 'gap';
+
+/** Which layer decides a task of a frame. `human` = a human-layer row exists; `humanHasValue` = it is not a clearing. */
+export function pickLayer(layers: ReadonlySet<Layer>, hasImported: boolean, human: boolean, humanHasValue: boolean): Pick {
+  if (human && layers.has('human')) return humanHasValue ? 'human' : 'cleared';
+  if (hasImported && layers.has('gt')) return 'imported';
+  return 'gap';
+}
+
+/** Source string of a human-layer label: `human`, or `accepted:<modelId>` (`accepted` when the model was deleted). */
+export function humanSource(provenance: string, modelId: number | null): string {
+  if (provenance === 'accepted') return modelId === null ? 'accepted' : `accepted:${modelId}`;
+  // 'imported' provenance on the human layer does not occur; treat anything else as a human edit.
+  return 'human';
+}
+
+export function modelSource(modelId: number): string {
+  return `model:${modelId}`;
+}
+
+/** The category of a source string, for `--source` filters. */
+export function sourceKind(source: string): SourceKind {
+  const head = source.split(':', 1)[0];
+  if (head === 'imported' || head === 'human' || head === 'accepted' || head === 'cleared' || head === 'model') return head;
+  throw new Error(`unknown label source "${source}"`);
+}
+
+/** Parses a source string back into layer/provenance/model id (the inverse used by importers and tests). */
+export function parseSource(source: string): { kind: SourceKind; modelId: number | null } | null {
+  if (source === '') return null;
+  const kind = sourceKind(source);
+  const rest = source.slice(kind.length);
+  if (rest === '') return { kind, modelId: null };
+  const m = /^:(\d+)$/.exec(rest);
+  if (!m || (kind !== 'accepted' && kind !== 'model')) throw new Error(`malformed label source "${source}"`);
+  return { kind, modelId: Number(m[1]) };
+}
+
+export const DEFAULT_AU_THRESHOLD = 0.5;
+
+/**
+ * Per-model-AU thresholds from a models.thresholds JSON text; defaults to 0.5 per AU. Returns a
+ * warning instead of throwing when the stored value is malformed (the export still runs).
+ */
+export function parseThresholds(json: string | null): { thresholds: number[]; warning?: string } {
+  const dflt = new Array<number>(NUM_AUS).fill(DEFAULT_AU_THRESHOLD);
+  if (json === null) return { thresholds: dflt };
+  try {
+    const v: unknown = JSON.parse(json);
+    if (Array.isArray(v) && v.length === NUM_AUS && v.every((x) => typeof x === 'number' && x >= 0 && x <= 1)) return { thresholds: v as number[] };
+  } catch {
+    /* fall through */
+  }
+  return { thresholds: dflt, warning: `model thresholds ${json} are not ${NUM_AUS} numbers in [0, 1]; using ${DEFAULT_AU_THRESHOLD}` };
+}
+
+/** Column positions of the model AUs inside an export's AU column list (every model AU is always a column). */
+export function modelAuPositions(auColumns: readonly number[]): number[] {
+  return MODEL_AUS.map((n) => {
+    const i = auColumns.indexOf(n);
+    if (i < 0) throw new Error(`AU${n} missing from the export columns`);
+    return i;
+  });
+}

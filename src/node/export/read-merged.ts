@@ -1,0 +1,184 @@
+// Reading a merged-labels file (CSV or JSON Lines, format v1) back, one frame at a time: the inverse
+// of the writers, for importers and tests. Checks the format line and version first, so a file from
+// a newer workbench is refused with a clear message instead of being misread.
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { parse } from 'csv-parse';
+import { EXPRESSIONS } from '../../shared/labels';
+import { AppError } from '../../shared/result';
+import { BASE_COLUMNS, LABEL_COLUMNS, SOURCE_COLUMNS } from './columns';
+import { parseSource } from './merge';
+import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION } from './options';
+
+export interface MergedRecord {
+  dataset: string;
+  media: string;
+  frame: number;
+  file: string | null;
+  timestamp: number | null;
+  subject: string | null;
+  split: string;
+  /** Labelled AUs only (AU number → 0/1); null when the frame has no AU label. */
+  au: Map<number, 0 | 1> | null;
+  auSource: string | null;
+  expr: number | null;
+  exprSource: string | null;
+  valence: number | null;
+  arousal: number | null;
+  vaSource: string | null;
+}
+
+export interface MergedHeader {
+  version: number;
+  policy: string;
+  model: number | null;
+  columns: string[];
+}
+
+function bad(file: string, line: number, what: string): AppError {
+  return new AppError('invalid-input', `${file} line ${line}: ${what}`);
+}
+
+type Cell = string | number | null;
+
+function toRecord(get: (col: string) => Cell, aus: number[], file: string, line: number): MergedRecord {
+  const text = (c: string): string | null => {
+    const v = get(c);
+    return v === null || v === '' ? null : String(v);
+  };
+  const num = (c: string): number | null => {
+    const v = text(c);
+    if (v === null) return null;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw bad(file, line, `${c} is not a number: ${v}`);
+    return n;
+  };
+  const source = (c: string): string | null => {
+    const v = text(c);
+    try {
+      if (v !== null) parseSource(v);
+    } catch (e) {
+      throw bad(file, line, (e as Error).message);
+    }
+    return v;
+  };
+  let au: Map<number, 0 | 1> | null = null;
+  for (const n of aus) {
+    const v = text(`AU${n}`);
+    if (v === null) continue;
+    if (v !== '0' && v !== '1') throw bad(file, line, `AU${n} must be 0, 1 or empty, not ${v}`);
+    (au ??= new Map()).set(n, v === '1' ? 1 : 0);
+  }
+  const exprName = text('expression');
+  const expr = exprName === null ? null : (EXPRESSIONS as readonly string[]).indexOf(exprName);
+  if (expr === -1) throw bad(file, line, `unknown expression ${exprName}`);
+  const frame = num('frame');
+  if (frame === null || !Number.isInteger(frame) || frame < 0) throw bad(file, line, 'frame must be an index >= 0');
+  return {
+    dataset: text('dataset') ?? '',
+    media: text('media') ?? '',
+    frame,
+    file: text('file'),
+    timestamp: num('timestamp'),
+    subject: text('subject'),
+    split: text('split') ?? 'train',
+    au,
+    auSource: source('au_source'),
+    expr,
+    exprSource: source('expr_source'),
+    valence: num('valence'),
+    arousal: num('arousal'),
+    vaSource: source('va_source'),
+  };
+}
+
+function checkColumns(columns: string[], file: string): number[] {
+  for (const c of [...BASE_COLUMNS, ...LABEL_COLUMNS, ...SOURCE_COLUMNS]) if (!columns.includes(c)) throw bad(file, 2, `missing column ${c}`);
+  return columns.flatMap((c) => {
+    const m = /^AU(\d{1,2})$/.exec(c);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
+function checkVersion(version: number, file: string): void {
+  if (version > MERGED_FORMAT_VERSION) {
+    throw new AppError('newer-version', `${file} is merged-labels v${version}; this workbench reads up to v${MERGED_FORMAT_VERSION}. Update the workbench.`);
+  }
+  if (version < 1) throw bad(file, 1, `unknown merged-labels version ${version}`);
+}
+
+/** The first line of a merged CSV: `# affect-workbench merged-labels v1 policy=… model=…`. */
+export function parseVersionLine(line: string, file: string): MergedHeader {
+  const m = new RegExp(`^# ${MERGED_FORMAT_NAME} v(\\d+)((?: \\S+=\\S*)*)\\s*$`).exec(line);
+  if (!m) throw bad(file, 1, `expected "# ${MERGED_FORMAT_NAME} v${MERGED_FORMAT_VERSION} …", got "${line.slice(0, 80)}"`);
+  const version = Number(m[1]);
+  checkVersion(version, file);
+  const kv = Object.fromEntries(m[2].trim().split(/\s+/).filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
+  return { version, policy: kv.policy ?? '', model: kv.model && kv.model !== 'none' ? Number(kv.model) : null, columns: [] };
+}
+
+async function firstLine(file: string): Promise<string> {
+  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8', end: 64 * 1024 }), crlfDelay: Infinity });
+  try {
+    for await (const l of rl) return l;
+    return '';
+  } finally {
+    rl.close();
+  }
+}
+
+/** Streams the frames of a merged CSV. `onHeader` receives the format line's contents and the columns. */
+export async function* readMergedCsv(file: string, onHeader?: (h: MergedHeader) => void): AsyncGenerator<MergedRecord> {
+  const header = parseVersionLine((await firstLine(file)).replace(/^\uFEFF/, ''), file);
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: 2, info: true }));
+  let columns: string[] | null = null;
+  let at = new Map<string, number>();
+  let aus: number[] = [];
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const rec = item.record;
+      if (!columns) {
+        columns = rec;
+        aus = checkColumns(columns, file);
+        at = new Map(columns.map((c, i) => [c, i]));
+        onHeader?.({ ...header, columns });
+        continue;
+      }
+      yield toRecord((c) => rec[at.get(c)!] ?? null, aus, file, item.info.lines);
+    }
+  } finally {
+    parser.destroy();
+  }
+}
+
+/** Streams the frames of a merged JSON Lines file (first line: the format object). */
+export async function* readMergedJsonl(file: string, onHeader?: (h: MergedHeader) => void): AsyncGenerator<MergedRecord> {
+  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line = 0;
+  let aus: number[] | null = null;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (text.trim() === '') continue;
+      let obj: Record<string, Cell>;
+      try {
+        obj = JSON.parse(text) as Record<string, Cell>;
+      } catch {
+        throw bad(file, line, 'not a JSON object');
+      }
+      if (aus === null) {
+        const meta = obj as unknown as { format?: string; version?: number; policy?: string; model?: number | null; columns?: string[] };
+        if (meta.format !== MERGED_FORMAT_NAME || typeof meta.version !== 'number' || !Array.isArray(meta.columns)) {
+          throw bad(file, line, `expected the format line {"format": "${MERGED_FORMAT_NAME}", "version": …, "columns": […]}`);
+        }
+        checkVersion(meta.version, file);
+        aus = checkColumns(meta.columns, file);
+        onHeader?.({ version: meta.version, policy: meta.policy ?? '', model: meta.model ?? null, columns: meta.columns });
+        continue;
+      }
+      yield toRecord((c) => (obj[c] === undefined ? null : obj[c]), aus, file, line);
+    }
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,22 @@
+// Worker job 'import': a dataset import (one transaction) plus proxies, off the UI's process.
+// params: { format, sources: string[], options }
+import { ImportRequest } from '../node/importers/options';
+import { Project } from '../node/project';
+import type { JobFn } from './context';
+
+export const importJob: JobFn = async (params, ctx) => {
+  if (!ctx.projectDir) throw new Error('this job needs an open project');
+  const req = ImportRequest.parse(params);
+  const { importAndPrepare } = await import('../node/import-service');
+  const project = Project.open(ctx.projectDir);
+  const abort = new AbortController();
+  const timer = setInterval(() => ctx.isCancelled && abort.abort(), 100);
+  try {
+    const r = await importAndPrepare(project, req.format, req.sources, req.options, (d, t, st) => ctx.progress(d, t, st ?? 'importing'), abort.signal);
+    ctx.log(`imported ${r.summary.frames} frames into ${r.summary.dataset}; ${r.needFaces.length} media need faces`);
+    return r;
+  } finally {
+    clearInterval(timer);
+    project.close();
+  }
+};
