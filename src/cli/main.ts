@@ -12,6 +12,7 @@ import { formatInfo } from './format';
 import { registerEngineCommands } from './commands/engine';
 import { registerImportCommand } from './commands/import';
 import { registerExportCommand } from './commands/export';
+import { registerDemoCommand } from './commands/demo';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PACKAGE_ROOT = path.resolve(here, '..', '..');
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
   registerImportCommand(program);
   registerEngineCommands(program);
   registerExportCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -50,7 +50,10 @@ export async function runJob(projectDir: string, kind: JobKind, params: Record<s
       }
     } else if (m.event === 'job.log' && !opts.quiet) {
       const l = m.payload as { level: string; line: string };
-      if (bar && started) bar.stop(), (started = false);
+      if (bar && started) {
+        bar.stop();
+        started = false;
+      }
       process.stderr.write(`${l.level === 'info' ? '' : `${l.level}: `}${l.line}\n`);
     }
   });

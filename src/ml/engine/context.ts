@@ -26,8 +26,8 @@ export interface EngineSession {
 /** Opens the project, the crop cache and the compute backend (printed and recorded with the run). */
 export async function openSession(projectDir: string, hooks: EngineHooks): Promise<EngineSession> {
   const backend = await initBackend();
-  const tried = backend.tried.filter((t) => t.error).map((t) => `${t.name}: ${t.error}`);
-  hooks.log(`compute backend: ${backend.name}${tried.length ? ` (not available: ${tried.join('; ')})` : ''}`);
+  const skipped = backend.tried.filter((t) => t.error).map((t) => (/not installed/.test(t.error ?? '') ? `${t.name} not installed` : `${t.name}: ${t.error}`));
+  hooks.log(`compute backend: ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}`);
   hooks.meta?.({ backend: backend.name });
   const project = Project.open(projectDir);
   const cache = openCropCache(project.dir);
