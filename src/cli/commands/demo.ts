@@ -25,6 +25,7 @@ interface DemoOpts {
   lr: number;
   batch: number;
   maxSteps?: number;
+  freezeBackbone?: boolean;
   force?: boolean;
 }
 
@@ -105,8 +106,16 @@ export async function runDemo(o: DemoOpts): Promise<void> {
   out('3/6 face crops (the demo videos are face-centred, like Aff-Wild2 cropped_aligned)');
   requireDone(await runJob(dir, 'faces', { mediaIds: imp.needFaces, mode: 'aligned' }));
 
-  const train = { backbone: o.backbone, inputSize: o.inputSize, lr: o.lr, batch: o.batch, seed: o.seed, ...(o.maxSteps ? { maxStepsPerEpoch: o.maxSteps } : {}) };
-  out(`4/6 teacher: ${o.backbone} at ${o.inputSize}px, ${o.teacherEpochs} epochs (Eq. 4 on the ground truth each frame has)`);
+  const train = {
+    backbone: o.backbone,
+    inputSize: o.inputSize,
+    lr: o.lr,
+    batch: o.batch,
+    seed: o.seed,
+    freezeBackbone: o.freezeBackbone !== false,
+    ...(o.maxSteps ? { maxStepsPerEpoch: o.maxSteps } : {}),
+  };
+  out(`4/6 teacher: ${o.backbone} backbone${o.freezeBackbone !== false ? ' (frozen: heads trained on cached features)' : ''} at ${o.inputSize}px, ${o.teacherEpochs} epochs (Eq. 4 on the ground truth each frame has)`);
   const teacher = requireDone(await runJob(dir, 'train.teacher', { ...train, epochs: o.teacherEpochs })) as { modelId: number };
   requireDone(await runJob(dir, 'soft-labels', { model: teacher.modelId }));
 
@@ -144,13 +153,14 @@ export function registerDemoCommand(program: Command): void {
     .option('--videos <n>', 'number of demo videos (16)', n)
     .option('--frames <n>', 'frames per video (200)', n)
     .option('--students <n>', 'number of students', n, 3)
-    .option('--backbone <name>', 'backbone', 'small')
-    .option('--input-size <px>', 'model input size', n, 64)
+    .option('--backbone <name>', 'backbone (face: face-api\'s pretrained expression features)', 'face')
+    .option('--input-size <px>', 'model input size', n, 112)
     .option('--teacher-epochs <n>', 'teacher epochs', n, 8)
     .option('--student-epochs <n>', 'student epochs', n, 3)
     .option('--lr <x>', 'initial learning rate', n, 1e-3)
     .option('--batch <n>', 'batch size', n, 32)
     .option('--max-steps <n>', 'cap on steps per epoch (quick runs)', n)
+    .option('--no-freeze-backbone', 'fine-tune the backbone too (slow on CPU; the default trains the heads on cached features)')
     .option('--force', 'replace a non-demo folder at --dir')
     .action((o: DemoOpts) => runDemo(o));
 }

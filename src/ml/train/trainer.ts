@@ -43,6 +43,11 @@ export interface TrainInput {
   teacherRecords?: Map<number, Float32Array>;
   /** Folder of the model (final files) — the checkpoint lives in <modelDir>/checkpoint. */
   modelDir: string;
+  /**
+   * Backbone features shared between runs whose frozen backbone has identical weights (the
+   * pretrained `face` backbone: the N students of one job compute them once).
+   */
+  sharedFeatures?: Map<number, Float32Array>;
 }
 
 export interface TrainResult {
@@ -148,8 +153,11 @@ export async function train(inp: TrainInput, hooks: TrainHooks): Promise<TrainRe
     return tf.tensor4d(data, [ids.length, size, size, 3]);
   };
   if (frozen) {
-    features = new Map();
-    const all = [...new Set([...Array.from(s.frameId.subarray(0, s.n)), ...Array.from(val.frameId.subarray(0, val.n))])];
+    const shareable = net.config.backbone === 'face' && inp.sharedFeatures !== undefined;
+    features = shareable ? inp.sharedFeatures! : new Map();
+    const all = [...new Set([...Array.from(s.frameId.subarray(0, s.n)), ...Array.from(val.frameId.subarray(0, val.n))])].filter(
+      (id) => !features!.has(id),
+    );
     for (let i = 0; i < all.length; i += c.batch) {
       const ids = all.slice(i, i + c.batch);
       const x = tf.tensor4d(await crops.batch(ids, size), [ids.length, size, size, 3]);
