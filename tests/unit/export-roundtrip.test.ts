@@ -1,5 +1,7 @@
 // Round trips. Merged CSV and JSON Lines read back (readMerged*) give every frame, label and source
-// of the project, checked against the database's own effective-label reader (labelsInRange).
+// of the project, checked against the database's own effective-label reader (labelsInRange); they go
+// through the merged importer (runImport 'merged') into a fresh project, whose export is the same
+// file byte for byte and whose label rows are the source's, layer, provenance and model included.
 // Aff-Wild2 files go through the real importer (runImport 'affwild2') into a fresh project, whose
 // export reproduces every label value and the same files byte for byte.
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import { readMergedCsv, readMergedJsonl, type MergedHeader, type MergedRecord } 
 import { runImport } from '../../src/node/importers';
 import { Project } from '../../src/node/project';
 import { addDataset, addMedia, addModel, putAu, putExpr, putSoft, putVa, softRecord } from './export-fixture';
+import { dumpContent } from './import-helpers';
 import { tempDir } from './helpers';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -147,6 +150,103 @@ describe('merged CSV and JSON Lines read back', () => {
     const f = path.join(tmp.dir, 'newer.csv');
     fs.writeFileSync(f, '# affect-workbench merged-labels v2 policy=gt model=none\ndataset\n');
     await expect(collect(readMergedCsv(f))).rejects.toThrow(/v2; this workbench reads up to v1/);
+  });
+});
+
+/**
+ * The label rows in force under gt+human, as stored: every human row, and the imported rows no human
+ * row hides (an export cannot show those), with dataset, media and frame instead of ids.
+ */
+function labelRows(db: Project['db']): unknown[] {
+  return db
+    .prepare(
+      `SELECT d.name AS dataset, m.name AS media, f.idx, l.task, l.layer, l.au_mask, l.au_bits, l.expr, l.valence, l.arousal, l.provenance, l.model_id
+       FROM labels l JOIN frames f ON f.id = l.frame_id JOIN media m ON m.id = f.media_id JOIN datasets d ON d.id = m.dataset_id
+       WHERE l.layer = 'human' OR NOT EXISTS (SELECT 1 FROM labels h WHERE h.frame_id = l.frame_id AND h.task = l.task AND h.layer = 'human')
+       ORDER BY 1, 2, 3, 4, 5`,
+    )
+    .safeIntegers(true)
+    .all();
+}
+
+function frameRows(db: Project['db']): unknown[] {
+  return db
+    .prepare(
+      `SELECT d.name AS dataset, m.name AS media, m.timestamps, f.idx, f.path, f.subject, f.split
+       FROM frames f JOIN media m ON m.id = f.media_id JOIN datasets d ON d.id = m.dataset_id ORDER BY 1, 2, 4`,
+    )
+    .all();
+}
+
+describe('merged CSV / JSON Lines → merged importer → export', () => {
+  for (const fmt of ['csv', 'jsonl'] as const) {
+    it(`${fmt}: reproduces every label, source and frame attribute, the same file byte for byte; re-import changes nothing`, async () => {
+      const out1 = path.join(tmp.dir, `rt1.${fmt}`);
+      await runExport(p, fmt, out1, { policy: 'gt+human' });
+      const q = Project.create(path.join(tmp.dir, `rt-${fmt}`));
+      try {
+        // the same models (ids are per project): accepted:<id> keeps its model
+        addModel(q, 'teacher');
+        addModel(q, 'ensemble');
+        const s = await runImport(q, 'merged', [out1]);
+        expect(s).toMatchObject({ rowsRead: 71, framesCreated: 71, frames: 71, media: 3, skipped: {} });
+        expect(s.dataset).toBe('Aff-Wild2, "α", ExpW');
+        const imported = (task: string) =>
+          p.db
+            .prepare(`SELECT COUNT(*) FROM labels l WHERE l.task = ? AND l.layer = 'imported'
+                      AND NOT EXISTS (SELECT 1 FROM labels h WHERE h.frame_id = l.frame_id AND h.task = l.task AND h.layer = 'human')`)
+            .pluck()
+            .get(task);
+        expect(s.labels).toEqual({ au: imported('au'), expr: imported('expr'), va: imported('va') });
+
+        expect(labelRows(q.db)).toEqual(labelRows(p.db));
+        expect(frameRows(q.db)).toEqual(frameRows(p.db));
+        const out2 = path.join(tmp.dir, `rt2.${fmt}`);
+        await runExport(q, fmt, out2, { policy: 'gt+human' });
+        expect(fs.readFileSync(out2, 'utf8')).toBe(fs.readFileSync(out1, 'utf8'));
+
+        // idempotent: the same file again changes no row (updated_at aside)
+        const before = dumpContent(q);
+        await runImport(q, 'merged', [out1]);
+        expect(dumpContent(q)).toBe(before);
+      } finally {
+        q.close();
+      }
+    });
+  }
+
+  it('importing a project its own export changes nothing (imported labels under human ones stay)', async () => {
+    const before = dumpContent(p);
+    const out = path.join(tmp.dir, 'self.csv');
+    await runExport(p, 'csv', out, { policy: 'gt+human' });
+    const s = await runImport(p, 'merged', [out]);
+    expect(s.framesCreated).toBe(0);
+    expect(dumpContent(p)).toBe(before);
+  });
+
+  it('model fills are counted, not imported; accepted:<id> of a model the project lacks becomes accepted', async () => {
+    const out = path.join(tmp.dir, 'fills.jsonl');
+    await runExport(p, 'jsonl', out, {});
+    const recs = await collect(readMergedJsonl(out));
+    const fills = recs.reduce((n, r) => n + [r.auSource, r.exprSource, r.vaSource].filter((x) => x === `model:${ens}`).length, 0);
+    expect(fills).toBeGreaterThan(20);
+    const q = Project.create(path.join(tmp.dir, 'rt-fills'));
+    try {
+      const s = await runImport(q, 'merged', [out]);
+      expect(s.skipped).toEqual({ 'model-fill': fills });
+      expect(s.warnings.join('\n')).toMatch(/gaps filled from a model/);
+      const back = path.join(tmp.dir, 'fills-back.csv');
+      await runExport(q, 'csv', back, { policy: 'gt+human' });
+      const want = expected(p.db).map((r) => {
+        const strip = (x: string | null) => (x?.startsWith('accepted:') ? 'accepted' : x);
+        return { ...r, auSource: strip(r.auSource), exprSource: strip(r.exprSource), vaSource: strip(r.vaSource) };
+      });
+      expect(want.some((r) => r.vaSource === 'accepted')).toBe(true);
+      expect(await collect(readMergedCsv(back))).toEqual(want);
+      expect(q.db.prepare(`SELECT COUNT(*) FROM labels WHERE provenance = 'accepted' AND model_id IS NULL`).pluck().get()).toBeGreaterThan(0);
+    } finally {
+      q.close();
+    }
   });
 });
 

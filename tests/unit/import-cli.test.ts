@@ -1,14 +1,13 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDownsample, registerImportCommand, toImportOptions } from '../../src/cli/commands/import';
-import { setMediaPort } from '../../src/node/importers/media-port';
 import { Project } from '../../src/node/project';
-import { fakePort, fixture, frames, type Fixture } from './import-helpers';
+import { fixture, frames, type Fixture } from './import-helpers';
+import { makeFrameCodedVideo } from '../../src/node/demo/framecode';
 
 let fx: Fixture;
 afterEach(() => {
   fx?.cleanup();
-  setMediaPort({ registerVideo: undefined });
   vi.restoreAllMocks();
 });
 
@@ -55,17 +54,21 @@ describe('import command', () => {
     expect(toImportOptions({ auThreshold: '3', skipMissing: true })).toEqual({ auThreshold: 3, skipMissing: true });
   });
 
-  it('`import video` registers videos through the media port', async () => {
+  it('`import video` registers real videos through the wired media pipeline (per-frame timestamps, proxy for HEVC)', async () => {
     fx = fixture();
-    fx.write('vids/a.mp4', 'frames=4');
-    fx.write('vids/b.webm', 'frames=2');
+    await makeFrameCodedVideo(fx.path('vids/a.mp4'), { frames: 4, codec: 'h264', width: 64, height: 48 });
+    await makeFrameCodedVideo(fx.path('vids/b.mp4'), { frames: 2, codec: 'hevc', width: 64, height: 48 });
     fx.write('vids/readme.txt', 'x');
-    await expect(cli(['video', fx.path('project'), fx.path('vids')])).rejects.toThrow('Video import is not available yet');
-    setMediaPort(fakePort);
-    const out = await cli(['video', fx.path('project'), fx.path('vids'), '--split', 'test']);
-    expect(out).toContain('frames         6 (6 new)  test 6');
+    const out = await cli(['video', fx.path('project'), fx.path('vids'), '--split', 'test', '--faces', 'none']);
+    expect(out).toContain('frames         6');
+    expect(out).toContain('made 1 playable proxies');
     fx.project.close();
     fx.project = Project.open(fx.path('project'));
     expect(frames(fx.project).map((f) => `${f.media}:${f.idx}`)).toEqual(['a:0', 'a:1', 'a:2', 'a:3', 'b:0', 'b:1']);
+    const media = fx.project.db.prepare('SELECT name, proxy_path AS proxy, fps_rational AS fps FROM media ORDER BY name').all() as { name: string; proxy: string | null; fps: string }[];
+    expect(media.map((m) => [m.name, m.proxy !== null, m.fps])).toEqual([
+      ['a', false, '24000/1001'],
+      ['b', true, '24000/1001'],
+    ]);
   });
 });

@@ -19,7 +19,7 @@ import { AU_UNLABELLED, EXPR_HEADER, EXPR_UNLABELLED, VA_HEADER, VA_UNLABELLED, 
 import type { Task } from '../../shared/labels';
 import { AtomicFolder, BufferedFile } from './atomic';
 import { drive } from './drive';
-import { exportFrames, type ExportFrame } from './frames';
+import { auValues, exportFrames, type ExportFrame } from './frames';
 import type { ProgressFn } from './options';
 import { auColumns, type ExportMedia, type ExportPlan } from './plan';
 
@@ -126,10 +126,9 @@ export async function writeAffWild2(
         }
         const mf: MediaFiles = open;
         pad(mf, f.frame);
-        if (f.au) {
-          let s = '';
-          for (let i = 0; i < f.au.length; i++) s += `${i ? ',' : ''}${f.au[i]}`;
-          mf.out.au.write(`${s}\n`);
+        const au = auValues(f, aus);
+        if (au) {
+          mf.out.au.write(`${au.join(',')}\n`);
           mf.used.au = true;
         } else mf.out.au.write(`${unlabelled.au}\n`);
         if (f.expr !== null) {
@@ -142,7 +141,7 @@ export async function writeAffWild2(
         } else mf.out.va.write(`${unlabelled.va}\n`);
         mf.next = f.frame + 1;
       };
-      rows += await drive(exportFrames(db, plan, media, aus, plan.warnings, counter), each, counter, plan.total, onProgress, signal);
+      rows += await drive(exportFrames(db, plan, media, plan.warnings, counter), each, counter, plan.total, onProgress, signal);
       if (open) close(open);
       open = null;
     }

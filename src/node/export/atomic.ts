@@ -61,20 +61,23 @@ export function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
 }
 
-/** Refuses to replace an existing target unless asked to; creates the target's parent folder. */
-export function prepareTarget(target: string, kind: 'file' | 'folder', overwrite: boolean): void {
+/** Refuses to replace an existing target unless asked to (an empty folder may always be filled). */
+export function checkTarget(target: string, kind: 'file' | 'folder', overwrite: boolean): void {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(target);
   } catch {
-    st = undefined;
+    return;
   }
-  if (st) {
-    if (kind === 'file' && st.isDirectory()) throw new AppError('invalid-input', `${target} is a folder; give a file name for the export.`);
-    if (kind === 'folder' && !st.isDirectory()) throw new AppError('invalid-input', `${target} is a file; give a folder for the Aff-Wild2 export.`);
-    const empty = kind === 'folder' && fs.readdirSync(target).length === 0;
-    if (!empty && !overwrite) throw new AppError('conflict', `${target} already exists; choose another name or allow overwriting (--force).`);
-  }
+  if (kind === 'file' && st.isDirectory()) throw new AppError('invalid-input', `${target} is a folder; give a file name for the export.`);
+  if (kind === 'folder' && !st.isDirectory()) throw new AppError('invalid-input', `${target} is a file; give a folder for the Aff-Wild2 export.`);
+  const empty = kind === 'folder' && fs.readdirSync(target).length === 0;
+  if (!empty && !overwrite) throw new AppError('conflict', `${target} already exists; choose another name, or allow replacing it (--force; "replace an existing output" in File → Export…).`);
+}
+
+/** checkTarget, then creates the target's parent folder. */
+export function prepareTarget(target: string, kind: 'file' | 'folder', overwrite: boolean): void {
+  checkTarget(target, kind, overwrite);
   fs.mkdirSync(path.dirname(target), { recursive: true });
 }
 

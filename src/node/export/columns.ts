@@ -4,13 +4,13 @@
 //   dataset, media, frame (0-based index), file (image of the frame; empty for video frames),
 //   timestamp (seconds, from the media's stored timestamps; empty when unknown, e.g. images),
 //   subject, split, AU<n>… (every AU labelled in the exported datasets plus the 8 model AUs, ascending;
-//   1/0, empty = unlabelled), expression (name, Aff-Wild2 order), valence, arousal,
+//   1/0, empty = unlabelled), expression (name, Aff-Wild2 order), valence, arousal (labels with every
+//   digit, so a re-import gives the same doubles; model fills rounded to 6 decimals),
 //   au_source, expr_source, va_source (imported | human | accepted:<modelId> | accepted | cleared |
 //   model:<modelId>; empty when the task has no label),
 //   and with probabilities: p_AU<n> for the 8 model AUs, p_<Expression> for the 7 expressions,
 //   p_valence, p_arousal (the expectation of the model's V/A bin distributions).
 import { EXPRESSIONS, MODEL_AUS } from '../../shared/labels';
-import type { ExportFrame } from './frames';
 import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION } from './options';
 
 export const BASE_COLUMNS = ['dataset', 'media', 'frame', 'file', 'timestamp', 'subject', 'split'] as const;
@@ -30,27 +30,7 @@ export function versionLine(policy: string, modelId: number | null): string {
   return `# ${MERGED_FORMAT_NAME} v${MERGED_FORMAT_VERSION} policy=${policy} model=${modelId ?? 'none'}`;
 }
 
-/** Probabilities are rounded to 6 decimals (float32 model outputs carry no more). */
+/** Model values (probabilities, filled V/A) are float32 outputs: 6 decimals carry all they hold. */
 export function probValue(p: number): number {
   return Math.round(p * 1e6) / 1e6;
-}
-
-/**
- * The values of one frame in column order: strings and numbers, null for an empty cell. Label values
- * (valence, arousal, timestamps) keep every digit, so re-importing gives the same doubles back.
- */
-export function mergedValues(
-  f: ExportFrame,
-  nAus: number,
-  probabilities: boolean,
-): (string | number | null)[] {
-  const row: (string | number | null)[] = [f.dataset, f.media, f.frame, f.file, f.timestamp, f.subject, f.split];
-  for (let i = 0; i < nAus; i++) row.push(f.au === null || f.au[i] < 0 ? null : f.au[i]);
-  row.push(f.expr === null ? null : EXPRESSIONS[f.expr], f.valence, f.arousal, f.auSource, f.exprSource, f.vaSource);
-  if (probabilities) {
-    const p = f.probs;
-    if (p) row.push(...p.au.map(probValue), ...p.expr.map(probValue), probValue(p.valence), probValue(p.arousal));
-    else for (let i = 0; i < MODEL_AUS.length + EXPRESSIONS.length + 2; i++) row.push(null);
-  }
-  return row;
 }

@@ -2,13 +2,22 @@
 // (`stmt.iterate()`, ordered by frame index), merged with the policy, never collected into arrays,
 // so memory stays flat for millions of frames.
 //
-// AU bit sets hold bits up to 62, past JavaScript's exact integers; the query splits them into a
-// high and a low 31-bit half so rows can be read as plain numbers (no BigInt per row).
-import { NUM_AUS } from '../../shared/labels';
+// Where the time goes (profiled on 1 M frames, see bench/export-speed.ts): crossing from SQLite into
+// JavaScript, per row and per column, and above all one Buffer per soft-label BLOB (~1 µs each). So:
+//  - a row (one per label of a frame) has 7 columns: one integer packing the frame index, its split
+//    and the label's task / layer / accepted flag, the frame's path and subject, two values whose
+//    meaning depends on the task (AU: mask and bits; EXPR: the class; VA: valence and arousal), the
+//    accepted model id, and the frame id (16 columns, as before, cost the query ~30 % more);
+//  - soft labels come 1,024 frames at a time as ONE blob, read in place (soft-chunks.ts,
+//    model-outputs.ts), instead of a Buffer per row;
+//  - the frame object is reused: consumers must copy what they keep past their callback.
+import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
 import type { Db } from '../db/database';
-import { humanSource, modelAuPositions, modelSource, pickLayer, sourceKind, type Pick } from './merge';
-import { arousalOf, auProbability, exprArgmax, exprProbabilities, softLogits, valenceOf } from './model-outputs';
+import { probValue } from './columns';
+import { humanSource, modelSource, pickLayer, sourceKind } from './merge';
+import { arousalOf, exprArgmax, exprProbabilities, LogitReader, logitOf, valenceOf } from './model-outputs';
 import { splitFilterSql, type ExportMedia, type ExportPlan } from './plan';
+import { SoftChunks } from './soft-chunks';
 
 export interface ModelProbabilities {
   au: number[];
@@ -28,8 +37,12 @@ export interface ExportFrame {
   timestamp: number | null;
   subject: string | null;
   split: string;
-  /** One entry per AU column of the stream: -1 unlabelled, 0, 1; null when the frame has no AU label. */
-  au: number[] | null;
+  /**
+   * The AU label as bit sets (bit n = AU n): `auMask` the AUs labelled, `auBits` the active ones;
+   * numbers (exact: every AU below 53), bigint when a higher AU is labelled; null = no AU label.
+   */
+  auMask: number | bigint | null;
+  auBits: number | bigint;
   auSource: string | null;
   expr: number | null;
   exprSource: string | null;
@@ -40,35 +53,46 @@ export interface ExportFrame {
   probs: ModelProbabilities | null;
 }
 
-/** The stream yields null after this many frames read: the consumer's moment to report and check for cancel. */
-export const TICK_EVERY = 4096;
-
-// Column positions of the raw rows below: the frame, then one label row (all NULL when none).
-const enum C {
-  idx, path, subject, split, soft,
-  task, layer, mHi, mLo, bHi, bLo, expr, valence, arousal, prov, model,
+/** Whether AU `n` is in a bit set (number or bigint, as in ExportFrame). */
+export function hasAu(set: number | bigint, n: number): boolean {
+  return typeof set === 'bigint' ? ((set >> BigInt(n)) & 1n) === 1n : Math.floor(set / 2 ** n) % 2 === 1;
 }
 
+/** Values of the AU columns `cols`: -1 where the label does not cover the AU, else 0/1; null without an AU label. */
+export function auValues(f: Pick<ExportFrame, 'auMask' | 'auBits'>, cols: readonly number[]): number[] | null {
+  if (f.auMask === null) return null;
+  return cols.map((n) => (hasAu(f.auMask!, n) ? (hasAu(f.auBits, n) ? 1 : 0) : -1));
+}
+
+/** The stream yields null after this many frames read: the consumer's moment to report and check for cancel. */
+export const TICK_EVERY = 4096;
+const MODEL_MASK = MODEL_AUS.reduce((m, n) => m + 2 ** n, 0);
+
+// Positions in a row. `key` packs the frame index, its split and the label row's code:
+// idx × 64 + split × 16 + code (one integer column instead of three: each column read costs).
+const enum C { key, path, subject, v1, v2, model, id }
+const TASK_MASK = 3; // 1 au, 2 expr, 3 va, 0 no label row
+const HUMAN = 4;
+const ACCEPTED = 8;
+
 /**
- * One row per label of a frame (one row of NULLs for a frame without labels), frames in index order.
- * One join with a range scan of the labels primary key costs ~25 % less than six lookups per frame
- * (one per task and layer), and the database is most of an export's time.
+ * One row per label of a frame (one row with code 0 for a frame without labels), frames in index order.
+ * AU bit sets at or above 2^53 (an AU ≥ 53 labelled) come as -1 and are read again exactly (rare).
  */
-function frameSql(withModel: boolean, splitSql: string): string {
-  const half = (col: string) => `${col} >> 31, ${col} & 2147483647`;
-  // Small integers instead of the repeated TEXT values: each TEXT cell costs a new JS string per row.
-  return `SELECT f.idx, f.path, f.subject, ${SPLIT_CODE}, ${withModel ? 's.data' : 'NULL'},
-      ${TASK_CODE}, l.layer = 'human', ${half('l.au_mask')}, ${half('l.au_bits')}, l.expr, l.valence, l.arousal, l.provenance = 'accepted', l.model_id
-    FROM frames f
-    ${withModel ? 'LEFT JOIN soft_labels s ON s.model_id = @model AND s.frame_id = f.id' : ''}
-    LEFT JOIN labels l ON l.frame_id = f.id
+function frameSql(splitSql: string): string {
+  const exact = (col: string) => `CASE WHEN ${col} < 9007199254740992 THEN ${col} ELSE -1 END`;
+  return `SELECT f.idx * 64 + 16 * (CASE f.split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END)
+        + (CASE l.task WHEN 'au' THEN 1 WHEN 'expr' THEN 2 WHEN 'va' THEN 3 ELSE 0 END) + 4 * ifnull(l.layer = 'human', 0) + 8 * ifnull(l.provenance = 'accepted', 0),
+      f.path, f.subject,
+      CASE l.task WHEN 'au' THEN ${exact('l.au_mask')} WHEN 'expr' THEN l.expr ELSE l.valence END,
+      CASE l.task WHEN 'au' THEN ${exact('l.au_bits')} ELSE l.arousal END,
+      l.model_id, f.id
+    FROM frames f LEFT JOIN labels l ON l.frame_id = f.id
     WHERE f.media_id = @media${splitSql}
     ORDER BY f.idx`;
 }
 
-const SPLIT_CODE = `CASE f.split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END`;
 const SPLIT_NAMES = ['train', 'val', 'test'];
-const TASK_CODE = `CASE l.task WHEN 'au' THEN 0 WHEN 'expr' THEN 1 WHEN 'va' THEN 2 END`;
 
 type Row = unknown[];
 /** The label rows of the frame being assembled, by task and layer. */
@@ -81,41 +105,25 @@ interface Slots {
   hv: Row | null;
 }
 
+const codeOf = (r: Row): number => (r[C.key] as number) % 16;
+
 function place(slots: Slots, r: Row): void {
-  const human = r[C.layer] === 1;
-  switch (r[C.task]) {
-    case 0:
+  const code = codeOf(r);
+  const human = (code & HUMAN) !== 0;
+  switch (code & TASK_MASK) {
+    case 1:
       if (human) slots.ha = r;
       else slots.ia = r;
       break;
-    case 1:
+    case 2:
       if (human) slots.he = r;
       else slots.ie = r;
       break;
-    case 2:
+    case 3:
       if (human) slots.hv = r;
       else slots.iv = r;
       break;
   }
-}
-
-function probabilities(logits: Float32Array | null): ModelProbabilities | null {
-  if (!logits) return null;
-  const au: number[] = [];
-  for (let k = 0; k < NUM_AUS; k++) au.push(auProbability(logits, k));
-  return { au, expr: exprProbabilities(logits), valence: valenceOf(logits), arousal: arousalOf(logits) };
-}
-
-/** Values of the AU columns from a (hi, lo) split bit set; -1 where the mask does not cover the AU. */
-function auValues(cols: readonly number[], mHi: number, mLo: number, bHi: number, bLo: number): number[] {
-  const out = new Array<number>(cols.length);
-  for (let i = 0; i < cols.length; i++) {
-    const n = cols[i];
-    const inMask = n < 31 ? (mLo >>> n) & 1 : (mHi >>> (n - 31)) & 1;
-    const on = n < 31 ? (bLo >>> n) & 1 : (bHi >>> (n - 31)) & 1;
-    out[i] = inMask ? on : -1;
-  }
-  return out;
 }
 
 /** Timestamp reader of one media item: the stored Float64 LE array, or null (image datasets, unknown). */
@@ -129,156 +137,197 @@ function timestampsOf(db: Db, mediaId: number, warnings: string[], mediaName: st
   return blob;
 }
 
-interface Ctx {
-  plan: ExportPlan;
-  aus: readonly number[];
-  modelPos: number[];
-  fill: boolean;
-  fillSource: string;
-  thresholds: readonly number[];
-}
+class Merger {
+  readonly f: ExportFrame;
+  private readonly soft: SoftChunks | null;
+  private readonly logits = new LogitReader();
+  private readonly fill: boolean;
+  private readonly fillSource: string;
+  /** Per model AU: the bit to set and the logit at which it is active (p ≥ threshold ⇔ logit ≥ logit(threshold)). */
+  private readonly auBit: number[];
+  private readonly auCut: number[];
+  private readonly accepted = new Map<number | null, string>();
+  private readonly exactAu;
+  private media!: ExportMedia;
+  private ts: Buffer | null = null;
 
-/** Human source strings repeat (`accepted:<id>`): built once each. */
-const acceptedSources = new Map<number | null, string>();
-function humanSourceOf(r: Row): string {
-  if (r[C.prov] !== 1) return humanSource('human', null);
-  const id = r[C.model] as number | null;
-  let s = acceptedSources.get(id);
-  if (s === undefined) acceptedSources.set(id, (s = humanSource('accepted', id)));
-  return s;
-}
-
-/** Merges one frame's label rows under the policy; null when a filter drops the frame. */
-function mergeFrame(ctx: Ctx, m: ExportMedia, ts: Buffer | null, first: Row, sl: Slots): ExportFrame | null {
-  const { plan, aus, fill } = ctx;
-  const layers = plan.layers;
-  const idx = first[C.idx] as number;
-  const auPick: Pick = pickLayer(layers, sl.ia !== null, sl.ha !== null, sl.ha !== null && sl.ha[C.mHi] !== null);
-  const exPick = pickLayer(layers, sl.ie !== null && sl.ie[C.expr] !== null, sl.he !== null, sl.he !== null && sl.he[C.expr] !== null);
-  const vaPick = pickLayer(
-    layers,
-    sl.iv !== null && sl.iv[C.valence] !== null && sl.iv[C.arousal] !== null,
-    sl.hv !== null,
-    sl.hv !== null && sl.hv[C.valence] !== null && sl.hv[C.arousal] !== null,
-  );
-  // The soft label is decoded only when a gap is filled or probabilities are written.
-  const soft = first[C.soft] as Buffer | null;
-  const logits = soft && (plan.probabilities || (fill && (auPick === 'gap' || exPick === 'gap' || vaPick === 'gap'))) ? softLogits(soft) : null;
-
-  // AU
-  let au: number[] | null = null;
-  let auSource: string | null = null;
-  if (auPick === 'human' || auPick === 'imported') {
-    const r = (auPick === 'human' ? sl.ha : sl.ia)!;
-    au = auValues(aus, r[C.mHi] as number, r[C.mLo] as number, r[C.bHi] as number, r[C.bLo] as number);
-    auSource = auPick === 'human' ? humanSourceOf(r) : 'imported';
-  } else if (auPick === 'cleared') auSource = 'cleared';
-  else if (fill && logits) {
-    // active when p >= the AU's threshold, as in the metrics
-    au = new Array<number>(aus.length).fill(-1);
-    for (let k = 0; k < NUM_AUS; k++) au[ctx.modelPos[k]] = auProbability(logits, k) >= ctx.thresholds[k] ? 1 : 0;
-    auSource = ctx.fillSource;
+  constructor(
+    db: Db,
+    private readonly plan: ExportPlan,
+    splitSql: string,
+  ) {
+    const { model } = plan;
+    this.fill = plan.layers.has('model') && model !== null;
+    this.fillSource = model ? modelSource(model.id) : '';
+    this.soft = model ? new SoftChunks(db, model.id, splitSql) : null;
+    this.auBit = MODEL_AUS.map((n) => 2 ** n);
+    this.auCut = (model?.thresholds ?? []).map(logitOf);
+    this.exactAu = db
+      .prepare(`SELECT l.au_mask, l.au_bits FROM frames f JOIN labels l ON l.frame_id = f.id AND l.task = 'au' AND l.layer = ? WHERE f.media_id = ? AND f.idx = ?`)
+      .raw(true)
+      .safeIntegers(true);
+    this.f = {
+      dataset: '', media: '', mediaId: 0, frame: 0, file: null, timestamp: null, subject: null, split: '',
+      auMask: null, auBits: 0, auSource: null, expr: null, exprSource: null, valence: null, arousal: null, vaSource: null, probs: null,
+    };
   }
 
-  // EXPR
-  let expr: number | null = null;
-  let exprSource: string | null = null;
-  if (exPick === 'human' || exPick === 'imported') {
-    const r = (exPick === 'human' ? sl.he : sl.ie)!;
-    expr = r[C.expr] as number;
-    exprSource = exPick === 'human' ? humanSourceOf(r) : 'imported';
-  } else if (exPick === 'cleared') exprSource = 'cleared';
-  else if (fill && logits) {
-    expr = exprArgmax(logits);
-    exprSource = ctx.fillSource;
+  startMedia(m: ExportMedia, ts: Buffer | null): void {
+    this.media = m;
+    this.ts = ts;
+    this.f.dataset = m.dataset;
+    this.f.media = m.name;
+    this.f.mediaId = m.id;
+    this.soft?.startMedia(m.id);
   }
 
-  // VA (valence and arousal are one task: both or neither)
-  let valence: number | null = null;
-  let arousal: number | null = null;
-  let vaSource: string | null = null;
-  if (vaPick === 'human' || vaPick === 'imported') {
-    const r = (vaPick === 'human' ? sl.hv : sl.iv)!;
-    valence = r[C.valence] as number;
-    arousal = r[C.arousal] as number;
-    vaSource = vaPick === 'human' ? humanSourceOf(r) : 'imported';
-  } else if (vaPick === 'cleared') vaSource = 'cleared';
-  else if (fill && logits) {
-    valence = valenceOf(logits);
-    arousal = arousalOf(logits);
-    vaSource = ctx.fillSource;
+  /** Human source strings repeat (`accepted:<id>`): built once each. */
+  private humanSourceOf(r: Row): string {
+    if ((codeOf(r) & ACCEPTED) === 0) return 'human';
+    const id = r[C.model] as number | null;
+    let s = this.accepted.get(id);
+    if (s === undefined) this.accepted.set(id, (s = humanSource('accepted', id)));
+    return s;
   }
 
-  if (plan.labelledOnly && au === null && expr === null && valence === null) return null;
-  const s = plan.sources;
-  if (s && !((auSource && s.has(sourceKind(auSource))) || (exprSource && s.has(sourceKind(exprSource))) || (vaSource && s.has(sourceKind(vaSource))))) return null;
-  return {
-    dataset: m.dataset,
-    media: m.name,
-    mediaId: m.id,
-    frame: idx,
-    file: first[C.path] as string | null,
-    timestamp: ts && idx * 8 + 8 <= ts.byteLength ? ts.readDoubleLE(idx * 8) : null,
-    subject: first[C.subject] as string | null,
-    split: SPLIT_NAMES[first[C.split] as number],
-    au,
-    auSource,
-    expr,
-    exprSource,
-    valence,
-    arousal,
-    vaSource,
-    probs: plan.probabilities ? probabilities(logits) : null,
-  };
+  private setAu(r: Row, idx: number): void {
+    const f = this.f;
+    if ((r[C.v1] as number) >= 0) {
+      f.auMask = r[C.v1] as number;
+      f.auBits = r[C.v2] as number;
+    } else {
+      const layer = (codeOf(r) & HUMAN) !== 0 ? 'human' : 'imported';
+      const [mask, bits] = this.exactAu.get(layer, this.media.id, idx) as [bigint, bigint];
+      f.auMask = mask;
+      f.auBits = bits;
+    }
+  }
+
+  /** Merges one frame's label rows under the policy; false when a filter drops the frame. */
+  merge(first: Row, sl: Slots): boolean {
+    const { plan, f, fill } = this;
+    const layers = plan.layers;
+    const key = first[C.key] as number;
+    const idx = (key - (key % 64)) / 64;
+    const auPick = pickLayer(layers, sl.ia !== null, sl.ha !== null, sl.ha !== null && sl.ha[C.v1] !== null);
+    const exPick = pickLayer(layers, sl.ie !== null && sl.ie[C.v1] !== null, sl.he !== null, sl.he !== null && sl.he[C.v1] !== null);
+    const vaPick = pickLayer(
+      layers,
+      sl.iv !== null && sl.iv[C.v1] !== null && sl.iv[C.v2] !== null,
+      sl.hv !== null,
+      sl.hv !== null && sl.hv[C.v1] !== null && sl.hv[C.v2] !== null,
+    );
+    // Every frame's record is stepped over (the chunk is read in order); it is decoded only when a
+    // gap is filled or probabilities are written.
+    const hasSoft = this.soft !== null && this.soft.next(first[C.id] as number, idx, this.logits);
+    const { l, base } = this.logits;
+
+    // AU
+    f.auMask = null;
+    f.auBits = 0;
+    f.auSource = null;
+    if (auPick === 'human' || auPick === 'imported') {
+      this.setAu((auPick === 'human' ? sl.ha : sl.ia)!, idx);
+      f.auSource = auPick === 'human' ? this.humanSourceOf(sl.ha!) : 'imported';
+    } else if (auPick === 'cleared') f.auSource = 'cleared';
+    else if (fill && hasSoft) {
+      let bits = 0;
+      for (let k = 0; k < NUM_AUS; k++) if (l[base + k] >= this.auCut[k]) bits += this.auBit[k];
+      f.auMask = MODEL_MASK;
+      f.auBits = bits;
+      f.auSource = this.fillSource;
+    }
+
+    // EXPR
+    f.expr = null;
+    f.exprSource = null;
+    if (exPick === 'human' || exPick === 'imported') {
+      const r = (exPick === 'human' ? sl.he : sl.ie)!;
+      f.expr = r[C.v1] as number;
+      f.exprSource = exPick === 'human' ? this.humanSourceOf(r) : 'imported';
+    } else if (exPick === 'cleared') f.exprSource = 'cleared';
+    else if (fill && hasSoft) {
+      f.expr = exprArgmax(l, base);
+      f.exprSource = this.fillSource;
+    }
+
+    // VA (valence and arousal are one task: both or neither)
+    f.valence = null;
+    f.arousal = null;
+    f.vaSource = null;
+    if (vaPick === 'human' || vaPick === 'imported') {
+      const r = (vaPick === 'human' ? sl.hv : sl.iv)!;
+      f.valence = r[C.v1] as number;
+      f.arousal = r[C.v2] as number;
+      f.vaSource = vaPick === 'human' ? this.humanSourceOf(r) : 'imported';
+    } else if (vaPick === 'cleared') f.vaSource = 'cleared';
+    else if (fill && hasSoft) {
+      f.valence = probValue(valenceOf(l, base));
+      f.arousal = probValue(arousalOf(l, base));
+      f.vaSource = this.fillSource;
+    }
+
+    if (plan.labelledOnly && f.auMask === null && f.expr === null && f.valence === null) return false;
+    const s = plan.sources;
+    if (s && !((f.auSource && s.has(sourceKind(f.auSource))) || (f.exprSource && s.has(sourceKind(f.exprSource))) || (f.vaSource && s.has(sourceKind(f.vaSource))))) return false;
+    const ts = this.ts;
+    f.frame = idx;
+    f.file = first[C.path] as string | null;
+    f.timestamp = ts && idx * 8 + 8 <= ts.byteLength ? ts.readDoubleLE(idx * 8) : null;
+    f.subject = first[C.subject] as string | null;
+    f.split = SPLIT_NAMES[((key % 64) - (key % 16)) / 16];
+    f.probs = plan.probabilities && hasSoft ? this.probabilities(l, base) : null;
+    return true;
+  }
+
+  private probs: ModelProbabilities = { au: new Array<number>(NUM_AUS), expr: new Array<number>(7), valence: 0, arousal: 0 };
+
+  private probabilities(l: Float32Array, base: number): ModelProbabilities {
+    const p = this.probs;
+    for (let k = 0; k < NUM_AUS; k++) p.au[k] = 1 / (1 + Math.exp(-l[base + k]));
+    exprProbabilities(l, base, p.expr);
+    p.valence = valenceOf(l, base);
+    p.arousal = arousalOf(l, base);
+    return p;
+  }
 }
 
 /**
- * Merged frames of the given media in order, with AU values aligned to `aus`. `warnings` collects
- * problems found on the way. The generator holds one statement open per media item (other reads
- * on `db` still work meanwhile, writes do not). `counter.scanned` counts the frames read,
- * including those the filters drop (for progress against `plan.total`); every TICK_EVERY frames
- * read the stream yields null instead of a frame.
+ * Merged frames of the given media in order. `warnings` collects problems found on the way. The
+ * generator holds one statement open per media item (other reads on `db` still work meanwhile,
+ * writes do not). `counter.scanned` counts the frames read, including those the filters drop (for
+ * progress against `plan.total`); every TICK_EVERY frames read the stream yields null instead of a
+ * frame. The SAME frame object is yielded every time, updated in place.
  */
 export function* exportFrames(
   db: Db,
   plan: ExportPlan,
   media: readonly ExportMedia[],
-  aus: readonly number[],
   warnings: string[],
   counter: { scanned: number } = { scanned: 0 },
 ): Generator<ExportFrame | null> {
-  const { model } = plan;
-  const stmt = db.prepare(frameSql(model !== null, splitFilterSql(plan.splits))).raw(true);
-  const ctx: Ctx = {
-    plan,
-    aus,
-    modelPos: modelAuPositions(aus),
-    fill: plan.layers.has('model') && model !== null,
-    fillSource: model ? modelSource(model.id) : '',
-    thresholds: model?.thresholds ?? [],
-  };
+  const splitSql = splitFilterSql(plan.splits);
+  const stmt = db.prepare(frameSql(splitSql)).raw(true);
+  const merger = new Merger(db, plan, splitSql);
   const slots: Slots = { ia: null, ha: null, ie: null, he: null, iv: null, hv: null };
   const clear = () => (slots.ia = slots.ha = slots.ie = slots.he = slots.iv = slots.hv = null);
   for (const m of media) {
     if (m.frames === 0) continue;
-    const ts = timestampsOf(db, m.id, warnings, m.name);
-    const params: Record<string, number> = model ? { media: m.id, model: model.id } : { media: m.id };
+    merger.startMedia(m, timestampsOf(db, m.id, warnings, m.name));
     let first: Row | null = null;
-    for (const r of stmt.iterate(params) as IterableIterator<Row>) {
-      if (first !== null && r[C.idx] !== first[C.idx]) {
-        const f = mergeFrame(ctx, m, ts, first, slots);
+    for (const r of stmt.iterate({ media: m.id }) as IterableIterator<Row>) {
+      if (first !== null && r[C.id] !== first[C.id]) {
+        if (merger.merge(first, slots)) yield merger.f;
         clear();
-        if (f) yield f;
         if (++counter.scanned % TICK_EVERY === 0) yield null;
         first = null;
       }
       if (first === null) first = r;
-      if (r[C.task] !== null) place(slots, r);
+      if ((codeOf(r) & TASK_MASK) !== 0) place(slots, r);
     }
     if (first !== null) {
-      const f = mergeFrame(ctx, m, ts, first, slots);
+      if (merger.merge(first, slots)) yield merger.f;
       clear();
-      if (f) yield f;
       if (++counter.scanned % TICK_EVERY === 0) yield null;
     }
   }

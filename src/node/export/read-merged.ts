@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { parse } from 'csv-parse';
-import { EXPRESSIONS } from '../../shared/labels';
+import { EXPRESSIONS, MAX_AU_NUMBER } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import { BASE_COLUMNS, LABEL_COLUMNS, SOURCE_COLUMNS } from './columns';
 import { parseSource } from './merge';
@@ -92,11 +92,14 @@ function toRecord(get: (col: string) => Cell, aus: number[], file: string, line:
   };
 }
 
-function checkColumns(columns: string[], file: string): number[] {
-  for (const c of [...BASE_COLUMNS, ...LABEL_COLUMNS, ...SOURCE_COLUMNS]) if (!columns.includes(c)) throw bad(file, 2, `missing column ${c}`);
+function checkColumns(columns: string[], file: string, line: number): number[] {
+  for (const c of [...BASE_COLUMNS, ...LABEL_COLUMNS, ...SOURCE_COLUMNS]) if (!columns.includes(c)) throw bad(file, line, `missing column ${c}`);
   return columns.flatMap((c) => {
     const m = /^AU(\d{1,2})$/.exec(c);
-    return m ? [Number(m[1])] : [];
+    if (!m) return [];
+    const n = Number(m[1]);
+    if (n < 1 || n > MAX_AU_NUMBER) throw bad(file, line, `AU columns must be AU1..AU${MAX_AU_NUMBER}, not ${c}`);
+    return [n];
   });
 }
 
@@ -127,58 +130,106 @@ async function firstLine(file: string): Promise<string> {
   }
 }
 
-/** Streams the frames of a merged CSV. `onHeader` receives the format line's contents and the columns. */
-export async function* readMergedCsv(file: string, onHeader?: (h: MergedHeader) => void): AsyncGenerator<MergedRecord> {
-  const header = parseVersionLine((await firstLine(file)).replace(/^\uFEFF/, ''), file);
+/** A record with where it was read: its (last) line and the bytes of the file read so far (progress). */
+export interface MergedItem {
+  record: MergedRecord;
+  line: number;
+  bytes: number;
+}
+
+/** CSV or JSON Lines, from the first character: `{` opens a JSON Lines format line, `#` the CSV one. */
+export function sniffMergedFormat(file: string, shown = file): 'csv' | 'jsonl' {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = fs.readSync(fd, buf, 0, 16, 0);
+    const head = buf.toString('utf8', 0, n).replace(/^\uFEFF/, '').trimStart();
+    if (head.startsWith('{')) return 'jsonl';
+    if (head.startsWith('#')) return 'csv';
+    throw bad(shown, 1, `expected a merged-labels file: a "# ${MERGED_FORMAT_NAME} v…" line (CSV) or a {"format": "${MERGED_FORMAT_NAME}", …} line (JSON Lines)`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Streams the frames of a merged CSV with their line numbers. `onHeader` receives the format line's
+ * contents and the columns. `shown` names the file in error messages (default: its path).
+ */
+export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHeader) => void, shown = file): AsyncGenerator<MergedItem> {
+  const header = parseVersionLine((await firstLine(file)).replace(/^\uFEFF/, ''), shown);
   const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: 2, info: true }));
   let columns: string[] | null = null;
   let at = new Map<string, number>();
   let aus: number[] = [];
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
       const rec = item.record;
       if (!columns) {
         columns = rec;
-        aus = checkColumns(columns, file);
+        aus = checkColumns(columns, shown, item.info.lines);
         at = new Map(columns.map((c, i) => [c, i]));
         onHeader?.({ ...header, columns });
         continue;
       }
-      yield toRecord((c) => rec[at.get(c)!] ?? null, aus, file, item.info.lines);
+      const line = item.info.lines;
+      yield { record: toRecord((c) => rec[at.get(c)!] ?? null, aus, shown, line), line, bytes: item.info.bytes };
     }
+  } catch (e) {
+    const ce = e as { code?: string; lines?: number; message: string };
+    if (typeof ce.code === 'string' && ce.code.startsWith('CSV_')) throw bad(shown, ce.lines ?? 0, `not valid CSV (${ce.message})`);
+    throw e;
   } finally {
     parser.destroy();
   }
 }
 
-/** Streams the frames of a merged JSON Lines file (first line: the format object). */
-export async function* readMergedJsonl(file: string, onHeader?: (h: MergedHeader) => void): AsyncGenerator<MergedRecord> {
+/** Streams the frames of a merged JSON Lines file (first line: the format object), with line numbers. */
+export async function* readMergedJsonlItems(file: string, onHeader?: (h: MergedHeader) => void, shown = file): AsyncGenerator<MergedItem> {
   const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
+  let bytes = 0;
   let aus: number[] | null = null;
   try {
-    for await (const text of rl) {
+    for await (const raw of rl) {
       line++;
+      bytes += raw.length + 1; // characters, close enough to bytes for progress
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
       let obj: Record<string, Cell>;
       try {
         obj = JSON.parse(text) as Record<string, Cell>;
       } catch {
-        throw bad(file, line, 'not a JSON object');
+        throw bad(shown, line, 'not a JSON object');
       }
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw bad(shown, line, 'not a JSON object');
       if (aus === null) {
         const meta = obj as unknown as { format?: string; version?: number; policy?: string; model?: number | null; columns?: string[] };
         if (meta.format !== MERGED_FORMAT_NAME || typeof meta.version !== 'number' || !Array.isArray(meta.columns)) {
-          throw bad(file, line, `expected the format line {"format": "${MERGED_FORMAT_NAME}", "version": …, "columns": […]}`);
+          throw bad(shown, line, `expected the format line {"format": "${MERGED_FORMAT_NAME}", "version": …, "columns": […]}`);
         }
-        checkVersion(meta.version, file);
-        aus = checkColumns(meta.columns, file);
+        checkVersion(meta.version, shown);
+        aus = checkColumns(meta.columns, shown, line);
         onHeader?.({ version: meta.version, policy: meta.policy ?? '', model: meta.model ?? null, columns: meta.columns });
         continue;
       }
-      yield toRecord((c) => (obj[c] === undefined ? null : obj[c]), aus, file, line);
+      yield { record: toRecord((c) => (obj[c] === undefined ? null : obj[c]), aus, shown, line), line, bytes };
     }
   } finally {
     rl.close();
   }
+}
+
+async function* records(items: AsyncGenerator<MergedItem>): AsyncGenerator<MergedRecord> {
+  for await (const it of items) yield it.record;
+}
+
+/** Streams the frames of a merged CSV. `onHeader` receives the format line's contents and the columns. */
+export function readMergedCsv(file: string, onHeader?: (h: MergedHeader) => void): AsyncGenerator<MergedRecord> {
+  return records(readMergedCsvItems(file, onHeader));
+}
+
+/** Streams the frames of a merged JSON Lines file (first line: the format object). */
+export function readMergedJsonl(file: string, onHeader?: (h: MergedHeader) => void): AsyncGenerator<MergedRecord> {
+  return records(readMergedJsonlItems(file, onHeader));
 }

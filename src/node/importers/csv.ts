@@ -4,8 +4,9 @@
 // task" (so do Aff-Wild2's -1 for AU / expression and -5 for valence / arousal). expression is an
 // Aff-Wild2 name (or alias: happy, angry, …) or index 0–6; valence and arousal in [-1, 1], both or
 // neither; split train | val | test (aliases validation, …), blank = --split or train. Relative
-// paths resolve against the CSV's folder. Images are face crops (112×112 into the crop cache) unless
-// --detect-faces. Parsed as a stream (csv-parse); one media item (kind 'images') per CSV file.
+// paths resolve against the CSV's folder. Lines starting with '#' are comments (a merged-labels
+// export opens with one; quote a path that starts with '#'). Images are face crops (112×112 into
+// the crop cache) unless --detect-faces. Parsed as a stream (csv-parse); one media item (kind 'images') per CSV file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse';
@@ -113,7 +114,16 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
     const total = Math.max(1, Math.round(fs.statSync(file).size / 40)); // rows, estimated for the progress bar
     const rows = new ImageRowWriter(ctx, mf, total);
 
-    const parser = fs.createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true }));
+    const parser = fs.createReadStream(file).pipe(parse({
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        info: true,
+        raw: true,
+        // `#` opens a comment line (a merged export's format line); a '#' inside a field is data
+        comment: '#',
+        comment_no_infix: true,
+      }));
     let cols: Columns | null = null;
     try {
       for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {

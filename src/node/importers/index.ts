@@ -16,6 +16,7 @@ import { importCsv } from './csv';
 import { importDisfa } from './disfa';
 import { importExpw } from './expw';
 import { importImages } from './images';
+import { importMerged } from './merged';
 import { getMediaPort, type MediaPort } from './media-port';
 import { IMPORT_FORMATS, ImportOptions, type ImportFormat } from './options';
 import { SummaryBuilder, type ImportSummary } from './summary';
@@ -41,6 +42,7 @@ const IMPORTERS: Record<ImportFormat, Importer> = {
   csv: importCsv,
   images: importImages,
   video: importVideos,
+  merged: importMerged,
 };
 
 export interface ImportRuntime {

@@ -1,0 +1,422 @@
+// Merged labels (this workbench's own export, CSV or JSON Lines, format v1): re-imports a file written
+// by `affect-workbench export csv|jsonl` exactly, so labels can travel between projects or come back
+// after being edited elsewhere. Read with the export's own reader (export/read-merged.ts).
+//
+// Each row is one frame: dataset / media / frame (+ file for image datasets, timestamp, subject,
+// split) give the frame; each task's source says which layer its value goes to:
+//   imported         → the imported layer (ground truth)
+//   human            → the human layer, provenance human
+//   accepted:<id>    → the human layer, provenance accepted, model_id <id> (NULL when the project has
+//   accepted           no model <id>: ids are per project)
+//   cleared          → a human row with NULL values (a human decided there is no label)
+//   model:<id>       → not imported: a gap the exporting project filled from a model; counted in the
+//                      summary's skipped['model-fill']
+//   (empty)          → no label; a value without a source (a hand-made file) counts as imported.
+// Datasets and media are found by name (the file's dataset column, or all rows into --dataset) and
+// reused as they are (an existing video keeps its file, kind and probed timestamps); new media are
+// label-only: kind 'images' when rows name image files, else 'sequence' (like Aff-Wild2 labels
+// imported without --videos), with the file's timestamps when it has one for every frame.
+//
+// Re-import (idempotent; importing a project's own export back changes nothing): per frame and task,
+//   - an imported value replaces the frame's imported label;
+//   - no label, or a model fill, removes the imported label when the file's policy includes gt (the
+//     file then says there is no ground truth there); other policies say nothing about it;
+//   - a human row (human, accepted, cleared) replaces the frame's human row of that task, rewritten
+//     only when a value differs; the imported label beneath it is left as it is (the file cannot show it).
+// Human rows already in the project are never dropped by an import (counted in a warning where the
+// file has an imported label there).
+import fs from 'node:fs';
+import path from 'node:path';
+import { MAX_AU_NUMBER, SPLITS, type Task } from '../../shared/labels';
+import { parseSource } from '../export/merge';
+import { readMergedCsvItems, readMergedJsonlItems, sniffMergedFormat, type MergedHeader, type MergedItem, type MergedRecord } from '../export/read-merged';
+import type { ImportContext } from './context';
+import { fileError, inputError } from './errors';
+import { isFile, storedPath } from './fsnames';
+import type { MediaKind } from './writer';
+
+/** Frame ids are reserved in blocks: one MAX(id) query per block instead of per frame (gaps are harmless). */
+const ID_BLOCK = 1024;
+/** Largest frame index accepted (per-media arrays are indexed by it; 10 M frames is 92 hours at 30 fps). */
+const MAX_FRAME_INDEX = 10_000_000;
+/** The writer's frame batch (ImportWriter: BatchInsert of 256 rows). */
+const FRAME_BATCH = 256;
+/** Human rows wait in a list and go in after the writer's batches are flushed (their frames must exist first). */
+const HUMAN_BATCH = 512;
+
+interface HumanRow {
+  frameId: number;
+  task: Task;
+  mask: number | bigint | null;
+  bits: number | bigint | null;
+  expr: number | null;
+  valence: number | null;
+  arousal: number | null;
+  provenance: 'human' | 'accepted';
+  modelId: number | null;
+}
+
+/** Where a row's labels go: its frame, its line, and the human tasks the frame had (null = a new frame). */
+interface Where {
+  frameId: number;
+  line: number;
+  humanBefore: string[] | null;
+}
+
+interface ExistingFrame {
+  id: number;
+  split: string;
+  subject: string | null;
+  path: string | null;
+}
+
+interface MediaState {
+  id: number;
+  name: string;
+  kind: MediaKind;
+  /** The media existed before this import (its frames may carry labels to replace). */
+  existed: boolean;
+  hadTimestamps: boolean;
+  /** Source dataset name the media's rows came from (to refuse two datasets merged onto one name). */
+  from: string;
+  /** Frame indices seen in this file (duplicates are an error): one byte per index. */
+  seen: Uint8Array;
+  /** The file's timestamp of each frame index (NaN where it has none). */
+  timestamps: Float64Array;
+  maxIdx: number;
+}
+
+function grow<T extends Uint8Array | Float64Array>(a: T, n: number, fill: number): T {
+  if (n < a.length) return a;
+  let len = Math.max(1024, a.length);
+  while (len <= n) len *= 2;
+  const b = new (a.constructor as { new (n: number): T })(len);
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}
+
+/** AU map → (mask, bits): plain numbers while every AU is below 53 (exact doubles), else bigint. */
+function auBits(au: ReadonlyMap<number, 0 | 1>): { mask: number | bigint; bits: number | bigint } {
+  let big = false;
+  for (const n of au.keys()) if (n >= 53) big = true;
+  if (big) {
+    let mask = 0n;
+    let bits = 0n;
+    for (const [n, v] of au) {
+      mask |= 1n << BigInt(n);
+      if (v) bits |= 1n << BigInt(n);
+    }
+    return { mask, bits };
+  }
+  let mask = 0;
+  let bits = 0;
+  for (const [n, v] of au) {
+    mask += 2 ** n;
+    if (v) bits += 2 ** n;
+  }
+  return { mask, bits };
+}
+
+class MergedImport {
+  private readonly datasets = new Map<string, number>();
+  private readonly media = new Map<string, MediaState>();
+  /** The media whose existing frames are loaded (rows of one media item come together in an export). */
+  private current: { state: MediaState; frames: Map<number, ExistingFrame> } | null = null;
+  private readonly models = new Map<number, boolean>();
+  private readonly human: HumanRow[] = [];
+  /** Imported labels not yet written: (kind 0 au / 1 expr / 2 va, frame id, value, value) per label. */
+  private readonly deferred: (number | bigint)[] = [];
+  private newFrames = 0;
+  private idNext = 0;
+  private idEnd = 0;
+  readonly counts = { human: 0, accepted: 0, cleared: 0, modelFill: 0, keptHuman: 0 };
+  /** The file's policy has the gt layer: an empty task means "no imported label" (set from the header). */
+  private gt = true;
+  private readonly stmts;
+
+  constructor(
+    private readonly ctx: ImportContext,
+    private readonly file: string,
+    private readonly shown: string,
+  ) {
+    const db = ctx.w.db;
+    this.stmts = {
+      dataset: db.prepare('SELECT id FROM datasets WHERE name = ?').pluck(),
+      newDataset: db.prepare(`INSERT INTO datasets(name, source_format, source_path, settings, created_at) VALUES (?, 'merged', ?, ?, ?)`),
+      timestamps: db.prepare('SELECT timestamps IS NOT NULL FROM media WHERE id = ?').pluck(),
+      frames: db.prepare('SELECT idx, id, split, subject, path FROM frames WHERE media_id = ?').raw(),
+      updateFrame: db.prepare('UPDATE frames SET split = ?, subject = ?, path = ? WHERE id = ?'),
+      clearImported: db.prepare(`DELETE FROM labels WHERE frame_id = ? AND task = ? AND layer = 'imported'`),
+      humanTasks: db.prepare(`SELECT task FROM labels WHERE frame_id = ? AND layer = 'human'`).pluck(),
+      model: db.prepare('SELECT 1 FROM models WHERE id = ?').pluck(),
+      upsertHuman: db.prepare(
+        `INSERT INTO labels(frame_id, task, layer, au_mask, au_bits, expr, valence, arousal, provenance, model_id, updated_at)
+         VALUES (@frameId, @task, 'human', @mask, @bits, @expr, @valence, @arousal, @provenance, @modelId, @now)
+         ON CONFLICT(frame_id, task, layer) DO UPDATE SET
+           au_mask = excluded.au_mask, au_bits = excluded.au_bits, expr = excluded.expr, valence = excluded.valence,
+           arousal = excluded.arousal, provenance = excluded.provenance, model_id = excluded.model_id, updated_at = excluded.updated_at
+         WHERE au_mask IS NOT excluded.au_mask OR au_bits IS NOT excluded.au_bits OR expr IS NOT excluded.expr
+           OR valence IS NOT excluded.valence OR arousal IS NOT excluded.arousal OR provenance IS NOT excluded.provenance
+           OR model_id IS NOT excluded.model_id`,
+      ),
+      setTimestamps: db.prepare('UPDATE media SET timestamps = ? WHERE id = ?'),
+      frameCount: db.prepare('SELECT frame_count FROM media WHERE id = ?').pluck(),
+    };
+  }
+
+  /** The format line: the policy that made the file. */
+  header(h: MergedHeader): void {
+    this.gt = h.policy === '' || h.policy.split('+').includes('gt');
+  }
+
+  private datasetId(name: string, line: number): number {
+    let id = this.datasets.get(name);
+    if (id !== undefined) return id;
+    if (name === '') throw inputError(this.shown, line, 'a dataset name', '');
+    const { w, project } = this.ctx;
+    id = this.stmts.dataset.get(name) as number | undefined;
+    if (id === undefined) {
+      const settings = { sources: [storedPath(project.dir, this.file)] };
+      id = Number(this.stmts.newDataset.run(name, path.resolve(this.file), JSON.stringify(settings), w.now).lastInsertRowid);
+    }
+    this.datasets.set(name, id);
+    if (!this.ctx.sum.s.datasetId) this.ctx.sum.s.datasetId = id;
+    return id;
+  }
+
+  private mediaState(r: MergedRecord, line: number): MediaState {
+    const { w, opts, project } = this.ctx;
+    const target = opts.dataset ?? r.dataset;
+    const key = `${target}\u0000${r.media}`;
+    let st = this.media.get(key);
+    if (st) {
+      if (st.from !== r.dataset) {
+        throw inputError(this.shown, line, `media "${r.media}" from one dataset only (--dataset ${target} would merge the media of that name from datasets "${st.from}" and "${r.dataset}")`, r.dataset);
+      }
+      return st;
+    }
+    if (r.media === '') throw inputError(this.shown, line, 'a media name', '');
+    const datasetId = this.datasetId(target, line);
+    const found = w.findMedia(datasetId, r.media);
+    let id: number;
+    let kind: MediaKind;
+    if (found) {
+      id = found.id;
+      kind = found.kind;
+      w.touch(id);
+    } else {
+      // label-only media: image rows relative to the file's folder, a frame sequence to the file itself
+      kind = r.file !== null ? 'images' : 'sequence';
+      id = w.upsertMedia(datasetId, r.media, kind, storedPath(project.dir, kind === 'images' ? path.dirname(this.file) : this.file));
+    }
+    st = {
+      id,
+      name: r.media,
+      kind,
+      existed: !!found,
+      hadTimestamps: found ? this.stmts.timestamps.get(id) === 1 : false,
+      from: r.dataset,
+      seen: new Uint8Array(1024),
+      timestamps: new Float64Array(1024).fill(NaN),
+      maxIdx: -1,
+    };
+    this.media.set(key, st);
+    return st;
+  }
+
+  private framesOf(st: MediaState): Map<number, ExistingFrame> {
+    if (this.current?.state === st) return this.current.frames;
+    const frames = new Map<number, ExistingFrame>();
+    if (st.existed) {
+      this.ctx.w.flush(); // frames of this media written earlier in the file must be visible
+      for (const [idx, id, split, subject, p] of this.stmts.frames.all(st.id) as [number, number, string, string | null, string | null][]) {
+        frames.set(idx, { id, split, subject, path: p });
+      }
+    }
+    this.current = { state: st, frames };
+    return frames;
+  }
+
+  private newFrameId(): number {
+    if (this.idNext === this.idEnd) {
+      this.idNext = this.ctx.w.allocIds(ID_BLOCK);
+      this.idEnd = this.idNext + ID_BLOCK;
+    }
+    return this.idNext++;
+  }
+
+  private modelExists(id: number): boolean {
+    let e = this.models.get(id);
+    if (e === undefined) this.models.set(id, (e = this.stmts.model.get(id) === 1));
+    return e;
+  }
+
+  /** One row of the file. */
+  add({ record: r, line }: MergedItem): void {
+    const { w, sum } = this.ctx;
+    sum.s.rowsRead++;
+    if (!(SPLITS as readonly string[]).includes(r.split)) throw inputError(this.shown, line, `a split ${SPLITS.join(', ')}`, r.split);
+    if ((r.valence === null) !== (r.arousal === null)) throw inputError(this.shown, line, 'valence and arousal both given or both empty', `${r.valence ?? ''},${r.arousal ?? ''}`);
+    for (const [name, v] of [['valence', r.valence], ['arousal', r.arousal]] as const) {
+      if (v !== null && !(v >= -1 && v <= 1)) throw inputError(this.shown, line, `${name} in -1..1`, String(v));
+    }
+    if (r.au) for (const n of r.au.keys()) if (n < 1 || n > MAX_AU_NUMBER) throw inputError(this.shown, line, `AU numbers 1..${MAX_AU_NUMBER}`, `AU${n}`);
+
+    const idx = r.frame;
+    if (idx > MAX_FRAME_INDEX) throw inputError(this.shown, line, `a frame index up to ${MAX_FRAME_INDEX.toLocaleString('en-US')}`, String(idx));
+    const st = this.mediaState(r, line);
+    st.seen = grow(st.seen, idx, 0);
+    if (st.seen[idx]) throw inputError(this.shown, line, `one row per frame (frame ${idx} of media "${r.media}" appears again)`);
+    st.seen[idx] = 1;
+    st.timestamps = grow(st.timestamps, idx, NaN);
+    if (r.timestamp !== null) st.timestamps[idx] = r.timestamp;
+    if (idx > st.maxIdx) st.maxIdx = idx;
+
+    // the frame
+    const frames = this.framesOf(st);
+    const old = frames.get(idx);
+    let frameId: number;
+    let humanBefore: string[] | null = null;
+    if (old) {
+      frameId = old.id;
+      if (old.split !== r.split || old.subject !== r.subject || old.path !== r.file) this.stmts.updateFrame.run(r.split, r.subject, r.file, frameId);
+      humanBefore = this.stmts.humanTasks.all(frameId) as string[];
+    } else {
+      frameId = this.newFrameId();
+      w.insertFrame(frameId, st.id, idx, { path: r.file, subject: r.subject, split: r.split, face: 'unknown' });
+    }
+
+    // the labels, task by task
+    const au = r.au ? auBits(r.au) : null;
+    const at: Where = { frameId, line, humanBefore };
+    const d = this.deferred;
+    this.task(at, 'au', r.auSource, r.au !== null, (prov, modelId) => ({ mask: au!.mask, bits: au!.bits, expr: null, valence: null, arousal: null, provenance: prov, modelId }), () => d.push(0, frameId, au!.mask, au!.bits));
+    this.task(at, 'expr', r.exprSource, r.expr !== null, (prov, modelId) => ({ mask: null, bits: null, expr: r.expr, valence: null, arousal: null, provenance: prov, modelId }), () => d.push(1, frameId, r.expr!, 0));
+    this.task(at, 'va', r.vaSource, r.valence !== null, (prov, modelId) => ({ mask: null, bits: null, expr: null, valence: r.valence, arousal: r.arousal, provenance: prov, modelId }), () => d.push(2, frameId, r.valence!, r.arousal!));
+    if (!old && ++this.newFrames % FRAME_BATCH === 0) this.flushImported();
+  }
+
+  /**
+   * Imported labels wait until FRAME_BATCH new frames have gone in: the writer inserts frames in
+   * batches of that size but writes a pending partial batch row by row before any label (labels
+   * reference frames), which per row would cost more than the rest of the import.
+   */
+  private flushImported(): void {
+    const { w } = this.ctx;
+    const d = this.deferred;
+    for (let i = 0; i < d.length; i += 4) {
+      const [kind, frameId, a, b] = [d[i] as number, d[i + 1] as number, d[i + 2], d[i + 3]];
+      if (kind === 0) w.addAu(frameId, a, b);
+      else if (kind === 1) w.addExpr(frameId, a as number);
+      else w.addVa(frameId, a as number, b as number);
+    }
+    d.length = 0;
+  }
+
+  private task(
+    at: Where,
+    task: Task,
+    source: string | null,
+    hasValue: boolean,
+    human: (provenance: 'human' | 'accepted', modelId: number | null) => Omit<HumanRow, 'frameId' | 'task'>,
+    imported: () => void,
+  ): void {
+    const { frameId, line, humanBefore } = at;
+    const col = `${task}_source`;
+    const s = source === null ? null : parseSource(source);
+    const kind = s?.kind ?? (hasValue ? 'imported' : null);
+    if (kind === null || kind === 'model') {
+      if (kind === 'model') this.counts.modelFill++;
+      if (humanBefore && this.gt) this.stmts.clearImported.run(frameId, task);
+      return;
+    }
+    if (kind === 'cleared') {
+      if (hasValue) throw inputError(this.shown, line, `no ${task.toUpperCase()} value where ${col} is cleared`, source ?? '');
+      this.counts.cleared++;
+      this.pushHuman({ frameId, task, mask: null, bits: null, expr: null, valence: null, arousal: null, provenance: 'human', modelId: null });
+      return;
+    }
+    if (!hasValue) throw inputError(this.shown, line, `the ${task.toUpperCase()} value where ${col} is ${source} (a label without value is written "cleared")`, '');
+    if (kind === 'imported') {
+      if (humanBefore) {
+        this.stmts.clearImported.run(frameId, task);
+        if (humanBefore.includes(task)) this.counts.keptHuman++;
+      }
+      imported();
+      return;
+    }
+    const modelId = kind === 'accepted' && s!.modelId !== null && this.modelExists(s!.modelId) ? s!.modelId : null;
+    if (kind === 'accepted') this.counts.accepted++;
+    else this.counts.human++;
+    this.pushHuman({ frameId, task, ...human(kind, modelId) });
+  }
+
+  private pushHuman(r: HumanRow): void {
+    this.human.push(r);
+    if (this.human.length >= HUMAN_BATCH) this.flushHuman();
+  }
+
+  flushHuman(): void {
+    if (this.human.length === 0) return;
+    this.ctx.w.flush(); // their frames first (foreign key)
+    const now = this.ctx.w.now;
+    for (const r of this.human) this.stmts.upsertHuman.run({ ...r, now });
+    this.human.length = 0;
+  }
+
+  datasetNames(): string[] {
+    return [...this.datasets.keys()];
+  }
+
+  /** After the last row: pending human rows, frame counts, timestamps. */
+  finish(): void {
+    this.flushImported();
+    this.flushHuman();
+    const { w, sum } = this.ctx;
+    for (const st of this.media.values()) {
+      if (st.kind === 'images') w.setFrameCount(st.id);
+      else w.setFrameCount(st.id, Math.max(st.maxIdx + 1, (this.stmts.frameCount.get(st.id) as number) ?? 0));
+      if (st.hadTimestamps || st.maxIdx < 0) continue;
+      const ts = st.timestamps.subarray(0, st.maxIdx + 1);
+      const known = ts.reduce((n, t) => n + (Number.isNaN(t) ? 0 : 1), 0);
+      if (known === ts.length) this.stmts.setTimestamps.run(Buffer.from(ts.buffer, ts.byteOffset, ts.byteLength), st.id);
+      else if (known > 0) {
+        sum.warn(`${this.shown}: media "${st.name}" has timestamps for ${known} of its ${ts.length} frames; none were stored (a media item stores one for every frame)`, 'partial-timestamps');
+      }
+    }
+    this.current = null;
+  }
+}
+
+export async function importMerged(ctx: ImportContext, sources: string[]): Promise<void> {
+  const { sum, opts } = ctx;
+  const ignored = (['manifest', 'videos', 'frames', 'images', 'downsample', 'auThreshold', 'detectFaces'] as const).filter((k) => opts[k] !== undefined);
+  if (ignored.length) sum.warn(`merged: option${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')} do not apply to merged labels; ignored`);
+  const names: string[] = [];
+  const totals = { human: 0, accepted: 0, cleared: 0, modelFill: 0, keptHuman: 0 };
+  for (const file of sources) {
+    if (!isFile(file)) throw fileError(file, 'is not a file (expected a merged-labels CSV or JSON Lines export)');
+    const shown = path.basename(file);
+    const format = sniffMergedFormat(file, shown);
+    const imp = new MergedImport(ctx, file, shown);
+    const size = Math.max(1, fs.statSync(file).size);
+    const onHeader = (h: MergedHeader) => imp.header(h);
+    const items = format === 'csv' ? readMergedCsvItems(file, onHeader, shown) : readMergedJsonlItems(file, onHeader, shown);
+    for await (const item of items) {
+      imp.add(item);
+      await ctx.progress(Math.min(item.bytes, size), size, 'labels');
+    }
+    imp.finish();
+    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += imp.counts[k];
+    for (const name of imp.datasetNames()) if (!names.includes(name)) names.push(name);
+  }
+  sum.s.dataset = names.join(', ') || ctx.datasetName;
+  if (totals.modelFill) sum.skip('model-fill', totals.modelFill, `${totals.modelFill} task labels were gaps filled from a model (source model:<id>); they are not labels and were not imported`);
+  if (totals.human + totals.accepted + totals.cleared) {
+    sum.warn(`human layer: ${totals.human} corrections, ${totals.accepted} accepted model labels, ${totals.cleared} cleared labels`);
+  }
+  if (totals.keptHuman) {
+    sum.warn(`${totals.keptHuman} imported labels of the file are overridden by human labels already in the project (kept)`, 'kept-human');
+  }
+}

@@ -1,0 +1,126 @@
+// What an export is asked to do: the format, the merge policy, the model that fills gaps, filters.
+// Pure: the CLI, the worker job 'export', the contract method data.export and the renderer's
+// File → Export… dialog share these names, defaults and the ExportRequest schema.
+import { z } from 'zod';
+import { AppError } from './result';
+import { SPLITS, type Split } from './labels';
+
+export const EXPORT_FORMATS = ['csv', 'affwild2', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Version of the merged-label formats (CSV and JSON Lines); bumped when a column changes meaning. */
+export const MERGED_FORMAT_VERSION = 1;
+/** First line of a merged CSV: a `#` comment naming the format and its version. */
+export const MERGED_FORMAT_NAME = 'affect-workbench merged-labels';
+
+/** The label layers a policy may use; precedence is fixed: human over imported, the model only fills gaps. */
+export const LAYERS = ['gt', 'human', 'model'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/**
+ * Source categories of a final per-task label (what `--source` filters on):
+ * imported ground truth, a human correction, a model label a human accepted, a label a human
+ * cleared (the frame stays unlabelled for that task), a gap filled from the chosen model.
+ */
+export const SOURCE_KINDS = ['imported', 'human', 'accepted', 'cleared', 'model'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export interface ExportOptions {
+  /**
+   * Which layers to merge, `+`-joined from gt, human, model (e.g. 'gt+human', 'gt+human+model');
+   * 'gt-only' is an alias of 'gt'. Default 'gt+human+model': imported ground truth, overridden by
+   * human corrections, gaps filled from the model (silently 'gt+human' with a warning when no
+   * model can be found and none was named).
+   */
+  policy?: string;
+  /** 'ensemble' (default: the newest ready ensemble), 'none', or a model id. */
+  model?: number | 'ensemble' | 'none' | string;
+  /** Add the chosen model's probabilities: p_AU…, p_<expression>…, and its V/A expectation. */
+  probabilities?: boolean;
+  /** Dataset names (or numeric ids) to export; default all. */
+  datasets?: string[];
+  splits?: Split[];
+  /** Keep only frames where at least one task's final label has one of these sources. */
+  sources?: SourceKind[];
+  /** Skip frames without any final label (CSV/JSONL; Aff-Wild2 files always have a line per frame). */
+  labelledOnly?: boolean;
+  /** Replace an existing output file (csv/jsonl) or non-empty folder (affwild2). */
+  overwrite?: boolean;
+}
+
+export interface ExportSummary {
+  format: ExportFormat;
+  out: string;
+  /** Frames written (for affwild2: frames covered by the written files). */
+  rows: number;
+  /** Absolute paths of the files written. */
+  files: string[];
+  warnings: string[];
+  policy: string;
+  /** Model used to fill gaps / give probabilities, or null. */
+  modelId: number | null;
+  /** The final AU columns (FACS numbers). */
+  aus: number[];
+  elapsedMs: number;
+}
+
+export type ProgressFn = (done: number, total: number) => void;
+
+/** The request as the UI sends it (File → Export…): validated with the same rules as the CLI. */
+export const ExportRequest = z.object({
+  format: z.enum(EXPORT_FORMATS),
+  out: z.string().min(1),
+  options: z
+    .object({
+      policy: z.string().optional(),
+      model: z.union([z.number().int().positive(), z.string()]).optional(),
+      probabilities: z.boolean().optional(),
+      datasets: z.array(z.string().min(1)).optional(),
+      splits: z.array(z.enum(SPLITS)).optional(),
+      sources: z.array(z.enum(SOURCE_KINDS)).optional(),
+      labelledOnly: z.boolean().optional(),
+      overwrite: z.boolean().optional(),
+    })
+    .strict()
+    .default({}),
+});
+export type ExportRequest = z.infer<typeof ExportRequest>;
+
+export function parsePolicy(s: string | undefined): Set<Layer> {
+  const text = (s ?? 'gt+human+model').trim().toLowerCase();
+  const alias: Record<string, string> = { 'gt-only': 'gt', 'imported': 'gt', 'imported-only': 'gt', 'merged': 'gt+human' };
+  const parts = (alias[text] ?? text).split('+').map((p) => p.trim());
+  const out = new Set<Layer>();
+  for (const p of parts) {
+    if (!(LAYERS as readonly string[]).includes(p)) {
+      throw new AppError('invalid-input', `Unknown merge policy "${s}": use layers gt, human, model joined by "+" (e.g. gt+human+model) or gt-only.`);
+    }
+    out.add(p as Layer);
+  }
+  return out;
+}
+
+export function policyName(layers: ReadonlySet<Layer>): string {
+  return LAYERS.filter((l) => layers.has(l)).join('+');
+}
+
+export function parseSplits(v: readonly string[] | undefined): Split[] | undefined {
+  if (!v || v.length === 0) return undefined;
+  for (const s of v) if (!(SPLITS as readonly string[]).includes(s)) throw new AppError('invalid-input', `Unknown split "${s}" (train, val, test).`);
+  return v as Split[];
+}
+
+export function parseSources(v: readonly string[] | undefined): SourceKind[] | undefined {
+  if (!v || v.length === 0) return undefined;
+  for (const s of v) {
+    if (!(SOURCE_KINDS as readonly string[]).includes(s)) throw new AppError('invalid-input', `Unknown source "${s}" (${SOURCE_KINDS.join(', ')}).`);
+  }
+  return v as SourceKind[];
+}
+
+/** Splits comma-separated CLI values and repeated options into one list. */
+export function listOption(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const out = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return out.length ? out : undefined;
+}
