@@ -21,7 +21,7 @@ describe('migration 2: faces', () => {
     v1.prepare('INSERT INTO frames (media_id, idx) VALUES (1, 0), (1, 1)').run();
     v1.close();
 
-    const db = openDatabase(file);
+    const db = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 2) });
     expect(userVersion(db)).toBe(2);
     expect(db.prepare('SELECT pts_offset, source_offset FROM media').get()).toEqual({ pts_offset: 0, source_offset: 0 });
     const lm = Buffer.from(new Float32Array(136).buffer);

@@ -5,27 +5,18 @@ import { z } from 'zod';
 import { createModel, getModel, resolveModelRef, setModelStatus } from '../../node/db/models';
 import { loadSamples, type SampleSet } from '../data/samples';
 import { disposeNet } from '../models';
-import { TrainConfig, resolveTrainConfig, STUDENT_COUNT } from '../train/config';
-import { evaluatePredictions, tuneThresholds } from '../train/evaluate';
+import { TrainConfig, resolveTrainConfig } from '../train/config';
+import { EvaluateParams, SoftLabelParams, StudentParams, TeacherParams } from '../../shared/train-config';
+import { evaluatePredictions, probabilitiesOf, tuneThresholds } from '../train/evaluate';
 import { train } from '../train/trainer';
 import { modelDir, openSession, type EngineHooks, type EngineSession } from './context';
-import { ensembleRecords, recordsFor, storeRecords } from './records';
+import { ensembleRecords, recordsFor, storedRecords, storeRecords } from './records';
 import { SPLITS, type Split } from '../../shared/labels';
+import { saveEvaluation, vaPoints } from '../../node/training/evaluations';
 import type { EvaluationBlock } from '../../shared/metrics';
 
-export const TeacherParams = TrainConfig.extend({ resume: z.number().int().positive().optional() });
-export const SoftLabelParams = z.object({ model: z.union([z.number().int().positive(), z.string()]), datasets: z.array(z.string()).default([]) });
-export const StudentParams = TrainConfig.extend({
-  teacher: z.union([z.number().int().positive(), z.string()]),
-  count: z.number().int().min(1).max(50).default(STUDENT_COUNT),
-  /** Continue the newest unfinished set of students of this teacher. */
-  resume: z.boolean().default(false),
-});
-export const EvaluateParams = z.object({
-  model: z.union([z.number().int().positive(), z.string()]),
-  dataset: z.string().optional(),
-  split: z.enum(SPLITS).default('val'),
-});
+// The jobs' parameter schemas are pure zod in src/shared (the renderer's dialogs validate with them).
+export { TeacherParams, SoftLabelParams, StudentParams, EvaluateParams };
 
 function withoutCrops(sess: EngineSession, s: SampleSet, what: string, hooks: EngineHooks): SampleSet {
   const keep: number[] = [];
@@ -60,10 +51,14 @@ function trainingSets(sess: EngineSession, datasets: string[], hooks: EngineHook
   return { train: trainSet, val };
 }
 
-function epochRecorder(sess: EngineSession, hooks: EngineHooks, modelId: number) {
+/**
+ * Writes a run's per-epoch metrics. A students job trains several models in one run: their rows are
+ * numbered on (offset + epoch), offset = index × epochs, and carry the model id.
+ */
+function epochRecorder(sess: EngineSession, hooks: EngineHooks, modelId: number, offset = 0) {
   const put = sess.project.db.prepare('INSERT OR REPLACE INTO run_epochs(run_id, epoch, metrics, at) VALUES (?, ?, ?, ?)');
   return (epoch: number, metrics: Record<string, unknown>) => {
-    if (hooks.runId) put.run(hooks.runId, epoch, JSON.stringify({ ...metrics, modelId }), new Date().toISOString());
+    if (hooks.runId) put.run(hooks.runId, offset + epoch, JSON.stringify({ ...metrics, modelId }), new Date().toISOString());
   };
 }
 
@@ -130,7 +125,7 @@ export async function trainStudents(projectDir: string, params: z.input<typeof S
     const base = resolveTrainConfig(p, 'student');
     const sets = trainingSets(sess, base.datasets, hooks);
     const ids = sets.train.frameId.subarray(0, sets.train.n);
-    const stored = (await import('./records')).storedRecords(sess, teacher.id, ids);
+    const stored = storedRecords(sess, teacher.id, ids);
     if (stored.size < sets.train.n) {
       throw new Error(
         `the teacher ${teacher.name} has soft labels for ${stored.size} of ${sets.train.n} training frames: run "soft-labels --model ${teacher.id}" first`,
@@ -153,6 +148,7 @@ export async function trainStudents(projectDir: string, params: z.input<typeof S
       }
     }
     const results: { modelId: number; thresholds: number[]; val: EvaluationBlock | null }[] = [];
+    const sharedFeatures = new Map<number, Float32Array>();
     for (const [k, id] of students.entries()) {
       const m = getModel(db, id)!;
       if (m.status === 'ready') {
@@ -164,10 +160,10 @@ export async function trainStudents(projectDir: string, params: z.input<typeof S
       const cfg = resolveTrainConfig(m.config as z.input<typeof TrainConfig>, 'student');
       hooks.log(`student ${k + 1}/${students.length}: ${m.name}, seed ${cfg.seed}, λ ${cfg.lambda}, T ${cfg.temperature}`);
       const r = await train(
-        { db, crops: sess.crops, config: cfg, role: 'student', ...sets, teacherRecords: stored, modelDir: modelDir(sess.project, id) },
+        { db, crops: sess.crops, config: cfg, role: 'student', ...sets, teacherRecords: stored, modelDir: modelDir(sess.project, id), sharedFeatures },
         {
           ...hooks,
-          epochDone: epochRecorder(sess, hooks, id),
+          epochDone: epochRecorder(sess, hooks, id, k * cfg.epochs),
           progress: (d, t, st, mm) => hooks.progress(k * t + d, students.length * t, `student ${k + 1}/${students.length}, ${st}`, mm),
         },
       );
@@ -213,7 +209,12 @@ export async function evaluateModel(projectDir: string, params: z.input<typeof E
     const rows = Array.from({ length: s.n }, (_, i) => i);
     const block = evaluatePredictions(s, rows, rec, m.thresholds ?? undefined);
     const half = evaluatePredictions(s, rows, rec, new Array(8).fill(0.5));
-    return { model: { id: m.id, name: m.name, kind: m.kind }, dataset: p.dataset ?? null, split: p.split, ...block, auAtHalf: half.au };
+    const report = { model: { id: m.id, name: m.name, kind: m.kind }, dataset: p.dataset ?? null, split: p.split, ...block, auAtHalf: half.au };
+    // Stored for the dashboard (Table 2 and the valence/arousal scatter): src/node/training/evaluations.ts.
+    const pr = probabilitiesOf(rec);
+    const points = vaPoints(pr, { valence: s.valence, arousal: s.arousal }, s.n);
+    saveEvaluation(sess.project.db, { modelId: m.id, dataset: report.dataset, split: p.split, result: report, points, runId: hooks.runId ?? null });
+    return report;
   } finally {
     sess.close();
   }

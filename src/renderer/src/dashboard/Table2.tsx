@@ -1,0 +1,66 @@
+// The paper's Table 2: teacher, each student, the ensemble × FAU (0.5·F1 + 0.5·Acc), EXPR
+// (0.67·F1 + 0.33·Acc), valence and arousal (CCC), the best value of each column in bold. A row is
+// a model's newest evaluation on the chosen dataset and split; clicking one details it below.
+import type { EvaluationRow } from '../../../shared/training-contract';
+import { cell, COLUMNS, rowLabels, type Column } from './table2-data';
+
+export { cell, rowLabels } from './table2-data';
+
+const f4 = (v: number | null) => (v === null ? '–' : v.toFixed(4));
+
+export function Table2({ rows, selected, onSelect, atHalf }: { rows: EvaluationRow[]; selected: number | null; onSelect: (id: number) => void; atHalf: boolean }) {
+  const labels = rowLabels(rows);
+  const best = Object.fromEntries(
+    COLUMNS.map((c) => {
+      const vals = rows.map((r) => cell(r, c.key, atHalf)).filter((v): v is number => v !== null);
+      return [c.key, vals.length ? Math.max(...vals) : null];
+    }),
+  ) as Record<Column, number | null>;
+  return (
+    <table className="table table2" data-testid="table2">
+      <thead>
+        <tr>
+          <th>Methods</th>
+          <th>Model</th>
+          {COLUMNS.map((c) => (
+            <th key={c.key} className="num" title={c.hint}>
+              {c.label}
+              {c.key === 'au' && atHalf ? ' @0.5' : ''}
+            </th>
+          ))}
+          <th className="num" title="frames with a label for AU / EXPR / VA">
+            n (AU / EXPR / VA)
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr
+            key={r.id}
+            data-testid="table2-row"
+            data-kind={r.kind}
+            data-model-id={r.modelId}
+            className={`clickable${selected === r.id ? ' selected' : ''}`}
+            onClick={() => onSelect(r.id)}
+          >
+            <td className="nowrap">{labels[i]}</td>
+            <td className="muted nowrap">
+              {r.name} #{r.modelId}
+            </td>
+            {COLUMNS.map((c) => {
+              const v = cell(r, c.key, atHalf);
+              return (
+                <td key={c.key} className={`num${v !== null && v === best[c.key] && rows.length > 1 ? ' best' : ''}`} data-testid={`t2-${c.key}`}>
+                  {f4(v)}
+                </td>
+              );
+            })}
+            <td className="num muted">
+              {r.result.n.au} / {r.result.n.expr} / {r.result.n.va}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,50 @@
+// How jobs read in the panel: a title from kind and params, and progress as a fraction with its
+// stage, ETA and throughput (steps/s for training, with images/s from the batch size).
+import type { EventPayload, JobSummary } from '../../../shared/contract';
+import { fmtSeconds } from '../format';
+
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
+
+export function jobTitle(job: JobSummary): string {
+  const p = job.params;
+  switch (job.kind) {
+    case 'train.teacher':
+      return p.resume ? `Teacher (resume #${str(p.resume)})` : `Teacher · ${str(p.backbone) ?? 'resnet18'}`;
+    case 'train.students':
+      return `Students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${p.resume ? ' (resume)' : ''}`;
+    case 'soft-labels':
+      return `Soft labels of #${str(p.model) ?? '?'}`;
+    case 'evaluate':
+      return `Evaluate #${str(p.model) ?? '?'} · ${str(p.dataset) ?? 'all'} / ${str(p.split) ?? 'val'}`;
+    case 'probe':
+      return 'Compute backend check';
+    default:
+      return job.kind;
+  }
+}
+
+export const isTraining = (kind: string) => kind === 'train.teacher' || kind === 'train.students';
+
+export interface ProgressView {
+  frac: number;
+  /** "45% · epoch 2/8 · 1 min 05 s left" */
+  text: string;
+  eta: string | null;
+  /** "12.3 steps/s · 394 images/s" */
+  rate: string | null;
+}
+
+export function progressOf(job: JobSummary, p: EventPayload<'job.progress'> | undefined): ProgressView {
+  const live = job.status === 'running' && p && p.total > 0;
+  const frac = Math.min(1, Math.max(0, live ? p.done / p.total : job.progress));
+  const stage = (job.status === 'running' ? p?.stage : null) ?? job.stage;
+  const eta = live && p.etaSeconds !== null ? `${fmtSeconds(p.etaSeconds)} left` : null;
+  let rate: string | null = null;
+  if (live && p.rate !== null && p.rate > 0) {
+    const training = isTraining(job.kind) && p.metrics && 'loss' in p.metrics;
+    const batch = typeof job.params.batch === 'number' ? job.params.batch : 32;
+    rate = training ? `${p.rate.toFixed(p.rate < 10 ? 2 : 1)} steps/s · ${Math.round(p.rate * batch)} images/s` : `${p.rate.toFixed(1)}/s`;
+  }
+  const parts = [`${Math.round(frac * 100)}%`, stage, eta].filter(Boolean);
+  return { frac, text: parts.join(' · '), eta, rate };
+}

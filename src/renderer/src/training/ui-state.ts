@@ -1,0 +1,69 @@
+// The training screen's own view state: which training dialog is open, which job the jobs panel
+// details, which tab shows (jobs or results). A tiny external store like the app's (store.ts); the
+// tab is remembered across reloads, the rest belongs to this window.
+import { useSyncExternalStore } from 'react';
+import type { Split } from '../../../shared/labels';
+
+export type TrainingDialog = 'teacher' | 'soft-labels' | 'students' | 'evaluate';
+export type TrainingTab = 'jobs' | 'results';
+
+export interface TrainingUi {
+  dialog: TrainingDialog | null;
+  selectedJob: number | null;
+  tab: TrainingTab;
+  /** The dataset ('' = all) and split the results tab shows. */
+  results: { dataset: string; split: Split };
+}
+
+const TAB_KEY = 'aw.training.tab';
+
+function storedTab(): TrainingTab {
+  try {
+    return localStorage.getItem(TAB_KEY) === 'results' ? 'results' : 'jobs';
+  } catch {
+    return 'jobs';
+  }
+}
+
+let ui: TrainingUi = { dialog: null, selectedJob: null, tab: storedTab(), results: { dataset: '', split: 'val' } };
+const subs = new Set<() => void>();
+
+function set(patch: Partial<TrainingUi>): void {
+  ui = { ...ui, ...patch };
+  subs.forEach((s) => s());
+}
+
+export function useTrainingUi<T>(select: (s: TrainingUi) => T): T {
+  return useSyncExternalStore(
+    (fn) => {
+      subs.add(fn);
+      return () => subs.delete(fn);
+    },
+    () => select(ui),
+  );
+}
+
+export function openTrainingDialog(d: TrainingDialog): void {
+  set({ dialog: d });
+}
+
+export function closeTrainingDialog(): void {
+  set({ dialog: null });
+}
+
+export function selectJob(jobId: number | null): void {
+  set({ selectedJob: jobId });
+}
+
+export function showTab(tab: TrainingTab): void {
+  try {
+    localStorage.setItem(TAB_KEY, tab);
+  } catch {
+    /* storage unavailable: the tab is not remembered */
+  }
+  set({ tab });
+}
+
+export function showResults(dataset: string, split: Split): void {
+  set({ results: { dataset, split } });
+}

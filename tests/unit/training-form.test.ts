@@ -1,0 +1,89 @@
+// The training dialogs' validation (src/renderer/src/training/form.ts) and the shared schemas it
+// shares with the worker (src/shared/train-config.ts): the paper's defaults, what a form turns into,
+// and every refusal attached to its field.
+import { describe, expect, it } from 'vitest';
+import { BACKBONES } from '../../src/ml/models/types';
+import { resolveTrainConfig } from '../../src/ml/train/config';
+import { StudentParams, TeacherParams, TRAIN_BACKBONES, learningRate } from '../../src/shared/train-config';
+import { defaultBackbone, defaultTrainForm, evaluateParams, newestFamily, softLabelParams, trainParams } from '../../src/renderer/src/training/form';
+
+describe('shared training schemas', () => {
+  it('offer exactly the backbones the engine builds', () => {
+    expect([...TRAIN_BACKBONES]).toEqual([...BACKBONES]);
+  });
+  it('default to the paper: Adam 1e-4 ÷10 every 3 epochs, teacher 8 / students 3 epochs, 5 students, λ 0.6, T 1.5', () => {
+    const t = resolveTrainConfig(TeacherParams.parse({}), 'teacher');
+    expect([t.lr, t.lrFactor, t.lrStepEpochs, t.epochs, t.batch]).toEqual([1e-4, 0.1, 3, 8, 32]);
+    const s = StudentParams.parse({ teacher: 1 });
+    expect([resolveTrainConfig(s, 'student').epochs, s.count, s.lambda, s.temperature]).toEqual([3, 5, 0.6, 1.5]);
+    expect([0, 2, 3, 5, 6].map((e) => learningRate(t, e))).toEqual([1e-4, 1e-4, 1e-4 * 0.1, 1e-4 * 0.1, 1e-4 * 0.1 * 0.1]);
+  });
+  it('refuse the face backbone at another input size (the engine and the dialog alike)', () => {
+    expect(() => resolveTrainConfig({ backbone: 'face', inputSize: 64 }, 'teacher')).toThrow('112');
+  });
+});
+
+describe('training dialog forms', () => {
+  it('turn the default teacher form into the paper-default params the worker accepts', () => {
+    const r = trainParams('teacher', defaultTrainForm('teacher'));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.params).toMatchObject({ backbone: 'resnet18', epochs: 8, batch: 32, lr: 1e-4, lrStepEpochs: 3, lrFactor: 0.1, balance: { au: true, expr: true, va: true } });
+    // What the dialog sends parses to what the engine resolves from no params at all, but for the epochs it states.
+    expect(resolveTrainConfig(TeacherParams.parse(r.params), 'teacher')).toEqual(resolveTrainConfig(TeacherParams.parse({}), 'teacher'));
+  });
+
+  it('attach each problem to its field: empty, not a number, out of range, across fields', () => {
+    const f = { ...defaultTrainForm('teacher'), epochs: '', lr: 'fast', batch: '1', lrDivisor: '0.5', backbone: 'face' as const, inputSize: '64' };
+    const r = trainParams('teacher', f);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.epochs).toBe('required');
+    expect(r.issues.lr).toBe('not a number: "fast"');
+    expect(r.issues.batch).toMatch(/2/);
+    expect(r.issues.lrDivisor).toMatch(/at least 1/);
+    // The face check runs only once the schema passes.
+    const face = trainParams('teacher', { ...defaultTrainForm('teacher'), backbone: 'face', inputSize: '64' });
+    expect(face.ok ? null : face.issues.inputSize).toMatch('112');
+  });
+
+  it('students need a teacher and carry count, λ and T', () => {
+    const none = trainParams('student', defaultTrainForm('student'));
+    expect(none.ok ? null : Object.keys(none.issues)).toEqual(['teacher']);
+    const r = trainParams('student', { ...defaultTrainForm('student', 'small', 7), count: '2', lambda: '1.5' });
+    expect(r.ok ? null : r.issues.lambda).toMatch(/1/);
+    const ok = trainParams('student', { ...defaultTrainForm('student', 'small', 7), count: '2' });
+    expect(ok.ok && ok.params).toMatchObject({ teacher: 7, count: 2, lambda: 0.6, temperature: 1.5, epochs: 3, backbone: 'small' });
+  });
+
+  it('default the backbone to the paper’s ResNet-50 only on a GPU backend', () => {
+    expect(defaultBackbone('tfjs-node-gpu')).toBe('resnet50');
+    expect(defaultBackbone('wasm')).toBe('resnet18');
+    expect(defaultBackbone(null)).toBe('resnet18');
+  });
+
+  it('soft labels need a model; evaluation makes one job per model with the dataset only when one is chosen', () => {
+    expect(softLabelParams({ model: '', datasets: [] })).toEqual({ ok: false, issues: { model: 'choose a model' } });
+    expect(softLabelParams({ model: '3', datasets: ['a'] })).toEqual({ ok: true, params: { model: 3, datasets: ['a'] } });
+    expect(evaluateParams({ models: [], dataset: '', split: 'val' }).ok).toBe(false);
+    expect(evaluateParams({ models: [1, 4], dataset: '', split: 'test' })).toEqual({ ok: true, params: [{ model: 1, split: 'test' }, { model: 4, split: 'test' }] });
+    expect(evaluateParams({ models: [2], dataset: 'synth', split: 'val' })).toEqual({ ok: true, params: [{ model: 2, split: 'val', dataset: 'synth' }] });
+  });
+
+  it('propose the newest teacher’s family for evaluation', () => {
+    const m = (id: number, kind: 'teacher' | 'student' | 'ensemble', parentId: number | null, status: 'ready' | 'training' = 'ready') => ({
+      id,
+      name: `m${id}`,
+      kind,
+      arch: 'cnn' as const,
+      backbone: null,
+      parentId,
+      status,
+      createdAt: '',
+      softLabels: 0,
+    });
+    const models = [m(1, 'teacher', null), m(2, 'student', 1), m(3, 'teacher', null), m(4, 'student', 3), m(5, 'student', 3, 'training'), m(6, 'ensemble', 3)];
+    expect(newestFamily(models)).toEqual([3, 4, 6]);
+    expect(newestFamily([m(2, 'student', null)])).toEqual([2]);
+  });
+});

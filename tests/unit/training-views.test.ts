@@ -1,0 +1,106 @@
+// Pure pieces of the jobs panel and the dashboard: the live loss series, job titles and progress
+// text, Table 2 cells and row names, the scatter data.
+import { describe, expect, it } from 'vitest';
+import type { JobSummary } from '../../src/shared/contract';
+import type { EvaluationRow } from '../../src/shared/training-contract';
+import { appendLoss, MAX_POINTS, type LossSeries } from '../../src/renderer/src/training/series';
+import { jobTitle, progressOf } from '../../src/renderer/src/training/job-format';
+import { cell, rowLabels } from '../../src/renderer/src/dashboard/table2-data';
+import { scatterData } from '../../src/renderer/src/dashboard/scatter-data';
+
+const empty = (): LossSeries => ({ x: [], y: { loss: [], au: [], expr: [], v: [], a: [] } });
+
+describe('live loss series', () => {
+  it('appends one point per event, continues x when a stage restarts its counter, nulls missing tasks', () => {
+    let s = appendLoss(empty(), 1, { loss: 9, au: 1, expr: 2, v: 0.5, a: 0.5 });
+    s = appendLoss(s, 2, { loss: 8, au: 0.9 });
+    s = appendLoss(s, 1, { loss: 7, au: 0.8, expr: 1, v: 0.4, a: 0.4 }); // next student: counter restarted
+    expect(s.x).toEqual([1, 2, 3]);
+    expect(s.y.loss).toEqual([9, 8, 7]);
+    expect(s.y.expr).toEqual([2, null, 1]);
+  });
+  it(`stays within ${MAX_POINTS} points, keeping the newest`, () => {
+    let s = empty();
+    for (let i = 1; i <= MAX_POINTS + 1; i++) s = appendLoss(s, i, { loss: i });
+    expect(s.x.length).toBe(Math.floor((MAX_POINTS + 1) / 2) + 1);
+    expect(s.x.at(-1)).toBe(MAX_POINTS + 1);
+    expect(s.y.loss.at(-1)).toBe(MAX_POINTS + 1);
+    expect(s.x.every((v, i) => i === 0 || v > s.x[i - 1])).toBe(true);
+  });
+});
+
+const job = (o: Partial<JobSummary>): JobSummary => ({
+  id: 1,
+  kind: 'train.teacher',
+  status: 'running',
+  params: {},
+  progress: 0.25,
+  stage: 'epoch 1/8',
+  error: null,
+  result: null,
+  backend: 'wasm',
+  startedAt: null,
+  finishedAt: null,
+  ...o,
+});
+
+describe('job formatting', () => {
+  it('titles jobs from their params', () => {
+    expect(jobTitle(job({ params: { backbone: 'small' } }))).toBe('Teacher · small');
+    expect(jobTitle(job({ params: { resume: 3 } }))).toBe('Teacher (resume #3)');
+    expect(jobTitle(job({ kind: 'train.students', params: { teacher: 1, count: 2 } }))).toBe('Students ×2 of #1');
+    expect(jobTitle(job({ kind: 'evaluate', params: { model: 4, split: 'test' } }))).toBe('Evaluate #4 · all / test');
+  });
+  it('reads progress, ETA and throughput (steps/s and images/s from the batch) from the live event', () => {
+    const p = { jobId: 1, kind: 'train.teacher', done: 30, total: 120, stage: 'epoch 2/8', rate: 2.5, etaSeconds: 36, metrics: { loss: 3 } };
+    const v = progressOf(job({ params: { batch: 16 } }), p);
+    expect(v.frac).toBe(0.25);
+    expect(v.text).toBe('25% · epoch 2/8 · 36 s left');
+    expect(v.rate).toBe('2.50 steps/s · 40 images/s');
+    // A finished job shows its stored fraction and stage, no ETA.
+    const done = progressOf(job({ status: 'done', progress: 1, stage: 'epoch 8/8' }), p);
+    expect([done.text, done.rate]).toEqual(['100% · epoch 8/8', null]);
+  });
+});
+
+const row = (id: number, kind: EvaluationRow['kind'], au: number | null, v: number | null): EvaluationRow => ({
+  id,
+  modelId: id,
+  name: `m${id}`,
+  kind,
+  parentId: null,
+  runId: null,
+  at: '',
+  result: {
+    model: { id, name: `m${id}`, kind },
+    dataset: null,
+    split: 'val',
+    n: { au: 1, expr: 0, va: 1 },
+    au: au === null ? null : { f1: au, acc: au, score: au, threshold: [], perAU: {} },
+    auAtHalf: au === null ? null : { f1: 0, acc: 0, score: au / 2, threshold: [], perAU: {} },
+    expr: null,
+    valence: v === null ? null : { ccc: v },
+    arousal: null,
+  },
+});
+
+describe('Table 2', () => {
+  it('names rows like the paper and reads each column, tuned or at 0.5', () => {
+    const rows = [row(1, 'teacher', 0.5, 0.3), row(2, 'student', 0.6, null), row(3, 'student', null, 0.1), row(4, 'ensemble', 0.7, 0.2)];
+    expect(rowLabels(rows)).toEqual(['Teacher', 'Student0', 'Student1', 'Student Ensemble']);
+    expect(rows.map((r) => cell(r, 'au'))).toEqual([0.5, 0.6, null, 0.7]);
+    expect(cell(rows[0], 'au', true)).toBe(0.25);
+    expect(rows.map((r) => cell(r, 'valence'))).toEqual([0.3, null, 0.1, 0.2]);
+    expect(cell(rows[0], 'expr')).toBeNull();
+  });
+});
+
+describe('scatter data', () => {
+  it('keeps labelled frames sorted by label, with the identity line from corner to corner', () => {
+    expect(scatterData([0.5, null, -0.2, 0.1], [0.4, 0.9, -0.1, 0])).toEqual([
+      [-1, -0.2, 0.1, 0.5, 1],
+      [null, -0.1, 0, 0.4, null],
+      [-1, null, null, null, 1],
+    ]);
+  });
+});
