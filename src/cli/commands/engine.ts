@@ -1,9 +1,12 @@
 // Engine verbs (scripts rely on these exact names):
 //   train teacher DIR [...]   soft-labels DIR --model ID   train students DIR --teacher ID [...]
 //   evaluate DIR --model ID|ensemble [--dataset NAME] [--split val|test] [--json]   models DIR [--json]
+//   train teacher DIR --model-type cnn-rnn [--features-from ID]: the CNN-RNN (job train.rnn-teacher);
+//   train students DIR --teacher ID of a CNN-RNN teacher runs train.rnn-students.
 import { Command, Option } from 'commander';
 import { Project } from '../../node/project';
-import { listModels } from '../../node/db/models';
+import { listModels, resolveModelRef } from '../../node/db/models';
+import { MODEL_TYPES } from '../../shared/rnn-config';
 import { BACKBONES } from '../../ml/models/types';
 import { requireDone, runJob } from '../run-job';
 import { formatEvaluation, formatModels } from '../format-engine';
@@ -27,6 +30,12 @@ interface TrainOpts {
   augment?: boolean;
   inputSize?: number;
   maxSteps?: number;
+  modelType?: (typeof MODEL_TYPES)[number];
+  featuresFrom?: string;
+  window?: number;
+  stride?: number;
+  evalStride?: number;
+  hidden?: number;
 }
 
 function trainOptions(c: Command): Command {
@@ -41,7 +50,58 @@ function trainOptions(c: Command): Command {
     .option('--no-balance', 'switch off ML-ROS / class / VA-bin balancing')
     .option('--no-augment', 'switch off augmentation')
     .option('--input-size <px>', 'input size (112)', num)
-    .option('--max-steps <n>', 'cap on steps per epoch (quick checks)', num);
+    .option('--max-steps <n>', 'cap on steps per epoch (quick checks)', num)
+    .addOption(new Option('--model-type <type>', 'cnn, or cnn-rnn (bidirectional GRUs over frozen CNN features; video media only)').choices([...MODEL_TYPES]))
+    .option('--window <n>', 'cnn-rnn: frames per window (32)', num)
+    .option('--stride <n>', 'cnn-rnn: training window stride (16)', num)
+    .option('--eval-stride <n>', 'cnn-rnn: evaluation window stride (32; overlaps are averaged)', num)
+    .option('--hidden <n>', 'cnn-rnn: GRU units per direction (64)', num);
+}
+
+/** Job params of a CNN-RNN run; the CNN-only options are refused rather than ignored. */
+function rnnParams(o: TrainOpts): Record<string, unknown> {
+  const cnnOnly: [keyof TrainOpts, string, unknown][] = [
+    ['backbone', '--backbone', undefined],
+    ['freezeBackbone', '--freeze-backbone', undefined],
+    ['inputSize', '--input-size', undefined],
+    ['balance', '--no-balance', true],
+    ['augment', '--no-augment', true],
+  ];
+  for (const [k, flag, unset] of cnnOnly) if (o[k] !== unset && o[k] !== undefined) throw new Error(`${flag} does not apply to --model-type cnn-rnn (its CNN is frozen; see --features-from)`);
+  const p: Record<string, unknown> = {};
+  if (o.epochs !== undefined) p.epochs = o.epochs;
+  if (o.batch !== undefined) p.batch = o.batch;
+  if (o.lr !== undefined) p.lr = o.lr;
+  if (o.seed !== undefined) p.seed = o.seed;
+  if (o.datasets) p.datasets = o.datasets;
+  if (o.maxSteps !== undefined) p.maxStepsPerEpoch = o.maxSteps;
+  if (o.window !== undefined) p.window = o.window;
+  if (o.stride !== undefined) p.trainStride = o.stride;
+  if (o.evalStride !== undefined) p.evalStride = o.evalStride;
+  if (o.hidden !== undefined) p.hidden = o.hidden;
+  return p;
+}
+
+const RNN_ONLY: [keyof TrainOpts, string][] = [
+  ['featuresFrom', '--features-from'],
+  ['window', '--window'],
+  ['stride', '--stride'],
+  ['evalStride', '--eval-stride'],
+  ['hidden', '--hidden'],
+];
+
+function refuseRnnOnly(o: TrainOpts): void {
+  for (const [k, flag] of RNN_ONLY) if (o[k] !== undefined) throw new Error(`${flag} needs --model-type cnn-rnn`);
+}
+
+/** The architecture of a teacher (students follow their teacher's unless --model-type says). */
+function teacherArch(dir: string, ref: string): string {
+  const p = Project.open(dir);
+  try {
+    return resolveModelRef(p.db, /^\d+$/.test(ref) ? Number(ref) : ref).arch;
+  } finally {
+    p.close();
+  }
 }
 
 function trainParams(o: TrainOpts): Record<string, unknown> {
@@ -70,11 +130,15 @@ export function registerEngineCommands(program: Command): void {
       .description('train the multitask teacher on the ground-truth labels (Eq. 4)')
       .argument('<dir>', 'project folder')
       .option('--resume <id>', 'resume an interrupted teacher from its last checkpoint', num)
+      .option('--features-from <id>', 'cnn-rnn: the CNN teacher/student whose features the GRUs read (default: the best CNN student)')
       .option('--json', 'print the result as JSON'),
   ).action(async (dir: string, o: TrainOpts & { resume?: number; json?: boolean }) => {
-    const params = trainParams(o);
+    const rnn = o.modelType === 'cnn-rnn';
+    if (!rnn) refuseRnnOnly(o);
+    const params = rnn ? rnnParams(o) : trainParams(o);
+    if (rnn && o.featuresFrom !== undefined) params.featuresFrom = /^\d+$/.test(o.featuresFrom) ? Number(o.featuresFrom) : o.featuresFrom;
     if (o.resume) params.resume = o.resume;
-    const r = requireDone(await runJob(dir, 'train.teacher', params, { quiet: o.json })) as { modelId: number; name: string; val: unknown };
+    const r = requireDone(await runJob(dir, rnn ? 'train.rnn-teacher' : 'train.teacher', params, { quiet: o.json })) as { modelId: number; name: string; val: unknown };
     out(o.json ? JSON.stringify(r, null, 2) : `teacher #${r.modelId} (${r.name}) ready\n${formatEvaluation(r.val)}`);
   });
   trainOptions(
@@ -89,12 +153,14 @@ export function registerEngineCommands(program: Command): void {
       .option('--resume', 'continue the newest unfinished set of students of this teacher')
       .option('--json', 'print the result as JSON'),
   ).action(async (dir: string, o: TrainOpts & { teacher: string; count?: number; lambda?: number; temperature?: number; resume?: boolean; json?: boolean }) => {
-    const params = { ...trainParams(o), teacher: o.teacher } as Record<string, unknown>;
+    const rnn = (o.modelType ?? teacherArch(dir, o.teacher)) === 'cnn-rnn';
+    if (!rnn) refuseRnnOnly(o);
+    const params = { ...(rnn ? rnnParams(o) : trainParams(o)), teacher: /^\d+$/.test(o.teacher) ? Number(o.teacher) : o.teacher } as Record<string, unknown>;
     if (o.count !== undefined) params.count = o.count;
     if (o.lambda !== undefined) params.lambda = o.lambda;
     if (o.temperature !== undefined) params.temperature = o.temperature;
     if (o.resume) params.resume = true;
-    const r = requireDone(await runJob(dir, 'train.students', params, { quiet: o.json })) as { students: { modelId: number }[]; ensembleId: number; ensembleVal: unknown };
+    const r = requireDone(await runJob(dir, rnn ? 'train.rnn-students' : 'train.students', params, { quiet: o.json })) as { students: { modelId: number }[]; ensembleId: number; ensembleVal: unknown };
     out(o.json ? JSON.stringify(r, null, 2) : `students ${r.students.map((s) => `#${s.modelId}`).join(', ')}; ensemble #${r.ensembleId}\n${formatEvaluation(r.ensembleVal)}`);
   });
 

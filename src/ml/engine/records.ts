@@ -80,6 +80,8 @@ export async function recordsFor(sess: EngineSession, m: ModelRow, s: SampleSet,
     for (const mm of members) parts.push(await recordsFor(sess, mm, s, hooks, store));
     return ensembleRecords(parts);
   }
+  // CNN-RNN teachers and students predict whole sequences from cached CNN features.
+  if (m.arch === 'cnn-rnn') return (await import('./rnn-pipeline')).rnnRecordsFor(sess, m, s, hooks, store);
   const have = storedRecords(sess, m.id, ids);
   const out = new Float32Array(s.n * SOFT_LABEL_WIDTH);
   const missingRows: number[] = [];

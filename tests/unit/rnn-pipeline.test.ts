@@ -1,0 +1,168 @@
+// The CNN-RNN end to end on a small project with real rendered face sequences: a tiny CNN teacher
+// gives the features; the RNN teacher, its soft labels, two RNN students and their ensemble;
+// evaluation; resume after an interruption; image datasets left out of training.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEngineFixture } from './engine-fixture';
+import { tempDir } from './helpers';
+import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/ml/engine/pipeline';
+import { trainRnnStudents, trainRnnTeacher } from '../../src/ml/engine/rnn-pipeline';
+import { FeatureCache } from '../../src/ml/rnn/feature-cache';
+import { getModel } from '../../src/node/db/models';
+import { Project } from '../../src/node/project';
+import { openCropCache } from '../../src/node/importers/crop-cache';
+import { renderFace, NEUTRAL_STYLE } from '../../src/node/demo/face';
+import { demoVideoContent } from '../../src/node/demo/generate';
+import { decodeSoftLabel } from '../../src/node/db/softlabels';
+import type { EngineHooks } from '../../src/ml/engine/context';
+
+const tmp = tempDir('aw-rnn-pipeline-');
+const dir = path.join(tmp.dir, 'proj');
+let cnnId = 0;
+let logs: string[] = [];
+const hooks: EngineHooks = { progress() {}, log: (l) => void logs.push(l), checkpoint: async () => {} };
+const FAST = { epochs: 2, lr: 3e-3, batch: 4 };
+
+/** 3 stills in an image dataset (kind 'images'): no sequences. */
+async function addStills(): Promise<number[]> {
+  const p = Project.open(dir);
+  const cache = openCropCache(p.dir);
+  const now = new Date().toISOString();
+  const db = p.db;
+  const ds = Number(db.prepare(`INSERT INTO datasets(name, source_format, created_at) VALUES ('stills', 'test', ?)`).run(now).lastInsertRowid);
+  const media = Number(db.prepare(`INSERT INTO media(dataset_id, name, kind, path, frame_count, created_at) VALUES (?, 'stills', 'images', 'stills', 3, ?)`).run(ds, now).lastInsertRowid);
+  const c = demoVideoContent(3, 0, 3);
+  const ids: number[] = [];
+  for (let f = 0; f < 3; f++) {
+    const fid = Number(db.prepare(`INSERT INTO frames(media_id, idx, split, face) VALUES (?, ?, 'train', 'ok')`).run(media, f).lastInsertRowid);
+    db.prepare(`INSERT INTO labels(frame_id, task, layer, expr, provenance, updated_at) VALUES (?, 'expr', 'imported', ?, 'imported', ?)`).run(fid, f, now);
+    await cache.putCrops([{ frameId: fid, rgb: renderFace(c.identity, c.track[f].intensities, NEUTRAL_STYLE, 112) }]);
+    ids.push(fid);
+  }
+  cache.close();
+  p.close();
+  return ids;
+}
+
+let stills: number[] = [];
+beforeAll(async () => {
+  (await buildEngineFixture(dir, { videos: 6, frames: 40 })).close();
+  stills = await addStills();
+  const r = await trainTeacher(dir, { backbone: 'small', inputSize: 32, epochs: 1, maxStepsPerEpoch: 3, batch: 8 }, hooks);
+  cnnId = r.modelId;
+}, 60_000);
+afterAll(() => tmp.cleanup());
+
+function db<T>(fn: (p: Project) => T): T {
+  const p = Project.open(dir);
+  try {
+    return fn(p);
+  } finally {
+    p.close();
+  }
+}
+
+describe('CNN-RNN pipeline', () => {
+  let teacherId = 0;
+
+  it('trains a teacher on cached features of the best CNN (video media only)', async () => {
+    logs = [];
+    const r = await trainRnnTeacher(dir, FAST, hooks);
+    teacherId = r.modelId;
+    expect(r.featuresFrom).toBe(cnnId); // no CNN students yet: the CNN teacher
+    const m = db((p) => getModel(p.db, r.modelId))!;
+    expect(m).toMatchObject({ kind: 'teacher', arch: 'cnn-rnn', status: 'ready', backbone: 'small', name: `rnn-teacher-${r.modelId}` });
+    expect(m.config).toMatchObject({ featuresFrom: cnnId, window: 32, trainStride: 16, evalStride: 32, hidden: 64, epochs: 2 });
+    expect(m.thresholds).toHaveLength(8);
+    expect(logs.join('\n')).toMatch(/3 training frames of image datasets are left out/);
+    expect(logs.join('\n')).toMatch(/training frames: 160; validation frames: 80/);
+    expect(logs.join('\n')).toMatch(/computing teacher-\d+'s features for 240 frames/);
+    // Validation metrics for every task (the fixture's val videos carry every label).
+    expect(r.val?.au?.score).toBeGreaterThan(0);
+    expect(r.val?.expr?.score).toBeGreaterThan(0);
+    expect(Number.isFinite(r.val?.valence?.ccc)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'models', String(r.modelId), 'model.json'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'models', String(r.modelId), 'checkpoint', 'checkpoint.json'))).toBe(true);
+    // The features of the 240 video frames are cached; a second run computes none.
+    const cache = FeatureCache.open(dir);
+    cache.source(cnnId, fingerprint(cnnId), dimOf(cnnId));
+    const all = db((p) => p.db.prepare(`SELECT f.id FROM frames f JOIN media m ON m.id = f.media_id WHERE m.kind = 'sequence'`).pluck().all() as number[]);
+    expect(all).toHaveLength(240);
+    expect(cache.missing(cnnId, all)).toEqual([]);
+    cache.close();
+  });
+
+  it('soft labels cover every frame, stills included (one-frame sequences)', async () => {
+    const r = await generateSoftLabels(dir, { model: teacherId }, hooks);
+    expect(r.frames).toBe(243);
+    const rows = db((p) => p.db.prepare('SELECT frame_id, data FROM soft_labels WHERE model_id = ?').all(teacherId) as { frame_id: number; data: Buffer }[]);
+    expect(rows).toHaveLength(243);
+    for (const row of rows) expect(decodeSoftLabel(row.data).every(Number.isFinite)).toBe(true);
+    expect(rows.map((x) => x.frame_id)).toEqual(expect.arrayContaining(stills));
+    // Evaluation reads the stored records back: the same scores as the training run's validation.
+    const ev = await evaluateModel(dir, { model: teacherId }, hooks);
+    expect(ev.n.au).toBe(80);
+    expect(Number.isFinite(ev.au!.score)).toBe(true);
+  });
+
+  it('trains students on the soft labels and ensembles them', async () => {
+    const r = await trainRnnStudents(dir, { teacher: teacherId, count: 2, epochs: 1, lr: 3e-3, batch: 4 }, hooks);
+    expect(r.students).toHaveLength(2);
+    const [s0, s1] = r.students.map((s) => db((p) => getModel(p.db, s.modelId))!);
+    expect(s0).toMatchObject({ kind: 'student', arch: 'cnn-rnn', parentId: teacherId, status: 'ready' });
+    expect(s0.config.seed).not.toBe(s1.config.seed);
+    expect(s0.config.featuresFrom).toBe(cnnId);
+    const w0 = fs.readFileSync(path.join(dir, 'models', String(s0.id), 'weights.bin'));
+    const w1 = fs.readFileSync(path.join(dir, 'models', String(s1.id), 'weights.bin'));
+    expect(w0.equals(w1)).toBe(false);
+    const ens = db((p) => getModel(p.db, r.ensembleId))!;
+    expect(ens).toMatchObject({ kind: 'ensemble', arch: 'cnn-rnn', members: [s0.id, s1.id], status: 'ready' });
+    expect(r.ensembleVal?.expr?.score).toBeGreaterThan(0);
+    const ev = await evaluateModel(dir, { model: r.ensembleId }, hooks);
+    expect(ev.expr!.score).toBeCloseTo(r.ensembleVal!.expr!.score, 6);
+    expect(ev.au!.score).toBeCloseTo(r.ensembleVal!.au!.score, 6);
+  });
+
+  it('refuses students without the teacher’s soft labels, and features from a non-CNN model', async () => {
+    logs = [];
+    const t = await trainRnnTeacher(dir, { ...FAST, epochs: 1, featuresFrom: cnnId }, hooks);
+    expect(logs.join('\n')).not.toMatch(/computing .* features/); // all cached by the first run
+    await expect(trainRnnStudents(dir, { teacher: t.modelId, count: 1, epochs: 1 }, hooks)).rejects.toThrow(/soft labels for 0 of 160 training frames: run "soft-labels --model/);
+    await expect(trainRnnTeacher(dir, { ...FAST, featuresFrom: teacherId }, hooks)).rejects.toThrow(/is a cnn-rnn model; features come from a CNN/);
+  });
+
+  it('resumes an interrupted teacher and ends where an uninterrupted run ends', async () => {
+    const full = await trainRnnTeacher(dir, { ...FAST, featuresFrom: cnnId, seed: 3 }, hooks);
+    let stop = false;
+    const interrupting: EngineHooks = {
+      ...hooks,
+      progress: (_d, _t, stage) => {
+        if (stage === 'epoch 2/2') stop = true;
+      },
+      checkpoint: async () => {
+        if (stop) throw new Error('cancelled');
+      },
+    };
+    let id = 0;
+    await expect(
+      trainRnnTeacher(dir, { ...FAST, featuresFrom: cnnId, seed: 3 }, { ...interrupting, meta: (m) => void (id = m.modelId ?? id) }),
+    ).rejects.toThrow(/cancelled/);
+    expect(db((p) => getModel(p.db, id))!.status).toBe('training');
+    logs = [];
+    const r = await trainRnnTeacher(dir, { resume: id }, hooks);
+    expect(r.resumedFrom).toBe(1);
+    expect(logs.join('\n')).toMatch(/resuming from the checkpoint after epoch 1/);
+    const a = fs.readFileSync(path.join(dir, 'models', String(full.modelId), 'weights.bin'));
+    const b = fs.readFileSync(path.join(dir, 'models', String(id), 'weights.bin'));
+    expect(b.equals(a)).toBe(true);
+    await expect(trainRnnTeacher(dir, { resume: id }, hooks)).rejects.toThrow(/nothing to resume/);
+  });
+});
+
+function fingerprint(id: number): string {
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'models', String(id), 'model.json'), 'utf8')) as { weightsSha256: string }).weightsSha256;
+}
+function dimOf(id: number): number {
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'models', String(id), 'model.json'), 'utf8')) as { meta: { featureDim: number } }).meta.featureDim;
+}
