@@ -6,6 +6,7 @@
 // - DepthwiseConv2dNativeBackpropInput   missing
 // - MaxPoolGrad                          replaces a slow kernel (JS loops over the heap)
 // - Sum, Mean                            per-channel reductions as one matMul; others unchanged
+// - BatchMatMul                          transposed operands transposed explicitly (15–50× faster)
 // plus the Tile-free FusedBatchNorm gradient (all backends) from ./batch-norm.
 
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +16,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { batchMatMulConfig } from './matmul';
 
 export { batchNormTraining, registerBatchNormGradient, type BatchNormTrainingResult } from './batch-norm';
 
@@ -27,7 +29,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Kernels that wrap the package's own (it handles what they do not); built on first use. */
-const WRAPPING = ['Sum', 'Mean'] as const;
+const WRAPPING = ['Sum', 'Mean', 'BatchMatMul'] as const;
 
 /** The wasm package's own kernels we replace (undefined: it had none), for fallbacks and A/B runs. */
 const originals = new Map<string, tf.KernelConfig | undefined>();
@@ -54,7 +56,7 @@ export function registerWasmTrainingKernels(): void {
     if (wrapper == null) {
       const own = originals.has(name) ? originals.get(name) : tf.getKernel(name, 'wasm');
       if (own == null) throw new Error(`the wasm backend has no ${name} kernel to wrap`);
-      wrapper = channelReduceConfig(name, own);
+      wrapper = name === 'BatchMatMul' ? batchMatMulConfig(own) : channelReduceConfig(name, own);
       wrappers.set(name, wrapper);
     }
     install(wrapper);
