@@ -40,6 +40,22 @@ describe('worker process supervisor (real child processes)', () => {
     await backend.close();
   });
 
+  it('runs the TensorFlow.js backend probe as a real job: wasm selected, conv forward and backward, no leaks', async () => {
+    const { backend } = setup('probe');
+    const jobId = backend.jobs.start('probe', {});
+    await backend.jobs.waitIdle();
+    const job = backend.jobs.get(jobId)!;
+    expect(job.status, job.error ?? '').toBe('done');
+    expect(job.backend).toBe('wasm');
+    const r = job.result as { ok: boolean; numTensorsLeaked: number; backend: { name: string; tried: { name: string; error?: string }[] } };
+    expect(r.ok).toBe(true);
+    expect(r.numTensorsLeaked).toBe(0);
+    // tfjs-node-gpu and tfjs-node were tried first and said why they could not run here.
+    expect(r.backend.tried.map((t) => t.name)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'wasm']);
+    expect(r.backend.tried[0].error).toBeTruthy();
+    await backend.close();
+  });
+
   it('cancels a running job through a message checked between work units', async () => {
     const { backend, events } = setup('cancel');
     const jobId = backend.jobs.start('test.sleep', { steps: 1000, ms: 10 });
