@@ -10,6 +10,9 @@ import { JobSupervisor } from './jobs/supervisor';
 import { nodeLauncher } from './jobs/node-launcher';
 import type { WorkerLauncher } from './jobs/protocol';
 import { Project } from './project';
+import { trainingHandlers } from './training/handlers';
+import { reviewHandlers } from './review/handlers';
+import { dataHandlers } from './export/handlers';
 import { APP_VERSION } from './version';
 
 export type Transport = 'ipc' | 'http' | 'inprocess';
@@ -122,6 +125,9 @@ export class Backend {
         if (!this.jobs.get(jobId)) throw new AppError('not-found', `No job with id ${jobId}`);
         return { cancelled: this.jobs.cancel(jobId) };
       },
+      ...trainingHandlers(this),
+      ...reviewHandlers(this),
+      ...dataHandlers(this),
     };
   }
 }

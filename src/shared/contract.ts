@@ -3,6 +3,9 @@
 // preload, the main process, the server and the renderer are derived from here, never retyped.
 import { z } from 'zod';
 import { EXPRESSIONS, SPLITS, TASKS } from './labels';
+import { trainingMethods } from './training-contract';
+import { reviewMethods } from './review-contract';
+import { dataMethods } from './data-contract';
 
 // ---------- shared shapes ----------
 
@@ -78,7 +81,7 @@ export type RecentProject = z.infer<typeof RecentProject>;
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-export const JobKind = z.enum(['probe', 'import', 'faces', 'train.teacher', 'soft-labels', 'train.students', 'evaluate', 'export']);
+export const JobKind = z.enum(['probe', 'import', 'faces', 'train.teacher', 'soft-labels', 'train.students', 'train.rnn-teacher', 'train.rnn-students', 'evaluate', 'export']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobSummary = z.object({
@@ -146,6 +149,12 @@ export const methods = {
   },
   'jobs.list': { input: none, output: z.array(JobSummary) },
   'jobs.cancel': { input: z.strictObject({ jobId: id }), output: z.object({ cancelled: z.boolean() }) },
+  // Training, runs and the models dashboard (src/shared/training-contract.ts).
+  ...trainingMethods,
+  // Review: media with timestamps, label/model windows, timeline aggregates, edits with undo (src/shared/review-contract.ts).
+  ...reviewMethods,
+  // File → Export… (src/shared/data-contract.ts).
+  ...dataMethods,
 } as const;
 
 export type Methods = typeof methods;

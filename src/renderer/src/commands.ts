@@ -1,11 +1,12 @@
 // The one command table. The in-app menu bar, its keyboard accelerators, the native Electron menu
 // (through `menu.command` events) and buttons on the screens all run commands by id from here, so
-// an action does the same thing wherever it was chosen. Commands that later issues implement open a
-// dialog that says so instead of doing nothing.
+// an action does the same thing wherever it was chosen.
 import { MENU_COMMANDS } from '../../shared/menu';
 import { navigate } from './router';
 import { chooseFolder, closeProject, createProject, openProject, startJob } from './session';
 import { getState, openDialog, reportError, type AppState } from './store';
+import { trackJobs } from './training/live';
+import { openTrainingDialog, type TrainingDialog } from './training/ui-state';
 
 export interface Command {
   run(): void | Promise<void>;
@@ -15,8 +16,15 @@ export interface Command {
 
 const hasProject = (s: AppState): boolean => s.project !== null;
 
-function notYet(title: string, body: string, comesWith: string, cli?: string): Command {
-  return { run: () => openDialog({ kind: 'not-yet', title, body, comesWith, cli }) };
+/** The Training menu: its dialogs live on the training screen, which shows the jobs they start. */
+function trainingDialog(d: TrainingDialog): Command {
+  return {
+    enabled: hasProject,
+    run: () => {
+      navigate({ name: 'training' });
+      openTrainingDialog(d);
+    },
+  };
 }
 
 /**
@@ -40,38 +48,12 @@ export const COMMANDS: Record<string, Command> = {
   'project.new': { run: () => projectFromFolder('new') },
   'project.open': { run: () => projectFromFolder('open') },
   'project.close': { run: () => closeProject(), enabled: hasProject },
-  'data.import': notYet(
-    'Import a dataset',
-    'Importing datasets (Aff-Wild2 annotation folders, per-frame CSV labels, videos and image sequences) is not built yet.',
-    'the dataset import issue',
-    'affect-workbench import',
-  ),
-  'data.export': notYet(
-    'Export labels',
-    'Exporting merged per-frame label CSVs (ground truth, corrections and model labels) is not built yet.',
-    'the export issue',
-    'affect-workbench export',
-  ),
-  'train.teacher': notYet(
-    'Train teacher',
-    'Training the multitask teacher (AU, expression, valence/arousal heads from partial labels) is not built yet.',
-    'the teacher training issue',
-  ),
-  'train.softLabels': notYet(
-    'Generate soft labels',
-    'Running the teacher over every frame to produce soft labels is not built yet.',
-    'the teacher training issue (soft labels follow the teacher)',
-  ),
-  'train.students': notYet(
-    'Train students',
-    'Training N students on ground truth, corrections and soft labels, and ensembling them, is not built yet.',
-    'the student training issue',
-  ),
-  'train.evaluate': notYet(
-    'Evaluate',
-    'Evaluation with the ABAW metrics (AU 0.5·F1 + 0.5·Acc, EXPR 0.67·F1 + 0.33·Acc, CCC for valence and arousal) is not built yet.',
-    'the evaluation issue',
-  ),
+  'data.import': { enabled: hasProject, run: () => openDialog({ kind: 'import' }) },
+  'data.export': { enabled: hasProject, run: () => openDialog({ kind: 'export' }) },
+  'train.teacher': trainingDialog('teacher'),
+  'train.softLabels': trainingDialog('soft-labels'),
+  'train.students': trainingDialog('students'),
+  'train.evaluate': trainingDialog('evaluate'),
   'jobs.probe': {
     enabled: hasProject,
     run: async () => {
@@ -108,6 +90,9 @@ export function runCommand(id: string): void {
     .then(() => c.run())
     .catch(reportError);
 }
+
+// Live loss curves and logs of jobs follow their events from the start of the session.
+trackJobs();
 
 // Every menu item must have a command; a gap is a programming error, loud in the console (the e2e
 // tests fail on console errors).

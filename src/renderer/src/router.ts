@@ -4,18 +4,22 @@ import { useSyncExternalStore } from 'react';
 
 export type Route =
   | { name: 'home' }
-  | { name: 'review'; mediaId: number | null }
+  | { name: 'review'; mediaId: number | null; frame?: number }
   | { name: 'training' }
   | { name: 'not-found'; hash: string };
 
-/** Parses `#/`, `#/review/<mediaId>`, `#/review`, `#/training`; anything else is not-found. */
+/** Parses `#/`, `#/review/<mediaId>[?frame=N]`, `#/review`, `#/training`; anything else is not-found. */
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/';
+  const [rawPath, query = ''] = hash.replace(/^#/, '').split('?', 2);
+  const path = rawPath.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '') return { name: 'home' };
   if (path === '/training') return { name: 'training' };
   if (path === '/review') return { name: 'review', mediaId: null };
   const m = /^\/review\/(\d{1,15})$/.exec(path);
-  if (m) return { name: 'review', mediaId: Number(m[1]) };
+  if (m) {
+    const f = /(?:^|&)frame=(\d{1,9})(?:&|$)/.exec(query);
+    return f ? { name: 'review', mediaId: Number(m[1]), frame: Number(f[1]) } : { name: 'review', mediaId: Number(m[1]) };
+  }
   return { name: 'not-found', hash };
 }
 
@@ -26,7 +30,7 @@ export function routeHash(r: Route): string {
     case 'training':
       return '#/training';
     case 'review':
-      return r.mediaId === null ? '#/review' : `#/review/${r.mediaId}`;
+      return r.mediaId === null ? '#/review' : `#/review/${r.mediaId}${r.frame === undefined ? '' : `?frame=${r.frame}`}`;
     case 'not-found':
       return r.hash;
   }

@@ -112,7 +112,12 @@ export async function boot(runCommand: (id: string) => void): Promise<void> {
     if (job.status === 'done') void refreshInfo();
   });
   on('job.progress', (p) => setState((s) => ({ progress: { ...s.progress, [p.jobId]: p } })));
-  on('labels.changed', () => void refreshInfo());
+  // Label counts are a whole-project aggregate: refresh them once edits pause, not per keystroke.
+  let countsTimer: ReturnType<typeof setTimeout> | null = null;
+  on('labels.changed', () => {
+    if (countsTimer) clearTimeout(countsTimer);
+    countsTimer = setTimeout(() => void refreshInfo(), 1500);
+  });
   on('menu.command', ({ command }) => runCommand(command));
   // Whatever happened while the events connection was down is fetched again.
   watchEventsConnection(() => {

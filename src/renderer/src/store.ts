@@ -17,7 +17,9 @@ export type DialogState =
   | { kind: 'open-project'; path?: string }
   | { kind: 'not-yet'; title: string; body: string; comesWith: string; cli?: string }
   | { kind: 'about' }
-  | { kind: 'shortcuts' };
+  | { kind: 'shortcuts' }
+  | { kind: 'import' }
+  | { kind: 'export' };
 
 export interface AppState {
   /** False until the first app.info answer; screens show nothing misleading before it. */

@@ -2,6 +2,8 @@
 // A new migration is a new file here, never an edit of a shipped one.
 import * as m0001 from './0001-initial';
 import * as m0002 from './0002-faces';
+import * as m0003 from './0003-review';
+import * as m0004 from './0004-evaluations';
 
 export interface Migration {
   version: number;
@@ -9,5 +11,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001, m0002];
+export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

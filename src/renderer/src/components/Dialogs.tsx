@@ -1,4 +1,5 @@
-// The modal dialogs: New/Open project (browser mode), "not built yet", keyboard shortcuts, about.
+// The modal dialogs: New/Open project (browser mode), Import… and Export… (src/renderer/src/data),
+// "not built yet", keyboard shortcuts, about.
 // One dialog at a time, from the store; Escape or the backdrop closes it.
 import { useEffect, type ReactNode } from 'react';
 import { APP_MENU, type MenuItemSpec } from '../../../shared/menu';
@@ -6,6 +7,9 @@ import { transport } from '../api';
 import { formatAccelerator } from '../accelerators';
 import { closeDialog, useApp, type DialogState } from '../store';
 import { ProjectPathForm } from './ProjectPathForm';
+import { ExportDialog } from '../data/ExportDialog';
+import { ImportDialog } from '../data/ImportDialog';
+import '../data/data.css';
 
 function Modal({ title, children, wide }: { title: string; children: ReactNode; wide?: boolean }) {
   useEffect(() => {
@@ -89,6 +93,10 @@ function body(d: DialogState, version: string | null): { title: string; wide?: b
       };
     case 'shortcuts':
       return { title: 'Keyboard shortcuts', content: <Shortcuts /> };
+    case 'import':
+      return { title: 'Import a dataset', wide: true, content: <ImportDialog /> };
+    case 'export':
+      return { title: 'Export labels', wide: true, content: <ExportDialog /> };
     case 'about':
       return {
         title: 'About Affect Workbench',

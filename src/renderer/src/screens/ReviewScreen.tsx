@@ -1,77 +1,148 @@
-// Placeholder for the review screen (its own issue): names the media item the route points at, so
-// links from the dataset table already land on the right item.
-import type { DatasetSummary, MediaSummary } from '../../../shared/contract';
-import { fmtInt } from '../format';
-import { routeHash } from '../router';
+// The review screen (`#/review/<mediaId>?frame=N`): the frame-exact player with the selected model's
+// overlay, the correction panel, the timeline and the work queue, all on the keyboard. One
+// ReviewController per opened media item holds the state; this file lays the parts out and routes
+// keys to the shortcut table.
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { MediaDetail } from '../../../shared/review-contract';
+import { call } from '../api';
+import { parseRoute, routeHash } from '../router';
 import { useApp } from '../store';
+import { ReviewController, useReview } from '../review/controller';
+import { CorrectionPanel } from '../review/CorrectionPanel';
+import { overlayShown, screenOpened } from '../review/perf';
+import { Player } from '../review/Player';
+import { ReviewBar } from '../review/ReviewBar';
+import { handleKey } from '../review/shortcuts';
+import { ShortcutHelp } from '../review/ShortcutHelp';
+import { Timeline } from '../review/Timeline';
+import { VideoOverlay } from '../review/VideoOverlay';
+import '../review/review.css';
 
-function findMedia(datasets: DatasetSummary[], id: number): { media: MediaSummary; dataset: DatasetSummary } | null {
-  for (const d of datasets) {
-    const m = d.media.find((x) => x.id === id);
-    if (m) return { media: m, dataset: d };
-  }
-  return null;
+function Message({ testId, children }: { testId?: string; children: React.ReactNode }) {
+  return (
+    <section className="panel">
+      <h2 className="panel-title">Review</h2>
+      <p className="empty" data-testid={testId}>
+        {children}
+      </p>
+    </section>
+  );
+}
+
+function frameInHash(): number | undefined {
+  const r = parseRoute(location.hash);
+  return r.name === 'review' ? r.frame : undefined;
+}
+
+function isTyping(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+}
+
+function Workspace({ c }: { c: ReviewController }) {
+  const datasets = useApp((s) => s.info?.datasets ?? []);
+  const frame = useReview(c, (s) => s.frame);
+  // This frame's data object: stable until its chunk is (re)loaded, so other chunks arriving do not re-render the screen.
+  const data = useReview(c, (s) => c.cache.get(s.frame));
+  const help = useReview(c, (s) => s.help);
+  const showOverlay = useReview(c, (s) => s.overlay);
+  const toast = useReview(c, (s) => s.toast);
+  const modelId = useReview(c, (s) => s.modelId);
+  const gotoRef = useRef<HTMLInputElement>(null);
+  const modelName = c.snapshot.media.models.find((m) => m.id === modelId)?.name ?? null;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || (isTyping(e.target) && e.key !== 'Escape')) return;
+      if (handleKey(e, c, { askFrame: () => gotoRef.current?.focus() })) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [c]);
+
+  // The overlay and timeline show `frame` with its data: a pending seek's time is measured here.
+  useLayoutEffect(() => {
+    if (data) overlayShown(frame);
+  }, [frame, data]);
+
+  return (
+    <div className="rv-screen" data-testid="review-screen" data-media-id={c.snapshot.media.id}>
+      <ReviewBar c={c} datasets={datasets} />
+      <div className="rv-main">
+        <div className="rv-work-area">
+          <Player c={c} gotoRef={gotoRef} overlay={showOverlay ? <VideoOverlay data={data} thresholds={c.cache.thresholds} modelName={modelName} /> : null} />
+          <Timeline c={c} />
+        </div>
+        <CorrectionPanel c={c} data={data} />
+      </div>
+      {toast && (
+        <div className={`rv-toast ${toast.kind}`} data-testid="review-toast" role="status">
+          {toast.text}
+        </div>
+      )}
+      {help && <ShortcutHelp onClose={() => c.toggleHelp(false)} />}
+    </div>
+  );
 }
 
 export function ReviewScreen({ mediaId }: { mediaId: number | null }) {
   const project = useApp((s) => s.project);
-  const info = useApp((s) => s.info);
+  // The project's folder, not its summary object: the summary is replaced whenever labels change.
+  const projectDir = project?.dir ?? null;
+  const [state, setState] = useState<{ id: number; c: ReviewController } | { id: number; error: string } | null>(null);
+
+  useEffect(() => {
+    if (!projectDir || mediaId === null) return;
+    let c: ReviewController | null = null;
+    let live = true;
+    screenOpened();
+    call('media.get', { mediaId }).then(
+      (m: MediaDetail) => {
+        if (!live) return;
+        c = new ReviewController(m, frameInHash() ?? 0);
+        setState({ id: mediaId, c });
+      },
+      (e: Error) => live && setState({ id: mediaId, error: e.message }),
+    );
+    return () => {
+      live = false;
+      c?.destroy();
+      setState(null);
+    };
+  }, [projectDir, mediaId]);
+
+  // A frame typed into the address bar moves the player there. Only a real hashchange counts: the
+  // screen itself keeps the hash on the frame shown with replaceState, which fires no event.
+  useEffect(() => {
+    if (!state || !('c' in state)) return;
+    const onHash = () => {
+      const f = frameInHash();
+      if (f !== undefined && f !== state.c.snapshot.frame) state.c.jump(f);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [state]);
+
   if (!project)
     return (
-      <section className="panel">
-        <h2 className="panel-title">Review</h2>
-        <p className="empty">
-          Open a project first, then choose a media item from its datasets. <a href={routeHash({ name: 'home' })}>Go to the project screen</a>
-        </p>
-      </section>
+      <Message>
+        Open a project first, then choose a media item from its datasets. <a href={routeHash({ name: 'home' })}>Go to the project screen</a>
+      </Message>
     );
   if (mediaId === null)
     return (
-      <section className="panel">
-        <h2 className="panel-title">Review</h2>
-        <p className="empty" data-testid="review-choose">
-          Choose a media item: expand a dataset on the <a href={routeHash({ name: 'home' })}>project screen</a> and click a media name.
-        </p>
-      </section>
+      <Message testId="review-choose">
+        Choose a media item: expand a dataset on the <a href={routeHash({ name: 'home' })}>project screen</a> and click a media name.
+      </Message>
     );
-  if (!info) return <p className="empty">Loading…</p>;
-  const found = findMedia(info.datasets, mediaId);
-  if (!found)
+  if (!state || state.id !== mediaId) return <p className="empty">Loading…</p>;
+  if ('error' in state)
     return (
-      <section className="panel">
-        <h2 className="panel-title">Review</h2>
-        <p className="empty" data-testid="review-missing">
-          This project has no media item #{mediaId}. <a href={routeHash({ name: 'home' })}>Back to the project</a>
-        </p>
-      </section>
+      <Message testId="review-missing">
+        {state.error} <a href={routeHash({ name: 'home' })}>Back to the project</a>
+      </Message>
     );
-  const { media, dataset } = found;
-  return (
-    <section className="panel">
-      <h2 className="panel-title">
-        Review · <span data-testid="review-media-name">{media.name}</span>
-        <span className="panel-count">{dataset.name}</span>
-      </h2>
-      <dl className="facts">
-        <dt>Kind</dt>
-        <dd>{media.kind}</dd>
-        <dt>Frames</dt>
-        <dd>{fmtInt(media.frameCount)}</dd>
-        <dt>Frame rate</dt>
-        <dd>{media.fps ? `${media.fps.toFixed(3)} fps` : '–'}</dd>
-        <dt>Size</dt>
-        <dd>{media.width && media.height ? `${media.width}×${media.height}` : '–'}</dd>
-        <dt>Labels</dt>
-        <dd>
-          AU {fmtInt(media.labels.au)} · EXPR {fmtInt(media.labels.expr)} · VA {fmtInt(media.labels.va)}
-        </dd>
-        <dt>File</dt>
-        <dd className="mono">{media.path}</dd>
-      </dl>
-      <p className="callout" data-testid="review-next">
-        Frame-by-frame review comes next: the video with the model's soft labels overlaid beside the ground truth, scrubbing frame by frame, and
-        corrections with undo arrive with the review issue.
-      </p>
-    </section>
-  );
+  return <Workspace key={state.c.snapshot.media.id} c={state.c} />;
 }

@@ -1,0 +1,202 @@
+// Label edits as named actions (DESIGN.md §6.8): one edit covers a frame, a list of frames or a range,
+// writes the human layer (or frames.face) in ONE transaction together with an `actions` row and a
+// before/after history entry per changed (frame, task), and supersedes the redo stack of the media.
+// Frames whose value would not change get no history, and an edit that changes nothing records no
+// action (so it never sits on the undo stack).
+import { auBit, MODEL_AUS, TASKS, type Task } from '../../shared/labels';
+import type { ActionSummary, EditChange } from '../../shared/review-contract';
+import { argmax, thresholdsOrDefault } from '../../shared/review-criteria';
+import { AppError } from '../../shared/result';
+import type { Db } from '../db/database';
+import { getModel } from '../db/models';
+import { getSoftLabels, softLabelProbabilities } from '../db/softlabels';
+import { effective, framesInList, framesInRange, humanToJson, humanWriter, readLayers, sameHuman, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from './rows';
+import { actionSummary } from './undo';
+
+export interface EditRequest {
+  mediaId: number;
+  name: string;
+  from?: number;
+  to?: number;
+  frames?: number[];
+  at?: number;
+  author: string;
+  change: EditChange;
+}
+
+export interface EditOutcome {
+  action: ActionSummary | null;
+  from: number;
+  to: number;
+  tasks: Task[];
+}
+
+const MODEL_MASK = MODEL_AUS.reduce((m, n) => m | auBit(n), 0n);
+
+function parseAuValues(values: Record<string, 0 | 1 | null>): [bigint, 0 | 1 | null][] {
+  return Object.entries(values).map(([k, v]) => {
+    const n = Number(k.slice(2));
+    try {
+      return [auBit(n), v];
+    } catch {
+      throw new AppError('invalid-input', `Not an action unit: ${k}`);
+    }
+  });
+}
+
+function human(base: Partial<LabelValues>, author: string, now: string, provenance: HumanRow['provenance'] = 'human', modelId: number | null = null): HumanRow {
+  return { auMask: null, auBits: null, expr: null, valence: null, arousal: null, ...base, provenance, modelId, author, updatedAt: now };
+}
+
+/** Model decisions per frame id for accept-model: AU over the model's thresholds, EXPR argmax, VA expectation. */
+function modelDecisions(db: Db, modelId: number, frames: readonly FrameRef[]) {
+  const model = getModel(db, modelId);
+  if (!model) throw new AppError('not-found', `No model with id ${modelId}`);
+  const thr = thresholdsOrDefault(model.thresholds);
+  const recs = getSoftLabels(db, modelId, frames.map((f) => f.id));
+  const out = new Map<number, { bits: bigint; expr: number; v: number; a: number }>();
+  for (const [fid, rec] of recs) {
+    const p = softLabelProbabilities(rec);
+    let bits = 0n;
+    MODEL_AUS.forEach((n, k) => {
+      if (p.au[k] >= thr[k]) bits |= auBit(n);
+    });
+    out.set(fid, { bits, expr: argmax(p.expr), v: p.valence, a: p.arousal });
+  }
+  return out;
+}
+
+/** The new human row of one frame's task under a change; `undefined` = the change does not touch this task. */
+function nextHuman(
+  change: EditChange,
+  task: Task,
+  layers: TaskLayers | undefined,
+  author: string,
+  now: string,
+  model: { id: number; d: { bits: bigint; expr: number; v: number; a: number } | undefined } | null,
+): HumanRow | null | undefined {
+  const cur = effective(layers);
+  switch (change.kind) {
+    case 'au': {
+      if (task !== 'au') return undefined;
+      let mask = cur?.auMask ?? 0n;
+      let bits = cur?.auBits ?? 0n;
+      for (const [b, v] of parseAuValues(change.values)) {
+        if (v === null) {
+          mask &= ~b;
+          bits &= ~b;
+        } else {
+          mask |= b;
+          bits = v ? bits | b : bits & ~b;
+        }
+      }
+      return mask === 0n ? human({}, author, now) : human({ auMask: mask, auBits: bits }, author, now);
+    }
+    case 'expr':
+      return task === 'expr' ? human({ expr: change.value }, author, now) : undefined;
+    case 'va':
+      return task === 'va' ? human({ valence: change.valence, arousal: change.arousal }, author, now) : undefined;
+    case 'clear':
+      return change.tasks.includes(task) ? human({}, author, now) : undefined;
+    case 'revert':
+      return change.tasks.includes(task) ? null : undefined;
+    case 'accept-model': {
+      if (!change.tasks.includes(task) || !model?.d) return undefined;
+      const d = model.d;
+      const clamp = (x: number) => Math.max(-1, Math.min(1, x));
+      if (task === 'expr') return human({ expr: d.expr }, author, now, 'accepted', model.id);
+      if (task === 'va') return human({ valence: clamp(d.v), arousal: clamp(d.a) }, author, now, 'accepted', model.id);
+      // AUs the model does not predict keep the value in force.
+      const mask = (cur?.auMask ?? 0n) | MODEL_MASK;
+      const bits = ((cur?.auBits ?? 0n) & ~MODEL_MASK) | d.bits;
+      return human({ auMask: mask, auBits: bits }, author, now, 'accepted', model.id);
+    }
+    case 'face':
+      return undefined;
+  }
+}
+
+/** The label tasks a change writes (none for face marks). */
+export function tasksOf(change: EditChange): Task[] {
+  switch (change.kind) {
+    case 'au':
+    case 'expr':
+    case 'va':
+      return [change.kind];
+    case 'face':
+      return [];
+    default:
+      return TASKS.filter((t) => change.tasks.includes(t));
+  }
+}
+
+export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number | null): EditOutcome {
+  const media = db.prepare('SELECT id FROM media WHERE id = ?').get(req.mediaId);
+  if (!media) throw new AppError('not-found', `No media item with id ${req.mediaId}`);
+  const contiguous = req.frames === undefined;
+  const frames = contiguous ? framesInRange(db, req.mediaId, req.from!, req.to!) : framesInList(db, req.mediaId, req.frames!);
+  if (!frames.length) throw new AppError('not-found', `Media ${req.mediaId} has no frames there`);
+  const change = req.change;
+  const tasks = tasksOf(change);
+  const now = new Date().toISOString();
+  let model: number | null = null;
+  let decisions: ReturnType<typeof modelDecisions> | null = null;
+  if (change.kind === 'accept-model') {
+    model = change.modelId ?? defaultModelId();
+    if (model === null) throw new AppError('not-found', 'No model with soft labels to accept labels from');
+    decisions = modelDecisions(db, model, frames);
+  }
+  const from = frames[0].idx;
+  const to = frames[frames.length - 1].idx;
+  const writer = humanWriter(db);
+  const insAction = db.prepare(`INSERT INTO actions(name, media_id, frame_from, frame_to, author, at, at_frame) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const insHist = db.prepare(`INSERT INTO label_history(action_id, frame_id, task, layer, before, after) VALUES (?, ?, ?, 'human', ?, ?)`);
+  const insFace = db.prepare(`INSERT INTO face_history(action_id, frame_id, before, after) VALUES (?, ?, ?, ?)`);
+  const finish = db.prepare('UPDATE actions SET frame_from = ?, frame_to = ? WHERE id = ?');
+  const supersede = db.prepare('UPDATE actions SET superseded = 1 WHERE media_id = ? AND undone = 1 AND superseded = 0 AND id < ?');
+  const drop = db.prepare('DELETE FROM actions WHERE id = ?');
+
+  const run = db.transaction((): number | null => {
+    const actionId = Number(insAction.run(req.name, req.mediaId, from, to, req.author, now, req.at ?? from).lastInsertRowid);
+    let lo = Infinity;
+    let hi = -Infinity;
+    let changes = 0;
+    const touch = (idx: number) => {
+      changes++;
+      lo = Math.min(lo, idx);
+      hi = Math.max(hi, idx);
+    };
+    if (change.kind === 'face') {
+      for (const f of frames) {
+        if (f.face === change.value) continue;
+        writer.face(f.id, change.value);
+        insFace.run(actionId, f.id, f.face, change.value);
+        touch(f.idx);
+      }
+    } else {
+      const layers = readLayers(db, req.mediaId, frames, contiguous);
+      for (const f of frames) {
+        const fl = layers.get(f.id);
+        for (const task of tasks) {
+          const t = fl?.get(task);
+          const next = nextHuman(change, task, t, req.author, now, model === null ? null : { id: model, d: decisions!.get(f.id) });
+          if (next === undefined) continue;
+          const before = t?.human ?? null;
+          if (sameHuman(before, next)) continue;
+          writer.set(f.id, task, next);
+          insHist.run(actionId, f.id, task, humanToJson(before), humanToJson(next));
+          touch(f.idx);
+        }
+      }
+    }
+    if (!changes) {
+      drop.run(actionId);
+      return null;
+    }
+    finish.run(lo, hi, actionId);
+    supersede.run(req.mediaId, actionId);
+    return actionId;
+  });
+  const actionId = run();
+  return { action: actionId === null ? null : actionSummary(db, actionId), from, to, tasks };
+}

@@ -1,0 +1,146 @@
+// The review methods of the contract over the open project. Edits, undo and redo announce what they
+// changed with `labels.changed`, so every open review screen (another window, another browser tab)
+// refreshes the same frames.
+import os from 'node:os';
+import type { EventPayload } from '../../shared/contract';
+import type { Handlers } from '../../shared/dispatch';
+import type { Task } from '../../shared/labels';
+import type { reviewMethods } from '../../shared/review-contract';
+import { thresholdsOrDefault } from '../../shared/review-criteria';
+import { AppError } from '../../shared/result';
+import type { Backend } from '../backend';
+import { getModel } from '../db/models';
+import { mediaFileFor } from '../media-files';
+import type { Project } from '../project';
+import { ReviewCache } from './cache';
+import { applyEdit } from './edits';
+import { defaultModelFor, mediaDetail } from './media';
+import { overview } from './overview';
+import { frameHistory, listActions, redo, undo, undoState } from './undo';
+import { reviewWindow } from './window';
+import { nextWork, workCounts } from './work';
+
+export type ReviewHandlers = Pick<Handlers, keyof typeof reviewMethods>;
+
+/** Who an edit is recorded as when the client does not say: the operating-system user. */
+function defaultAuthor(): string {
+  try {
+    return os.userInfo().username || 'annotator';
+  } catch {
+    return 'annotator';
+  }
+}
+
+/** The playable file (or the first image) of a media item, checked the way the media URL serves it. */
+function missingFile(p: Project, d: { id: number; kind: string; frameCount: number }): string | null {
+  if (d.frameCount === 0) return 'This media item has no frames.';
+  try {
+    const first = p.db.prepare('SELECT MIN(idx) FROM frames WHERE media_id = ? AND path IS NOT NULL').pluck().get(d.id) as number | null;
+    if (d.kind !== 'video' && first === null) return 'No frame of this media item has an image.';
+    mediaFileFor(p, d.kind === 'video' ? String(d.id) : `${d.id}/frames/${first}`);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+export function reviewHandlers(backend: Backend): ReviewHandlers {
+  const caches = new WeakMap<Project, ReviewCache>();
+  const cache = (p: Project): ReviewCache => {
+    let c = caches.get(p);
+    if (!c) caches.set(p, (c = new ReviewCache(p.db)));
+    return c;
+  };
+  // Soft labels are written by worker jobs; any finished job may have replaced them.
+  backend.subscribe((msg) => {
+    const p = backend.currentProject;
+    if (p && msg.event === 'job.state' && (msg.payload as EventPayload<'job.state'>).job.status === 'done') caches.get(p)?.dropModels();
+  });
+
+  const requireMedia = (p: Project, mediaId: number) => {
+    if (!p.db.prepare('SELECT 1 FROM media WHERE id = ?').get(mediaId)) throw new AppError('not-found', `No media item with id ${mediaId}`);
+  };
+  /** The model asked for (null: none), or the default one for this media item when not said. */
+  const pickModel = (p: Project, mediaId: number, modelId: number | null | undefined): number | null => {
+    if (modelId === null) return null;
+    if (modelId !== undefined) {
+      if (!getModel(p.db, modelId)) throw new AppError('not-found', `No model with id ${modelId}`);
+      return modelId;
+    }
+    return defaultModelFor(p.db, mediaId);
+  };
+  const thresholds = (p: Project, modelId: number | null) => thresholdsOrDefault(modelId === null ? null : getModel(p.db, modelId)?.thresholds);
+  const changed = (p: Project, mediaId: number, from: number, to: number, tasks: Task[]) => {
+    cache(p).refreshLabels(mediaId, from, to);
+    backend.emit('labels.changed', { mediaId, from, to, tasks });
+  };
+
+  return {
+    'media.get': ({ mediaId }) => {
+      const p = backend.requireProject();
+      const d = mediaDetail(p.db, mediaId);
+      cache(p).dropMedia(mediaId);
+      return { ...d, missing: missingFile(p, d) };
+    },
+    'review.window': ({ mediaId, from, to, modelId }) => {
+      const p = backend.requireProject();
+      requireMedia(p, mediaId);
+      return reviewWindow(p.db, mediaId, from, to, pickModel(p, mediaId, modelId));
+    },
+    'review.overview': ({ mediaId, modelId, buckets, from, to, counts }) => {
+      const p = backend.requireProject();
+      requireMedia(p, mediaId);
+      const model = pickModel(p, mediaId, modelId);
+      const c = cache(p);
+      const lc = c.labelColumns(mediaId);
+      const mc = model === null ? null : c.modelColumns(mediaId, model);
+      const thr = thresholds(p, model);
+      const o = overview(lc, mc, thr, from ?? 0, to ?? Math.max(0, lc.n - 1), buckets, model);
+      return { ...o, counts: counts ? workCounts(lc, mc, thr) : null };
+    },
+    'review.next': ({ mediaId, kind, task, from, direction, modelId }) => {
+      const p = backend.requireProject();
+      requireMedia(p, mediaId);
+      const model = kind === 'unlabelled' ? null : pickModel(p, mediaId, modelId);
+      const c = cache(p);
+      const lc = c.labelColumns(mediaId);
+      const mc = model === null ? null : c.modelColumns(mediaId, model);
+      return nextWork(kind, task, lc, mc, thresholds(p, model), from, direction);
+    },
+    'labels.edit': (input) => {
+      const p = backend.requireProject();
+      const t0 = performance.now();
+      const out = applyEdit(p.db, { ...input, author: input.author ?? defaultAuthor() }, () => defaultModelFor(p.db, input.mediaId));
+      const ms = performance.now() - t0;
+      if (out.action) changed(p, input.mediaId, out.action.from, out.action.to, out.tasks);
+      return { action: out.action, ...undoState(p.db, input.mediaId), ms };
+    },
+    'labels.undo': ({ mediaId }) => {
+      const p = backend.requireProject();
+      requireMedia(p, mediaId);
+      const t0 = performance.now();
+      const out = undo(p.db, mediaId);
+      const ms = performance.now() - t0;
+      if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
+      return { action: out.action, ...undoState(p.db, mediaId), ms };
+    },
+    'labels.redo': ({ mediaId }) => {
+      const p = backend.requireProject();
+      requireMedia(p, mediaId);
+      const t0 = performance.now();
+      const out = redo(p.db, mediaId);
+      const ms = performance.now() - t0;
+      if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
+      return { action: out.action, ...undoState(p.db, mediaId), ms };
+    },
+    'labels.history': ({ mediaId, frame, limit }) => {
+      const p = backend.requireProject();
+      requireMedia(p, mediaId);
+      return {
+        actions: listActions(p.db, mediaId, limit),
+        frame: frame === undefined ? [] : frameHistory(p.db, mediaId, frame, limit),
+        ...undoState(p.db, mediaId),
+      };
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// Undo and redo of review actions, per media item (the review screen's scope), straight from the
+// database so they survive a reload: undo restores every history entry's `before` of the newest
+// action in force, redo re-applies the `after` of the oldest undone action not superseded by a later
+// edit. Both leave the history rows in place (the audit trail) and only flip `actions.undone`.
+import type { ActionSummary, HistoryEntry } from '../../shared/review-contract';
+import type { Task } from '../../shared/labels';
+import type { Db } from '../db/database';
+import { humanFromJson, humanWriter } from './rows';
+import type { FaceState } from '../../shared/review-contract';
+
+interface ActionRaw {
+  id: number;
+  name: string;
+  media_id: number;
+  frame_from: number;
+  frame_to: number;
+  at_frame: number | null;
+  author: string | null;
+  at: string;
+  undone: number;
+  changes: number;
+}
+
+const SUMMARY_SQL = `
+  SELECT a.id, a.name, a.media_id, a.frame_from, a.frame_to, a.at_frame, a.author, a.at, a.undone,
+         (SELECT COUNT(*) FROM label_history h WHERE h.action_id = a.id) + (SELECT COUNT(*) FROM face_history h WHERE h.action_id = a.id) AS changes
+  FROM actions a`;
+
+function toSummary(r: ActionRaw): ActionSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    mediaId: r.media_id,
+    from: r.frame_from,
+    to: r.frame_to,
+    frame: r.at_frame ?? r.frame_from,
+    author: r.author,
+    at: r.at,
+    undone: r.undone === 1,
+    changes: r.changes,
+  };
+}
+
+export function actionSummary(db: Db, id: number): ActionSummary | null {
+  const r = db.prepare(`${SUMMARY_SQL} WHERE a.id = ?`).get(id) as ActionRaw | undefined;
+  return r ? toSummary(r) : null;
+}
+
+function lastInForce(db: Db, mediaId: number): number | undefined {
+  return db.prepare('SELECT id FROM actions WHERE media_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1').pluck().get(mediaId) as number | undefined;
+}
+
+function firstRedoable(db: Db, mediaId: number): number | undefined {
+  return db.prepare('SELECT id FROM actions WHERE media_id = ? AND undone = 1 AND superseded = 0 ORDER BY id ASC LIMIT 1').pluck().get(mediaId) as
+    | number
+    | undefined;
+}
+
+export function undoState(db: Db, mediaId: number): { canUndo: boolean; canRedo: boolean } {
+  return { canUndo: lastInForce(db, mediaId) !== undefined, canRedo: firstRedoable(db, mediaId) !== undefined };
+}
+
+/** Writes one side (before or after) of every history entry of an action. */
+function restore(db: Db, actionId: number, side: 'before' | 'after'): { tasks: Set<Task> } {
+  const w = humanWriter(db);
+  const order = side === 'before' ? 'DESC' : 'ASC';
+  const rows = db.prepare(`SELECT frame_id, task, before, after FROM label_history WHERE action_id = ? ORDER BY id ${order}`).all(actionId) as {
+    frame_id: number;
+    task: Task;
+    before: string | null;
+    after: string | null;
+  }[];
+  const tasks = new Set<Task>();
+  for (const r of rows) {
+    w.set(r.frame_id, r.task, humanFromJson(r[side]));
+    tasks.add(r.task);
+  }
+  const faces = db.prepare(`SELECT frame_id, before, after FROM face_history WHERE action_id = ? ORDER BY id ${order}`).all(actionId) as {
+    frame_id: number;
+    before: FaceState;
+    after: FaceState;
+  }[];
+  for (const f of faces) w.face(f.frame_id, f[side]);
+  return { tasks };
+}
+
+export interface UndoOutcome {
+  action: ActionSummary | null;
+  tasks: Task[];
+}
+
+export function undo(db: Db, mediaId: number): UndoOutcome {
+  return db.transaction((): UndoOutcome => {
+    const id = lastInForce(db, mediaId);
+    if (id === undefined) return { action: null, tasks: [] };
+    const { tasks } = restore(db, id, 'before');
+    db.prepare('UPDATE actions SET undone = 1, undone_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+    return { action: actionSummary(db, id), tasks: [...tasks] };
+  })();
+}
+
+export function redo(db: Db, mediaId: number): UndoOutcome {
+  return db.transaction((): UndoOutcome => {
+    const id = firstRedoable(db, mediaId);
+    if (id === undefined) return { action: null, tasks: [] };
+    const { tasks } = restore(db, id, 'after');
+    db.prepare('UPDATE actions SET undone = 0, undone_at = NULL WHERE id = ?').run(id);
+    return { action: actionSummary(db, id), tasks: [...tasks] };
+  })();
+}
+
+/** Newest actions of a media item first. */
+export function listActions(db: Db, mediaId: number, limit: number): ActionSummary[] {
+  return (db.prepare(`${SUMMARY_SQL} WHERE a.media_id = ? ORDER BY a.id DESC LIMIT ?`).all(mediaId, limit) as ActionRaw[]).map(toSummary);
+}
+
+/** Every recorded change of one frame (labels and face), newest first: who, when, before, after. */
+export function frameHistory(db: Db, mediaId: number, frame: number, limit: number): HistoryEntry[] {
+  const rows = db
+    .prepare(
+      `SELECT * FROM (
+         SELECT h.id AS hid, 0 AS kind, a.id AS actionId, a.name, a.author, a.at, a.undone, h.task, h.before, h.after
+         FROM frames f JOIN label_history h ON h.frame_id = f.id JOIN actions a ON a.id = h.action_id
+         WHERE f.media_id = ? AND f.idx = ?
+         UNION ALL
+         SELECT h.id AS hid, 1 AS kind, a.id, a.name, a.author, a.at, a.undone, 'face', h.before, h.after
+         FROM frames f JOIN face_history h ON h.frame_id = f.id JOIN actions a ON a.id = h.action_id
+         WHERE f.media_id = ? AND f.idx = ?)
+       ORDER BY actionId DESC, kind, hid DESC LIMIT ?`,
+    )
+    .all(mediaId, frame, mediaId, frame, limit) as (Omit<HistoryEntry, 'undone' | 'frame'> & { undone: number })[];
+  return rows.map((r) => ({
+    actionId: r.actionId,
+    name: r.name,
+    author: r.author,
+    at: r.at,
+    undone: r.undone === 1,
+    frame,
+    task: r.task,
+    before: r.before,
+    after: r.after,
+  }));
+}

@@ -1,0 +1,160 @@
+// The player: video.js for video files (its HTML5 tech, without its own controls: stepping and
+// seeking are ours, by stored timestamps), an <img> for image sequences, both driven through a
+// FrameClock and shown with the same control bar. The model overlay sits on top of the picture.
+import { useEffect, useRef, type ReactNode } from 'react';
+import videojs from 'video.js';
+import { mediaUrl } from '../api';
+import { reportError } from '../store';
+import { VideoClock } from './clock';
+import { RATES, useReview, type ReviewController } from './controller';
+import { SequenceClock } from './sequence-clock';
+import { addVideoJsStyle } from './videojs-style';
+import { timecode } from '../../../shared/frame-times';
+
+/** The media element (video.js around a <video>, or an <img>) wired to a clock on the controller. */
+function Picture({ c }: { c: ReviewController }) {
+  const host = useRef<HTMLDivElement>(null);
+  const media = c.snapshot.media;
+  useEffect(() => {
+    const el = host.current!;
+    if (media.missing) {
+      c.attachClock(null);
+      return;
+    }
+    if (media.kind !== 'video') {
+      const img = document.createElement('img');
+      img.className = 'rv-image';
+      img.alt = '';
+      img.dataset.testid = 'review-image';
+      el.appendChild(img);
+      const gaps = media.gaps;
+      // Binary search over the sorted gap ranges.
+      const hasImage = (f: number) => {
+        let lo = 0;
+        let hi = gaps.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (f < gaps[mid][0]) hi = mid - 1;
+          else if (f > gaps[mid][1]) lo = mid + 1;
+          else return false;
+        }
+        return true;
+      };
+      const clock = new SequenceClock(img, c.times, (f) => mediaUrl(media.id, f), hasImage, c.clockState, reportError);
+      c.attachClock(clock);
+      return () => {
+        c.attachClock(null);
+        clock.destroy();
+        img.remove();
+      };
+    }
+    addVideoJsStyle();
+    const video = document.createElement('video');
+    video.className = 'video-js rv-video';
+    video.preload = 'auto';
+    video.playsInline = true;
+    video.dataset.testid = 'review-video';
+    el.appendChild(video);
+    const player = videojs(video, {
+      controls: false,
+      preload: 'auto',
+      fill: true,
+      loop: false,
+      bigPlayButton: false,
+      controlBar: false,
+      loadingSpinner: false,
+      textTrackDisplay: false,
+      errorDisplay: false,
+      textTrackSettings: false,
+      sources: [{ src: mediaUrl(media.id), type: media.mime ?? 'video/mp4' }],
+    });
+    player.on('error', () => {
+      const e = player.error();
+      reportError(new Error(`The video cannot be played${e ? `: ${e.message || `code ${e.code}`}` : ''}`));
+    });
+    const tech = player.el().querySelector('video')!;
+    const clock = new VideoClock(tech, c.times, c.clockState, reportError);
+    c.attachClock(clock);
+    return () => {
+      c.attachClock(null);
+      clock.destroy();
+      player.dispose();
+    };
+  }, [c, media]);
+  return (
+    <div className="rv-picture" ref={host}>
+      {media.missing && (
+        <div className="rv-missing" data-testid="media-missing">
+          <b>The picture cannot be shown.</b> {media.missing} The labels and the model output can still be reviewed.
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Go-to-frame field (G focuses it). */
+function FrameInput({ c, inputRef }: { c: ReviewController; inputRef: React.RefObject<HTMLInputElement | null> }) {
+  return (
+    <form
+      className="rv-goto"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const v = Number(inputRef.current!.value);
+        if (Number.isInteger(v)) c.jump(v);
+        inputRef.current!.value = '';
+        inputRef.current!.blur();
+      }}
+    >
+      <input ref={inputRef} className="rv-goto-input" data-testid="goto-frame" placeholder="Go to…" inputMode="numeric" aria-label="Go to frame" />
+    </form>
+  );
+}
+
+export function ControlBar({ c, gotoRef }: { c: ReviewController; gotoRef: React.RefObject<HTMLInputElement | null> }) {
+  const frame = useReview(c, (s) => s.frame);
+  const settled = useReview(c, (s) => s.settled);
+  const playing = useReview(c, (s) => s.playing);
+  const rate = useReview(c, (s) => s.rate);
+  const n = c.times.count;
+  return (
+    <div className="rv-controls" data-testid="review-controls">
+      <button className="rv-btn" title="First frame (Home)" onClick={() => c.jump(0)}>⇤</button>
+      <button className="rv-btn" title="Back 10 frames (Shift+←)" onClick={() => c.step(-10)}>«</button>
+      <button className="rv-btn" title="Previous frame (←)" onClick={() => c.step(-1)}>‹</button>
+      <button className="rv-btn rv-play" title="Play / pause (Space)" data-testid="play" onClick={() => c.togglePlay()}>
+        {playing ? '❚❚' : '▶'}
+      </button>
+      <button className="rv-btn" title="Next frame (→)" onClick={() => c.step(1)}>›</button>
+      <button className="rv-btn" title="Forward 10 frames (Shift+→)" onClick={() => c.step(10)}>»</button>
+      <button className="rv-btn" title="Last frame (End)" onClick={() => c.jump(n - 1)}>⇥</button>
+      <div className="rv-frame" data-settled={settled} data-playing={playing} data-testid="frame-state">
+        <span className="rv-frame-label">Frame</span>
+        <span className="rv-frame-index" data-testid="frame-index">{frame}</span>
+        <span className="rv-frame-of">/ {n - 1}</span>
+        <span className="rv-timecode">{timecode(c.times.start(frame) - c.times.start(0))}</span>
+      </div>
+      <FrameInput c={c} inputRef={gotoRef} />
+      <label className="rv-rate" title="Playback speed ([ and ])">
+        <select value={rate} data-testid="rate" onChange={(e) => c.setRate(Number(e.target.value))}>
+          {RATES.map((r) => (
+            <option key={r} value={r}>
+              {r}×
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+export function Player({ c, overlay, gotoRef }: { c: ReviewController; overlay: ReactNode; gotoRef: React.RefObject<HTMLInputElement | null> }) {
+  return (
+    <div className="rv-player">
+      <div className="rv-stage">
+        <Picture c={c} />
+        {overlay}
+      </div>
+      <ControlBar c={c} gotoRef={gotoRef} />
+    </div>
+  );
+}

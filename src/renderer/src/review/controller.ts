@@ -1,0 +1,302 @@
+// The review screen's state and commands: one controller per opened media item. Components read
+// its snapshot through `useReview` and call its methods; keyboard shortcuts, buttons and the
+// timeline all go through the same methods, so a command does the same thing however it was given.
+import { useSyncExternalStore } from 'react';
+import type { HistoryEntry, MediaDetail, WorkKind, WorkTask } from '../../../shared/review-contract';
+import { call, on } from '../api';
+import { reportError } from '../store';
+import type { FrameClock } from './clock';
+import { scopeArgs, type NamedEdit } from './edit-actions';
+import { FrameCache } from './frame-cache';
+import { editMeasured, seekRequested } from './perf';
+import { decodeTimestamps, FrameTimes } from '../../../shared/frame-times';
+
+export const RATES = [0.1, 0.25, 0.5, 1, 1.5, 2, 4];
+
+export interface ReviewState {
+  media: MediaDetail;
+  frame: number;
+  settled: boolean;
+  playing: boolean;
+  rate: number;
+  modelId: number | null;
+  selection: { from: number; to: number } | null;
+  /** In-point of a selection being made with I / O. */
+  anchor: number | null;
+  view: { from: number; to: number };
+  work: { kind: WorkKind; task: WorkTask };
+  canUndo: boolean;
+  canRedo: boolean;
+  toast: { text: string; kind: 'info' | 'warn' } | null;
+  help: boolean;
+  overlay: boolean;
+  history: HistoryEntry[];
+  /** Bumped when labels changed anywhere (the overview and counts re-read). */
+  labelsVersion: number;
+  /** Bumped when frame data arrived (the overlay and timeline re-read the cache). */
+  dataVersion: number;
+}
+
+export class ReviewController {
+  readonly times: FrameTimes;
+  cache: FrameCache;
+  private state: ReviewState;
+  private clock: FrameClock | null = null;
+  private readonly subs = new Set<() => void>();
+  private readonly offs: (() => void)[] = [];
+  private toastTimer: ReturnType<typeof setTimeout> | null = null;
+  private historyTimer: ReturnType<typeof setTimeout> | null = null;
+  private recentlyRefreshed = new Map<string, number>();
+  private pendingFrame: number;
+
+  constructor(media: MediaDetail, frame: number) {
+    this.times = new FrameTimes(media.timestamps ? decodeTimestamps(media.timestamps) : null, media.ptsOffset, media.fps, media.frameCount);
+    const start = this.times.clamp(frame);
+    this.pendingFrame = start;
+    const modelId = media.defaultModelId;
+    this.cache = this.makeCache(media, modelId);
+    this.state = {
+      media,
+      frame: start,
+      settled: false,
+      playing: false,
+      rate: 1,
+      modelId,
+      selection: null,
+      anchor: null,
+      view: { from: 0, to: Math.max(0, this.times.count - 1) },
+      work: { kind: 'disagree', task: 'any' },
+      canUndo: false,
+      canRedo: false,
+      toast: null,
+      help: false,
+      overlay: true,
+      history: [],
+      labelsVersion: 0,
+      dataVersion: 0,
+    };
+    this.offs.push(
+      on('labels.changed', (p) => {
+        if (p.mediaId !== media.id) return;
+        this.afterChange(p.from, p.to);
+      }),
+    );
+    void this.cache.ensure(start);
+    void call('labels.history', { mediaId: media.id, frame: start, limit: 20 }).then(
+      (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: h.frame }),
+      reportError,
+    );
+  }
+
+  private makeCache(media: MediaDetail, modelId: number | null): FrameCache {
+    const c = new FrameCache(media.id, modelId, this.times.count, reportError);
+    c.subscribe(() => this.set({ dataVersion: c.version }));
+    return c;
+  }
+
+  // ---------- store ----------
+  get snapshot(): ReviewState {
+    return this.state;
+  }
+  subscribe = (fn: () => void): (() => void) => {
+    this.subs.add(fn);
+    return () => this.subs.delete(fn);
+  };
+  private set(patch: Partial<ReviewState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const s of this.subs) s();
+  }
+
+  destroy(): void {
+    for (const f of this.offs) f();
+    this.clock?.destroy();
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+  }
+
+  // ---------- player ----------
+  attachClock(clock: FrameClock | null): void {
+    this.clock = clock;
+    if (clock) clock.seek(this.pendingFrame);
+    else if (this.state.media.missing) this.jump(this.pendingFrame);
+  }
+
+  /** The clock's report: the frame on screen and whether it is where it was asked to be. */
+  clockState = (s: { frame: number; settled: boolean; playing: boolean }): void => {
+    if (s.frame < 0) return;
+    const changed = s.frame !== this.state.frame;
+    this.set({ frame: s.frame, settled: s.settled, playing: s.playing });
+    if (changed) void this.cache.ensure(s.frame, s.playing ? 2 : 1);
+    if (s.settled) {
+      const hash = `#/review/${this.state.media.id}?frame=${s.frame}`;
+      if (location.hash.startsWith('#/review/') && location.hash !== hash) history.replaceState(null, '', hash);
+      this.loadHistorySoon();
+    }
+    if (changed) this.followPlayhead(s.frame);
+  };
+
+  jump(frame: number): void {
+    const f = this.times.clamp(frame);
+    seekRequested(f);
+    this.pendingFrame = f;
+    // Ask for the frame's labels while the player seeks, not after.
+    void this.cache.ensure(f);
+    // Without a picture (the file is missing) the labels can still be reviewed frame by frame.
+    if (this.clock) this.clock.seek(f);
+    else this.clockState({ frame: f, settled: true, playing: false });
+  }
+  step(n: number): void {
+    // Steps continue from where the last request was headed, so fast repeats do not lose steps.
+    const base = this.state.settled || this.state.playing ? this.state.frame : this.pendingFrame;
+    this.jump(base + n);
+  }
+  togglePlay(): void {
+    if (!this.clock) return;
+    if (this.state.playing) this.clock.pause();
+    else this.clock.play();
+  }
+  setRate(rate: number): void {
+    this.clock?.setRate(rate);
+    this.set({ rate });
+    this.toast(`Speed ${rate}×`);
+  }
+  changeRate(dir: 1 | -1): void {
+    const i = RATES.indexOf(this.state.rate);
+    this.setRate(RATES[Math.max(0, Math.min(RATES.length - 1, (i < 0 ? 3 : i) + dir))]);
+  }
+
+  // ---------- view, selection, model, panels ----------
+  setView(from: number, to: number): void {
+    const n = this.times.count;
+    const span = Math.max(Math.min(n, 30), Math.min(n, Math.round(to - from)));
+    const f = Math.max(0, Math.min(n - span, Math.round(from)));
+    this.set({ view: { from: f, to: Math.max(f, f + span - 1) } });
+  }
+  zoom(factor: number, at = this.state.frame): void {
+    const { from, to } = this.state.view;
+    const span = (to - from + 1) * factor;
+    const rel = (at - from) / Math.max(1, to - from + 1);
+    this.setView(at - rel * span, at - rel * span + span);
+  }
+  fit(): void {
+    this.set({ view: { from: 0, to: Math.max(0, this.times.count - 1) } });
+  }
+  private followPlayhead(frame: number): void {
+    const { from, to } = this.state.view;
+    if (frame >= from && frame <= to) return;
+    const span = to - from;
+    this.setView(frame - span * 0.1, frame - span * 0.1 + span + 1);
+  }
+  setSelection(sel: { from: number; to: number } | null): void {
+    this.set({ selection: sel && sel.to < sel.from ? { from: sel.to, to: sel.from } : sel, anchor: null });
+  }
+  markIn(): void {
+    const sel = this.state.selection;
+    this.set({ anchor: this.state.frame, selection: sel ? { from: this.state.frame, to: Math.max(this.state.frame, sel.to) } : null });
+  }
+  markOut(): void {
+    const a = this.state.anchor ?? this.state.selection?.from ?? this.state.frame;
+    this.setSelection({ from: Math.min(a, this.state.frame), to: Math.max(a, this.state.frame) });
+  }
+  setModel(modelId: number | null): void {
+    this.cache = this.makeCache(this.state.media, modelId);
+    this.set({ modelId, labelsVersion: this.state.labelsVersion + 1 });
+    void this.cache.ensure(this.state.frame);
+  }
+  setWork(work: Partial<ReviewState['work']>): void {
+    this.set({ work: { ...this.state.work, ...work } });
+  }
+  toggleHelp(open?: boolean): void {
+    this.set({ help: open ?? !this.state.help });
+  }
+  toggleOverlay(): void {
+    this.set({ overlay: !this.state.overlay });
+  }
+  toast(text: string, kind: 'info' | 'warn' = 'info'): void {
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    this.set({ toast: { text, kind } });
+    this.toastTimer = setTimeout(() => this.set({ toast: null }), 2600);
+  }
+
+  // ---------- edits ----------
+  async edit(e: NamedEdit): Promise<void> {
+    const { args, label } = scopeArgs({ frame: this.state.frame, selection: this.state.selection });
+    const t0 = performance.now();
+    try {
+      const r = await call('labels.edit', { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change });
+      editMeasured(t0, r.ms);
+      this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
+      if (!r.action) {
+        this.toast(`${e.name}: nothing to change on ${label}`, 'warn');
+        return;
+      }
+      this.toast(`${e.name} · ${label}`);
+      this.afterChange(r.action.from, r.action.to, true);
+    } catch (err) {
+      reportError(err);
+    }
+  }
+
+  async undoRedo(which: 'undo' | 'redo'): Promise<void> {
+    try {
+      const r = await call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId: this.state.media.id });
+      this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
+      if (!r.action) {
+        this.toast(which === 'undo' ? 'Nothing to undo' : 'Nothing to redo', 'warn');
+        return;
+      }
+      this.toast(`${which === 'undo' ? 'Undid' : 'Redid'} “${r.action.name}”`);
+      this.afterChange(r.action.from, r.action.to, true);
+      this.jump(r.action.frame);
+    } catch (err) {
+      reportError(err);
+    }
+  }
+
+  /** Labels of [from, to] changed: re-read them (once, whether the answer or the event came first). */
+  private afterChange(from: number, to: number, own = false): void {
+    const key = `${from}:${to}`;
+    const now = performance.now();
+    const last = this.recentlyRefreshed.get(key);
+    if (!own && last !== undefined && now - last < 1000) return;
+    this.recentlyRefreshed.set(key, now);
+    if (this.recentlyRefreshed.size > 64) this.recentlyRefreshed.clear();
+    void this.cache.refresh(from, to);
+    this.set({ labelsVersion: this.state.labelsVersion + 1 });
+    this.loadHistorySoon(0);
+  }
+
+  private loadHistorySoon(ms = 120): void {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = setTimeout(() => {
+      const frame = this.state.frame;
+      call('labels.history', { mediaId: this.state.media.id, frame, limit: 20 }).then(
+        (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: frame === this.state.frame ? h.frame : this.state.history }),
+        reportError,
+      );
+    }, ms);
+  }
+
+  // ---------- finding work ----------
+  async nextWork(direction: 'next' | 'previous'): Promise<void> {
+    const { kind, task } = this.state.work;
+    try {
+      const r = await call('review.next', {
+        mediaId: this.state.media.id,
+        kind,
+        task,
+        from: this.state.frame,
+        direction,
+        modelId: this.state.modelId,
+      });
+      if (r.frame === null) this.toast(`No ${direction} ${kind} frame${task === 'any' ? '' : ` for ${task.toUpperCase()}`} (${r.remaining} in all)`, 'warn');
+      else this.jump(r.frame);
+    } catch (err) {
+      reportError(err);
+    }
+  }
+}
+
+export function useReview<T>(c: ReviewController, select: (s: ReviewState) => T): T {
+  return useSyncExternalStore(c.subscribe, () => select(c.snapshot));
+}
