@@ -39,12 +39,13 @@ export const EvaluationResult = z.object({
 export type EvaluationResult = z.infer<typeof EvaluationResult>;
 
 export const ModelKind = z.enum(['teacher', 'student', 'ensemble']);
+export const ModelArch = z.enum(['cnn', 'cnn-rnn']);
 
 export const ModelDetail = z.object({
   id,
   name: z.string(),
   kind: ModelKind,
-  arch: z.enum(['cnn', 'cnn-rnn']),
+  arch: ModelArch,
   backbone: z.string().nullable(),
   parentId: z.number().int().nullable(),
   members: z.array(z.number().int()).nullable(),
@@ -65,6 +66,8 @@ export const EvaluationRow = z.object({
   modelId: id,
   name: z.string(),
   kind: ModelKind,
+  /** The model's architecture: Table 2 shows CNN and CNN-RNN rows side by side. */
+  arch: ModelArch,
   parentId: z.number().int().nullable(),
   runId: z.number().int().nullable(),
   at: z.string(),
@@ -83,6 +86,8 @@ export const EpochRow = z.object({
   lr: z.number().nullable(),
   seconds: z.number().nullable(),
   samplesPerSecond: z.number().nullable(),
+  /** The CNN-RNN's throughput: training windows (sequences) per second. */
+  windowsPerSecond: z.number().nullable(),
   /** Mean training losses of the epoch: total and per task. */
   train: z.record(z.string(), z.number()),
   val: TaskScores.nullable(),
@@ -116,6 +121,8 @@ export const trainingMethods = {
   'models.delete': { input: z.strictObject({ modelId: id }), output: z.object({ deleted: id, softLabels: z.number().int() }) },
   'models.reviewModel': { input: none, output: z.object({ modelId: z.number().int().nullable() }) },
   'models.setReviewModel': { input: z.strictObject({ modelId: id.nullable() }), output: z.object({ modelId: z.number().int().nullable() }) },
+  /** The CNN whose features a CNN-RNN reads when the user names none (the engine's choice: the best CNN student); null when there is no trained CNN. */
+  'models.featureDefault': { input: none, output: z.object({ modelId: z.number().int().nullable() }) },
   'runs.epochs': {
     input: z.strictObject({ jobId: id }),
     output: z.object({ jobId: id, modelId: z.number().int().nullable(), epochs: z.array(EpochRow) }),

@@ -20,7 +20,7 @@ import type { JobSummary } from '../../src/shared/contract';
 
 const tmp = tempDir('aw-engine-');
 let dir: string;
-const small = { backbone: 'small', inputSize: 32, batch: 16, lr: 1e-3, maxStepsPerEpoch: 4 };
+const small = { backbone: 'small' as const, inputSize: 32, batch: 16, lr: 1e-3, maxStepsPerEpoch: 4 };
 
 beforeAll(async () => {
   process.env.AW_HOME = path.join(tmp.dir, 'home');

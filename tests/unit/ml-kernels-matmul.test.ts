@@ -35,7 +35,7 @@ describe('wasm BatchMatMul with transposed operands', () => {
   ];
   for (const [sa, sb, ta, tb] of cases) {
     it(`matches cpu for a${JSON.stringify(sa)}${ta ? 'ᵀ' : ''} · b${JSON.stringify(sb)}${tb ? 'ᵀ' : ''}`, async () => {
-      const make = () => tf.matMul(tf.tensor(values(sa, 1), sa) as tf.Tensor3D, tf.tensor(values(sb, 2), sb) as tf.Tensor3D, ta, tb);
+      const make = () => tf.matMul(tf.tensor(values(sa, 1), sa) as tf.Tensor, tf.tensor(values(sb, 2), sb) as tf.Tensor, ta, tb);
       const before = tf.memory().numTensors;
       const w = await on('wasm', make);
       const c = await on('cpu', make);

@@ -24,14 +24,14 @@ describe('runs.epochs', () => {
     t.workers[0].say({ type: 'meta', jobId, modelId: createModel(t.db, { kind: 'teacher', config: {} }).id });
     const put = t.db.prepare('INSERT INTO run_epochs(run_id, epoch, metrics, at) VALUES (?, ?, ?, ?)');
     const m = (epoch: number, loss: number, val: unknown) =>
-      JSON.stringify({ epoch, lr: 1e-4, steps: 3, seconds: 1.5, samplesPerSecond: 64, train: { loss, au: loss / 8, bad: 'x' }, val, modelId: 1 });
+      JSON.stringify({ epoch, lr: 1e-4, steps: 3, seconds: 1.5, samplesPerSecond: 64, windowsPerSecond: null, train: { loss, au: loss / 8, bad: 'x' }, val, modelId: 1 });
     put.run(jobId, 2, m(2, 4, null), 't2');
     put.run(jobId, 1, m(1, 8, { au: 0.25, expr: null, valence: 0.1, arousal: -0.2 }), 't1');
     const r = await t.call('runs.epochs', { jobId });
     expect(r.modelId).toBe(1);
     expect(r.epochs).toEqual([
-      { epoch: 1, modelId: 1, at: 't1', lr: 1e-4, seconds: 1.5, samplesPerSecond: 64, train: { loss: 8, au: 1 }, val: { au: 0.25, expr: null, valence: 0.1, arousal: -0.2 } },
-      { epoch: 2, modelId: 1, at: 't2', lr: 1e-4, seconds: 1.5, samplesPerSecond: 64, train: { loss: 4, au: 0.5 }, val: null },
+      { epoch: 1, modelId: 1, at: 't1', lr: 1e-4, seconds: 1.5, samplesPerSecond: 64, windowsPerSecond: null, train: { loss: 8, au: 1 }, val: { au: 0.25, expr: null, valence: 0.1, arousal: -0.2 } },
+      { epoch: 2, modelId: 1, at: 't2', lr: 1e-4, seconds: 1.5, samplesPerSecond: 64, windowsPerSecond: null, train: { loss: 4, au: 0.5 }, val: null },
     ]);
     expect((await t.fail('runs.epochs', { jobId: 99 })).code).toBe('not-found');
     await t.backend.close();
@@ -45,6 +45,7 @@ describe('runs.epochs', () => {
       lr: null,
       seconds: null,
       samplesPerSecond: null,
+      windowsPerSecond: null,
       train: {},
       val: null,
     });

@@ -63,11 +63,12 @@ describe('job formatting', () => {
   });
 });
 
-const row = (id: number, kind: EvaluationRow['kind'], au: number | null, v: number | null): EvaluationRow => ({
+const row = (id: number, kind: EvaluationRow['kind'], au: number | null, v: number | null, arch: EvaluationRow['arch'] = 'cnn'): EvaluationRow => ({
   id,
   modelId: id,
   name: `m${id}`,
   kind,
+  arch,
   parentId: null,
   runId: null,
   at: '',

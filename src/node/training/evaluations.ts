@@ -58,20 +58,25 @@ interface TableRaw {
   model_id: number;
   name: string;
   kind: EvaluationRow['kind'];
+  arch: EvaluationRow['arch'];
   parent_id: number | null;
   run_id: number | null;
   at: string;
   result: string;
 }
 
-/** Table 2 order: teachers, then students, then ensembles; by id within a kind. */
+/**
+ * Table 2 order: the CNN rows (the paper's Table 2), then the CNN-RNN rows (its Table 3) right
+ * below them; within an architecture teachers, then students, then ensembles; by id within a kind.
+ */
 const KIND_ORDER: Record<EvaluationRow['kind'], number> = { teacher: 0, student: 1, ensemble: 2 };
+const ARCH_ORDER: Record<EvaluationRow['arch'], number> = { cnn: 0, 'cnn-rnn': 1 };
 
 /** The newest evaluation of every model on `dataset` ('' = all datasets) and `split`. */
 export function evaluationTable(db: Db, dataset: string, split: Split): EvaluationRow[] {
   const raw = db
     .prepare(
-      `SELECT e.id, e.model_id, m.name, m.kind, m.parent_id, e.run_id, e.at, e.result
+      `SELECT e.id, e.model_id, m.name, m.kind, m.arch, m.parent_id, e.run_id, e.at, e.result
        FROM evaluations e JOIN models m ON m.id = e.model_id
        WHERE e.id IN (SELECT MAX(id) FROM evaluations WHERE dataset = ? AND split = ? GROUP BY model_id)`,
     )
@@ -81,9 +86,9 @@ export function evaluationTable(db: Db, dataset: string, split: Split): Evaluati
     // A report from an older engine that no longer parses is left out rather than failing the table.
     const parsed = EvaluationResult.safeParse(JSON.parse(r.result));
     if (!parsed.success) continue;
-    rows.push({ id: r.id, modelId: r.model_id, name: r.name, kind: r.kind, parentId: r.parent_id, runId: r.run_id, at: r.at, result: parsed.data });
+    rows.push({ id: r.id, modelId: r.model_id, name: r.name, kind: r.kind, arch: r.arch, parentId: r.parent_id, runId: r.run_id, at: r.at, result: parsed.data });
   }
-  return rows.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.modelId - b.modelId);
+  return rows.sort((a, b) => ARCH_ORDER[a.arch] - ARCH_ORDER[b.arch] || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.modelId - b.modelId);
 }
 
 /** Every (dataset, split) that has stored evaluations, with how many models. */

@@ -5,6 +5,7 @@ import type { Handlers } from '../../shared/dispatch';
 import type { Backend } from '../backend';
 import type { Project } from '../project';
 import { availableEvaluations, evaluationPoints, evaluationTable } from './evaluations';
+import { defaultFeatureModelId } from './feature-default';
 import { deleteModelChecked, getReviewModel, modelDetails, renameModelChecked, setReviewModel } from './models';
 import { resumeJob, RunLogWriter, runEpochs, runLog } from './runs';
 
@@ -14,6 +15,7 @@ type TrainingMethod =
   | 'models.delete'
   | 'models.reviewModel'
   | 'models.setReviewModel'
+  | 'models.featureDefault'
   | 'runs.epochs'
   | 'runs.log'
   | 'runs.resume'
@@ -63,6 +65,7 @@ export function trainingHandlers(backend: Backend): Pick<Handlers, TrainingMetho
       changed();
       return r;
     },
+    'models.featureDefault': () => ({ modelId: defaultFeatureModelId(db(), backend.requireProject().dir) }),
     'runs.epochs': ({ jobId }) => runEpochs(db(), jobId),
     'runs.log': ({ jobId, after, limit }) => ({ lines: runLog(db(), jobId, after, limit) }),
     'runs.resume': ({ jobId }) => {

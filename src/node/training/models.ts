@@ -1,7 +1,13 @@
 // Model administration for the dashboard: the list with soft-label and evaluation counts, rename,
-// delete (files, soft labels and evaluations go with the model) with the guards that keep the
-// project consistent, and the model the review screen overlays (a project meta key).
+// delete (files, soft labels, evaluations and cached CNN features go with the model) with the
+// guards that keep the project consistent, and the model the review screen overlays (a project
+// meta key).
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Db } from '../db/database';
+// The feature cache's own module: it imports fs, path and better-sqlite3 only (no TensorFlow.js),
+// so the backend can use it; a unit test keeps it that way.
+import { FEATURE_FILE, FeatureCache } from '../../ml/rnn/feature-cache';
 import { deleteModel, getModel, listModels, renameModel, type ModelRow } from '../db/models';
 import { AppError } from '../../shared/result';
 import type { ModelDetail } from '../../shared/training-contract';
@@ -87,12 +93,28 @@ function jobsUsing(db: Db, id: number): number[] {
     .filter((r) => {
       if (r.model_id === id) return true;
       const p = JSON.parse(r.params) as Record<string, unknown>;
-      return [p.model, p.teacher, p.resume].some((v) => v === id || v === String(id));
+      return [p.model, p.teacher, p.resume, p.featuresFrom].some((v) => v === id || v === String(id));
     })
     .map((r) => r.id);
 }
 
-/** Deletes a model with its folder, soft labels (cascade) and evaluations (cascade). */
+/** CNN-RNN models that read their frozen features from CNN `id` (their config's featuresFrom). */
+function featureUsers(db: Db, id: number): ModelRow[] {
+  return listModels(db).filter((m) => m.arch === 'cnn-rnn' && m.config.featuresFrom === id);
+}
+
+/** Drops the model's rows from the project's feature cache (cache/features.sqlite), when there is one. */
+export function dropCachedFeatures(projectDir: string, id: number): void {
+  if (!fs.existsSync(path.join(projectDir, FEATURE_FILE))) return;
+  const cache = FeatureCache.open(projectDir);
+  try {
+    cache.deleteModel(id);
+  } finally {
+    cache.close();
+  }
+}
+
+/** Deletes a model with its folder, soft labels (cascade), evaluations (cascade) and cached features. */
 export function deleteModelChecked(db: Db, projectDir: string, id: number): { deleted: number; softLabels: number } {
   const m = getModel(db, id);
   if (!m) throw new AppError('not-found', `No model with id ${id}`);
@@ -101,8 +123,12 @@ export function deleteModelChecked(db: Db, projectDir: string, id: number): { de
   const ensembles = listModels(db).filter((e) => e.kind === 'ensemble' && e.members?.includes(id));
   if (ensembles.length)
     throw new AppError('conflict', `${m.name} is a member of the ensemble ${ensembles[0].name} (#${ensembles[0].id}): delete the ensemble first.`);
+  const readers = featureUsers(db, id);
+  if (readers.length)
+    throw new AppError('conflict', `${m.name} gives the features of the CNN-RNN model ${readers[0].name} (#${readers[0].id}): delete the CNN-RNN models first.`);
   const softLabels = db.prepare('SELECT COUNT(*) FROM soft_labels WHERE model_id = ?').pluck().get(id) as number;
   if (getReviewModel(db) === id) setReviewModel(db, null);
   deleteModel(db, projectDir, id);
+  dropCachedFeatures(projectDir, id);
   return { deleted: id, softLabels };
 }

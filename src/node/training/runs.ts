@@ -24,6 +24,7 @@ export function epochRow(epoch: number, at: string, metrics: Record<string, unkn
     lr: num(metrics.lr),
     seconds: num(metrics.seconds),
     samplesPerSecond: num(metrics.samplesPerSecond),
+    windowsPerSecond: num(metrics.windowsPerSecond),
     train: numbers(metrics.train),
     val: v && typeof v === 'object' ? { au: num(v.au), expr: num(v.expr), valence: num(v.valence), arousal: num(v.arousal) } : null,
   };
@@ -67,25 +68,35 @@ export function runLog(db: Db, jobId: number, after: number, limit: number): Log
 
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
 
+/** The training job kinds that resume from a checkpoint: teachers by model, students by set. */
+export const TEACHER_RUNS = ['train.teacher', 'train.rnn-teacher'] as const;
+export const STUDENT_RUNS = ['train.students', 'train.rnn-students'] as const;
+export type ResumableKind = (typeof TEACHER_RUNS)[number] | (typeof STUDENT_RUNS)[number];
+
+const isTeacherRun = (k: string): k is (typeof TEACHER_RUNS)[number] => (TEACHER_RUNS as readonly string[]).includes(k);
+const isStudentRun = (k: string): k is (typeof STUDENT_RUNS)[number] => (STUDENT_RUNS as readonly string[]).includes(k);
+
 /**
- * The kind and params of the job that continues run `jobId` from its checkpoint: a teacher resumes
- * its model (params.resume = model id), students resume the newest unfinished set of the teacher
- * (params.resume = true). Refuses what cannot be resumed, with the reason.
+ * The kind and params of the job that continues run `jobId` from its checkpoint, for the CNN and
+ * the CNN-RNN alike (their schemas take the same resume field: src/shared/train-config.ts and
+ * rnn-config.ts): a teacher resumes its model (params.resume = model id), students resume the
+ * newest unfinished set of the teacher (params.resume = true). Refuses what cannot be resumed, with
+ * the reason.
  */
-export function resumeJob(db: Db, jobId: number): { kind: 'train.teacher' | 'train.students'; params: Record<string, unknown> } {
+export function resumeJob(db: Db, jobId: number): { kind: ResumableKind; params: Record<string, unknown> } {
   const run = requireRun(db, jobId);
   if (!RESUMABLE.has(run.status)) throw new AppError('conflict', `Job #${jobId} is ${run.status}; only interrupted, cancelled or failed training runs resume.`);
   const params = JSON.parse(run.params) as Record<string, unknown>;
-  if (run.kind === 'train.teacher') {
+  if (isTeacherRun(run.kind)) {
     const modelId = run.model_id ?? (typeof params.resume === 'number' ? params.resume : null);
     const m = modelId === null ? null : getModel(db, modelId);
     if (!m) throw new AppError('conflict', `Job #${jobId} stopped before its model was created (or the model was deleted): start a new run.`);
     if (m.status === 'ready') throw new AppError('conflict', `${m.name} has finished training; there is nothing to resume.`);
-    return { kind: 'train.teacher', params: { ...params, resume: m.id } };
+    return { kind: run.kind, params: { ...params, resume: m.id } };
   }
-  if (run.kind === 'train.students') {
+  if (isStudentRun(run.kind)) {
     if (run.model_id === null) throw new AppError('conflict', `Job #${jobId} stopped before its first student was created: start a new run.`);
-    return { kind: 'train.students', params: { ...params, resume: true } };
+    return { kind: run.kind, params: { ...params, resume: true } };
   }
   throw new AppError('invalid-input', `Job #${jobId} is a ${run.kind} job; only training runs resume from a checkpoint.`);
 }

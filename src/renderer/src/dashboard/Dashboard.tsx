@@ -67,7 +67,8 @@ export function Dashboard() {
               <option value="">All evaluated</option>
               {teachers.map((t) => (
                 <option key={t.id} value={t.id}>
-                  {t.name} and its students
+                  {t.name}
+                  {t.arch === 'cnn-rnn' ? ' (CNN-RNN)' : ''} and its students
                 </option>
               ))}
             </select>

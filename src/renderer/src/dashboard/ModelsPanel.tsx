@@ -1,11 +1,13 @@
-// The project's models: which one the review screen overlays (one choice per project), rename in
-// place, delete with a confirmation that says what goes with the model (its files, soft labels and
-// evaluations).
+// The project's models, CNN and CNN-RNN side by side (an architecture badge, and the CNN a CNN-RNN
+// reads its features from): which one the review screen overlays (one choice per project), rename
+// in place, delete with a confirmation that says what goes with the model (its files, soft labels
+// and evaluations).
 import { useState } from 'react';
 import type { ModelDetail } from '../../../shared/training-contract';
 import { call } from '../api';
 import { fmtDate, fmtInt } from '../format';
 import { guard, refreshInfo } from '../session';
+import { ArchBadge } from './ArchBadge';
 
 async function act<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
   const r = await guard(key, fn);
@@ -79,6 +81,7 @@ export function ModelsPanel({ models }: { models: ModelDetail[] }) {
           <th title="the model whose soft labels the review screen overlays">Review</th>
           <th>Model</th>
           <th>Kind</th>
+          <th title="CNN: per frame; CNN-RNN: GRUs over windows of frozen CNN features">Arch</th>
           <th>Backbone</th>
           <th>Status</th>
           <th className="num">Soft labels</th>
@@ -89,7 +92,7 @@ export function ModelsPanel({ models }: { models: ModelDetail[] }) {
       </thead>
       <tbody>
         {models.map((m) => (
-          <tr key={m.id} data-testid="dashboard-model-row" data-model-id={m.id} data-kind={m.kind}>
+          <tr key={m.id} data-testid="dashboard-model-row" data-model-id={m.id} data-kind={m.kind} data-arch={m.arch}>
             <td>
               <input
                 type="radio"
@@ -107,7 +110,13 @@ export function ModelsPanel({ models }: { models: ModelDetail[] }) {
               {m.members && <span className="muted"> = mean of {m.members.map((id) => `#${id}`).join(', ')}</span>}
             </td>
             <td>{m.kind}</td>
-            <td className="muted">{m.backbone ?? '–'}</td>
+            <td>
+              <ArchBadge arch={m.arch} />
+            </td>
+            <td className="muted nowrap">
+              {m.backbone ?? '–'}
+              {typeof m.config.featuresFrom === 'number' && <span data-testid="model-features"> · features of #{m.config.featuresFrom}</span>}
+            </td>
             <td>
               <span className={`status-badge status-${m.status}`}>{m.status}</span>
             </td>
@@ -121,7 +130,7 @@ export function ModelsPanel({ models }: { models: ModelDetail[] }) {
         ))}
         {review !== null && (
           <tr>
-            <td colSpan={9}>
+            <td colSpan={10}>
               <button type="button" className="link-button" data-testid="model-review-clear" onClick={() => void setReview(null)}>
                 Overlay no model on the review screen
               </button>

@@ -1,7 +1,9 @@
 // The paper's Table 2: teacher, each student, the ensemble × FAU (0.5·F1 + 0.5·Acc), EXPR
-// (0.67·F1 + 0.33·Acc), valence and arousal (CCC), the best value of each column in bold. A row is
-// a model's newest evaluation on the chosen dataset and split; clicking one details it below.
+// (0.67·F1 + 0.33·Acc), valence and arousal (CCC), the best value of each column in bold; CNN-RNN
+// rows (the paper's Table 3) follow the CNN ones with their architecture badge. A row is a model's
+// newest evaluation on the chosen dataset and split; clicking one details it below.
 import type { EvaluationRow } from '../../../shared/training-contract';
+import { ArchBadge } from './ArchBadge';
 import { cell, COLUMNS, rowLabels, type Column } from './table2-data';
 
 export { cell, rowLabels } from './table2-data';
@@ -21,6 +23,7 @@ export function Table2({ rows, selected, onSelect, atHalf }: { rows: EvaluationR
       <thead>
         <tr>
           <th>Methods</th>
+          <th>Arch</th>
           <th>Model</th>
           {COLUMNS.map((c) => (
             <th key={c.key} className="num" title={c.hint}>
@@ -39,11 +42,15 @@ export function Table2({ rows, selected, onSelect, atHalf }: { rows: EvaluationR
             key={r.id}
             data-testid="table2-row"
             data-kind={r.kind}
+            data-arch={r.arch}
             data-model-id={r.modelId}
             className={`clickable${selected === r.id ? ' selected' : ''}`}
             onClick={() => onSelect(r.id)}
           >
             <td className="nowrap">{labels[i]}</td>
+            <td>
+              <ArchBadge arch={r.arch} />
+            </td>
             <td className="muted nowrap">
               {r.name} #{r.modelId}
             </td>

@@ -17,8 +17,17 @@ export function cell(r: EvaluationRow, c: Column, atHalf = false): number | null
   return x[c]?.ccc ?? null;
 }
 
-/** Paper-style row names: Teacher, Student0…, Student Ensemble (numbered in id order within the table). */
+/**
+ * Paper-style row names: Teacher, Student0…, Student Ensemble (students numbered in table order
+ * within each architecture, as the paper's Tables 2 and 3 number the CNN and the CNN-RNN students).
+ */
 export function rowLabels(rows: EvaluationRow[]): string[] {
-  let s = 0;
-  return rows.map((r) => (r.kind === 'teacher' ? 'Teacher' : r.kind === 'student' ? `Student${s++}` : 'Student Ensemble'));
+  const students = new Map<string, number>();
+  return rows.map((r) => {
+    if (r.kind === 'teacher') return 'Teacher';
+    if (r.kind === 'ensemble') return 'Student Ensemble';
+    const k = students.get(r.arch) ?? 0;
+    students.set(r.arch, k + 1);
+    return `Student${k}`;
+  });
 }

@@ -8,7 +8,7 @@ import { fmtDate, fmtElapsed } from '../format';
 import { cancelJob, guard, refreshJobs } from '../session';
 import { useApp } from '../store';
 import { EpochChart, LossChart } from './JobCharts';
-import { isTraining, jobTitle, progressOf } from './job-format';
+import { isRnnKind, isTraining, jobTitle, progressOf } from './job-format';
 import { useJobLive, watchJob } from './live';
 import { selectJob } from './ui-state';
 
@@ -23,7 +23,8 @@ async function resume(jobId: number): Promise<void> {
   }
 }
 
-function EpochTable({ epochs }: { epochs: EpochRow[] }) {
+/** Throughput per epoch: images/s for the CNN, windows/s for the CNN-RNN. */
+function EpochTable({ epochs, windows }: { epochs: EpochRow[]; windows: boolean }) {
   return (
     <table className="table compact" data-testid="epoch-table">
       <thead>
@@ -36,7 +37,7 @@ function EpochTable({ epochs }: { epochs: EpochRow[] }) {
           <th className="num">Val EXPR</th>
           <th className="num">Val V</th>
           <th className="num">Val A</th>
-          <th className="num">Images/s</th>
+          <th className="num">{windows ? 'Windows/s' : 'Images/s'}</th>
         </tr>
       </thead>
       <tbody>
@@ -50,12 +51,17 @@ function EpochTable({ epochs }: { epochs: EpochRow[] }) {
             <td className="num">{f3(e.val?.expr)}</td>
             <td className="num">{f3(e.val?.valence)}</td>
             <td className="num">{f3(e.val?.arousal)}</td>
-            <td className="num">{e.samplesPerSecond === null ? '–' : e.samplesPerSecond.toFixed(1)}</td>
+            <td className="num">{rateOf(e, windows)}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+function rateOf(e: EpochRow, windows: boolean): string {
+  const v = windows ? e.windowsPerSecond : e.samplesPerSecond;
+  return v === null ? '–' : v.toFixed(1);
 }
 
 function Log({ jobId }: { jobId: number }) {
@@ -80,7 +86,7 @@ function Log({ jobId }: { jobId: number }) {
 /** A compact line of the params a run was started with. */
 function paramsLine(job: JobSummary): string {
   const p = job.params;
-  const keys = ['backbone', 'freezeBackbone', 'epochs', 'batch', 'lr', 'count', 'lambda', 'temperature', 'datasets', 'model', 'dataset', 'split', 'resume'];
+  const keys = ['backbone', 'freezeBackbone', 'featuresFrom', 'window', 'trainStride', 'evalStride', 'hidden', 'epochs', 'batch', 'lr', 'count', 'lambda', 'temperature', 'datasets', 'model', 'dataset', 'split', 'resume'];
   return keys
     .filter((k) => p[k] !== undefined && !(Array.isArray(p[k]) && (p[k] as unknown[]).length === 0))
     .map((k) => `${k} ${Array.isArray(p[k]) ? (p[k] as unknown[]).join(',') : String(p[k])}`)
@@ -146,7 +152,7 @@ export function JobDetail({ job }: { job: JobSummary }) {
           {live.epochs.length > 0 ? <EpochChart epochs={live.epochs} /> : <p className="empty chart-empty">Validation metrics appear after each epoch.</p>}
         </div>
       )}
-      {training && live.epochs.length > 0 && <EpochTable epochs={live.epochs} />}
+      {training && live.epochs.length > 0 && <EpochTable epochs={live.epochs} windows={isRnnKind(job.kind)} />}
       <h3 className="sub-title">Log</h3>
       <Log jobId={job.id} />
     </section>

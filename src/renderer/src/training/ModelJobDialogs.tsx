@@ -11,7 +11,7 @@ import { evaluateParams, newestFamily, softLabelParams, type Issues } from './fo
 import { TrainingModal } from './Modal';
 import { closeTrainingDialog, selectJob, showResults, showTab } from './ui-state';
 
-const modelLabel = (m: ModelSummary) => `${m.name} (#${m.id}, ${m.kind})`;
+const modelLabel = (m: ModelSummary) => `${m.name} (#${m.id}, ${m.kind}${m.arch === 'cnn-rnn' ? ', CNN-RNN' : ''})`;
 
 function Actions({ label, busy, testid }: { label: string; busy: boolean; testid: string }) {
   return (

@@ -80,7 +80,7 @@ export function defaultTrainForm(role: Role, backbone: TrainBackbone = 'resnet18
 }
 
 /** A typed number: '' and text that is not a finite number are problems of that field. */
-function parseNumber(text: string, field: string, issues: Issues): number {
+export function parseNumber(text: string, field: string, issues: Issues): number {
   const t = text.trim();
   if (t === '') {
     issues[field] = 'required';
@@ -103,7 +103,7 @@ function fieldOf(path: readonly PropertyKey[]): string {
   return map[p] ?? (p.split('.')[0] || 'form');
 }
 
-function schemaIssues(error: z.ZodError, into: Issues): void {
+export function schemaIssues(error: z.ZodError, into: Issues): void {
   for (const i of error.issues) {
     const f = fieldOf(i.path);
     into[f] ??= i.message;

@@ -1,5 +1,6 @@
 // How jobs read in the panel: a title from kind and params, and progress as a fraction with its
-// stage, ETA and throughput (steps/s for training, with images/s from the batch size).
+// stage, ETA and throughput (steps/s for training, with images/s from the batch size; windows/s
+// for the CNN-RNN, whose batch is a number of frame windows).
 import type { EventPayload, JobSummary } from '../../../shared/contract';
 import { fmtSeconds } from '../format';
 
@@ -12,6 +13,10 @@ export function jobTitle(job: JobSummary): string {
       return p.resume ? `Teacher (resume #${str(p.resume)})` : `Teacher · ${str(p.backbone) ?? 'resnet18'}`;
     case 'train.students':
       return `Students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${p.resume ? ' (resume)' : ''}`;
+    case 'train.rnn-teacher':
+      return p.resume ? `CNN-RNN teacher (resume #${str(p.resume)})` : `CNN-RNN teacher · features of ${p.featuresFrom === undefined ? 'the best CNN' : `#${str(p.featuresFrom)}`}`;
+    case 'train.rnn-students':
+      return `CNN-RNN students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${p.resume ? ' (resume)' : ''}`;
     case 'soft-labels':
       return `Soft labels of #${str(p.model) ?? '?'}`;
     case 'evaluate':
@@ -23,7 +28,13 @@ export function jobTitle(job: JobSummary): string {
   }
 }
 
-export const isTraining = (kind: string) => kind === 'train.teacher' || kind === 'train.students';
+const TRAINING_KINDS = new Set(['train.teacher', 'train.students', 'train.rnn-teacher', 'train.rnn-students']);
+
+/** Training runs: loss curves, epochs, resume from a checkpoint. */
+export const isTraining = (kind: string) => TRAINING_KINDS.has(kind);
+
+/** CNN-RNN runs count windows (frame sequences), not images. */
+export const isRnnKind = (kind: string) => kind === 'train.rnn-teacher' || kind === 'train.rnn-students';
 
 export interface ProgressView {
   frac: number;
@@ -43,7 +54,8 @@ export function progressOf(job: JobSummary, p: EventPayload<'job.progress'> | un
   if (live && p.rate !== null && p.rate > 0) {
     const training = isTraining(job.kind) && p.metrics && 'loss' in p.metrics;
     const batch = typeof job.params.batch === 'number' ? job.params.batch : 32;
-    rate = training ? `${p.rate.toFixed(p.rate < 10 ? 2 : 1)} steps/s · ${Math.round(p.rate * batch)} images/s` : `${p.rate.toFixed(1)}/s`;
+    const unit = isRnnKind(job.kind) ? 'windows/s' : 'images/s';
+    rate = training ? `${p.rate.toFixed(p.rate < 10 ? 2 : 1)} steps/s · ${Math.round(p.rate * batch)} ${unit}` : `${p.rate.toFixed(1)}/s`;
   }
   const parts = [`${Math.round(frac * 100)}%`, stage, eta].filter(Boolean);
   return { frac, text: parts.join(' · '), eta, rate };

@@ -67,3 +67,10 @@ export function showTab(tab: TrainingTab): void {
 export function showResults(dataset: string, split: Split): void {
   set({ results: { dataset, split } });
 }
+
+/** A training dialog started a job: show it in the jobs panel and close the dialog (nothing when the start failed). */
+export function showStartedJob(jobId: number | undefined): void {
+  if (jobId === undefined) return;
+  set({ selectedJob: jobId, dialog: null });
+  showTab('jobs');
+}
