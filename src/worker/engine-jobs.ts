@@ -2,7 +2,8 @@
 import type { JobContext, JobFn } from './context';
 import type { EngineHooks } from '../ml/engine/context';
 
-function hooksOf(ctx: JobContext): EngineHooks {
+/** The engine's hooks on a worker job's context (also used by the CNN-RNN jobs). */
+export function hooksOf(ctx: JobContext): EngineHooks {
   return {
     progress: (d, t, st, m) => ctx.progress(d, t, st, m ?? null),
     log: (line, level) => ctx.log(line, level),
@@ -12,7 +13,7 @@ function hooksOf(ctx: JobContext): EngineHooks {
   };
 }
 
-function projectOf(ctx: JobContext): string {
+export function projectOf(ctx: JobContext): string {
   if (!ctx.projectDir) throw new Error('this job needs an open project');
   return ctx.projectDir;
 }

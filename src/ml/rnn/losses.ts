@@ -26,52 +26,18 @@ import {
   type StudentLossTerms,
   type TeacherLossTerms,
 } from '../losses';
-import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH } from '../../shared/labels';
+import { NUM_EXPR, SOFT_LABEL_WIDTH } from '../../shared/labels';
 import type { SampleSet } from '../data/samples';
-import { headsFromRecords } from '../train/batch';
+import { headsFromRecords, targetsOf } from '../train/batch';
 
 /** Rows of `s` per window (fewer than T at a sequence end) → targets of the B·T steps. */
 export function windowTargets(s: SampleSet, windows: readonly ArrayLike<number>[], T: number): BatchTargets {
-  const N = windows.length * T;
-  const au = new Float32Array(N * NUM_AUS);
-  const auMask = new Float32Array(N * NUM_AUS);
-  const expr = new Int32Array(N);
-  const exprMask = new Float32Array(N);
-  const v = new Float32Array(N);
-  const a = new Float32Array(N);
-  const vaMask = new Float32Array(N);
-  windows.forEach((rows, b) => {
-    if (rows.length > T) throw new Error(`window of ${rows.length} frames is longer than ${T}`);
-    for (let t = 0; t < rows.length; t++) {
-      const r = rows[t];
-      const i = b * T + t;
-      for (let k = 0; k < NUM_AUS; k++) {
-        const y = s.au[r * NUM_AUS + k];
-        if (y >= 0) {
-          au[i * NUM_AUS + k] = y;
-          auMask[i * NUM_AUS + k] = 1;
-        }
-      }
-      if (s.expr[r] >= 0) {
-        expr[i] = s.expr[r];
-        exprMask[i] = 1;
-      }
-      if (!Number.isNaN(s.valence[r])) {
-        v[i] = s.valence[r];
-        a[i] = s.arousal[r];
-        vaMask[i] = 1;
-      }
-    }
-  });
-  return {
-    auTarget: tf.tensor2d(au, [N, NUM_AUS]),
-    auMask: tf.tensor2d(auMask, [N, NUM_AUS]),
-    exprTarget: tf.tensor1d(expr, 'int32'),
-    exprMask: tf.tensor1d(exprMask),
-    vTarget: tf.tensor1d(v),
-    aTarget: tf.tensor1d(a),
-    vaMask: tf.tensor1d(vaMask),
-  };
+  const rows: number[] = [];
+  for (const w of windows) {
+    if (w.length > T) throw new Error(`window of ${w.length} frames is longer than ${T}`);
+    for (let t = 0; t < T; t++) rows.push(t < w.length ? w[t] : -1);
+  }
+  return targetsOf(s, rows);
 }
 
 /** [B·T]: 1 for the real steps of each window, 0 for padding. */

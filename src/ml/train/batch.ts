@@ -4,7 +4,10 @@ import type { BatchTargets, HeadOutputs } from '../losses';
 import type { SampleSet } from '../data/samples';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
 
-/** Targets and masks of the given sample rows (every label the frame has; masks mark which). */
+/**
+ * Targets and masks of the given sample rows (every label the frame has; masks mark which). A
+ * negative row is a padded step (sequence windows): it carries no label.
+ */
 export function targetsOf(s: SampleSet, rows: readonly number[]): BatchTargets {
   const B = rows.length;
   const au = new Float32Array(B * NUM_AUS);
@@ -15,6 +18,7 @@ export function targetsOf(s: SampleSet, rows: readonly number[]): BatchTargets {
   const a = new Float32Array(B);
   const vaMask = new Float32Array(B);
   rows.forEach((r, i) => {
+    if (r < 0) return;
     for (let k = 0; k < NUM_AUS; k++) {
       const t = s.au[r * NUM_AUS + k];
       if (t >= 0) {
