@@ -276,9 +276,12 @@ print("RESULT %.1f %.1f" % (med([t[0] for t in ts]), med([t[1] for t in ts])))
 `;
 
 function runTorch(args: Args): StepTime | string {
-  const probe = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'not available (python3 -c "import torch" failed: torch is not installed)';
-  const r = spawnSync('python3', ['-c', TORCH_SCRIPT, String(args.steps), String(args.width), String(args.batch)], {
+  // Debian's python3-torch lives under /usr/bin/python3, which a pyenv python3 on PATH can shadow.
+  const python = [process.env.AW_PYTHON, 'python3', '/usr/bin/python3'].find(
+    (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+  );
+  if (!python) return 'not available (no python3 with torch: apt-get install python3-torch, or set AW_PYTHON)';
+  const r = spawnSync(python, ['-c', TORCH_SCRIPT, String(args.steps), String(args.width), String(args.batch)], {
     encoding: 'utf8',
     timeout: 600_000,
   });
