@@ -10,7 +10,8 @@ import { EvaluateParams, SoftLabelParams, StudentParams, TeacherParams } from '.
 import { evaluatePredictions, probabilitiesOf, tuneThresholds } from '../train/evaluate';
 import { train } from '../train/trainer';
 import { modelDir, openSession, type EngineHooks, type EngineSession } from './context';
-import { ensembleRecords, recordsFor, storedRecords, storeRecords } from './records';
+import { ensembleRecords, recordsFor, storeRecords } from './records';
+import { studentGroup, teacherRecordsFor } from './students';
 import { SPLITS, type Split } from '../../shared/labels';
 import { saveEvaluation, vaPoints } from '../../node/training/evaluations';
 import type { EvaluationBlock } from '../../shared/metrics';
@@ -124,29 +125,13 @@ export async function trainStudents(projectDir: string, params: z.input<typeof S
     if (teacher.kind === 'ensemble') throw new Error('students learn from a teacher model, not an ensemble');
     const base = resolveTrainConfig(p, 'student');
     const sets = trainingSets(sess, base.datasets, hooks);
-    const ids = sets.train.frameId.subarray(0, sets.train.n);
-    const stored = storedRecords(sess, teacher.id, ids);
-    if (stored.size < sets.train.n) {
-      throw new Error(
-        `the teacher ${teacher.name} has soft labels for ${stored.size} of ${sets.train.n} training frames: run "soft-labels --model ${teacher.id}" first`,
-      );
-    }
-    // Students of one set share a group id; --resume continues the newest unfinished group.
-    let students = p.resume
-      ? (db
-          .prepare(`SELECT id FROM models WHERE kind = 'student' AND parent_id = ? AND json_extract(config, '$.group') = (
-               SELECT json_extract(config, '$.group') FROM models WHERE kind = 'student' AND parent_id = ? ORDER BY id DESC LIMIT 1) ORDER BY id`)
-          .pluck()
-          .all(teacher.id, teacher.id) as number[])
-      : [];
-    if (p.resume && students.length === 0) throw new Error(`teacher ${teacher.id} has no students to resume`);
-    if (!p.resume) {
-      const group = Date.now();
-      for (let k = 0; k < p.count; k++) {
-        const cfg = { ...base, seed: base.seed + 1000 * (k + 1), group, index: k, teacher: teacher.id, backend: sess.backend.name };
-        students.push(createModel(db, { kind: 'student', name: `student${k}-of-${teacher.id}`, backbone: cfg.backbone, parentId: teacher.id, config: cfg }).id);
-      }
-    }
+    const stored = teacherRecordsFor(sess, teacher, sets.train);
+    let students = studentGroup(sess, teacher, {
+      resume: p.resume,
+      count: p.count,
+      baseSeed: base.seed,
+      spec: (k) => ({ name: `student${k}-of-${teacher.id}`, backbone: base.backbone, config: base }),
+    });
     const results: { modelId: number; thresholds: number[]; val: EvaluationBlock | null }[] = [];
     const sharedFeatures = new Map<number, Float32Array>();
     for (const [k, id] of students.entries()) {

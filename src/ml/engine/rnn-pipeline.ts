@@ -19,6 +19,7 @@ import { predictRnn, trainRnn } from '../rnn/trainer';
 import { SEQUENCE_KINDS } from '../rnn/windows';
 import { modelDir, openSession, type EngineHooks, type EngineSession } from './context';
 import { ensembleRecords, recordsFor, storedRecords, storeRecords } from './records';
+import { studentGroup, teacherRecordsFor } from './students';
 
 export { RnnTeacherParams, RnnStudentParams };
 
@@ -148,29 +149,13 @@ export async function trainRnnStudents(projectDir: string, params: z.input<typeo
     const { teacher: _t, count: _c, resume: _r, ...rest } = p;
     const base = resolveRnnConfig({ ...rest, featuresFrom }, 'student');
     const sets = sequenceSets(sess, base.datasets, hooks);
-    const stored = storedRecords(sess, teacher.id, sets.train.frameId.subarray(0, sets.train.n));
-    if (stored.size < sets.train.n) {
-      throw new Error(
-        `the teacher ${teacher.name} has soft labels for ${stored.size} of ${sets.train.n} training frames: run "soft-labels --model ${teacher.id}" first`,
-      );
-    }
-    let students = p.resume
-      ? (db
-          .prepare(`SELECT id FROM models WHERE kind = 'student' AND parent_id = ? AND json_extract(config, '$.group') = (
-               SELECT json_extract(config, '$.group') FROM models WHERE kind = 'student' AND parent_id = ? ORDER BY id DESC LIMIT 1) ORDER BY id`)
-          .pluck()
-          .all(teacher.id, teacher.id) as number[])
-      : [];
-    if (p.resume && students.length === 0) throw new Error(`teacher ${teacher.id} has no students to resume`);
-    if (!p.resume) {
-      const group = Date.now();
-      for (let k = 0; k < p.count; k++) {
-        const cfg = { ...base, seed: base.seed + 1000 * (k + 1), group, index: k, teacher: teacher.id, backend: sess.backend.name };
-        students.push(
-          createModel(db, { kind: 'student', arch: 'cnn-rnn', name: `rnn-student${k}-of-${teacher.id}`, backbone: cnn.backbone, parentId: teacher.id, config: cfg }).id,
-        );
-      }
-    }
+    const stored = teacherRecordsFor(sess, teacher, sets.train);
+    let students = studentGroup(sess, teacher, {
+      resume: p.resume,
+      count: p.count,
+      baseSeed: base.seed,
+      spec: (k) => ({ name: `rnn-student${k}-of-${teacher.id}`, arch: 'cnn-rnn', backbone: cnn.backbone, config: base }),
+    });
     features = await prepareFeatures(sess, cnn, frameIdsOf(sets.train, sets.val), hooks);
     const results: { modelId: number; thresholds: number[]; val: EvaluationBlock | null }[] = [];
     for (const [k, id] of students.entries()) {
