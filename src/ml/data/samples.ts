@@ -137,3 +137,27 @@ export function downsampleFactors(db: Db): Map<number, Partial<Record<Task, numb
   }
   return out;
 }
+
+/** The rows of `s` that `keep` accepts, as a new set. */
+export function subsetRows(s: SampleSet, keep: (row: number) => boolean): SampleSet {
+  const rows: number[] = [];
+  for (let i = 0; i < s.n; i++) if (keep(i)) rows.push(i);
+  if (rows.length === s.n) return s;
+  const pick = <T extends Int32Array | Int8Array | Float32Array>(a: T, w = 1): T => {
+    const out = new (a.constructor as { new (n: number): T })(rows.length * w);
+    rows.forEach((r, k) => out.set(a.subarray(r * w, (r + 1) * w), k * w));
+    return out;
+  };
+  return {
+    n: rows.length,
+    frameId: pick(s.frameId),
+    mediaId: pick(s.mediaId),
+    idx: pick(s.idx),
+    datasetId: pick(s.datasetId),
+    au: pick(s.au, 8),
+    expr: pick(s.expr),
+    valence: pick(s.valence),
+    arousal: pick(s.arousal),
+    split: rows.map((r) => s.split[r]),
+  };
+}

@@ -3,7 +3,7 @@
 // teacher's soft labels; make the ensemble; evaluate any model on any dataset and split.
 import { z } from 'zod';
 import { createModel, getModel, resolveModelRef, setModelStatus } from '../../node/db/models';
-import { loadSamples, type SampleSet } from '../data/samples';
+import { loadSamples, subsetRows, type SampleSet } from '../data/samples';
 import { disposeNet } from '../models';
 import { TrainConfig, resolveTrainConfig } from '../train/config';
 import { EvaluateParams, SoftLabelParams, StudentParams, TeacherParams } from '../../shared/train-config';
@@ -20,27 +20,9 @@ import type { EvaluationBlock } from '../../shared/metrics';
 export { TeacherParams, SoftLabelParams, StudentParams, EvaluateParams };
 
 function withoutCrops(sess: EngineSession, s: SampleSet, what: string, hooks: EngineHooks): SampleSet {
-  const keep: number[] = [];
-  for (let i = 0; i < s.n; i++) if (sess.crops.has(s.frameId[i])) keep.push(i);
-  if (keep.length < s.n) hooks.log(`${s.n - keep.length} ${what} frames have no face crop and are left out`, 'warn');
-  if (keep.length === s.n) return s;
-  const pick = <T extends Int32Array | Int8Array | Float32Array>(a: T, w = 1): T => {
-    const out = new (a.constructor as { new (n: number): T })(keep.length * w);
-    keep.forEach((r, k) => out.set(a.subarray(r * w, (r + 1) * w), k * w));
-    return out;
-  };
-  return {
-    n: keep.length,
-    frameId: pick(s.frameId),
-    mediaId: pick(s.mediaId),
-    idx: pick(s.idx),
-    datasetId: pick(s.datasetId),
-    au: pick(s.au, 8),
-    expr: pick(s.expr),
-    valence: pick(s.valence),
-    arousal: pick(s.arousal),
-    split: keep.map((r) => s.split[r]),
-  };
+  const out = subsetRows(s, (i) => sess.crops.has(s.frameId[i]));
+  if (out.n < s.n) hooks.log(`${s.n - out.n} ${what} frames have no face crop and are left out`, 'warn');
+  return out;
 }
 
 function trainingSets(sess: EngineSession, datasets: string[], hooks: EngineHooks): { train: SampleSet; val: SampleSet } {

@@ -7,7 +7,7 @@
 // inference (soft labels, evaluation) a frame of an image dataset is a one-frame sequence.
 import { z } from 'zod';
 import { createModel, getModel, renameModel, resolveModelRef, setModelStatus, type ModelRow } from '../../node/db/models';
-import { loadSamples, type SampleSet } from '../data/samples';
+import { loadSamples, subsetRows, type SampleSet } from '../data/samples';
 import { evaluatePredictions, tuneThresholds } from '../train/evaluate';
 import { SOFT_LABEL_WIDTH } from '../../shared/labels';
 import type { EvaluationBlock } from '../../shared/metrics';
@@ -28,30 +28,6 @@ export function sequenceMedia(sess: EngineSession): (mediaId: number) => boolean
   const rows = sess.project.db.prepare('SELECT id, kind FROM media').all() as { id: number; kind: string }[];
   const seq = new Set(rows.filter((r) => SEQUENCE_KINDS.includes(r.kind)).map((r) => r.id));
   return (id) => seq.has(id);
-}
-
-/** The rows of `s` that `keep` accepts, as a new set. */
-export function subsetRows(s: SampleSet, keep: (row: number) => boolean): SampleSet {
-  const rows: number[] = [];
-  for (let i = 0; i < s.n; i++) if (keep(i)) rows.push(i);
-  if (rows.length === s.n) return s;
-  const pick = <T extends Int32Array | Int8Array | Float32Array>(a: T, w = 1): T => {
-    const out = new (a.constructor as { new (n: number): T })(rows.length * w);
-    rows.forEach((r, k) => out.set(a.subarray(r * w, (r + 1) * w), k * w));
-    return out;
-  };
-  return {
-    n: rows.length,
-    frameId: pick(s.frameId),
-    mediaId: pick(s.mediaId),
-    idx: pick(s.idx),
-    datasetId: pick(s.datasetId),
-    au: pick(s.au, 8),
-    expr: pick(s.expr),
-    valence: pick(s.valence),
-    arousal: pick(s.arousal),
-    split: rows.map((r) => s.split[r]),
-  };
 }
 
 /** Training and validation frames of sequence media with a face crop. */

@@ -43,7 +43,7 @@ function runningScalars(opt: tf.Optimizer): Map<string, tf.Variable> {
 /** Suffixes tfjs optimizers append to a variable's name for its slots (Adam m/v, RMSProp, …). */
 const SLOT_SUFFIX = /^(.*)\/([^/]+)$/;
 
-interface CheckpointJson {
+export interface CheckpointJson {
   format: string;
   version: number;
   optimizer: {
@@ -91,11 +91,13 @@ function renameSlots(entries: NamedTensor[], map: Map<string, string>, what: str
   });
 }
 
-/** Writes a checkpoint into `dir` (created if needed), overwriting an older one there. */
-export async function saveCheckpoint<S>(dir: string, input: CheckpointInput<S>): Promise<void> {
-  const { net, optimizer, trainerState, meta } = input;
-  await saveModel(net, dir, meta);
-  const state = renameSlots(await optimizer.getWeights(), originalNames(net), 'saving');
+/**
+ * Writes optimizer.bin and then checkpoint.json (the commit point, carrying the checksum) into
+ * `dir`. `toStable` maps the process-unique variable names the optimizer knows to the stable
+ * names the model files use. Shared by the CNN and the CNN-RNN checkpoints.
+ */
+export async function writeOptimizerCheckpoint<S>(dir: string, optimizer: tf.Optimizer, toStable: Map<string, string>, trainerState: S, what: string): Promise<void> {
+  const state = renameSlots(await optimizer.getWeights(), toStable, what);
   const scalars = [...runningScalars(optimizer)].map(([k, v]) => ({ name: SCALAR_PREFIX + k, tensor: v as tf.Tensor }));
   const { data, specs } = await tf.io.encodeWeights([...state, ...scalars]);
   // getWeights returns the optimizer's own variables plus a new iteration scalar: free only that.
@@ -112,6 +114,50 @@ export async function saveCheckpoint<S>(dir: string, input: CheckpointInput<S>):
   await writeFileAtomic(path.join(dir, CHECKPOINT_FILE), JSON.stringify(json));
 }
 
+/** Writes a checkpoint into `dir` (created if needed), overwriting an older one there. */
+export async function saveCheckpoint<S>(dir: string, input: CheckpointInput<S>): Promise<void> {
+  const { net, optimizer, trainerState, meta } = input;
+  await saveModel(net, dir, meta);
+  await writeOptimizerCheckpoint(dir, optimizer, originalNames(net), trainerState, 'saving');
+}
+
+export interface OptimizerCheckpointFiles {
+  json: CheckpointJson;
+  data: ArrayBuffer;
+}
+
+/** Reads checkpoint.json and optimizer.bin and checks format, version, size and checksum. */
+export async function readOptimizerCheckpoint(dir: string): Promise<OptimizerCheckpointFiles> {
+  const file = path.join(dir, CHECKPOINT_FILE);
+  const json = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointJson;
+  checkFormat(file, json, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION);
+  const ofile = path.join(dir, OPTIMIZER_FILE);
+  const data = await readArrayBuffer(ofile);
+  verifyBytes(ofile, data, json.optimizer.bytes, json.optimizer.sha256);
+  return { json, data };
+}
+
+/** A new optimizer of the saved class and config with the saved state; `toLocal` maps stable names to this process's variables. */
+export async function restoreOptimizer<S>(files: OptimizerCheckpointFiles, toLocal: Map<string, string>, what: string): Promise<{ optimizer: tf.Optimizer; trainerState: S }> {
+  const { json, data } = files;
+  const decoded = tf.io.decodeWeights(data, json.optimizer.weightSpecs);
+  // Same order as saved (decodeWeights keeps the spec order).
+  const entries = renameSlots(
+    json.optimizer.weightSpecs.filter((s) => !s.name.startsWith(SCALAR_PREFIX)).map((s) => ({ name: s.name, tensor: decoded[s.name] })),
+    toLocal,
+    what,
+  );
+  const optimizer = optimizerFromConfig(json.optimizer.className, json.optimizer.config);
+  await optimizer.setWeights(entries);
+  for (const [k, v] of runningScalars(optimizer)) {
+    const saved = decoded[SCALAR_PREFIX + k];
+    if (saved != null) v.assign(saved);
+  }
+  // setWeights made variables of the slot tensors (sharing their data) and read the counter.
+  tf.dispose(Object.values(decoded));
+  return { optimizer, trainerState: json.trainer as S };
+}
+
 /** Creates an optimizer from its registered class name and config (Adam, SGD, RMSProp, …). */
 export function optimizerFromConfig(className: string, config: tf.serialization.ConfigDict): tf.Optimizer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
@@ -122,30 +168,9 @@ export function optimizerFromConfig(className: string, config: tf.serialization.
 
 /** Loads a checkpoint written by saveCheckpoint: model, a restored optimizer and the trainer state. */
 export async function loadCheckpoint<S = unknown>(dir: string): Promise<LoadedCheckpoint<S>> {
-  const file = path.join(dir, CHECKPOINT_FILE);
-  const json = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointJson;
-  checkFormat(file, json, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION);
-  const ofile = path.join(dir, OPTIMIZER_FILE);
-  const data = await readArrayBuffer(ofile);
-  verifyBytes(ofile, data, json.optimizer.bytes, json.optimizer.sha256);
-
+  const files = await readOptimizerCheckpoint(dir);
   const { net, meta } = await loadModel(dir);
-  const decoded = tf.io.decodeWeights(data, json.optimizer.weightSpecs);
-  // Same order as saved (decodeWeights keeps the spec order); original → this process's names.
   const byOriginal = new Map(net.model.weights.map((w) => [w.originalName, w.name]));
-  const specs = json.optimizer.weightSpecs;
-  const entries = renameSlots(
-    specs.filter((s) => !s.name.startsWith(SCALAR_PREFIX)).map((s) => ({ name: s.name, tensor: decoded[s.name] })),
-    byOriginal,
-    'loading',
-  );
-  const optimizer = optimizerFromConfig(json.optimizer.className, json.optimizer.config);
-  await optimizer.setWeights(entries);
-  for (const [k, v] of runningScalars(optimizer)) {
-    const saved = decoded[SCALAR_PREFIX + k];
-    if (saved != null) v.assign(saved);
-  }
-  // setWeights made variables of the slot tensors (sharing their data) and read the counter.
-  tf.dispose(Object.values(decoded));
-  return { net, meta, optimizer, trainerState: json.trainer as S };
+  const { optimizer, trainerState } = await restoreOptimizer<S>(files, byOriginal, 'loading');
+  return { net, meta, optimizer, trainerState };
 }

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from '../backend';
 import { checkFormat, readArrayBuffer, sha256, verifyBytes, writeFileAtomic } from '../models/io';
-import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, OPTIMIZER_FILE, optimizerFromConfig } from '../models/checkpoint';
+import { CHECKPOINT_FILE, readOptimizerCheckpoint, restoreOptimizer, writeOptimizerCheckpoint } from '../models/checkpoint';
 import { buildRnnNet, rnnWeightSpecs, type RnnNet, type RnnNetConfig } from './model';
 
 export const RNN_MODEL_FORMAT = 'affect-workbench-rnn-model';
@@ -84,52 +84,10 @@ export async function readRnnMeta(dir: string): Promise<{ config: RnnNetConfig; 
 // ---------------------------------------------------------------------------------------------
 // Checkpoints
 
-const RUNNING_SCALARS = ['accBeta1', 'accBeta2'] as const;
-const SCALAR_PREFIX = '__optimizer__/';
-const SLOT = /^(.*)\/([^/]+)$/;
-
-type NamedTensor = { name: string; tensor: tf.Tensor };
-
-interface CheckpointJson {
-  format: string;
-  version: number;
-  optimizer: { className: string; config: tf.serialization.ConfigDict; weightSpecs: tf.io.WeightsManifestEntry[]; bytes: number; sha256: string };
-  trainer: unknown;
-}
-
-function runningScalars(opt: tf.Optimizer): Map<string, tf.Variable> {
-  const o = opt as unknown as Record<string, unknown>;
-  const out = new Map<string, tf.Variable>();
-  for (const k of RUNNING_SCALARS) if (o[k] instanceof tf.Variable) out.set(k, o[k] as tf.Variable);
-  return out;
-}
-
-function renameSlots(entries: NamedTensor[], map: Map<string, string>): NamedTensor[] {
-  return entries.map((e, i) => {
-    if (i === 0 && e.name === 'iter') return e;
-    const m = SLOT.exec(e.name);
-    const to = m ? map.get(m[1]) : undefined;
-    if (!m || to === undefined) throw new Error(`optimizer state '${e.name}' does not belong to a weight of this CNN-RNN`);
-    return { name: `${to}/${m[2]}`, tensor: e.tensor };
-  });
-}
-
 export async function saveRnnCheckpoint<S>(dir: string, net: RnnNet, optimizer: tf.Optimizer, trainerState: S, meta: RnnModelMeta = {}): Promise<void> {
   await saveRnnNet(net, dir, meta);
   const stable = new Map([...net.weights].map(([name, v]) => [v.name, name]));
-  const state = renameSlots(await optimizer.getWeights(), stable);
-  const scalars = [...runningScalars(optimizer)].map(([k, v]) => ({ name: SCALAR_PREFIX + k, tensor: v as tf.Tensor }));
-  const { data, specs } = await tf.io.encodeWeights([...state, ...scalars]);
-  state.find((e) => e.name === 'iter')?.tensor.dispose();
-  const bytes = new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
-  await writeFileAtomic(path.join(dir, OPTIMIZER_FILE), bytes);
-  const json: CheckpointJson = {
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_FORMAT_VERSION,
-    optimizer: { className: optimizer.getClassName(), config: optimizer.getConfig(), weightSpecs: specs, bytes: bytes.byteLength, sha256: sha256(bytes) },
-    trainer: trainerState ?? null,
-  };
-  await writeFileAtomic(path.join(dir, CHECKPOINT_FILE), JSON.stringify(json));
+  await writeOptimizerCheckpoint(dir, optimizer, stable, trainerState, 'saving a CNN-RNN');
 }
 
 export async function hasRnnCheckpoint(dir: string): Promise<boolean> {
@@ -140,25 +98,9 @@ export async function hasRnnCheckpoint(dir: string): Promise<boolean> {
 }
 
 export async function loadRnnCheckpoint<S>(dir: string): Promise<{ net: RnnNet; meta: RnnModelMeta; optimizer: tf.Optimizer; trainerState: S }> {
-  const file = path.join(dir, CHECKPOINT_FILE);
-  const json = JSON.parse(await fs.readFile(file, 'utf8')) as CheckpointJson;
-  checkFormat(file, json, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION);
-  const ofile = path.join(dir, OPTIMIZER_FILE);
-  const data = await readArrayBuffer(ofile);
-  verifyBytes(ofile, data, json.optimizer.bytes, json.optimizer.sha256);
+  const files = await readOptimizerCheckpoint(dir);
   const { net, meta } = await loadRnnNet(dir);
-  const decoded = tf.io.decodeWeights(data, json.optimizer.weightSpecs);
   const toLocal = new Map([...net.weights].map(([name, v]) => [name, v.name]));
-  const entries = renameSlots(
-    json.optimizer.weightSpecs.filter((s) => !s.name.startsWith(SCALAR_PREFIX)).map((s) => ({ name: s.name, tensor: decoded[s.name] })),
-    toLocal,
-  );
-  const optimizer = optimizerFromConfig(json.optimizer.className, json.optimizer.config);
-  await optimizer.setWeights(entries);
-  for (const [k, v] of runningScalars(optimizer)) {
-    const saved = decoded[SCALAR_PREFIX + k];
-    if (saved) v.assign(saved);
-  }
-  tf.dispose(Object.values(decoded));
-  return { net, meta, optimizer, trainerState: json.trainer as S };
+  const { optimizer, trainerState } = await restoreOptimizer<S>(files, toLocal, 'loading a CNN-RNN');
+  return { net, meta, optimizer, trainerState };
 }
