@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
+    setupFiles: ['tests/setup-source-runtime.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -15,6 +15,9 @@ import { Project } from '../src/node/project';
 import { importAndPrepare } from '../src/node/import-service';
 import { listModels } from '../src/node/db/models';
 import { requireDone, runJob } from '../src/cli/run-job';
+import { useSourceWorker } from '../src/node/dev-runtime';
+
+useSourceWorker(); // jobs start their worker from the TypeScript sources
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {

@@ -16,6 +16,9 @@ import { importVideoMedia } from '../src/node/media/video';
 import { Project } from '../src/node/project';
 import { startServer } from '../src/node/server/server';
 import { AU_MASK, importedOf, logitsOf, THRESHOLDS } from '../tests/unit/review-patterns';
+import { useSourceWorker } from '../src/node/dev-runtime';
+
+useSourceWorker(); // jobs start their worker from the TypeScript sources
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

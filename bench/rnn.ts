@@ -28,6 +28,9 @@ import { Project } from '../src/node/project';
 import { loadSamples } from '../src/ml/data/samples';
 import { sequencesOf, windowsOf } from '../src/ml/rnn/windows';
 import { RNN_TRAIN_STRIDE, RNN_WINDOW } from '../src/shared/rnn-config';
+import { useSourceWorker } from '../src/node/dev-runtime';
+
+useSourceWorker(); // jobs start their worker from the TypeScript sources
 
 function arg(name: string, def?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -7,7 +7,7 @@ export interface MenuHost {
   command(id: string): void;
 }
 
-export function buildMenu(host: MenuHost): void {
+export function buildMenu(host: MenuHost, opts: { development: boolean }): void {
   const template: MenuItemConstructorOptions[] = APP_MENU.map((m) => ({
     label: m.label,
     submenu: m.items.map((item): MenuItemConstructorOptions =>
@@ -17,6 +17,7 @@ export function buildMenu(host: MenuHost): void {
     ),
   }));
   if (process.platform === 'darwin') template.unshift({ role: 'appMenu' });
-  template.push({ label: 'Developer', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] });
+  // Reload and DevTools only in development builds (the packaged app's window has devTools: false too).
+  if (opts.development) template.push({ label: 'Developer', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }

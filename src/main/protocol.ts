@@ -6,15 +6,10 @@ import { Readable } from 'node:stream';
 import { mediaFileFor } from '../node/media-files';
 import type { Project } from '../node/project';
 import { mediaType, planRange } from '../node/server/ranges';
-
-export function registerMediaScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: 'aw-media', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
-  ]);
-}
+import { MEDIA_SCHEME } from '../shared/desktop-policy';
 
 export function registerMediaProtocol(project: () => Project | null): void {
-  protocol.handle('aw-media', async (req) => {
+  protocol.handle(MEDIA_SCHEME, async (req) => {
     const p = project();
     if (!p) return new Response('no project open', { status: 404 });
     try {

@@ -1,17 +1,15 @@
-// Starts a worker with child_process.fork under plain Node (CLI, tests, browser mode). The worker is
-// TypeScript run through tsx, the same sources the Electron build bundles for utilityProcess.
+// Starts a worker with child_process.fork under plain Node (CLI, tests, browser mode), from the
+// entry that runtime-paths.ts names by absolute path: the built worker.js, or the TypeScript source
+// through tsx's loader. Never from the current folder.
 import { fork } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { workerEntry, type WorkerEntry } from '../runtime-paths';
 import type { FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const WORKER_ENTRY = path.resolve(here, '../../worker/main.ts');
-
-export function nodeLauncher(entry = WORKER_ENTRY, env: NodeJS.ProcessEnv = process.env): WorkerLauncher {
+export function nodeLauncher(entry?: WorkerEntry, env: NodeJS.ProcessEnv = process.env): WorkerLauncher {
   return () => {
-    const child = fork(entry, [], {
-      execArgv: ['--import', 'tsx'],
+    const { file, execArgv } = entry ?? workerEntry();
+    const child = fork(file, [], {
+      execArgv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'advanced',
       env,

@@ -1,0 +1,73 @@
+// The desktop app's security decisions as plain functions (no electron import), so they are unit
+// tested under Node: which external links may open, which frames may call the backend, which
+// permissions a page gets (none), and where the renderer's files come from.
+export const APP_SCHEME = 'aw-app';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_URL = `${APP_ORIGIN}/index.html`;
+export const MEDIA_SCHEME = 'aw-media';
+
+/** Documentation the app may open in the system browser; nothing else leaves the app. An entry
+ * ending in '/' allows the pages under it; any other entry allows exactly that page. */
+export const EXTERNAL_ALLOW = [
+  'https://ibug.doc.ic.ac.uk/resources/aff-wild2/',
+  'https://arxiv.org/abs/1910.04855',
+  'https://arxiv.org/abs/1503.02531',
+];
+
+/** True for an https URL under one of the allowed documentation prefixes (no credentials, no tricks). */
+export function isAllowedExternalUrl(raw: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'https:' || u.username || u.password) return false;
+  const page = `${u.origin}${u.pathname}`;
+  return EXTERNAL_ALLOW.some((entry) => (entry.endsWith('/') ? page.startsWith(entry) : page === entry));
+}
+
+/** True when a frame's URL is the app's own page (the only origin that may call the backend). */
+export function isAppUrl(raw: string | undefined | null, devServerUrl?: string): boolean {
+  if (!raw) return false;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (`${u.protocol}//${u.host}` === APP_ORIGIN) return true;
+  if (devServerUrl) {
+    try {
+      return u.origin === new URL(devServerUrl).origin;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** Every permission request and check is denied: the app needs none (no camera, mic, geolocation, notifications…). */
+export function permissionAllowed(_permission: string): boolean {
+  return false;
+}
+
+/** The path inside the renderer folder that an aw-app:// URL names ('' → index.html), or null if it is not ours. */
+export function rendererPathOf(raw: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (`${u.protocol}//${u.host}` !== APP_ORIGIN) return null;
+  let p: string;
+  try {
+    p = decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
+  p = p.replace(/^\/+/, '');
+  return p === '' ? 'index.html' : p;
+}

@@ -1,0 +1,142 @@
+// Installs like a tool, runs from anywhere: `npm pack`, the tarball installed into an empty prefix,
+// then every verb of a small study run by the installed `affect-workbench` from a folder that is
+// neither the source tree nor the install prefix — including the jobs that run in a worker process
+// (faces, training, soft labels), which is what broke when workers were started with `--import tsx`.
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SHARED_VIDEO = path.resolve(ROOT, '..', 'shared', 'data', 'video', 'single_face.mp4');
+const FRAMES = 72;
+
+let tmp = '';
+let prefix = '';
+let work = '';
+let bin = '';
+let tarballFiles: string[] = [];
+
+function run(cmd: string, args: string[], cwd: string, timeout = 300_000): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, AW_HOME: path.join(tmp, 'aw-home') } });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+const aw = (...args: string[]) => run(process.execPath, [bin, ...args], work);
+
+/** A face video: the shared single_face.mp4 where ../shared is beside the checkout, else one made from face-api's sample photo. */
+function faceVideo(): string {
+  if (fs.existsSync(SHARED_VIDEO)) return SHARED_VIDEO;
+  const photo = path.join(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
+  const out = path.join(tmp, 'single_face.mp4');
+  run('ffmpeg', ['-v', 'error', '-loop', '1', '-i', photo, '-frames:v', String(FRAMES), '-r', '24', '-vf', 'scale=640:-2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out], tmp);
+  return out;
+}
+
+/** Aff-Wild2-style labels (expression and VA per frame) for two copies of the video: one train, one validation. */
+function writeLabels(video: string, frames: number): { ann: string; videos: string } {
+  const videos = path.join(work, 'videos');
+  const ann = path.join(work, 'ann');
+  fs.mkdirSync(videos, { recursive: true });
+  for (const [split, name] of [['Train_Set', 'train_clip'], ['Validation_Set', 'val_clip']]) {
+    fs.copyFileSync(video, path.join(videos, `${name}.mp4`));
+    const expr = Array.from({ length: frames }, (_, i) => String(Math.floor(i / 12) % 7));
+    const va = Array.from({ length: frames }, (_, i) => `${(((i % 20) - 10) / 10).toFixed(2)},${(((i % 9) - 4) / 5).toFixed(2)}`);
+    fs.mkdirSync(path.join(ann, 'EXPR_Set', split), { recursive: true });
+    fs.mkdirSync(path.join(ann, 'VA_Set', split), { recursive: true });
+    fs.writeFileSync(path.join(ann, 'EXPR_Set', split, `${name}.txt`), ['Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise', ...expr].join('\n') + '\n');
+    fs.writeFileSync(path.join(ann, 'VA_Set', split, `${name}.txt`), ['valence,arousal', ...va].join('\n') + '\n');
+  }
+  return { ann, videos };
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-pack-'));
+  prefix = path.join(tmp, 'prefix');
+  work = path.join(tmp, 'lab-data');
+  fs.mkdirSync(prefix);
+  fs.mkdirSync(work);
+  fs.mkdirSync(path.join(tmp, 'aw-home'));
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', tmp], ROOT).stdout.replace(/^[^[]*/, '')) as { filename: string; files: { path: string }[] }[];
+  tarballFiles = packed[0].files.map((f) => f.path);
+  run(npm, ['install', '--prefix', prefix, path.join(tmp, packed[0].filename), '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], tmp, 600_000);
+  bin = path.join(prefix, 'node_modules', 'affect-workbench', 'bin', 'affect-workbench.js');
+});
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the packed and installed workbench, used from another folder', () => {
+  it('the tarball carries the built program and not the sources or tests', () => {
+    for (const f of ['bin/affect-workbench.js', 'out/main/cli.js', 'out/main/worker.js', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'resources/icon.png'])
+      expect(tarballFiles, f).toContain(f);
+    expect(tarballFiles.filter((f) => /^(src|tests|bench|\.ci)\//.test(f))).toEqual([]);
+    // Nothing from the source tree is needed at run time: the install has no tsx.
+    expect(fs.existsSync(path.join(prefix, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('init, import video (faces job), labels, train teacher, soft labels, evaluate, export, serve', async () => {
+    const video = faceVideo();
+    aw('init', 'study');
+    // The faces job runs in its worker process and reports per media item on stderr.
+    const imported = aw('import', 'video', 'study', video);
+    expect(imported.stdout).toMatch(/Imported video into dataset "video"/);
+    const faces = /media 1: (\d+) frames \((\d+) with a face/.exec(imported.stderr);
+    expect(faces, imported.stderr).not.toBeNull();
+    const frames = Number(faces![1]);
+    expect(frames).toBeGreaterThan(10);
+    expect(Number(faces![2])).toBe(frames);
+
+    const { ann, videos } = writeLabels(video, frames);
+    aw('import', 'affwild2', 'study', ann, '--videos', videos, '--downsample', 'expr=1,va=1', '--dataset', 'clips');
+
+    const train = aw('train', 'teacher', 'study', '--backbone', 'small', '--epochs', '1');
+    expect(train.stdout + train.stderr).toMatch(/EXPR/);
+    const models = JSON.parse(aw('models', 'study', '--json').stdout) as { id: number; kind: string; status: string }[];
+    const teacher = models.find((m) => m.kind === 'teacher')!;
+    expect(teacher.status).toBe('ready');
+
+    expect(aw('soft-labels', 'study', '--model', String(teacher.id)).stdout).toMatch(/soft labels/);
+    const evaluation = JSON.parse(aw('evaluate', 'study', '--model', String(teacher.id), '--json').stdout) as { split: string; expr: { score: number } };
+    expect(evaluation.split).toBe('val');
+    expect(evaluation.expr.score).toBeGreaterThanOrEqual(0);
+
+    aw('export', 'csv', 'study', 'labels.csv');
+    const csv = fs.readFileSync(path.join(work, 'labels.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^# affect-workbench merged-labels v1/);
+    expect(csv[1]).toMatch(/^dataset,media,frame,/);
+    expect(csv.length).toBeGreaterThanOrEqual(2 + 3 * frames);
+
+    // serve: the page answers 200 once the token is handed over, and the API answers with the cookie.
+    const server = spawn(process.execPath, [bin, 'serve', 'study'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AW_HOME: path.join(tmp, 'aw-home') } });
+    try {
+      const launch = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 30_000);
+        server.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+      });
+      const exchange = await fetch(launch, { redirect: 'manual' });
+      expect(exchange.status).toBe(303);
+      const cookie = exchange.headers.get('set-cookie')!.split(';')[0];
+      const page = await fetch(new URL('/', launch), { headers: { cookie } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+      const info = await fetch(new URL('/api/app.info', launch), { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+      expect(await info.json()).toMatchObject({ ok: true, value: { project: { name: 'study' } } });
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
