@@ -1,5 +1,5 @@
 // Content types of the files the app serves (the built renderer, media), by extension.
-const TYPES: Record<string, string> = {
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -14,5 +14,5 @@ const TYPES: Record<string, string> = {
 };
 
 export function contentTypeOf(ext: string): string {
-  return TYPES[ext.toLowerCase()] ?? 'application/octet-stream';
+  return CONTENT_TYPES[ext.toLowerCase()] ?? 'application/octet-stream';
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 
 export interface RangePlan {
   status: 200 | 206 | 416;
@@ -58,7 +59,9 @@ export async function serveFileWithRanges(
     res.end();
     return;
   }
-  fs.createReadStream(file, { start: plan.start, end: plan.end }).pipe(res);
+  // pipeline, not pipe: a read error (file removed or unreadable) destroys the response instead of
+  // being an 'error' event without a listener, which would end the process.
+  pipeline(fs.createReadStream(file, { start: plan.start, end: plan.end }), res, () => {});
 }
 
 export function mediaType(file: string): string {

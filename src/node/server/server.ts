@@ -4,11 +4,16 @@
 // this server (no DNS rebinding); POSTs must be JSON and same-origin; WebSocket upgrades check the
 // Origin; every payload is validated by the contract; files are served only from the renderer
 // folder and the media registered in the open project.
+// Robustness: every request part is parsed by functions that never throw (request-parts.ts); every
+// handler, the upgrade path included, answers an error instead of throwing (guards.ts); a body over
+// the limit gets a 413 the client really receives (body.ts). Nothing a request carries may end the process.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch } from '../../shared/dispatch';
 import { AppError, err } from '../../shared/result';
@@ -16,24 +21,15 @@ import type { Backend } from '../backend';
 import { resolveInside } from '../fsutil';
 import { serveFileWithRanges } from './ranges';
 import { mediaFileFor } from '../media-files';
+import { CONTENT_TYPES, contentTypeOf } from '../content-types';
+import { declaredLength, readBodyLimited, refuseBody } from './body';
+import { answerOnSocket, guardUpgrade, onClientError } from './guards';
+import { cookieValues, headerValue, isJsonContentType, localRedirect, parseRequestTarget, safeDecode } from './request-parts';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
   "media-src 'self' blob:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.ico': 'image/x-icon',
-};
 
 export interface ServerOptions {
   port?: number;
@@ -55,14 +51,7 @@ export interface RunningServer {
 
 const COOKIE = 'aw_token';
 
-function parseCookies(h: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (h ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
+const noop = (): void => {};
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -84,25 +73,45 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   const authorised = (req: http.IncomingMessage): boolean => {
-    const auth = req.headers.authorization;
+    const auth = headerValue(req.headers.authorization);
     if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return true;
-    const c = parseCookies(req.headers.cookie)[COOKIE];
-    return !!c && safeEqual(c, token);
+    // Every aw_token cookie is tried: another local app (cookies ignore the port) may have set one too.
+    return cookieValues(req.headers.cookie, COOKIE).some((c) => safeEqual(c, token));
+  };
+  const hostAllowed = (req: http.IncomingMessage): boolean => {
+    const host = headerValue(req.headers.host);
+    return !!host && allowedHosts().has(host);
+  };
+  /** No Origin header (same-origin GET, non-browser client) or exactly this server's origin. */
+  const originAllowed = (req: http.IncomingMessage): boolean => {
+    const origin = headerValue(req.headers.origin);
+    return origin === undefined || allowedOrigins().has(origin);
   };
 
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, err('internal', e instanceof Error ? e.message : String(e)));
-      else res.destroy();
-    });
+    // Errors on a request or response stream are handled where they matter (the body reader, the
+    // file pipelines); these listeners only keep a stray one from becoming an uncaught exception.
+    req.on('error', noop);
+    res.on('error', noop);
+    handle(req, res)
+      .catch((e: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, err('internal', e instanceof Error ? e.message : String(e)));
+        else res.destroy();
+      })
+      .catch(() => res.destroy());
   });
+  server.on('clientError', onClientError);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!req.headers.host || !allowedHosts().has(req.headers.host)) {
+    if (!hostAllowed(req)) {
       sendJson(res, 421, err('forbidden', 'Unexpected Host header'));
       return;
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const url = parseRequestTarget(req.url, allowedHosts());
+    if (!url) {
+      sendJson(res, 400, err('invalid-input', 'Malformed request URL'));
+      return;
+    }
 
     // Token exchange: /?token=… sets the cookie and redirects to the clean URL.
     const qtoken = url.searchParams.get('token');
@@ -114,7 +123,7 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
       url.searchParams.delete('token');
       res.writeHead(303, {
         'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + (url.search || '') + (url.hash || ''),
+        Location: localRedirect(url),
       });
       res.end();
       return;
@@ -123,19 +132,22 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
     if (url.pathname.startsWith('/api/')) {
       if (!authorised(req)) return sendJson(res, 401, err('unauthorised', 'Missing or wrong session token'));
       if (req.method !== 'POST') return sendJson(res, 405, err('method-not-allowed', 'Use POST'));
-      const origin = req.headers.origin;
-      if (origin && !allowedOrigins().has(origin)) return sendJson(res, 403, err('forbidden', 'Cross-origin call refused'));
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      if (!originAllowed(req)) return sendJson(res, 403, err('forbidden', 'Cross-origin call refused'));
+      if (!isJsonContentType(req.headers['content-type']))
         return sendJson(res, 415, err('invalid-input', 'Content-Type must be application/json'));
-      const body = await readBody(req, maxBody).catch((e: Error) => e);
-      if (body instanceof Error) return sendJson(res, 413, err('invalid-input', body.message));
+      const method = safeDecode(url.pathname.slice('/api/'.length));
+      if (method === null) return sendJson(res, 400, err('invalid-input', 'Malformed method name in the URL'));
+      const tooLarge = err('invalid-input', `Request body larger than ${maxBody} bytes`);
+      if ((declaredLength(req) ?? 0) > maxBody) return refuseBody(req, res, 413, tooLarge);
+      const body = await readBodyLimited(req, maxBody);
+      if (body.kind === 'too-large') return refuseBody(req, res, 413, tooLarge);
+      if (body.kind === 'aborted') return void res.destroy();
       let payload: unknown;
       try {
-        payload = body.length ? JSON.parse(body) : {};
+        payload = body.body.length ? JSON.parse(body.body.toString('utf8')) : {};
       } catch (e) {
         return sendJson(res, 400, err('invalid-input', `Request body is not valid JSON: ${(e as Error).message}`));
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
       sendJson(res, 200, await dispatch(backend.handlers, method, payload));
       return;
     }
@@ -144,7 +156,7 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
       if (!authorised(req)) return sendJson(res, 401, err('unauthorised', 'Missing or wrong session token'));
       try {
         const file = mediaFileFor(backend.requireProject(), url.pathname.slice('/media/'.length));
-        await serveFileWithRanges(req, res, file, TYPES);
+        await serveFileWithRanges(req, res, file, CONTENT_TYPES);
       } catch (e) {
         const code = e instanceof AppError ? e.code : 'internal';
         sendJson(res, code === 'not-found' ? 404 : code === 'forbidden' ? 403 : 500, err(code, (e as Error).message));
@@ -153,13 +165,18 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, err('method-not-allowed', 'GET only'));
-    serveStatic(url.pathname, res);
+    serveStatic(req, url.pathname, res);
   }
 
-  function serveStatic(pathname: string, res: http.ServerResponse): void {
+  function serveStatic(req: http.IncomingMessage, pathname: string, res: http.ServerResponse): void {
+    const decoded = safeDecode(pathname === '/' ? '/index.html' : pathname);
+    if (decoded === null) {
+      sendJson(res, 400, err('invalid-input', 'Malformed percent-encoding in the URL'));
+      return;
+    }
     let file: string;
     try {
-      const rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname).replace(/^\/+/, '');
+      const rel = decoded.replace(/^\/+/, '');
       file = resolveInside(opts.rendererDir, rel);
     } catch {
       sendJson(res, 404, err('not-found', 'Not found'));
@@ -176,7 +193,7 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
     }
     const ext = path.extname(file);
     const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': TYPES[ext] ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(ext),
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': ext === '.html' ? 'no-store' : 'no-cache',
     };
@@ -186,38 +203,59 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
       headers['Referrer-Policy'] = 'no-referrer';
     }
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // pipeline, not pipe: a read error (file removed, unreadable) destroys the response instead of
+    // being an 'error' event without a listener.
+    pipeline(fs.createReadStream(file), res, noop);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const origin = req.headers.origin;
-    const okHost = !!req.headers.host && allowedHosts().has(req.headers.host);
-    const okOrigin = !origin || allowedOrigins().has(origin);
-    if (url.pathname !== '/events' || !okHost || !okOrigin || !authorised(req)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-      return;
-    }
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!hostAllowed(req)) return answerOnSocket(socket, 421);
+    const url = parseRequestTarget(req.url, allowedHosts());
+    if (!url) return answerOnSocket(socket, 400);
+    if (!originAllowed(req)) return answerOnSocket(socket, 403);
+    if (!authorised(req)) return answerOnSocket(socket, 401);
+    if (url.pathname !== '/events') return answerOnSocket(socket, 404);
+    // ws answers a handshake it cannot accept (method, key, version) with a 4xx itself.
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // A malformed or oversized frame is an 'error' on the WebSocket: drop that client, keep the server.
+      ws.on('error', () => ws.terminate());
       ws.on('message', () => {
         /* events flow one way; clients call methods over HTTP */
       });
     });
-  });
+  }
+  server.on(
+    'upgrade',
+    guardUpgrade(upgrade, (e) => console.error('affect-workbench: upgrade failed:', e)),
+  );
   const unsubscribe = backend.subscribe((msg) => {
     const data = JSON.stringify(msg);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
+    for (const ws of sockets) {
+      try {
+        if (ws.readyState === ws.OPEN) ws.send(data);
+      } catch {
+        ws.terminate();
+      }
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // After listening, a server error (e.g. EMFILE on accept) is reported, not thrown.
+  server.on('error', (e) => console.error('affect-workbench: server error:', e));
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/`;
   return {
@@ -233,22 +271,4 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-function readBody(req: http.IncomingMessage, max: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        reject(new Error(`Request body larger than ${max} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
