@@ -86,7 +86,7 @@ describe('csv importer', () => {
       [['img/a.png,s1,train,1,0,0,0,2,0,0,1,happy,0.5,0.2,1'], 'AU value out of range', 'faces.csv line 2: expected AU12 as 0, 1 or blank, got "2"'],
       [['img/a.png,s1,train,,,,,,,,,bored,,,'], 'unknown expression', 'faces.csv line 2: expected an expression name (Neutral, Anger, Disgust, Fear, Happiness, Sadness, Surprise) or index 0..6, got "bored"'],
       [['img/a.png,s1,train,,,,,,,,,7,,,'], 'expression index out of range', 'faces.csv line 2: expected an expression name'],
-      [['img/a.png,s1,train,,,,,,,,,,1.5,0,'], 'valence out of range', 'faces.csv line 2: expected valence as a number in -1..1, got "1.5"'],
+      [['img/a.png,s1,train,,,,,,,,,,1.5,0,'], 'valence out of range', 'faces.csv line 2: expected valence as a decimal number in -1..1, got "1.5"'],
       [['img/a.png,s1,train,,,,,,,,,,0.5,,'], 'valence without arousal', 'faces.csv line 2: expected valence and arousal both given or both blank, got "0.5,"'],
       [['img/a.png,s1,dev,,,,,,,,,,,,'], 'unknown split', 'faces.csv line 2: expected a split train, val, test or blank, got "dev"'],
       [['img/nope.png,s1,train,,,,,,,,,,,,'], 'missing image', 'faces.csv line 2: expected an existing image file (pass --skip-missing to skip such rows), got "img/nope.png"'],

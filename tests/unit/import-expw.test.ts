@@ -91,7 +91,7 @@ describe('expw importer', () => {
 
   describe('bad input names file and line; project and crop cache are unchanged', () => {
     const cases: [string, string, string][] = [
-      ['a.jpg 0 100 200 400 500 80.5', 'wrong column count', 'label/label.lst line 2: expected 8 space-separated fields: image_name face_id top left right bottom confidence label (integers, label 0..6), got "a.jpg 0 100 200 400 500 80.5"'],
+      ['a.jpg 0 100 200 400 500 80.5', 'wrong column count', 'label/label.lst line 2: expected 8 space-separated fields: image_name face_id top left right bottom confidence label (integers, confidence a decimal number, label 0..6), got "a.jpg 0 100 200 400 500 80.5"'],
       ['a.jpg 0 100 200 400 500 80.5 7', 'label out of range', 'label/label.lst line 2: expected a label in 0..6 (angry, disgust, fear, happy, sad, surprise, neutral), got "7"'],
       ['a.jpg 0 1x0 200 400 500 80.5 1', 'non-integer box', 'label/label.lst line 2: expected 8 space-separated fields'],
       ['missing.jpg 0 1 2 30 40 80.5 1', 'missing image', 'label/label.lst line 2: image missing.jpg is not in'],

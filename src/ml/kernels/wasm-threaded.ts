@@ -12,11 +12,12 @@
 import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../../node/fsutil';
 
 interface NodeWorkerLike {
   unref(): void;
@@ -48,9 +49,7 @@ function workerFile(contents: string): string {
   const file = path.join(dir, `threaded-simd-${hash}.worker.cjs`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, contents);
-    renameSync(tmp, file);
+    writeFileAtomic(file, contents);
   }
   return file;
 }

@@ -16,8 +16,9 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomicAsync } from '../../node/fsutil';
 import { tf } from '../backend';
-import { checkFormat, loadModel, readArrayBuffer, saveModel, sha256, verifyBytes, writeFileAtomic, type ModelMeta } from './io';
+import { checkFormat, loadModel, readArrayBuffer, saveModel, sha256, verifyBytes, type ModelMeta } from './io';
 import type { MultitaskNet } from './types';
 
 export const CHECKPOINT_FORMAT = 'affect-workbench-checkpoint';
@@ -104,14 +105,14 @@ export async function writeOptimizerCheckpoint<S>(dir: string, optimizer: tf.Opt
   const iter = state.find((e) => e.name === 'iter');
   if (iter != null) iter.tensor.dispose();
   const bytes = new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
-  await writeFileAtomic(path.join(dir, OPTIMIZER_FILE), bytes);
+  await writeFileAtomicAsync(path.join(dir, OPTIMIZER_FILE), bytes);
   const json: CheckpointJson = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_FORMAT_VERSION,
     optimizer: { className: optimizer.getClassName(), config: optimizer.getConfig(), weightSpecs: specs, bytes: bytes.byteLength, sha256: sha256(bytes) },
     trainer: trainerState ?? null,
   };
-  await writeFileAtomic(path.join(dir, CHECKPOINT_FILE), JSON.stringify(json));
+  await writeFileAtomicAsync(path.join(dir, CHECKPOINT_FILE), JSON.stringify(json));
 }
 
 /** Writes a checkpoint into `dir` (created if needed), overwriting an older one there. */

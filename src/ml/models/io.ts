@@ -4,13 +4,15 @@
 //   weights.bin  the weights, as tfjs' weight manifest describes them (float32, little endian)
 //   model.json   { format: 'affect-workbench-model', version: 1, modelTopology, weightsManifest,
 //                  weightsBytes, weightsSha256, meta: { config, featureDim, auThresholds?, … } }
-// Each file is written to a temporary name, fsynced and renamed, weights first: model.json is the
+// Each file is written atomically (writeFileAtomicAsync in src/node/fsutil.ts: a temporary of its own,
+// fsync, rename, stale temporaries of killed runs swept), weights first: model.json is the
 // commit point. A crash between the two renames leaves a new weights.bin beside an old model.json;
 // the SHA-256 in model.json detects that (and any truncation) instead of loading mixed weights.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomicAsync } from '../../node/fsutil';
 import { tf } from '../backend';
 import { assembleNet, resolveConfig, setBackboneTrainable } from './build';
 import './layers'; // registers the custom layer classes that model.json names
@@ -43,24 +45,6 @@ interface ModelFileJson {
 
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** Writes `data` to `file` via a temporary file in the same folder, fsync and rename. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Reads a file as a fresh ArrayBuffer (tfjs wants an ArrayBuffer, not a Node Buffer view). */
@@ -104,8 +88,8 @@ export async function saveModel(net: MultitaskNet, dir: string, meta: Partial<Mo
         meta: fullMeta,
         tfjsVersion: tf.version.tfjs,
       };
-      await writeFileAtomic(path.join(dir, WEIGHTS_FILE), weights);
-      await writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify(json));
+      await writeFileAtomicAsync(path.join(dir, WEIGHTS_FILE), weights);
+      await writeFileAtomicAsync(path.join(dir, MODEL_FILE), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }),
   );

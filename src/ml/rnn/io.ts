@@ -1,5 +1,5 @@
 // CNN-RNN model files and training checkpoints, versioned like the CNN's (../models/io.ts,
-// ../models/checkpoint.ts) and written the same way (temporary file, fsync, rename; model.json
+// ../models/checkpoint.ts) and written the same way (writeFileAtomicAsync of src/node/fsutil.ts; model.json
 // last, with the SHA-256 of weights.bin).
 //
 //   model.json   { format: 'affect-workbench-rnn-model', version: 1, config: RnnNetConfig,
@@ -10,8 +10,9 @@
 // resumed run is bit-identical to an uninterrupted one).
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomicAsync } from '../../node/fsutil';
 import { tf } from '../backend';
-import { checkFormat, readArrayBuffer, sha256, verifyBytes, writeFileAtomic } from '../models/io';
+import { checkFormat, readArrayBuffer, sha256, verifyBytes } from '../models/io';
 import { CHECKPOINT_FILE, readOptimizerCheckpoint, restoreOptimizer, writeOptimizerCheckpoint } from '../models/checkpoint';
 import { buildRnnNet, rnnWeightSpecs, type RnnNet, type RnnNetConfig } from './model';
 
@@ -49,8 +50,8 @@ export async function saveRnnNet(net: RnnNet, dir: string, meta: RnnModelMeta = 
     weightsSha256: sha256(bytes),
     meta,
   };
-  await writeFileAtomic(path.join(dir, WEIGHTS_FILE), bytes);
-  await writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify(json));
+  await writeFileAtomicAsync(path.join(dir, WEIGHTS_FILE), bytes);
+  await writeFileAtomicAsync(path.join(dir, MODEL_FILE), JSON.stringify(json));
 }
 
 async function readJson(dir: string): Promise<RnnModelJson> {

@@ -3,9 +3,10 @@
 // `npm run demo` works on a fresh machine and benchmarks can measure what students learn about
 // tasks a frame had no label for. Everything is a function of the seed.
 
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_AUS, SPLITS, type Split, type Task } from '../../shared/labels';
+import { writeFileAtomicAsync } from '../fsutil';
 import { affectTrack, auActive, randomTemperament, TRUTH_AUS, type FrameAffect } from './affect';
 import { auFileText, exprFileText, vaFileText } from './affwild-format';
 import { renderFace, type FrameStyle } from './face';
@@ -126,11 +127,6 @@ export function demoVideoContent(seed: number, v: number, frames: number): DemoV
   };
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.tmp`, text);
-  await rename(`${file}.tmp`, file);
-}
-
 /**
  * Writes the demo dataset under `outDir`:
  *   videos/<name>.mp4                         H.264 yuv420p, fps 30000/1001 or 24000/1001
@@ -188,11 +184,11 @@ export async function generateDemoDataset(outDir: string, opts: DemoOptions = {}
           : task === 'expr'
             ? exprFileText(track.map((a, f) => (mask[f] ? a.expression : null)))
             : vaFileText(track.map((a, f) => (mask[f] ? ([a.valence, a.arousal] as const) : null)));
-      await writeAtomic(path.join(outDir, rel), text);
+      await writeFileAtomicAsync(path.join(outDir, rel), text);
       labels[task] = rel;
     }
     const truth = `truth/${name}.csv`;
-    await writeAtomic(path.join(outDir, truth), truthCsv(track));
+    await writeFileAtomicAsync(path.join(outDir, truth), truthCsv(track));
     videos.push({ name, file, fps, fpsValue, frames, width: size, height: size, split, tasks, labels, labelledFrames, truth });
   }
   const manifest: DemoManifest = {
@@ -205,7 +201,7 @@ export async function generateDemoDataset(outDir: string, opts: DemoOptions = {}
     truthAus: [...TRUTH_AUS],
     videos,
   };
-  await writeAtomic(path.join(outDir, 'demo.json'), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFileAtomicAsync(path.join(outDir, 'demo.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 

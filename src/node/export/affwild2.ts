@@ -51,10 +51,11 @@ export async function writeAffWild2(
   db: Db,
   plan: ExportPlan,
   outDir: string,
+  overwrite: boolean,
   onProgress?: ProgressFn,
   signal?: AbortSignal,
 ): Promise<{ rows: number; files: string[] }> {
-  const folder = new AtomicFolder(outDir);
+  const folder = new AtomicFolder(outDir, overwrite);
   const files: string[] = [];
   let open: MediaFiles | null = null;
   const counter = { scanned: 0 };

@@ -1,10 +1,15 @@
-// Output that appears whole or not at all. A streaming export writes into a temporary sibling of its
-// target (`.<name>.tmp` in the same folder, so the final rename stays on one file system), fsyncs
-// it and renames it over the target only on success; on failure or abort the temporary is removed.
-// Folder outputs (one file per video) are built the same way in a temporary sibling folder.
+// Output that appears whole or not at all, by the one atomic-output rule (../fsutil.ts): a streaming
+// export writes into a temporary sibling of its target created exclusively under a name of its own
+// (`.<name>.<pid>-<host>-<random>.aw-tmp`, in the same folder so the final rename stays on one file
+// system), fsyncs it and renames it over the target only on success; on failure or abort the
+// temporary is removed, and one a killed export left behind is removed by the next one. Folder
+// outputs (one file per video) are built the same way in a temporary sibling folder.
+// Two exports to one target: with overwrite the last to finish wins (each output is whole); without
+// it the later one is refused ('conflict') and the earlier one's file stays.
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
+import { commitFile, commitFolder, createTempDir, createTempFile } from '../fsutil';
 
 const FLUSH_AT = 1 << 16;
 
@@ -15,8 +20,12 @@ export class BufferedFile {
   private pending = 0;
   bytes = 0;
 
-  constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'w');
+  /** Opens `file` exclusively (it must not exist), or adopts `fd`, already open on it. */
+  constructor(
+    readonly file: string,
+    fd?: number,
+  ) {
+    this.fd = fd ?? fs.openSync(file, 'wx');
   }
 
   write(s: string): void {
@@ -57,10 +66,6 @@ export class BufferedFile {
   }
 }
 
-export function tempSibling(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
-}
-
 /** Refuses to replace an existing target unless asked to (an empty folder may always be filled). */
 export function checkTarget(target: string, kind: 'file' | 'folder', overwrite: boolean): void {
   let st: fs.Stats | undefined;
@@ -81,15 +86,23 @@ export function prepareTarget(target: string, kind: 'file' | 'folder', overwrite
   fs.mkdirSync(path.dirname(target), { recursive: true });
 }
 
-/** A file written through a temporary sibling and renamed over `target` on commit. */
+const replaced = (target: string) =>
+  new AppError('conflict', `${target} already exists: another export wrote it while this one ran, and it was left as it is (allow replacing it: --force; "replace an existing output" in File → Export…).`);
+
+/** A file written through a temporary sibling and put in place of `target` on commit. */
 export class AtomicFile {
   readonly tmp: string;
   private out: BufferedFile;
   private done = false;
 
-  constructor(readonly target: string) {
-    this.tmp = tempSibling(target);
-    this.out = new BufferedFile(this.tmp);
+  /** `replace`: the commit may replace a target that exists by then (else it is refused). */
+  constructor(
+    readonly target: string,
+    private readonly replace: boolean,
+  ) {
+    const t = createTempFile(target);
+    this.tmp = t.path;
+    this.out = new BufferedFile(t.path, t.fd);
   }
 
   get bytes(): number {
@@ -100,9 +113,10 @@ export class AtomicFile {
     this.out.write(s);
   }
 
+  /** Flushes, fsyncs and puts the file in place; the output is complete when this returns. */
   commit(): void {
     this.out.finish();
-    fs.renameSync(this.tmp, this.target);
+    commitFile(this.tmp, this.target, { replace: this.replace, conflict: replaced });
     this.done = true;
   }
 
@@ -115,15 +129,16 @@ export class AtomicFile {
   }
 }
 
-/** A folder built in a temporary sibling and renamed to `target` on commit (replacing an old one if allowed). */
+/** A folder built in a temporary sibling and put in place of `target` on commit (an empty folder there is filled). */
 export class AtomicFolder {
   readonly tmp: string;
   private done = false;
 
-  constructor(readonly target: string) {
-    this.tmp = tempSibling(target);
-    fs.rmSync(this.tmp, { recursive: true, force: true });
-    fs.mkdirSync(this.tmp);
+  constructor(
+    readonly target: string,
+    private readonly replace: boolean,
+  ) {
+    this.tmp = createTempDir(target);
   }
 
   /** Path inside the temporary folder of a final relative path. */
@@ -132,18 +147,8 @@ export class AtomicFolder {
   }
 
   commit(): void {
-    let old: string | null = null;
-    if (fs.existsSync(this.target)) {
-      if (fs.readdirSync(this.target).length === 0) fs.rmdirSync(this.target);
-      else {
-        old = path.join(path.dirname(this.target), `.${path.basename(this.target)}.old`);
-        fs.rmSync(old, { recursive: true, force: true });
-        fs.renameSync(this.target, old);
-      }
-    }
-    fs.renameSync(this.tmp, this.target);
+    commitFolder(this.tmp, this.target, { replace: this.replace, conflict: replaced });
     this.done = true;
-    if (old) fs.rmSync(old, { recursive: true, force: true });
   }
 
   abort(): void {

@@ -35,7 +35,7 @@ export async function runExport(
     const plan = planExport(db, options);
     prepareTarget(target, format === 'affwild2' ? 'folder' : 'file', !!options.overwrite);
     const write = format === 'csv' ? writeCsv : format === 'jsonl' ? writeJsonl : writeAffWild2;
-    const r = await write(db, plan, target, onProgress, signal);
+    const r = await write(db, plan, target, !!options.overwrite, onProgress, signal);
     return {
       format,
       out: target,

@@ -1,11 +1,16 @@
 // Reading a merged-labels file (CSV or JSON Lines, format v1) back, one frame at a time: the inverse
 // of the writers, for importers and tests. Checks the format line and version first, so a file from
-// a newer workbench is refused with a clear message instead of being misread.
+// a newer workbench is refused with a clear message instead of being misread. Cells follow the
+// importers' rules (../importers/cells.ts): decimal numbers, digit-only frame indices, no NUL, length
+// limits per cell and line. Errors name the file and line (and, in JSON Lines, the key).
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { parse } from 'csv-parse';
 import { EXPRESSIONS, MAX_AU_NUMBER } from '../../shared/labels';
 import { AppError } from '../../shared/result';
+import { checkCell, lineTooLong, MAX_LINE_CHARS, parseDecimal, parseIndex } from '../importers/cells';
+import { quote } from '../importers/errors';
+import { lineChunks } from '../importers/lines';
 import { BASE_COLUMNS, LABEL_COLUMNS, SOURCE_COLUMNS } from './columns';
 import { parseSource } from './merge';
 import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION } from './options';
@@ -36,21 +41,42 @@ export interface MergedHeader {
 }
 
 function bad(file: string, line: number, what: string): AppError {
-  return new AppError('invalid-input', `${file} line ${line}: ${what}`);
+  return new AppError('invalid-input', `${file} line ${line}: ${what}`, { file, line });
 }
 
-type Cell = string | number | null;
-
-function toRecord(get: (col: string) => Cell, aus: number[], file: string, line: number): MergedRecord {
-  const text = (c: string): string | null => {
+/**
+ * One row as a record. `get` gives a column's cell: a string (CSV), or any JSON value (JSON Lines,
+ * `json` true: numbers may be JSON numbers, and messages name the key).
+ */
+function toRecord(get: (col: string) => unknown, aus: number[], file: string, line: number, json: boolean): MergedRecord {
+  const where = (c: string) => (json ? `line ${line} key ${JSON.stringify(c)}` : line);
+  const raw = (c: string): string | number | null => {
     const v = get(c);
-    return v === null || v === '' ? null : String(v);
+    if (v === null || v === undefined || v === '') return null;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw bad(file, line, `${c} is not a finite number`);
+      return v;
+    }
+    if (typeof v !== 'string') throw bad(file, line, `${c} must be a string, a number or empty, not ${JSON.stringify(v)}`);
+    checkCell(v, file, where(c), `a ${c} cell`);
+    return v;
+  };
+  const text = (c: string): string | null => {
+    const v = raw(c);
+    return v === null ? null : String(v);
   };
   const num = (c: string): number | null => {
-    const v = text(c);
+    const v = raw(c);
+    if (v === null || typeof v === 'number') return v;
+    const n = parseDecimal(v);
+    if (n === null) throw bad(file, line, `${c} is not a decimal number: ${quote(v)}`);
+    return n;
+  };
+  const index = (c: string): number | null => {
+    const v = raw(c);
     if (v === null) return null;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw bad(file, line, `${c} is not a number: ${v}`);
+    const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v >= 0 ? v : null) : parseIndex(v, Number.MAX_SAFE_INTEGER);
+    if (n === null) throw bad(file, line, `${c} must be an index >= 0, not ${quote(String(v))}`);
     return n;
   };
   const source = (c: string): string | null => {
@@ -72,8 +98,8 @@ function toRecord(get: (col: string) => Cell, aus: number[], file: string, line:
   const exprName = text('expression');
   const expr = exprName === null ? null : (EXPRESSIONS as readonly string[]).indexOf(exprName);
   if (expr === -1) throw bad(file, line, `unknown expression ${exprName}`);
-  const frame = num('frame');
-  if (frame === null || !Number.isInteger(frame) || frame < 0) throw bad(file, line, 'frame must be an index >= 0');
+  const frame = index('frame');
+  if (frame === null) throw bad(file, line, 'frame must be an index >= 0');
   return {
     dataset: text('dataset') ?? '',
     media: text('media') ?? '',
@@ -92,9 +118,13 @@ function toRecord(get: (col: string) => Cell, aus: number[], file: string, line:
   };
 }
 
-function checkColumns(columns: string[], file: string, line: number): number[] {
+function checkColumns(columns: unknown[], file: string, line: number): number[] {
+  for (const c of columns) {
+    if (typeof c !== 'string') throw bad(file, line, `column names must be strings, not ${JSON.stringify(c)}`);
+    checkCell(c, file, line, 'a column name');
+  }
   for (const c of [...BASE_COLUMNS, ...LABEL_COLUMNS, ...SOURCE_COLUMNS]) if (!columns.includes(c)) throw bad(file, line, `missing column ${c}`);
-  return columns.flatMap((c) => {
+  return (columns as string[]).flatMap((c) => {
     const m = /^AU(\d{1,2})$/.exec(c);
     if (!m) return [];
     const n = Number(m[1]);
@@ -117,7 +147,9 @@ export function parseVersionLine(line: string, file: string): MergedHeader {
   const version = Number(m[1]);
   checkVersion(version, file);
   const kv = Object.fromEntries(m[2].trim().split(/\s+/).filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
-  return { version, policy: kv.policy ?? '', model: kv.model && kv.model !== 'none' ? Number(kv.model) : null, columns: [] };
+  const model = kv.model && kv.model !== 'none' ? parseIndex(kv.model, Number.MAX_SAFE_INTEGER) : null;
+  if (model === null && kv.model && kv.model !== 'none') throw bad(file, 1, `model must be a model id or none, not ${kv.model}`);
+  return { version, policy: kv.policy ?? '', model, columns: [] };
 }
 
 async function firstLine(file: string): Promise<string> {
@@ -158,7 +190,7 @@ export function sniffMergedFormat(file: string, shown = file): 'csv' | 'jsonl' {
  */
 export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHeader) => void, shown = file): AsyncGenerator<MergedItem> {
   const header = parseVersionLine((await firstLine(file)).replace(/^\uFEFF/, ''), shown);
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: 2, info: true }));
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: 2, info: true, max_record_size: MAX_LINE_CHARS }));
   let columns: string[] | null = null;
   let at = new Map<string, number>();
   let aus: number[] = [];
@@ -173,10 +205,11 @@ export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHea
         continue;
       }
       const line = item.info.lines;
-      yield { record: toRecord((c) => rec[at.get(c)!] ?? null, aus, shown, line), line, bytes: item.info.bytes };
+      yield { record: toRecord((c) => rec[at.get(c)!] ?? null, aus, shown, line, false), line, bytes: item.info.bytes };
     }
   } catch (e) {
     const ce = e as { code?: string; lines?: number; message: string };
+    if (ce.code === 'CSV_MAX_RECORD_SIZE') throw lineTooLong(shown, ce.lines ?? 0, null);
     if (typeof ce.code === 'string' && ce.code.startsWith('CSV_')) throw bad(shown, ce.lines ?? 0, `not valid CSV (${ce.message})`);
     throw e;
   } finally {
@@ -186,37 +219,37 @@ export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHea
 
 /** Streams the frames of a merged JSON Lines file (first line: the format object), with line numbers. */
 export async function* readMergedJsonlItems(file: string, onHeader?: (h: MergedHeader) => void, shown = file): AsyncGenerator<MergedItem> {
-  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  let bytes = 0;
   let aus: number[] | null = null;
-  try {
-    for await (const raw of rl) {
-      line++;
-      bytes += raw.length + 1; // characters, close enough to bytes for progress
-      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+  for (const chunk of lineChunks(file, { shown })) {
+    for (let i = 0; i < chunk.lines.length; i++) {
+      const text = chunk.lines[i];
+      const line = chunk.first + i;
       if (text.trim() === '') continue;
-      let obj: Record<string, Cell>;
+      let obj: Record<string, unknown>;
       try {
-        obj = JSON.parse(text) as Record<string, Cell>;
+        obj = JSON.parse(text) as Record<string, unknown>;
       } catch {
         throw bad(shown, line, 'not a JSON object');
       }
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw bad(shown, line, 'not a JSON object');
       if (aus === null) {
-        const meta = obj as unknown as { format?: string; version?: number; policy?: string; model?: number | null; columns?: string[] };
+        const meta = obj as { format?: unknown; version?: unknown; policy?: unknown; model?: unknown; columns?: unknown };
         if (meta.format !== MERGED_FORMAT_NAME || typeof meta.version !== 'number' || !Array.isArray(meta.columns)) {
           throw bad(shown, line, `expected the format line {"format": "${MERGED_FORMAT_NAME}", "version": …, "columns": […]}`);
         }
         checkVersion(meta.version, shown);
         aus = checkColumns(meta.columns, shown, line);
-        onHeader?.({ version: meta.version, policy: meta.policy ?? '', model: meta.model ?? null, columns: meta.columns });
+        const policy = meta.policy ?? '';
+        if (typeof policy !== 'string') throw bad(shown, line, `policy must be a string such as "gt+human", not ${JSON.stringify(policy)}`);
+        checkCell(policy, shown, `line ${line} key "policy"`, 'a policy');
+        const model = meta.model ?? null;
+        if (model !== null && !(typeof model === 'number' && Number.isSafeInteger(model) && model >= 0)) throw bad(shown, line, `model must be a model id or null, not ${JSON.stringify(model)}`);
+        onHeader?.({ version: meta.version, policy, model, columns: meta.columns as string[] });
         continue;
       }
-      yield { record: toRecord((c) => (obj[c] === undefined ? null : obj[c]), aus, shown, line), line, bytes };
+      const row = obj;
+      yield { record: toRecord((c) => row[c], aus, shown, line, true), line, bytes: chunk.bytesDone };
     }
-  } finally {
-    rl.close();
   }
 }
 

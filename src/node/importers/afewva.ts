@@ -5,6 +5,7 @@
 // A SOURCE is the folder of clip folders, or one clip folder.
 import fs from 'node:fs';
 import path from 'node:path';
+import { MAX_FRAME_INDEX, parseIndex } from './cells';
 import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isDirectory, isFile, listDir, relPath, storedPath } from './fsnames';
@@ -64,7 +65,8 @@ export function readAfewVaJson(file: string, shown: string): Map<number, [number
   const out = new Map<number, [number, number]>();
   for (const [key, v] of Object.entries(frames as Record<string, unknown>)) {
     if (!/^\d+$/.test(key)) throw inputError(shown, `frames[${JSON.stringify(key)}]`, 'a frame number key such as "00017"', key);
-    const idx = Number(key);
+    const idx = parseIndex(key);
+    if (idx === null) throw inputError(shown, `frames[${JSON.stringify(key)}]`, `a frame number up to ${MAX_FRAME_INDEX.toLocaleString('en-US')}`, key);
     if (out.has(idx)) throw inputError(shown, `frames[${JSON.stringify(key)}]`, `one entry per frame (frame ${idx} repeats)`);
     const va: number[] = [];
     for (const k of ['valence', 'arousal'] as const) {

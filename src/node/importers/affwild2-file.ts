@@ -69,7 +69,7 @@ export async function importAffWildFile(ctx: ImportContext, task: Task, file: st
   let before = 0;
   const limit = t.fixed ?? Number.POSITIVE_INFINITY;
 
-  for (const chunk of lineChunks(file)) {
+  for (const chunk of lineChunks(file, { shown })) {
     const lines = chunk.lines;
     let i = 0;
     if (!header) {

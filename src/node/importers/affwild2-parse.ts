@@ -4,7 +4,9 @@
 //   AU_Set   header "AU1,AU2,…" (8 or 12 AUs, any AU numbers); values 0/1, -1 = no label
 //   EXPR_Set header "Neutral,Anger,…,Surprise[,Other]"; one class index, -1 = no label
 //   VA_Set   header "valence,arousal"; two numbers in [-1, 1], -5 = no label
+// Numbers are decimal (cells.ts: parseDecimal), with spaces or tabs around a cell allowed.
 import { MAX_AU_NUMBER, parseExpression } from '../../shared/labels';
+import { parseDecimal, trimCell } from './cells';
 
 export interface AuFormat {
   aus: number[];
@@ -69,14 +71,12 @@ export function parseAuLine(f: AuFormat, line: string, out: AuValue): boolean {
   return true;
 }
 
-/** '0' → 0, '1' → 1, '-1' → -1, anything else → 2. Tolerates surrounding spaces and "1.0"-style floats. */
+/** '0' → 0, '1' → 1, '-1' → -1, anything else → 2. Tolerates surrounding spaces and "1.0"-style decimals. */
 function cell01(c: string): number {
   if (c === '0') return 0;
   if (c === '1') return 1;
   if (c === '-1') return -1;
-  const t = c.trim();
-  if (t === '') return 2;
-  const v = Number(t);
+  const v = parseDecimal(trimCell(c));
   return v === 0 || v === 1 || v === -1 ? v : 2;
 }
 
@@ -109,7 +109,7 @@ export const EXPR_OTHER = -3;
 
 /** Our class index, EXPR_NONE (-1 in the file), EXPR_OTHER (a class we do not model) or EXPR_INVALID. */
 export function parseExprLine(f: ExprFormat, line: string): number {
-  const t = line.length === 1 || line.length === 2 ? line : line.trim();
+  const t = line.length === 1 || line.length === 2 ? line : trimCell(line);
   if (!/^-?\d+$/.test(t)) return EXPR_INVALID;
   const v = Number(t);
   if (v === -1) return EXPR_NONE;
@@ -146,11 +146,9 @@ export interface VaValue {
 export function parseVaLine(f: VaFormat, line: string, out: VaValue): number {
   const comma = line.indexOf(',');
   if (comma < 0 || line.indexOf(',', comma + 1) >= 0) return VA_INVALID;
-  const a = line.slice(0, comma);
-  const b = line.slice(comma + 1);
-  const x = Number(a);
-  const y = Number(b);
-  if (a.trim() === '' || b.trim() === '' || !Number.isFinite(x) || !Number.isFinite(y)) return VA_INVALID;
+  const x = parseDecimal(trimCell(line.slice(0, comma)));
+  const y = parseDecimal(trimCell(line.slice(comma + 1)));
+  if (x === null || y === null) return VA_INVALID;
   const xNone = x === -5;
   const yNone = y === -5;
   if (xNone && yNone) return VA_NONE;

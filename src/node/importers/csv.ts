@@ -7,10 +7,13 @@
 // paths resolve against the CSV's folder. Lines starting with '#' are comments (a merged-labels
 // export opens with one; quote a path that starts with '#'). Images are face crops (112×112 into
 // the crop cache) unless --detect-faces. Parsed as a stream (csv-parse); one media item (kind 'images') per CSV file.
+// Cells follow cells.ts: spaces and tabs around a cell are ignored; numbers are decimal; a cell holds
+// at most MAX_CELL_CHARS characters and no NUL; a record at most MAX_LINE_CHARS.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { auBit, parseExpression } from '../../shared/labels';
+import { checkCell, lineTooLong, MAX_LINE_CHARS, parseDecimal, trimCell } from './cells';
 import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isFile, relPath, storedPath } from './fsnames';
@@ -26,13 +29,16 @@ interface Columns {
   arousal: number;
   aus: { col: number; au: number }[];
   width: number;
+  /** The header's names, for messages. */
+  names: string[];
 }
 
 export function csvColumns(header: string[], shown: string, warn: (m: string) => void): Columns {
-  const c: Columns = { path: -1, subject: -1, split: -1, expression: -1, valence: -1, arousal: -1, aus: [], width: header.length };
+  const c: Columns = { path: -1, subject: -1, split: -1, expression: -1, valence: -1, arousal: -1, aus: [], width: header.length, names: header.map(trimCell) };
   const seen = new Set<string>();
   header.forEach((raw, i) => {
-    const h = raw.trim().toLowerCase();
+    checkCell(raw, shown, 1, 'a column name');
+    const h = trimCell(raw).toLowerCase();
     if (seen.has(h)) throw inputError(shown, 1, 'a header with distinct column names', raw);
     seen.add(h);
     const au = /^au0*(\d{1,2})$/.exec(h);
@@ -65,7 +71,7 @@ export function csvLabels(rec: string[], c: Columns, shown: string, line: number
     let mask: number | bigint = big ? 0n : 0;
     let bits: number | bigint = big ? 0n : 0;
     for (const { col, au } of c.aus) {
-      const v = rec[col].trim();
+      const v = trimCell(rec[col]);
       if (v === '' || v === '-1') continue;
       if (v !== '0' && v !== '1') throw inputError(shown, line, `AU${au} as 0, 1 or blank`, v);
       const b = big ? auBit(au) : 2 ** au;
@@ -75,7 +81,7 @@ export function csvLabels(rec: string[], c: Columns, shown: string, line: number
     if (mask !== 0 && mask !== 0n) out.au = { mask, bits };
   }
   if (c.expression >= 0) {
-    const v = rec[c.expression].trim();
+    const v = trimCell(rec[c.expression]);
     if (v !== '' && v !== '-1') {
       const e = parseExpression(v);
       if (e === null) throw inputError(shown, line, 'an expression name (Neutral, Anger, Disgust, Fear, Happiness, Sadness, Surprise) or index 0..6', v);
@@ -83,17 +89,17 @@ export function csvLabels(rec: string[], c: Columns, shown: string, line: number
     }
   }
   if (c.valence >= 0) {
-    const vs = rec[c.valence].trim();
-    const as = rec[c.arousal].trim();
+    const vs = trimCell(rec[c.valence]);
+    const as = trimCell(rec[c.arousal]);
     const none = (s: string) => s === '' || s === '-5';
     if (none(vs) !== none(as)) throw inputError(shown, line, 'valence and arousal both given or both blank', `${vs},${as}`);
     if (!none(vs)) {
-      const v = Number(vs);
-      const a = Number(as);
+      const v = parseDecimal(vs);
+      const a = parseDecimal(as);
       for (const [name, x, s] of [['valence', v, vs], ['arousal', a, as]] as const) {
-        if (!Number.isFinite(x) || x < -1 || x > 1) throw inputError(shown, line, `${name} as a number in -1..1`, s);
+        if (x === null || x < -1 || x > 1) throw inputError(shown, line, `${name} as a decimal number in -1..1`, s);
       }
-      out.va = [v, a];
+      out.va = [v!, a!];
     }
   }
   return out;
@@ -123,6 +129,7 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
         // `#` opens a comment line (a merged export's format line); a '#' inside a field is data
         comment: '#',
         comment_no_infix: true,
+        max_record_size: MAX_LINE_CHARS,
       }));
     let cols: Columns | null = null;
     try {
@@ -134,13 +141,14 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
           continue;
         }
         if (rec.length !== cols.width) throw inputError(shown, line, `${cols.width} columns like the header`, item.raw.replace(/\r?\n$/, ''));
+        for (let i = 0; i < rec.length; i++) checkCell(rec[i], shown, line, `a ${cols.names[i]} cell`);
         sum.s.rowsRead++;
-        const p = rec[cols.path].trim();
+        const p = trimCell(rec[cols.path]);
         if (p === '') throw inputError(shown, line, 'an image path', '');
         if (p.includes('\uFFFD')) throw inputError(shown, line, 'an image path in valid UTF-8 (rename the file and fix the manifest)', p);
         const abs = path.resolve(base, p);
         const labels = csvLabels(rec, cols, shown, line);
-        const splitCell = cols.split >= 0 ? rec[cols.split].trim() : '';
+        const splitCell = cols.split >= 0 ? trimCell(rec[cols.split]) : '';
         const split = splitCell === '' ? (opts.split ?? 'train') : parseSplit(splitCell);
         if (!split) throw inputError(shown, line, 'a split train, val, test or blank', splitCell);
         if (!isFile(abs)) {
@@ -148,11 +156,12 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
           sum.skip('missing-image', 1, `${shown} line ${line}: image ${p} is missing; skipped`);
           continue;
         }
-        const subject = cols.subject >= 0 ? rec[cols.subject].trim() || null : null;
+        const subject = cols.subject >= 0 ? trimCell(rec[cols.subject]) || null : null;
         await rows.add({ file: abs, path: framePath(base, abs), where: `${shown} line ${line}`, split, subject, ...labels });
       }
     } catch (e) {
       const ce = e as { code?: string; lines?: number; message: string };
+      if (ce.code === 'CSV_MAX_RECORD_SIZE') throw lineTooLong(shown, ce.lines ?? 0, null);
       if (typeof ce.code === 'string' && ce.code.startsWith('CSV_')) throw fileError(`${shown}${ce.lines ? ` line ${ce.lines}` : ''}`, `not valid CSV (${ce.message})`);
       throw e;
     } finally {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { auBit } from '../../shared/labels';
+import { MAX_FRAME_INDEX, parseIndex } from './cells';
 import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isDirectory, listDir, relPath } from './fsnames';
@@ -15,8 +16,9 @@ import { DISFA_DEFAULT_THRESHOLD } from './options';
 import { flatSplit, loadManifest } from './split';
 
 const AU_FILE = /^(.+?)_au(\d{1,2})\.txt$/i;
-const LINE = /^\s*(\d+)\s*(?:,|\s)\s*(\d+)\s*$/;
+const LINE = /^[ \t]*(\d+)[ \t]*(?:,|[ \t])[ \t]*(\d+)[ \t]*$/;
 const EXPECTED = 'a line "frame,intensity" with a 1-based frame number and an intensity 0..5';
+const EXPECTED_FRAME = `a frame number up to ${MAX_FRAME_INDEX.toLocaleString('en-US')}`;
 
 interface AuFile {
   au: number;
@@ -87,16 +89,17 @@ export async function importDisfa(ctx: ImportContext, sources: string[]): Promis
       let vals = new Int8Array(8192).fill(-1);
       let max = 0;
       let before = 0;
-      for (const chunk of lineChunks(f.file)) {
+      for (const chunk of lineChunks(f.file, { shown: f.shown })) {
         for (let i = 0; i < chunk.lines.length; i++) {
           const line = chunk.lines[i];
           const lineNo = chunk.first + i;
-          if (line.trim() === '') continue;
+          if (/^[ \t]*$/.test(line)) continue;
           const m = LINE.exec(line);
           if (!m) throw inputError(f.shown, lineNo, EXPECTED, line);
-          const frame = Number(m[1]);
-          const v = Number(m[2]);
-          if (frame < 1 || v > 5) throw inputError(f.shown, lineNo, EXPECTED, line);
+          const frame = parseIndex(m[1]);
+          const v = parseIndex(m[2], 5);
+          if (frame === null) throw inputError(f.shown, lineNo, EXPECTED_FRAME, m[1]); // digits, but too many
+          if (frame < 1 || v === null) throw inputError(f.shown, lineNo, EXPECTED, line);
           if (frame > vals.length) {
             const grown = new Int8Array(Math.max(frame, vals.length * 2)).fill(-1);
             grown.set(vals);

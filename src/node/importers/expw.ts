@@ -9,10 +9,13 @@
 //  - misaligned boxes — a box (mostly) outside its image means the line does not describe that
 //    image: skipped when less than half of the box lies inside, clamped (and reported) otherwise;
 //  - face ids of an image that are not 0, 1, 2, … (lines lost or shifted) — reported.
-// Syntax errors (column count, non-integers, a label outside 0–6) fail the import with the line.
+// Syntax errors (column count, non-integers, a confidence that is not a decimal number, a label
+// outside 0–6, an image name that leaves the image folder) fail the import with the line; so does
+// an image that cannot be read or cropped (unless --skip-missing, which reports it with the line).
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXPRESSIONS } from '../../shared/labels';
+import { parseDecimal } from './cells';
 import type { ImportContext } from './context';
 import { computeCrops, CROP_BATCH, type CropJob } from './crop-batch';
 import { fileError, inputError } from './errors';
@@ -25,8 +28,8 @@ import { flatSplit, loadManifest } from './split';
 export const EXPW_TO_AFFWILD2 = [1, 2, 3, 4, 5, 6, 0] as const;
 export const EXPW_NAMES = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;
 
-const EXPECTED = '8 space-separated fields: image_name face_id top left right bottom confidence label (integers, label 0..6)';
-const INT = /^-?\d+$/;
+const EXPECTED = '8 space-separated fields: image_name face_id top left right bottom confidence label (integers, confidence a decimal number, label 0..6)';
+const INT = /^-?\d{1,15}$/;
 
 interface Entry {
   line: number;
@@ -59,23 +62,31 @@ function findImageDir(ctx: ImportContext, labelFile: string): string {
 
 export function parseExpwList(ctx: ImportContext, file: string, shown: string): Entry[] {
   const entries: Entry[] = [];
-  for (const chunk of lineChunks(file)) {
+  for (const chunk of lineChunks(file, { shown })) {
     for (let i = 0; i < chunk.lines.length; i++) {
       const line = chunk.lines[i];
       const lineNo = chunk.first + i;
-      if (line.trim() === '') continue;
-      const f = line.trim().split(/\s+/);
+      const t = line.replace(/^[ \t]+|[ \t]+$/g, '');
+      if (t === '') continue;
+      const f = t.split(/[ \t]+/);
       if (f.length !== 8) throw inputError(shown, lineNo, EXPECTED, line);
       const ints = [f[1], f[2], f[3], f[4], f[5], f[7]];
-      if (!ints.every((s) => INT.test(s)) || !Number.isFinite(Number(f[6]))) throw inputError(shown, lineNo, EXPECTED, line);
+      if (!ints.every((s) => INT.test(s)) || parseDecimal(f[6]) === null) throw inputError(shown, lineNo, EXPECTED, line);
       const label = Number(f[7]);
       if (label < 0 || label > 6) throw inputError(shown, lineNo, `a label in 0..6 (${EXPW_NAMES.join(', ')})`, f[7]);
       if (f[0].includes('\uFFFD')) throw inputError(shown, lineNo, 'an image name in UTF-8', f[0]);
+      if (!insideName(f[0])) throw inputError(shown, lineNo, 'an image name inside the image folder (a relative path without "..")', f[0]);
       entries.push({ line: lineNo, image: f[0], faceId: Number(f[1]), top: Number(f[2]), left: Number(f[3]), right: Number(f[4]), bottom: Number(f[5]), label });
       ctx.sum.s.rowsRead++;
     }
   }
   return entries;
+}
+
+/** Whether an image name stays inside the image folder: relative, no '..' part, no drive or UNC prefix. */
+export function insideName(name: string): boolean {
+  if (path.isAbsolute(name) || path.win32.isAbsolute(name) || /^[a-zA-Z]:/.test(name)) return false;
+  return !name.split(/[\\/]/).some((part) => part === '..');
 }
 
 /** Drops duplicate (image, face_id) entries, reporting them; returns the entries to import. */
@@ -162,8 +173,8 @@ export async function importExpw(ctx: ImportContext, sources: string[]): Promise
       try {
         size = await imageSize(file);
       } catch (err) {
-        if (!opts.skipMissing) throw fileError(e.image, `cannot read the image (${(err as Error).message})`);
-        sum.skip('unreadable-image', 1, `${e.image}: cannot read the image; skipped`);
+        if (!opts.skipMissing) throw fileError(`${shown} line ${e.line}`, `cannot read the image ${e.image} (${(err as Error).message}); pass --skip-missing to skip such lines`);
+        sum.skip('unreadable-image', 1, `${shown} line ${e.line}: cannot read the image ${e.image}; skipped`);
         jobs.push(null);
         continue;
       }
@@ -188,8 +199,8 @@ export async function importExpw(ctx: ImportContext, sources: string[]): Promise
       const e = batch[i];
       const res = results[r++];
       if (res instanceof Error) {
-        if (!opts.skipMissing) throw fileError(e.image, `cannot crop the image (${res.message})`);
-        sum.skip('unreadable-image', 1, `${e.image}: cannot crop the image (${res.message}); skipped`);
+        if (!opts.skipMissing) throw fileError(`${shown} line ${e.line}`, `cannot crop the image ${e.image} (${res.message}); pass --skip-missing to skip such lines`);
+        sum.skip('unreadable-image', 1, `${shown} line ${e.line}: cannot crop the image ${e.image} (${res.message}); skipped`);
         continue;
       }
       const split = manifest ? flatSplit(e.image, manifest, opts.split, () => sum.warn(`${e.image} is not in the manifest`, 'not-in-manifest')) : (opts.split ?? 'train');

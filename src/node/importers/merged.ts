@@ -30,6 +30,7 @@ import path from 'node:path';
 import { MAX_AU_NUMBER, SPLITS, type Task } from '../../shared/labels';
 import { parseSource } from '../export/merge';
 import { readMergedCsvItems, readMergedJsonlItems, sniffMergedFormat, type MergedHeader, type MergedItem, type MergedRecord } from '../export/read-merged';
+import { MAX_FRAME_INDEX } from './cells';
 import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isFile, storedPath } from './fsnames';
@@ -37,8 +38,6 @@ import type { MediaKind } from './writer';
 
 /** Frame ids are reserved in blocks: one MAX(id) query per block instead of per frame (gaps are harmless). */
 const ID_BLOCK = 1024;
-/** Largest frame index accepted (per-media arrays are indexed by it; 10 M frames is 92 hours at 30 fps). */
-const MAX_FRAME_INDEX = 10_000_000;
 /** The writer's frame batch (ImportWriter: BatchInsert of 256 rows). */
 const FRAME_BATCH = 256;
 /** Human rows wait in a list and go in after the writer's batches are flushed (their frames must exist first). */

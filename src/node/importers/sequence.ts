@@ -3,6 +3,7 @@
 // no detectable face; the importers keep it and mark it face = 'none'.
 import { listDir, relPath } from './fsnames';
 import type { SummaryBuilder } from './summary';
+import { parseIndex } from './cells';
 
 export interface SequenceImages {
   /** names[idx] = file name of frame idx, or undefined where the image is missing. */
@@ -27,7 +28,11 @@ export function listSequence(dir: string, root: string, sum: SummaryBuilder, bas
       sum.skip('not-a-frame-image', 1, `${shownDir}/${e.name}: not a numbered frame image (expected e.g. 00001.jpg); skipped`);
       continue;
     }
-    const n = Number(m[1]);
+    const n = parseIndex(m[1]);
+    if (n === null) {
+      sum.skip('not-a-frame-image', 1, `${shownDir}/${e.name}: frame number out of range; skipped`);
+      continue;
+    }
     if (n < base) {
       sum.skip('frame-number-0', 1, `${shownDir}/${e.name}: frame numbers start at 1 (00001.jpg); skipped`);
       continue;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SPLITS, type Split } from '../../shared/labels';
+import { checkCell, trimCell } from './cells';
 import { fileError, inputError } from './errors';
 
 const ALIASES: Record<string, Split> = {
@@ -52,6 +53,7 @@ export function loadManifest(file: string): SplitManifest {
   const out: SplitManifest = new Map();
   const put = (name: unknown, split: unknown, where: string | number) => {
     if (typeof name !== 'string' || name === '') throw inputError(shown, where, 'a non-empty name', JSON.stringify(name));
+    checkCell(name, shown, where, 'a name');
     const s = typeof split === 'string' ? parseSplit(split) : null;
     if (!s) throw inputError(shown, where, 'a split train, val or test', String(split));
     if (out.has(name) && out.get(name) !== s) throw inputError(shown, where, `one split per name ("${name}" is also ${out.get(name)})`, String(split));
@@ -79,7 +81,7 @@ export function loadManifest(file: string): SplitManifest {
   }
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
-    const cells = line.split(/[,\t]/).map((c) => c.trim());
+    const cells = line.split(/[,\t]/).map(trimCell);
     if (i === 0 && cells[1]?.toLowerCase() === 'split') return;
     if (cells.length !== 2) throw inputError(shown, i + 1, 'two columns name,split', line);
     put(cells[0], cells[1], i + 1);

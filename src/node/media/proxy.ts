@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
+import { commitFile, sweepStaleTemps, tempPath } from '../fsutil';
 import { probeVideo, type VideoProbe } from './probe';
 import { ffmpegPath, runTool } from './tools';
 
@@ -57,7 +58,9 @@ function encoderArgs(codec: 'h264' | 'vp9'): string[] {
 export async function transcodeProxy(source: VideoProbe, outFile: string, opts: ProxyOptions = {}): Promise<VideoProbe> {
   const codec = opts.codec ?? 'h264';
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  const tmp = path.join(path.dirname(outFile), `.${path.basename(outFile, path.extname(outFile))}.${process.pid}.tmp${path.extname(outFile)}`);
+  // A temporary of the shared kind (src/node/fsutil.ts): unique, swept when a killed run left it.
+  sweepStaleTemps(path.dirname(outFile));
+  const tmp = tempPath(outFile);
   const filters: string[] = [];
   // 4:2:0 needs even dimensions: pad (never crop or scale), so pixel coordinates stay the original's.
   if (source.width % 2 || source.height % 2) filters.push('pad=ceil(iw/2)*2:ceil(ih/2)*2');
@@ -67,7 +70,8 @@ export async function transcodeProxy(source: VideoProbe, outFile: string, opts: 
     ...(filters.length ? ['-vf', filters.join(',')] : []),
     '-fps_mode', 'passthrough', '-enc_time_base:v', '-1', '-pix_fmt', 'yuv420p',
     ...encoderArgs(codec),
-    '-progress', 'pipe:1', '-nostats', tmp,
+    // The temporary's name does not end in .mp4/.webm: name the container.
+    '-progress', 'pipe:1', '-nostats', '-f', codec === 'h264' ? 'mp4' : 'webm', tmp,
   ];
   const total = source.frameCount;
   opts.onProgress?.(0, total);
@@ -82,7 +86,13 @@ export async function transcodeProxy(source: VideoProbe, outFile: string, opts: 
     const proxy = await probeVideo(tmp, { signal: opts.signal });
     const mismatch = compareTimelines(source, proxy);
     if (mismatch) throw new AppError('proxy-mismatch', `The proxy of ${source.file} does not match it frame for frame: ${mismatch}`);
-    fs.renameSync(tmp, outFile);
+    const fd = fs.openSync(tmp, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    commitFile(tmp, outFile, { replace: true });
     opts.onProgress?.(total, total);
     return { ...proxy, file: outFile };
   } catch (e) {
