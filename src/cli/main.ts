@@ -118,8 +118,8 @@ function verbOf(argv: string[]): string | undefined {
 
 /** A busy SQLite database, said in one line. */
 function isBusy(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'busy';
+  const code = e instanceof Error && 'code' in e ? e.code : undefined;
+  return typeof code === 'string' && (code === 'busy' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -139,7 +139,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('error: the project database is busy (another process is writing to it); try again in a moment.\n');
       return 1;
     }
-    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // An unexpected error: one line, with the stack trace when AW_DEBUG is set.
+    const debug = !!process.env.AW_DEBUG;
+    process.stderr.write(`error: ${e instanceof Error ? ((debug ? e.stack : null) ?? e.message) : String(e)}\n`);
+    if (!debug) process.stderr.write('(set AW_DEBUG=1 for the stack trace)\n');
     return 1;
   }
 }

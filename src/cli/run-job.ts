@@ -1,17 +1,53 @@
 // Runs a job in a worker process from the command line: progress bar on a terminal, plain progress
-// lines otherwise, logs to stderr, Ctrl+C cancels the job (its last checkpoint stays usable).
+// lines otherwise, logs to stderr, Ctrl+C cancels the job (its last checkpoint stays usable). The
+// job belongs to this process (its lease, src/node/jobs/leases.ts): an app or `serve` that opens
+// the project meanwhile shows it running, and shows it interrupted once this process is gone.
+// A project database another process keeps locked is one readable line (AppError 'busy').
 import cliProgress from 'cli-progress';
 import { Backend } from '../node/backend';
+import { rethrowBusy } from '../node/db/database';
+import { startResume, type ResumableKind } from '../node/training/runs';
 import type { JobKind, JobSummary } from '../shared/contract';
+import { AppError } from '../shared/result';
 
 export interface RunJobOptions {
   /** Print nothing but errors (for --json output on stdout). */
   quiet?: boolean;
 }
 
+/** What to run: a new job, or the continuation of an earlier run by its job id (`accept` vets the kind and params). */
+export type JobRequest =
+  | { kind: JobKind; params: Record<string, unknown> }
+  | { resume: number; accept?: (kind: ResumableKind, params: Record<string, unknown>) => void };
+
 export async function runJob(projectDir: string, kind: JobKind, params: Record<string, unknown>, opts: RunJobOptions = {}): Promise<JobSummary> {
+  return runRequest(projectDir, { kind, params }, opts);
+}
+
+/** Resumes training run `jobId` from its checkpoint (the CLI's --resume JOB_ID), in this process. */
+export async function resumeRun(
+  projectDir: string,
+  jobId: number,
+  accept?: (kind: ResumableKind, params: Record<string, unknown>) => void,
+  opts: RunJobOptions = {},
+): Promise<JobSummary> {
+  return runRequest(projectDir, { resume: jobId, accept }, opts);
+}
+
+export async function runRequest(projectDir: string, req: JobRequest, opts: RunJobOptions = {}): Promise<JobSummary> {
   const backend = new Backend({ transport: 'inprocess' });
-  backend.openProject(projectDir, false);
+  try {
+    backend.openProject(projectDir, false);
+    return await follow(backend, req, opts);
+  } catch (e) {
+    rethrowBusy(e);
+  } finally {
+    await backend.close();
+  }
+}
+
+async function follow(backend: Backend, req: JobRequest, opts: RunJobOptions): Promise<JobSummary> {
+  const kind = 'kind' in req ? req.kind : 'resume';
   const tty = !!process.stderr.isTTY && !opts.quiet;
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -57,7 +93,18 @@ export async function runJob(projectDir: string, kind: JobKind, params: Record<s
       process.stderr.write(`${l.level === 'info' ? '' : `${l.level}: `}${l.line}\n`);
     }
   });
-  const r = backend.jobs.start(kind, params);
+  const r =
+    'kind' in req
+      ? backend.jobs.start(req.kind, req.params)
+      : startResume(
+          backend.requireProject().db,
+          (k, p) => {
+            req.accept?.(k, p);
+            return backend.jobs.start(k, p);
+          },
+          req.resume,
+        );
+  if (!('kind' in req) && !opts.quiet) process.stderr.write(`resuming job #${req.resume} as job #${r}\n`);
   const onInt = () => {
     process.stderr.write('\ncancelling… (the last checkpoint is kept)\n');
     backend.jobs.cancel(r);
@@ -69,14 +116,14 @@ export async function runJob(projectDir: string, kind: JobKind, params: Record<s
     process.off('SIGINT', onInt);
     if (bar && started) bar.stop();
   }
-  const job = backend.jobs.get(r)!;
-  await backend.close();
-  return job;
+  return backend.jobs.get(r)!;
 }
 
 /** Throws a readable error for a job that did not finish. */
 export function requireDone(job: JobSummary): unknown {
   if (job.status === 'done') return job.result;
-  if (job.status === 'cancelled') throw new Error(`${job.kind} was cancelled`);
-  throw new Error(`${job.kind} failed: ${job.error ?? 'unknown error'}`);
+  if (job.status === 'cancelled') throw new AppError('cancelled', `${job.kind} (job #${job.id}) was cancelled${isTrainingKind(job.kind) ? `; resume it with --resume ${job.id}` : ''}`);
+  throw new AppError('job-failed', `${job.kind} (job #${job.id}) failed: ${job.error ?? 'unknown error'}`);
 }
+
+const isTrainingKind = (k: string) => k.startsWith('train.');

@@ -85,9 +85,11 @@ export class Backend {
   }
 
   closeProject(): void {
-    if (!this.project) return;
-    void this.supervisor?.shutdown();
-    this.project.close();
+    const project = this.project;
+    if (!project) return;
+    // The running job's last writes (its final status) land before the database closes.
+    const supervisor = this.supervisor;
+    void (supervisor ? supervisor.shutdown() : Promise.resolve()).finally(() => project.close());
     this.project = null;
     this.supervisor = null;
     this.emit('project.changed', { project: null });

@@ -9,7 +9,7 @@
 // Schedule and losses are the CNN's (Adam 1e-4, ÷10 every 3 epochs, Eq. 4 weights 8/1/1/1, λ 0.6,
 // T 1.5). Every value is recorded with the model, so inference re-uses its window settings.
 import { z } from 'zod';
-import { STUDENT_COUNT, TrainConfig } from './train-config';
+import { ResumeOf, STUDENT_COUNT, TrainConfig } from './train-config';
 
 /** Model types of the training dialogs and the CLI's --model-type. */
 export const MODEL_TYPES = ['cnn', 'cnn-rnn'] as const;
@@ -57,15 +57,18 @@ export type RnnTrainConfigInput = z.input<typeof RnnTrainConfig>;
 export const RnnTeacherParams = RnnTrainConfig.extend({
   /** The CNN (teacher or student; id or "student"/"teacher") whose features the RNN reads; default: the best CNN student. */
   featuresFrom: modelRef.optional(),
+  /** Internal: the model id to continue (set by resumeJob from the job id; see train-config.ts ResumeOf). */
   resume: z.number().int().positive().optional(),
+  resumeOf: ResumeOf,
 });
 
 /** Job 'train.rnn-students' (the features are the teacher's). */
 export const RnnStudentParams = RnnTrainConfig.omit({ featuresFrom: true }).extend({
   teacher: modelRef,
   count: z.number().int().min(1).max(50).default(STUDENT_COUNT),
-  /** Continue the newest unfinished set of students of this teacher. */
+  /** Internal: continue the newest unfinished set of students of this teacher (set by resumeJob). */
   resume: z.boolean().default(false),
+  resumeOf: ResumeOf,
 });
 
 /** Rules across fields that the schemas alone do not express; [] when the config is consistent. */

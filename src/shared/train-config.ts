@@ -52,13 +52,26 @@ export const FACE_INPUT_SIZE = 112;
 
 const modelRef = z.union([z.number().int().positive(), z.string()]);
 
-export const TeacherParams = TrainConfig.extend({ resume: z.number().int().positive().optional() });
+/**
+ * How a job continues an earlier run. Users resume by job id (runs.resume, the CLI's --resume
+ * JOB_ID, the dashboard): src/node/training/runs.ts resumeJob turns that id into these worker
+ * params, which are internal: a teacher's `resume` is the model it continues, a students job's
+ * `resume` says "the newest unfinished set of the teacher"; `resumeOf` records the job resumed.
+ */
+export const ResumeOf = z.number().int().positive().optional();
+
+export const TeacherParams = TrainConfig.extend({
+  /** Internal: the model id to continue (set by resumeJob from the job id). */
+  resume: z.number().int().positive().optional(),
+  resumeOf: ResumeOf,
+});
 export const SoftLabelParams = z.object({ model: modelRef, datasets: z.array(z.string()).default([]) });
 export const StudentParams = TrainConfig.extend({
   teacher: modelRef,
   count: z.number().int().min(1).max(50).default(STUDENT_COUNT),
-  /** Continue the newest unfinished set of students of this teacher. */
+  /** Internal: continue the newest unfinished set of students of this teacher (set by resumeJob). */
   resume: z.boolean().default(false),
+  resumeOf: ResumeOf,
 });
 export const EvaluateParams = z.object({
   model: modelRef,

@@ -131,7 +131,11 @@ export const trainingMethods = {
     input: z.strictObject({ jobId: id, after: z.number().int().min(-1).default(-1), limit: z.number().int().min(1).max(5000).default(1000) }),
     output: z.object({ lines: z.array(LogLine) }),
   },
-  /** Starts a new job that continues an interrupted, cancelled or failed training run from its checkpoint. */
+  /**
+   * Starts a new job that continues an interrupted, cancelled or failed training run (by its job
+   * id, like the CLI's --resume JOB_ID) from its checkpoint; 'conflict' while a live process still
+   * runs that job or already trains its model (the message names the process).
+   */
   'runs.resume': { input: z.strictObject({ jobId: id }), output: z.object({ jobId: id }) },
   'evaluations.table': {
     input: z.strictObject({ dataset: datasetName.default(''), split: z.enum(SPLITS).default('val') }),

@@ -1,4 +1,6 @@
-// What a job sees: progress, logs, cancellation checked between work units.
+// What a job sees: progress, logs, cancellation checked between work units. A worker whose parent
+// (the supervisor's process) is gone stops at its next checkpoint as if cancelled: nobody owns its
+// job any more, and a resume elsewhere must not find it still training the same model.
 import type { FromWorker } from '../node/jobs/protocol';
 
 export class CancelledError extends Error {
@@ -10,22 +12,29 @@ export class CancelledError extends Error {
 
 export class JobContext {
   private cancelled = false;
+  private readonly send: (m: FromWorker) => void;
   constructor(
     readonly jobId: number,
     readonly projectDir: string | null,
-    private readonly send: (m: FromWorker) => void,
-  ) {}
+    send: (m: FromWorker) => void,
+  ) {
+    // A message to a closed channel would throw ('error' event) in the middle of the job's work,
+    // e.g. while it writes a checkpoint; the job stops cleanly at its next checkpoint() instead.
+    this.send = (m) => {
+      if (!parentGone()) send(m);
+    };
+  }
 
   requestCancel(): void {
     this.cancelled = true;
   }
   get isCancelled(): boolean {
-    return this.cancelled;
+    return this.cancelled || parentGone();
   }
   /** Throws CancelledError if cancel was requested; call between batches. Yields to the event loop so the cancel message can arrive. */
   async checkpoint(): Promise<void> {
     await new Promise((r) => setImmediate(r));
-    if (this.cancelled) throw new CancelledError();
+    if (this.isCancelled) throw new CancelledError();
   }
   progress(done: number, total: number, stage: string | null = null, metrics: Record<string, number> | null = null): void {
     this.send({ type: 'progress', jobId: this.jobId, done, total, stage, metrics });
@@ -36,6 +45,11 @@ export class JobContext {
   meta(m: { backend?: string; modelId?: number }): void {
     this.send({ type: 'meta', jobId: this.jobId, ...m });
   }
+}
+
+/** A worker started with fork() whose IPC channel closed: its parent died (or let it go). */
+function parentGone(): boolean {
+  return typeof process.send === 'function' && !process.connected;
 }
 
 export type JobFn = (params: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;

@@ -1,11 +1,12 @@
 // The CLI's CNN-RNN flags: `train teacher --model-type cnn-rnn --features-from ID` runs the
 // train.rnn-teacher job in a worker process; `train students` follows its teacher's architecture.
+// `--resume JOB_ID` continues a run by its job id (as runs.resume and the dashboard do).
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerEngineCommands } from '../../src/cli/commands/engine';
 import { trainTeacher } from '../../src/ml/engine/pipeline';
-import { getModel } from '../../src/node/db/models';
+import { createModel, getModel, setModelStatus } from '../../src/node/db/models';
 import { Project } from '../../src/node/project';
 import { buildEngineFixture } from './engine-fixture';
 import { tempDir } from './helpers';
@@ -65,4 +66,31 @@ describe('affect-workbench train --model-type cnn-rnn', () => {
     await expect(cli(['train', 'teacher', dir, '--features-from', '1'])).rejects.toThrow(/--features-from needs --model-type cnn-rnn/);
     await expect(cli(['train', 'students', dir, '--teacher', String(cnnId), '--hidden', '8'])).rejects.toThrow(/--hidden needs --model-type cnn-rnn/);
   });
+
+  it('resumes a run by its job id (train teacher --resume JOB_ID), not by a model id, refusing what does not go with it', async () => {
+    const cfg = { backbone: 'small', inputSize: 32, epochs: 1, maxStepsPerEpoch: 2, batch: 8 };
+    const p = Project.open(dir);
+    const model = createModel(p.db, { kind: 'teacher', backbone: 'small', config: cfg }).id;
+    setModelStatus(p.db, model, 'failed');
+    const ins = p.db.prepare(`INSERT INTO runs(kind, params, status, model_id, created_at) VALUES (?, ?, ?, ?, 'now')`);
+    // Job and model ids apart, so that one taken for the other shows.
+    if (((p.db.prepare('SELECT COALESCE(MAX(id), 0) FROM runs').pluck().get() as number) + 1) === model) ins.run('probe', '{}', 'done', null);
+    const job = Number(ins.run('train.teacher', JSON.stringify(cfg), 'interrupted', model).lastInsertRowid);
+    p.close();
+    expect(job).not.toBe(model);
+
+    await expect(cli(['train', 'teacher', dir, '--resume', String(job), '--epochs', '2'])).rejects.toThrow(/--epochs does not go with --resume: job #\d+ continues with the settings/);
+    await expect(cli(['train', 'students', dir, '--resume', String(job)])).rejects.toThrow(`resume it with \`train teacher DIR --resume ${job}\``);
+    await expect(cli(['train', 'teacher', dir, '--model-type', 'cnn-rnn', '--resume', String(job)])).rejects.toThrow(/leave out --model-type/);
+    await expect(cli(['train', 'teacher', dir, '--resume', '9999'])).rejects.toThrow(/No job with id 9999/);
+
+    const r = JSON.parse(await cli(['train', 'teacher', dir, '--resume', String(job), '--json'])) as { modelId: number };
+    expect(r.modelId).toBe(model);
+    const q = Project.open(dir);
+    expect(getModel(q.db, model)!.status).toBe('ready');
+    const resumed = q.db.prepare(`SELECT params FROM runs WHERE kind = 'train.teacher' ORDER BY id DESC LIMIT 1`).pluck().get() as string;
+    expect(JSON.parse(resumed)).toMatchObject({ resume: model, resumeOf: job });
+    q.close();
+    await expect(cli(['train', 'teacher', dir, '--resume', String(job)])).rejects.toThrow(/has finished training/);
+  }, 60_000);
 });

@@ -123,4 +123,20 @@ describe('worker process supervisor (real child processes)', () => {
     expect(jobs[0].error).toMatch(/stopped while this job was running/);
     await again.close();
   });
+
+  it('leaves a job of another live backend on the same project alone (two windows), and interrupts it once that backend is gone', async () => {
+    const { backend: first } = setup('two-windows');
+    const jobId = first.jobs.start('test.sleep', { steps: 1000, ms: 10 });
+    await until(() => first.jobs.get(jobId)!.status === 'running');
+    const second = new Backend({ transport: 'inprocess' });
+    second.openProject(first.currentProject!.dir, false);
+    expect(second.jobs.get(jobId)!.status).toBe('running');
+    expect(first.currentProject!.db.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(jobId)).toBe('running');
+    // The first window closes the project without waiting for its worker (its last write is lost).
+    first.currentProject!.db.close();
+    await first.close();
+    expect(second.jobs.get(jobId)!.status).toBe('interrupted');
+    expect(second.jobs.get(jobId)!.error).toMatch(/the project was closed in process \d+ while this job was running/);
+    await second.close();
+  });
 });

@@ -98,7 +98,7 @@ describe('runs.log', () => {
 });
 
 describe('runs.resume', () => {
-  it('resumes an interrupted teacher with params.resume = its model, keeping the other params', async () => {
+  it('resumes an interrupted teacher by job id: params.resume = its model, resumeOf = the job, the other params kept', async () => {
     const t = fakeBackend(tmp.dir, 'resume-teacher');
     const model = createModel(t.db, { kind: 'teacher', config: {} }).id;
     const params = { backbone: 'small', epochs: 2, inputSize: 32 };
@@ -110,8 +110,10 @@ describe('runs.resume', () => {
     const { jobId } = await t.call('runs.resume', { jobId: old });
     expect(jobId).toBeGreaterThan(old);
     await tick();
-    expect(t.workers[0].start).toMatchObject({ kind: 'train.teacher', params: { ...params, resume: model } });
-    expect((await t.call('jobs.list', {})).find((j) => j.id === jobId)?.params).toEqual({ ...params, resume: model });
+    expect(t.workers[0].start).toMatchObject({ kind: 'train.teacher', params: { ...params, resume: model, resumeOf: old } });
+    expect((await t.call('jobs.list', {})).find((j) => j.id === jobId)?.params).toEqual({ ...params, resume: model, resumeOf: old });
+    // The model is being trained by the new job: resuming the old run again is refused, naming it.
+    expect(await t.fail('runs.resume', { jobId: old })).toMatchObject({ code: 'conflict', message: expect.stringContaining(`job #${jobId}`) });
 
     // A finished model, a run that is not stopped, and a non-training job do not resume.
     t.workers[0].say({ type: 'done', jobId, result: {} });
@@ -132,7 +134,7 @@ describe('runs.resume', () => {
     const never = Number(ins.run(JSON.stringify({ teacher: 1, count: 2 }), null).lastInsertRowid);
     await t.call('runs.resume', { jobId: old });
     await tick();
-    expect(t.workers[0].start?.params).toEqual({ teacher: 1, count: 2, resume: true });
+    expect(t.workers[0].start?.params).toEqual({ teacher: 1, count: 2, resume: true, resumeOf: old });
     expect((await t.fail('runs.resume', { jobId: never })).code).toBe('conflict');
     await t.backend.close();
   });

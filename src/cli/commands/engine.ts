@@ -3,19 +3,30 @@
 //   evaluate DIR --model ID|ensemble [--dataset NAME] [--split val|test] [--json]   models DIR [--json]
 //   train teacher DIR --model-type cnn-rnn [--features-from ID]: the CNN-RNN (job train.rnn-teacher);
 //   train students DIR --teacher ID of a CNN-RNN teacher runs train.rnn-students.
-import { Command, Option } from 'commander';
+//   train teacher DIR --resume JOB_ID, train students DIR --resume JOB_ID: continue an interrupted,
+//   cancelled or failed training run (CNN or CNN-RNN) from its checkpoint, by its job id, the same
+//   id runs.resume and the dashboard use (resolved by resumeJob in src/node/training/runs.ts).
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Project } from '../../node/project';
 import { listModels, resolveModelRef } from '../../node/db/models';
+import { STUDENT_RUNS, TEACHER_RUNS } from '../../node/training/runs';
 import { MODEL_TYPES } from '../../shared/rnn-config';
+import { AppError } from '../../shared/result';
 import { BACKBONES } from '../../ml/models/types';
-import { requireDone, runJob } from '../run-job';
+import { requireDone, resumeRun, runJob } from '../run-job';
 import { formatEvaluation, formatModels } from '../format-engine';
 
 const num = (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${v}`);
   return n;
 };
+const jobIdArg = (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`not a job id: ${v} (the # of a run in the Jobs list, or in the message of the run that stopped)`);
+  return Number(v);
+};
+/** A mistake on the command line, said in one line. */
+const usage = (message: string) => new AppError('invalid-input', message);
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 interface TrainOpts {
@@ -67,7 +78,7 @@ function rnnParams(o: TrainOpts): Record<string, unknown> {
     ['balance', '--no-balance', true],
     ['augment', '--no-augment', true],
   ];
-  for (const [k, flag, unset] of cnnOnly) if (o[k] !== unset && o[k] !== undefined) throw new Error(`${flag} does not apply to --model-type cnn-rnn (its CNN is frozen; see --features-from)`);
+  for (const [k, flag, unset] of cnnOnly) if (o[k] !== unset && o[k] !== undefined) throw usage(`${flag} does not apply to --model-type cnn-rnn (its CNN is frozen; see --features-from)`);
   const p: Record<string, unknown> = {};
   if (o.epochs !== undefined) p.epochs = o.epochs;
   if (o.batch !== undefined) p.batch = o.batch;
@@ -91,7 +102,57 @@ const RNN_ONLY: [keyof TrainOpts, string][] = [
 ];
 
 function refuseRnnOnly(o: TrainOpts): void {
-  for (const [k, flag] of RNN_ONLY) if (o[k] !== undefined) throw new Error(`${flag} needs --model-type cnn-rnn`);
+  for (const [k, flag] of RNN_ONLY) if (o[k] !== undefined) throw usage(`${flag} needs --model-type cnn-rnn`);
+}
+
+/** Options that set up a new run; a resumed run continues with the settings of the run it resumes. */
+const NEW_RUN_ONLY: [string, string, unknown?][] = [
+  ['backbone', '--backbone'],
+  ['freezeBackbone', '--freeze-backbone'],
+  ['epochs', '--epochs'],
+  ['batch', '--batch'],
+  ['lr', '--lr'],
+  ['seed', '--seed'],
+  ['datasets', '--datasets'],
+  ['balance', '--no-balance', true],
+  ['augment', '--no-augment', true],
+  ['inputSize', '--input-size'],
+  ['maxSteps', '--max-steps'],
+  ['featuresFrom', '--features-from'],
+  ['window', '--window'],
+  ['stride', '--stride'],
+  ['evalStride', '--eval-stride'],
+  ['hidden', '--hidden'],
+  ['count', '--count'],
+  ['lambda', '--lambda'],
+  ['temperature', '--temperature'],
+];
+
+function refuseWithResume(o: Record<string, unknown>, jobId: number): void {
+  for (const [k, flag, unset] of NEW_RUN_ONLY) {
+    if (o[k] !== undefined && o[k] !== unset) throw usage(`${flag} does not go with --resume: job #${jobId} continues with the settings it was started with`);
+  }
+}
+
+/** The training kinds `--resume` of a verb accepts: its role, narrowed by --model-type when given. */
+function resumeKinds(role: 'teacher' | 'students', modelType: TrainOpts['modelType']): readonly string[] {
+  const kinds: readonly string[] = role === 'teacher' ? TEACHER_RUNS : STUDENT_RUNS;
+  return modelType === undefined ? kinds : kinds.filter((k) => k.includes('rnn-') === (modelType === 'cnn-rnn'));
+}
+
+/** Refuses a run `train <role> --resume JOB_ID` does not resume, saying which verb does. */
+function acceptKinds(jobId: number, role: 'teacher' | 'students', modelType: TrainOpts['modelType']) {
+  const kinds = resumeKinds(role, modelType);
+  return (kind: string) => {
+    if (kinds.includes(kind)) return;
+    const other = role === 'teacher' ? 'students' : 'teacher';
+    const hint = resumeKinds(other, undefined).includes(kind)
+      ? `: resume it with \`train ${other} DIR --resume ${jobId}\``
+      : resumeKinds(role, undefined).includes(kind)
+        ? ' (leave out --model-type: a resumed run keeps its own)'
+        : '';
+    throw usage(`job #${jobId} is a ${kind} job, not ${kinds.join(' or ')}${hint}`);
+  };
 }
 
 /** The architecture of a teacher (students follow their teacher's unless --model-type says). */
@@ -129,16 +190,22 @@ export function registerEngineCommands(program: Command): void {
       .command('teacher')
       .description('train the multitask teacher on the ground-truth labels (Eq. 4)')
       .argument('<dir>', 'project folder')
-      .option('--resume <id>', 'resume an interrupted teacher from its last checkpoint', num)
+      .option('--resume <job>', 'resume an interrupted, cancelled or failed teacher run (CNN or CNN-RNN) from its last checkpoint, by its job id', jobIdArg)
       .option('--features-from <id>', 'cnn-rnn: the CNN teacher/student whose features the GRUs read (default: the best CNN student)')
       .option('--json', 'print the result as JSON'),
   ).action(async (dir: string, o: TrainOpts & { resume?: number; json?: boolean }) => {
-    const rnn = o.modelType === 'cnn-rnn';
-    if (!rnn) refuseRnnOnly(o);
-    const params = rnn ? rnnParams(o) : trainParams(o);
-    if (rnn && o.featuresFrom !== undefined) params.featuresFrom = /^\d+$/.test(o.featuresFrom) ? Number(o.featuresFrom) : o.featuresFrom;
-    if (o.resume) params.resume = o.resume;
-    const r = requireDone(await runJob(dir, rnn ? 'train.rnn-teacher' : 'train.teacher', params, { quiet: o.json })) as { modelId: number; name: string; val: unknown };
+    let job;
+    if (o.resume !== undefined) {
+      refuseWithResume(o as Record<string, unknown>, o.resume);
+      job = await resumeRun(dir, o.resume, acceptKinds(o.resume, 'teacher', o.modelType), { quiet: o.json });
+    } else {
+      const rnn = o.modelType === 'cnn-rnn';
+      if (!rnn) refuseRnnOnly(o);
+      const params = rnn ? rnnParams(o) : trainParams(o);
+      if (rnn && o.featuresFrom !== undefined) params.featuresFrom = /^\d+$/.test(o.featuresFrom) ? Number(o.featuresFrom) : o.featuresFrom;
+      job = await runJob(dir, rnn ? 'train.rnn-teacher' : 'train.teacher', params, { quiet: o.json });
+    }
+    const r = requireDone(job) as { modelId: number; name: string; val: unknown };
     out(o.json ? JSON.stringify(r, null, 2) : `teacher #${r.modelId} (${r.name}) ready\n${formatEvaluation(r.val)}`);
   });
   trainOptions(
@@ -146,21 +213,38 @@ export function registerEngineCommands(program: Command): void {
       .command('students')
       .description('train N students on ground truth + corrections + the teacher\'s soft labels (Eq. 7), then their ensemble')
       .argument('<dir>', 'project folder')
-      .requiredOption('--teacher <id>', 'teacher model id')
+      .option('--teacher <id>', 'teacher model id (required unless --resume)')
       .option('--count <n>', 'number of students (5)', num)
       .option('--lambda <x>', 'weight of the ground truth where it exists (0.6)', num)
       .option('--temperature <t>', 'distillation temperature (1.5)', num)
-      .option('--resume', 'continue the newest unfinished set of students of this teacher')
+      .option('--resume <job>', 'resume an interrupted, cancelled or failed students run (CNN or CNN-RNN) from its checkpoints, by its job id', jobIdArg)
       .option('--json', 'print the result as JSON'),
-  ).action(async (dir: string, o: TrainOpts & { teacher: string; count?: number; lambda?: number; temperature?: number; resume?: boolean; json?: boolean }) => {
-    const rnn = (o.modelType ?? teacherArch(dir, o.teacher)) === 'cnn-rnn';
-    if (!rnn) refuseRnnOnly(o);
-    const params = { ...(rnn ? rnnParams(o) : trainParams(o)), teacher: /^\d+$/.test(o.teacher) ? Number(o.teacher) : o.teacher } as Record<string, unknown>;
-    if (o.count !== undefined) params.count = o.count;
-    if (o.lambda !== undefined) params.lambda = o.lambda;
-    if (o.temperature !== undefined) params.temperature = o.temperature;
-    if (o.resume) params.resume = true;
-    const r = requireDone(await runJob(dir, rnn ? 'train.rnn-students' : 'train.students', params, { quiet: o.json })) as { students: { modelId: number }[]; ensembleId: number; ensembleVal: unknown };
+  ).action(async (dir: string, o: TrainOpts & { teacher?: string; count?: number; lambda?: number; temperature?: number; resume?: number; json?: boolean }) => {
+    let job;
+    if (o.resume !== undefined) {
+      const jobId = o.resume;
+      refuseWithResume(o as Record<string, unknown>, jobId);
+      const kindOk = acceptKinds(jobId, 'students', o.modelType);
+      job = await resumeRun(
+        dir,
+        jobId,
+        (kind, params) => {
+          kindOk(kind);
+          if (o.teacher !== undefined && String(params.teacher) !== o.teacher) throw usage(`job #${jobId} trained students of teacher ${String(params.teacher)}, not ${o.teacher}`);
+        },
+        { quiet: o.json },
+      );
+    } else {
+      if (o.teacher === undefined) throw usage("required option '--teacher <id>' not specified (or --resume JOB_ID to continue a run)");
+      const rnn = (o.modelType ?? teacherArch(dir, o.teacher)) === 'cnn-rnn';
+      if (!rnn) refuseRnnOnly(o);
+      const params = { ...(rnn ? rnnParams(o) : trainParams(o)), teacher: /^\d+$/.test(o.teacher) ? Number(o.teacher) : o.teacher } as Record<string, unknown>;
+      if (o.count !== undefined) params.count = o.count;
+      if (o.lambda !== undefined) params.lambda = o.lambda;
+      if (o.temperature !== undefined) params.temperature = o.temperature;
+      job = await runJob(dir, rnn ? 'train.rnn-students' : 'train.students', params, { quiet: o.json });
+    }
+    const r = requireDone(job) as { students: { modelId: number }[]; ensembleId: number; ensembleVal: unknown };
     out(o.json ? JSON.stringify(r, null, 2) : `students ${r.students.map((s) => `#${s.modelId}`).join(', ')}; ensemble #${r.ensembleId}\n${formatEvaluation(r.ensembleVal)}`);
   });
 

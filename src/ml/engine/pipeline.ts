@@ -68,8 +68,8 @@ export async function trainTeacher(projectDir: string, params: z.input<typeof Te
       disposeNet(r.net);
       return { modelId: model.id, name: model.name, epochs: r.epochs, resumedFrom: r.resumedFrom, thresholds: r.thresholds, val: r.val, backend: sess.backend.name };
     } catch (e) {
-      // A cancelled or crashed run keeps status 'training' and its last checkpoint: it can resume.
-      hooks.log(`training stopped: ${(e as Error).message}; the last checkpoint is kept (resume with --resume ${model.id})`, 'warn');
+      // A cancelled or crashed run keeps its checkpoint; the supervisor marks its model 'failed'; it resumes by job id.
+      hooks.log(`training stopped: ${(e as Error).message}; the last checkpoint is kept (resume it with --resume ${hooks.runId ?? 'JOB_ID'}, its job id)`, 'warn');
       throw e;
     }
   } finally {

@@ -102,7 +102,7 @@ export async function trainRnnTeacher(projectDir: string, params: z.input<typeof
       disposeRnnNet(r.net);
       return { modelId: model.id, name: model.name, featuresFrom: cnn.id, epochs: r.epochs, resumedFrom: r.resumedFrom, thresholds: r.thresholds, val: r.val, backend: sess.backend.name };
     } catch (e) {
-      hooks.log(`training stopped: ${(e as Error).message}; the last checkpoint is kept (resume with --resume ${model.id})`, 'warn');
+      hooks.log(`training stopped: ${(e as Error).message}; the last checkpoint is kept (resume it with --resume ${hooks.runId ?? 'JOB_ID'}, its job id)`, 'warn');
       throw e;
     }
   } finally {

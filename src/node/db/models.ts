@@ -1,4 +1,5 @@
-// Model rows: teachers, students and ensembles, with their config, thresholds and folder.
+// Model rows: teachers, students and ensembles, with their config, thresholds and folder, and the
+// status a training run leaves them in when it stops before the end.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from './database';
@@ -96,6 +97,33 @@ export function resolveModelRef(db: Db, ref: string | number): ModelRow {
 export function setModelStatus(db: Db, id: number, status: ModelRow['status'], thresholds?: number[] | null): void {
   if (thresholds) db.prepare('UPDATE models SET status = ?, thresholds = ? WHERE id = ?').run(status, JSON.stringify(thresholds), id);
   else db.prepare('UPDATE models SET status = ? WHERE id = ?').run(status, id);
+}
+
+/**
+ * The models a training run left unfinished: its model (runs.model_id) and, for a students run, the
+ * other students of the same group, where still 'training'. Marked 'failed' (the models table knows
+ * 'training', 'ready', 'failed'): 'training' means a live job is training it; a failed model keeps
+ * its checkpoint and resumes through its run (runs.resume / --resume JOB_ID). Models that another
+ * queued or running run trains are left alone. Returns how many rows changed.
+ */
+export function stopRunModels(db: Db, runId: number): number {
+  return db
+    .prepare(
+      `WITH run AS (SELECT model_id FROM runs WHERE id = ? AND kind LIKE 'train.%' AND model_id IS NOT NULL),
+            own AS (SELECT * FROM models WHERE id = (SELECT model_id FROM run))
+       UPDATE models SET status = 'failed'
+       WHERE status = 'training'
+         AND (id = (SELECT model_id FROM run)
+              OR (kind = 'student' AND parent_id = (SELECT parent_id FROM own) AND (SELECT kind FROM own) = 'student'
+                  AND json_extract(config, '$.group') = (SELECT json_extract(config, '$.group') FROM own)))
+         AND id NOT IN (SELECT model_id FROM runs WHERE id != ? AND status IN ('queued', 'running') AND model_id IS NOT NULL)`,
+    )
+    .run(runId, runId).changes;
+}
+
+/** A run reports the model it trains now: a model left 'failed' by an earlier stop is 'training' again. */
+export function resumeModelStatus(db: Db, modelId: number): void {
+  db.prepare(`UPDATE models SET status = 'training' WHERE id = ? AND status = 'failed'`).run(modelId);
 }
 
 export function renameModel(db: Db, id: number, name: string): void {

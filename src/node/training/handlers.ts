@@ -7,7 +7,7 @@ import type { Project } from '../project';
 import { availableEvaluations, evaluationPoints, evaluationTable } from './evaluations';
 import { defaultFeatureModelId } from './feature-default';
 import { deleteModelChecked, getReviewModel, modelDetails, renameModelChecked, setReviewModel } from './models';
-import { resumeJob, RunLogWriter, runEpochs, runLog } from './runs';
+import { RunLogWriter, runEpochs, runLog, startResume } from './runs';
 
 type TrainingMethod =
   | 'models.list'
@@ -68,10 +68,7 @@ export function trainingHandlers(backend: Backend): Pick<Handlers, TrainingMetho
     'models.featureDefault': () => ({ modelId: defaultFeatureModelId(db(), backend.requireProject().dir) }),
     'runs.epochs': ({ jobId }) => runEpochs(db(), jobId),
     'runs.log': ({ jobId, after, limit }) => ({ lines: runLog(db(), jobId, after, limit) }),
-    'runs.resume': ({ jobId }) => {
-      const { kind, params } = resumeJob(db(), jobId);
-      return { jobId: backend.jobs.start(kind, params) };
-    },
+    'runs.resume': ({ jobId }) => ({ jobId: startResume(db(), (kind, params) => backend.jobs.start(kind, params), jobId) }),
     'evaluations.table': ({ dataset, split }) => ({
       dataset,
       split,

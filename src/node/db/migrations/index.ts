@@ -4,6 +4,7 @@ import * as m0001 from './0001-initial';
 import * as m0002 from './0002-faces';
 import * as m0003 from './0003-review';
 import * as m0004 from './0004-evaluations';
+import * as m0005 from './0005-job-leases';
 
 export interface Migration {
   version: number;
@@ -11,5 +12,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

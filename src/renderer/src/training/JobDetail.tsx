@@ -8,7 +8,7 @@ import { fmtDate, fmtElapsed } from '../format';
 import { cancelJob, guard, refreshJobs } from '../session';
 import { useApp } from '../store';
 import { EpochChart, LossChart } from './JobCharts';
-import { isRnnKind, isTraining, jobTitle, progressOf } from './job-format';
+import { isRnnKind, isTraining, jobTitle, progressOf, resumeNote } from './job-format';
 import { useJobLive, watchJob } from './live';
 import { selectJob } from './ui-state';
 
@@ -83,14 +83,15 @@ function Log({ jobId }: { jobId: number }) {
   );
 }
 
-/** A compact line of the params a run was started with. */
+/** A compact line of the params a run was started with (a resumed run: the job it continues, by id). */
 function paramsLine(job: JobSummary): string {
   const p = job.params;
-  const keys = ['backbone', 'freezeBackbone', 'featuresFrom', 'window', 'trainStride', 'evalStride', 'hidden', 'epochs', 'batch', 'lr', 'count', 'lambda', 'temperature', 'datasets', 'model', 'dataset', 'split', 'resume'];
-  return keys
+  const keys = ['backbone', 'freezeBackbone', 'featuresFrom', 'window', 'trainStride', 'evalStride', 'hidden', 'epochs', 'batch', 'lr', 'count', 'lambda', 'temperature', 'datasets', 'model', 'dataset', 'split'];
+  const parts = keys
     .filter((k) => p[k] !== undefined && !(Array.isArray(p[k]) && (p[k] as unknown[]).length === 0))
-    .map((k) => `${k} ${Array.isArray(p[k]) ? (p[k] as unknown[]).join(',') : String(p[k])}`)
-    .join(' · ');
+    .map((k) => `${k} ${Array.isArray(p[k]) ? (p[k] as unknown[]).join(',') : String(p[k])}`);
+  const resumed = typeof p.resumeOf === 'number' ? resumeNote(p).replace(/^ \((.*)\)$/, '$1') : '';
+  return [...parts, ...(resumed ? [resumed] : [])].join(' · ');
 }
 
 export function JobDetail({ job }: { job: JobSummary }) {
@@ -113,7 +114,7 @@ export function JobDetail({ job }: { job: JobSummary }) {
             </button>
           )}
           {training && RESUMABLE.has(job.status) && (
-            <button type="button" className="button primary" data-testid="job-resume" onClick={() => void resume(job.id)}>
+            <button type="button" className="button primary" data-testid="job-resume" title={`Start a new job that continues job #${job.id} from its last checkpoint`} onClick={() => void resume(job.id)}>
               Resume from checkpoint
             </button>
           )}

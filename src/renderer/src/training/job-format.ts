@@ -6,17 +6,28 @@ import { fmtSeconds } from '../format';
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
+/**
+ * " (resumes job #12)": a resumed run names the job it continues (params.resumeOf; resume is by job
+ * id everywhere). params.resume is the worker's internal detail (a teacher's model id); runs from
+ * before resumeOf existed keep their old title.
+ */
+export function resumeNote(p: Record<string, unknown>): string {
+  if (typeof p.resumeOf === 'number') return ` (resumes job #${p.resumeOf})`;
+  if (typeof p.resume === 'number') return ` (resume #${p.resume})`;
+  return p.resume ? ' (resume)' : '';
+}
+
 export function jobTitle(job: JobSummary): string {
   const p = job.params;
   switch (job.kind) {
     case 'train.teacher':
-      return p.resume ? `Teacher (resume #${str(p.resume)})` : `Teacher · ${str(p.backbone) ?? 'resnet18'}`;
+      return p.resume ? `Teacher${resumeNote(p)}` : `Teacher · ${str(p.backbone) ?? 'resnet18'}`;
     case 'train.students':
-      return `Students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${p.resume ? ' (resume)' : ''}`;
+      return `Students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${resumeNote(p)}`;
     case 'train.rnn-teacher':
-      return p.resume ? `CNN-RNN teacher (resume #${str(p.resume)})` : `CNN-RNN teacher · features of ${p.featuresFrom === undefined ? 'the best CNN' : `#${str(p.featuresFrom)}`}`;
+      return p.resume ? `CNN-RNN teacher${resumeNote(p)}` : `CNN-RNN teacher · features of ${p.featuresFrom === undefined ? 'the best CNN' : `#${str(p.featuresFrom)}`}`;
     case 'train.rnn-students':
-      return `CNN-RNN students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${p.resume ? ' (resume)' : ''}`;
+      return `CNN-RNN students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${resumeNote(p)}`;
     case 'soft-labels':
       return `Soft labels of #${str(p.model) ?? '?'}`;
     case 'evaluate':
