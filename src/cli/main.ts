@@ -116,12 +116,6 @@ function verbOf(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
 }
 
-/** A busy SQLite database, said in one line. */
-function isBusy(e: unknown): boolean {
-  const code = e instanceof Error && 'code' in e ? e.code : undefined;
-  return typeof code === 'string' && (code === 'busy' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -135,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }
-    if (isBusy(e)) {
+    const { isBusyError } = await import('../node/db/database');
+    if (isBusyError(e)) {
       process.stderr.write('error: the project database is busy (another process is writing to it); try again in a moment.\n');
       return 1;
     }

@@ -10,6 +10,7 @@ import { JobSupervisor } from './jobs/supervisor';
 import { nodeLauncher } from './jobs/node-launcher';
 import type { WorkerLauncher } from './jobs/protocol';
 import { Project } from './project';
+import { cleanupStaleImports } from './importers/index';
 import { trainingHandlers } from './training/handlers';
 import { reviewHandlers } from './review/handlers';
 import { dataHandlers } from './export/handlers';
@@ -74,6 +75,8 @@ export class Backend {
     this.supervisor = new JobSupervisor(next.db, next.dir, this.opts.launcher ?? nodeLauncher(), (e, p) => this.emit(e, p), {
       cancelGraceMs: this.opts.cancelGraceMs,
     });
+    // Hidden datasets of imports whose process died are removed (in short transactions, in the background).
+    void cleanupStaleImports(next).catch(() => {});
     const summary = next.summary();
     try {
       rememberProject({ dir: summary.dir, name: summary.name });
@@ -117,7 +120,7 @@ export class Backend {
         this.opts.chooseFolder ? { supported: true, path: await this.opts.chooseFolder(title) } : { supported: false, path: null },
       'labels.range': ({ mediaId, from, to }) => {
         const p = this.requireProject();
-        const exists = p.db.prepare('SELECT 1 FROM media WHERE id = ?').get(mediaId);
+        const exists = p.db.prepare("SELECT 1 FROM media m JOIN datasets d ON d.id = m.dataset_id WHERE m.id = ? AND d.state = 'ready'").get(mediaId);
         if (!exists) throw new AppError('not-found', `No media item with id ${mediaId}`);
         return labelsInRange(p.db, mediaId, from, to);
       },

@@ -1,6 +1,7 @@
-// An import as the user experiences it: the labels/media import (one transaction), then the work
-// that must not run inside that transaction — playable proxies for videos Chromium cannot play —
-// and the list of video/sequence media whose frames still need faces (the 'faces' job does that).
+// An import as the user experiences it: the labels/media import (staged in short transactions and
+// published at once, or one transaction for a re-import: src/node/importers/writer.ts), then the
+// work that must not run inside it — playable proxies for videos Chromium cannot play — and the
+// list of video/sequence media whose frames still need faces (the 'faces' job does that).
 import type { Project } from './project';
 import { wireMediaPort } from './wiring';
 import { ensureProxy } from './media/video';

@@ -26,6 +26,11 @@ export async function dispatch(handlers: Handlers, method: string, payload: unkn
     return ok(value === undefined ? null : value);
   } catch (e) {
     if (e instanceof AppError) return err(e.code, e.message, e.details);
+    // A database driver's busy/locked error (another process holds the write lock): a readable,
+    // retryable 'busy', never 'internal'.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code))
+      return err('busy', 'The project database is busy (an import or training job is writing); try again in a moment.');
     const message = e instanceof Error ? e.message : String(e);
     return err('internal', message);
   }

@@ -1,4 +1,5 @@
-// Worker job 'import': a dataset import (one transaction) plus proxies, off the UI's process.
+// Worker job 'import': a dataset import plus proxies, off the UI's process. The import writes in
+// short transactions (a new dataset) and yields between them, so the UI's edits are not held up.
 // params: { format, sources: string[], options }
 import { ImportRequest } from '../node/importers/options';
 import { Project } from '../node/project';

@@ -8,8 +8,8 @@ import { reviewFixture, type ReviewFixture } from './review-fixture';
 
 let fx: ReviewFixture;
 const captured = new Set<string>();
-/** Small tables a scan of which costs nothing (a project has a handful of models and datasets). */
-const SMALL = /^SCAN (models|model|datasets|meta)\b|^SCAN (CONSTANT ROW|\(subquery)|^USE TEMP B-TREE/;
+/** Small tables a scan of which costs nothing (a project has a handful of models and datasets, one imports row per running import). */
+const SMALL = /^SCAN (models|model|datasets|meta|imports)\b|^SCAN (CONSTANT ROW|\(subquery)|^USE TEMP B-TREE/;
 
 beforeAll(async () => {
   fx = await reviewFixture(200);

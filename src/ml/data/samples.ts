@@ -43,10 +43,10 @@ interface Row {
 }
 
 export function datasetIds(db: Db, names?: string[]): number[] {
-  if (!names || names.length === 0) return (db.prepare('SELECT id FROM datasets ORDER BY id').pluck().all() as number[]);
+  if (!names || names.length === 0) return (db.prepare("SELECT id FROM datasets WHERE state = 'ready' ORDER BY id").pluck().all() as number[]);
   const ids: number[] = [];
   for (const n of names) {
-    const id = db.prepare('SELECT id FROM datasets WHERE name = ?').pluck().get(n) as number | undefined;
+    const id = db.prepare("SELECT id FROM datasets WHERE name = ? AND state = 'ready'").pluck().get(n) as number | undefined;
     if (id === undefined) throw new Error(`no dataset named "${n}" in this project`);
     ids.push(id);
   }

@@ -21,9 +21,15 @@ export interface OpenOptions {
 export const BUSY_TIMEOUT_MS = 5000;
 
 /** SQLite's "database is locked" (SQLITE_BUSY*, SQLITE_LOCKED*), or an AppError 'busy'. */
-export function isBusyError(e: unknown): boolean {
+/** A raw SQLite busy/locked error from the driver (another connection holds the lock). */
+export function isSqliteBusy(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code === 'busy' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** A raw busy error, or one already turned into AppError('busy'). */
+export function isBusyError(e: unknown): boolean {
+  return isSqliteBusy(e) || (e as { code?: unknown } | null)?.code === 'busy';
 }
 
 /** The one-line error a user sees when the project database stays locked by another process. */

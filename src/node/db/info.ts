@@ -20,7 +20,7 @@ export function projectInfo(project: Project): ProjectInfo {
     )
     .all() as { datasetId: number; split: string; n: number }[];
   const datasets = (
-    db.prepare('SELECT id, name, source_format AS sourceFormat, settings FROM datasets ORDER BY name').all() as {
+    db.prepare("SELECT id, name, source_format AS sourceFormat, settings FROM datasets WHERE state = 'ready' ORDER BY name").all() as {
       id: number;
       name: string;
       sourceFormat: string;

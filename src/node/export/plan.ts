@@ -112,7 +112,7 @@ function resolveModel(db: Db, opts: ExportOptions, layers: Set<Layer>, warnings:
 }
 
 function resolveDatasets(db: Db, names: readonly string[] | undefined): { id: number; name: string }[] {
-  const all = db.prepare('SELECT id, name FROM datasets ORDER BY name').all() as { id: number; name: string }[];
+  const all = db.prepare("SELECT id, name FROM datasets WHERE state = 'ready' ORDER BY name").all() as { id: number; name: string }[];
   if (!names) return all;
   return names.map((n) => {
     const d = all.find((x) => x.name === n) ?? (/^\d+$/.test(n) ? all.find((x) => x.id === Number(n)) : undefined);
@@ -149,7 +149,8 @@ export function planExport(db: Db, opts: ExportOptions): ExportPlan {
     policy: policyName(layers),
     model,
     probabilities: !!opts.probabilities,
-    aus: auColumns(db, opts.datasets ? ids : undefined),
+    // Always the chosen (published) datasets: a dataset still being imported has AU masks too.
+    aus: auColumns(db, ids),
     media,
     splits: opts.splits,
     sources: opts.sources ? new Set(opts.sources) : undefined,

@@ -2,7 +2,8 @@
 // writes the human layer (or frames.face) in ONE transaction together with an `actions` row and a
 // before/after history entry per changed (frame, task), and supersedes the redo stack of the media.
 // Frames whose value would not change get no history, and an edit that changes nothing records no
-// action (so it never sits on the undo stack).
+// action (so it never sits on the undo stack). The review handlers run it through writeRetrying
+// (src/node/db/labels.ts): an edit that meets a busy database waits for the lock, never fails halfway.
 import { auBit, MODEL_AUS, TASKS, type Task } from '../../shared/labels';
 import type { ActionSummary, EditChange } from '../../shared/review-contract';
 import { argmax, thresholdsOrDefault } from '../../shared/review-criteria';
@@ -131,7 +132,8 @@ export function tasksOf(change: EditChange): Task[] {
 }
 
 export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number | null): EditOutcome {
-  const media = db.prepare('SELECT id FROM media WHERE id = ?').get(req.mediaId);
+  // a media item of a dataset still being imported (staging) is not there yet
+  const media = db.prepare(`SELECT m.id FROM media m JOIN datasets d ON d.id = m.dataset_id WHERE m.id = ? AND d.state = 'ready'`).get(req.mediaId);
   if (!media) throw new AppError('not-found', `No media item with id ${req.mediaId}`);
   const contiguous = req.frames === undefined;
   const frames = contiguous ? framesInRange(db, req.mediaId, req.from!, req.to!) : framesInList(db, req.mediaId, req.frames!);
@@ -197,6 +199,7 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
     supersede.run(req.mediaId, actionId);
     return actionId;
   });
-  const actionId = run();
+  // IMMEDIATE: the write lock first, so the reads above never meet SQLITE_BUSY on the way to writing
+  const actionId = run.immediate();
   return { action: actionId === null ? null : actionSummary(db, actionId), from, to, tasks };
 }

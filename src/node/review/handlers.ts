@@ -1,6 +1,7 @@
 // The review methods of the contract over the open project. Edits, undo and redo announce what they
 // changed with `labels.changed`, so every open review screen (another window, another browser tab)
-// refreshes the same frames.
+// refreshes the same frames. They wait for the write lock while another process writes (an import's
+// chunk, a job's batch) and answer AppError 'busy' only after BUSY_RETRY_MS; nothing is half-written.
 import os from 'node:os';
 import type { EventPayload } from '../../shared/contract';
 import type { Handlers } from '../../shared/dispatch';
@@ -9,6 +10,7 @@ import type { reviewMethods } from '../../shared/review-contract';
 import { thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
 import type { Backend } from '../backend';
+import { writeRetrying } from '../db/labels';
 import { getModel } from '../db/models';
 import { mediaFileFor } from '../media-files';
 import type { Project } from '../project';
@@ -57,8 +59,10 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
     if (p && msg.event === 'job.state' && (msg.payload as EventPayload<'job.state'>).job.status === 'done') caches.get(p)?.dropModels();
   });
 
+  // A media item of a dataset still being imported (state 'staging') does not exist yet.
   const requireMedia = (p: Project, mediaId: number) => {
-    if (!p.db.prepare('SELECT 1 FROM media WHERE id = ?').get(mediaId)) throw new AppError('not-found', `No media item with id ${mediaId}`);
+    const ready = p.db.prepare(`SELECT 1 FROM media m JOIN datasets d ON d.id = m.dataset_id WHERE m.id = ? AND d.state = 'ready'`).get(mediaId);
+    if (!ready) throw new AppError('not-found', `No media item with id ${mediaId}`);
   };
   /** The model asked for (null: none), or the default one for this media item when not said. */
   const pickModel = (p: Project, mediaId: number, modelId: number | null | undefined): number | null => {
@@ -78,6 +82,7 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
   return {
     'media.get': ({ mediaId }) => {
       const p = backend.requireProject();
+      requireMedia(p, mediaId);
       const d = mediaDetail(p.db, mediaId);
       cache(p).dropMedia(mediaId);
       return { ...d, missing: missingFile(p, d) };
@@ -107,28 +112,30 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
       const mc = model === null ? null : c.modelColumns(mediaId, model);
       return nextWork(kind, task, lc, mc, thresholds(p, model), from, direction);
     },
-    'labels.edit': (input) => {
+    // Writes retry while another process holds the lock (writeRetrying); `ms` includes that wait.
+    'labels.edit': async (input) => {
       const p = backend.requireProject();
       const t0 = performance.now();
-      const out = applyEdit(p.db, { ...input, author: input.author ?? defaultAuthor() }, () => defaultModelFor(p.db, input.mediaId));
+      const author = input.author ?? defaultAuthor();
+      const out = await writeRetrying(p.db, () => applyEdit(p.db, { ...input, author }, () => defaultModelFor(p.db, input.mediaId)));
       const ms = performance.now() - t0;
       if (out.action) changed(p, input.mediaId, out.action.from, out.action.to, out.tasks);
       return { action: out.action, ...undoState(p.db, input.mediaId), ms };
     },
-    'labels.undo': ({ mediaId }) => {
+    'labels.undo': async ({ mediaId }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
       const t0 = performance.now();
-      const out = undo(p.db, mediaId);
+      const out = await writeRetrying(p.db, () => undo(p.db, mediaId));
       const ms = performance.now() - t0;
       if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
       return { action: out.action, ...undoState(p.db, mediaId), ms };
     },
-    'labels.redo': ({ mediaId }) => {
+    'labels.redo': async ({ mediaId }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
       const t0 = performance.now();
-      const out = redo(p.db, mediaId);
+      const out = await writeRetrying(p.db, () => redo(p.db, mediaId));
       const ms = performance.now() - t0;
       if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
       return { action: out.action, ...undoState(p.db, mediaId), ms };

@@ -2,6 +2,8 @@
 // database so they survive a reload: undo restores every history entry's `before` of the newest
 // action in force, redo re-applies the `after` of the oldest undone action not superseded by a later
 // edit. Both leave the history rows in place (the audit trail) and only flip `actions.undone`.
+// Both take the write lock first (IMMEDIATE): a deferred transaction that reads and then writes
+// fails at once with SQLITE_BUSY when another process wrote meanwhile.
 import type { ActionSummary, HistoryEntry } from '../../shared/review-contract';
 import type { Task } from '../../shared/labels';
 import type { Db } from '../db/database';
@@ -96,7 +98,7 @@ export function undo(db: Db, mediaId: number): UndoOutcome {
     const { tasks } = restore(db, id, 'before');
     db.prepare('UPDATE actions SET undone = 1, undone_at = ? WHERE id = ?').run(new Date().toISOString(), id);
     return { action: actionSummary(db, id), tasks: [...tasks] };
-  })();
+  }).immediate();
 }
 
 export function redo(db: Db, mediaId: number): UndoOutcome {
@@ -106,7 +108,7 @@ export function redo(db: Db, mediaId: number): UndoOutcome {
     const { tasks } = restore(db, id, 'after');
     db.prepare('UPDATE actions SET undone = 0, undone_at = NULL WHERE id = ?').run(id);
     return { action: actionSummary(db, id), tasks: [...tasks] };
-  })();
+  }).immediate();
 }
 
 /** Newest actions of a media item first. */

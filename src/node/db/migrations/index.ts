@@ -5,6 +5,7 @@ import * as m0002 from './0002-faces';
 import * as m0003 from './0003-review';
 import * as m0004 from './0004-evaluations';
 import * as m0005 from './0005-job-leases';
+import * as m0006 from './0006-import-staging';
 
 export interface Migration {
   version: number;
@@ -12,5 +13,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

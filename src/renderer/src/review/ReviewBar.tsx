@@ -1,6 +1,7 @@
 // The review toolbar: which media item (by dataset), which model's output is shown, the work queue
 // (uncertain / disagreeing / unlabelled frames, per task, with how many are left and prev/next),
-// undo/redo and the shortcut help.
+// the edits not stored yet (pending; kept and re-sent while the database is busy), undo/redo and
+// the shortcut help.
 import { useEffect, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/contract';
 import type { WorkCounts, WorkKind, WorkTask } from '../../../shared/review-contract';
@@ -40,6 +41,7 @@ export function ReviewBar({ c, datasets }: { c: ReviewController; datasets: Data
   const work = useReview(c, (s) => s.work);
   const canUndo = useReview(c, (s) => s.canUndo);
   const canRedo = useReview(c, (s) => s.canRedo);
+  const saving = useReview(c, (s) => s.saving);
   const counts = useCounts(c);
   const dataset = datasets.find((d) => d.id === media.datasetId);
   const left = counts ? counts[work.kind][work.task] : null;
@@ -118,6 +120,19 @@ export function ReviewBar({ c, datasets }: { c: ReviewController; datasets: Data
         </span>
       </div>
       <div className="rv-group rv-right">
+        {saving.pending > 0 && (
+          <span
+            className={`rv-saving${saving.waiting ? ' waiting' : ''}`}
+            data-testid="review-saving"
+            data-pending={saving.pending}
+            role="status"
+            title={saving.message ?? 'Sending your edits to the project'}
+          >
+            {saving.waiting
+              ? `${saving.pending} edit${saving.pending > 1 ? 's' : ''} kept, waiting: the database is busy`
+              : `Saving ${saving.pending} edit${saving.pending > 1 ? 's' : ''}…`}
+          </span>
+        )}
         <button className="rv-btn light" data-testid="undo" disabled={!canUndo} title="Undo (Ctrl+Z)" onClick={() => void c.undoRedo('undo')}>
           ↶ Undo
         </button>

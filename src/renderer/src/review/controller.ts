@@ -3,12 +3,14 @@
 // timeline all go through the same methods, so a command does the same thing however it was given.
 import { useSyncExternalStore } from 'react';
 import type { HistoryEntry, MediaDetail, WorkKind, WorkTask } from '../../../shared/review-contract';
-import { call, on } from '../api';
+import { AppError } from '../../../shared/result';
+import { api, call, on } from '../api';
 import { reportError } from '../store';
 import type { FrameClock } from './clock';
 import { scopeArgs, type NamedEdit } from './edit-actions';
 import { FrameCache } from './frame-cache';
 import { editMeasured, seekRequested } from './perf';
+import { WriteQueue, type WriteQueueState } from './write-queue';
 import { decodeTimestamps, FrameTimes } from '../../../shared/frame-times';
 
 export const RATES = [0.1, 0.25, 0.5, 1, 1.5, 2, 4];
@@ -35,6 +37,8 @@ export interface ReviewState {
   labelsVersion: number;
   /** Bumped when frame data arrived (the overlay and timeline re-read the cache). */
   dataVersion: number;
+  /** Edits, undos and redos sent but not stored yet (kept and re-sent while the database is busy). */
+  saving: WriteQueueState;
 }
 
 export class ReviewController {
@@ -48,6 +52,12 @@ export class ReviewController {
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
   private recentlyRefreshed = new Map<string, number>();
   private pendingFrame: number;
+  /** Writes in order; it outlives the controller so that leaving the screen loses no edit. */
+  private readonly writes = new WriteQueue((saving) => {
+    // one line when the database turns busy; the toolbar keeps showing the pending count
+    if (saving.waiting && !this.state.saving.waiting && saving.message) this.toast(saving.message, 'warn');
+    this.set({ saving });
+  });
 
   constructor(media: MediaDetail, frame: number) {
     this.times = new FrameTimes(media.timestamps ? decodeTimestamps(media.timestamps) : null, media.ptsOffset, media.fps, media.frameCount);
@@ -74,6 +84,7 @@ export class ReviewController {
       history: [],
       labelsVersion: 0,
       dataVersion: 0,
+      saving: this.writes.snapshot,
     };
     this.offs.push(
       on('labels.changed', (p) => {
@@ -81,6 +92,12 @@ export class ReviewController {
         this.afterChange(p.from, p.to);
       }),
     );
+    // closing the window with edits not stored yet asks first
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      if (this.writes.snapshot.pending > 0) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    this.offs.push(() => window.removeEventListener('beforeunload', beforeUnload));
     void this.cache.ensure(start);
     void call('labels.history', { mediaId: media.id, frame: start, limit: 20 }).then(
       (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: h.frame }),
@@ -219,38 +236,44 @@ export class ReviewController {
   }
 
   // ---------- edits ----------
+  // Edits, undo and redo go through one queue: sent in order, shown as pending (state.saving) until
+  // stored, and sent again while the backend answers 'busy' (another process is writing).
   async edit(e: NamedEdit): Promise<void> {
     const { args, label } = scopeArgs({ frame: this.state.frame, selection: this.state.selection });
+    const input = { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change };
     const t0 = performance.now();
-    try {
-      const r = await call('labels.edit', { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change });
-      editMeasured(t0, r.ms);
-      this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
-      if (!r.action) {
-        this.toast(`${e.name}: nothing to change on ${label}`, 'warn');
-        return;
-      }
-      this.toast(`${e.name} · ${label}`);
-      this.afterChange(r.action.from, r.action.to, true);
-    } catch (err) {
-      reportError(err);
-    }
+    await this.writes.push({
+      send: () => api.call('labels.edit', input),
+      stored: (r) => {
+        editMeasured(t0, r.ms);
+        this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
+        if (!r.action) {
+          this.toast(`${e.name}: nothing to change on ${label}`, 'warn');
+          return;
+        }
+        this.toast(`${e.name} · ${label}`);
+        this.afterChange(r.action.from, r.action.to, true);
+      },
+      failed: (err) => reportError(new AppError(err.code, err.message, err.details)),
+    });
   }
 
   async undoRedo(which: 'undo' | 'redo'): Promise<void> {
-    try {
-      const r = await call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId: this.state.media.id });
-      this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
-      if (!r.action) {
-        this.toast(which === 'undo' ? 'Nothing to undo' : 'Nothing to redo', 'warn');
-        return;
-      }
-      this.toast(`${which === 'undo' ? 'Undid' : 'Redid'} “${r.action.name}”`);
-      this.afterChange(r.action.from, r.action.to, true);
-      this.jump(r.action.frame);
-    } catch (err) {
-      reportError(err);
-    }
+    const mediaId = this.state.media.id;
+    await this.writes.push({
+      send: () => api.call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId }),
+      stored: (r) => {
+        this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
+        if (!r.action) {
+          this.toast(which === 'undo' ? 'Nothing to undo' : 'Nothing to redo', 'warn');
+          return;
+        }
+        this.toast(`${which === 'undo' ? 'Undid' : 'Redid'} “${r.action.name}”`);
+        this.afterChange(r.action.from, r.action.to, true);
+        this.jump(r.action.frame);
+      },
+      failed: (err) => reportError(new AppError(err.code, err.message, err.details)),
+    });
   }
 
   /** Labels of [from, to] changed: re-read them (once, whether the answer or the event came first). */
