@@ -1,5 +1,6 @@
 // Review edits that meet a busy database are retried, never dropped.
-//   - Edits and undo through the real API (the in-process Backend) while a child process imports a
+//   - Edits through the browser-mode HTTP API (the real server on 127.0.0.1, as the browser calls it)
+//     and undo through the in-process API, while a child process imports a
 //     large Aff-Wild2 tree into the same project file: every edit is stored, the p95 latency is
 //     printed and bounded, undo and redo succeed mid-import.
 //   - writeRetrying: waits for a lock another connection holds without blocking the event loop, and
@@ -15,6 +16,7 @@ import { BUSY_EDIT_MESSAGE, writeRetrying } from '../../src/node/db/labels';
 import { WriteQueue, type WriteQueueState } from '../../src/renderer/src/review/write-queue';
 import type { Result } from '../../src/shared/result';
 import { reviewFixture, type ReviewFixture } from './review-fixture';
+import { startServer } from '../../src/node/server/server';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -92,6 +94,12 @@ describe('review edits while another process imports into the same project', () 
     const child = importInChild(data, fx.dir, path.join(data, 'aw'), 'Large');
     await child.started;
 
+    // The browser's way in: POST /api/labels.edit on the real server, with the session token.
+    const server = await startServer(fx.backend, { rendererDir: path.join(ROOT, 'out', 'renderer') });
+    const edit = async (body: unknown): Promise<Result<{ action: { id: number } | null }>> =>
+      (await (
+        await fetch(new URL('/api/labels.edit', server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      ).json()) as Result<{ action: { id: number } | null }>;
     const lat: number[] = [];
     const t0 = performance.now();
     let k = 0;
@@ -99,18 +107,19 @@ describe('review edits while another process imports into the same project', () 
     while (child.running()) {
       const frame = k % fx.frames;
       const t = performance.now();
-      const r = await fx.client.call('labels.edit', {
+      const r = await edit({
         mediaId: fx.mediaId,
         name: 'AU12 toggle',
         frames: [frame],
         change: { kind: 'au', values: { AU12: k % 2 ? 1 : 0 } },
       });
       lat.push(performance.now() - t);
-      expect(r, `edit ${k}`).toMatchObject({ ok: true });
+      expect(r, `edit ${k}: ${JSON.stringify(r)}`).toMatchObject({ ok: true });
       if (r.ok && r.value.action) actions++;
       k++;
       await new Promise((resolve) => setTimeout(resolve, 20 + (k % 4) * 10));
     }
+    await server.close();
     const importMs = performance.now() - t0;
     const out = await child.exited;
     expect(out, child.stderr()).toMatch(/^DONE /m);
