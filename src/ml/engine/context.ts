@@ -20,6 +20,8 @@ export interface EngineSession {
   cache: CropCache;
   crops: CropSource;
   backend: BackendInfo;
+  /** The job this session works for (models it creates are tied to it: createModel's runId). */
+  runId?: number;
   close(): void;
 }
 
@@ -36,6 +38,7 @@ export async function openSession(projectDir: string, hooks: EngineHooks): Promi
     cache,
     crops: new CropSource(project, cache),
     backend,
+    runId: hooks.runId,
     close() {
       cache.close();
       project.close();

@@ -53,7 +53,7 @@ export async function trainTeacher(projectDir: string, params: z.input<typeof Te
     const config = resolveTrainConfig(p, 'teacher');
     const model = p.resume
       ? (getModel(db, p.resume) ?? (() => { throw new Error(`no model ${p.resume} to resume`); })())
-      : createModel(db, { kind: 'teacher', backbone: config.backbone, config: { ...config, backend: sess.backend.name } });
+      : createModel(db, { kind: 'teacher', backbone: config.backbone, config: { ...config, backend: sess.backend.name }, runId: sess.runId });
     if (p.resume && model.status === 'ready') throw new Error(`model ${model.id} has finished training; nothing to resume`);
     const cfg = p.resume ? resolveTrainConfig(model.config as z.input<typeof TrainConfig>, 'teacher') : config;
     hooks.meta?.({ modelId: model.id });
@@ -140,7 +140,7 @@ export async function trainStudents(projectDir: string, params: z.input<typeof S
     }
     students = results.map((r) => r.modelId);
     // The ensemble: mean probabilities of the students, thresholds tuned on validation.
-    const ens = createModel(db, { kind: 'ensemble', name: `ensemble-of-${teacher.id}`, backbone: base.backbone, parentId: teacher.id, members: students, config: { members: students } });
+    const ens = createModel(db, { kind: 'ensemble', name: `ensemble-of-${teacher.id}`, backbone: base.backbone, parentId: teacher.id, members: students, config: { members: students }, runId: sess.runId });
     let thresholds = new Array(8).fill(0.5);
     let val: EvaluationBlock | null = null;
     if (sets.val.n) {

@@ -83,7 +83,7 @@ export async function trainRnnTeacher(projectDir: string, params: z.input<typeof
       const cnn = await resolveFeatureModel(db, sess.project.dir, ref);
       const { resume: _r, ...rest } = p;
       const cfg = resolveRnnConfig({ ...rest, featuresFrom: cnn.id }, 'teacher');
-      model = createModel(db, { kind: 'teacher', arch: 'cnn-rnn', backbone: cnn.backbone, config: { ...cfg, backend: sess.backend.name } });
+      model = createModel(db, { kind: 'teacher', arch: 'cnn-rnn', backbone: cnn.backbone, config: { ...cfg, backend: sess.backend.name }, runId: sess.runId });
       renameModel(db, model.id, `rnn-teacher-${model.id}`);
       model = getModel(db, model.id)!;
     }
@@ -165,6 +165,7 @@ export async function trainRnnStudents(projectDir: string, params: z.input<typeo
       parentId: teacher.id,
       members: students,
       config: { members: students, featuresFrom },
+      runId: sess.runId,
     });
     let thresholds = new Array(8).fill(0.5);
     let val: EvaluationBlock | null = null;

@@ -49,6 +49,6 @@ export function studentGroup(
   return Array.from({ length: opts.count }, (_, k) => {
     const s = opts.spec(k);
     const config = { ...s.config, seed: opts.baseSeed + 1000 * (k + 1), group, index: k, teacher: teacher.id, backend: sess.backend.name };
-    return createModel(db, { kind: 'student', arch: s.arch, name: s.name, backbone: s.backbone, parentId: teacher.id, config }).id;
+    return createModel(db, { kind: 'student', arch: s.arch, name: s.name, backbone: s.backbone, parentId: teacher.id, config, runId: sess.runId }).id;
   });
 }

@@ -2,6 +2,7 @@
 // status a training run leaves them in when it stops before the end.
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../../shared/result';
 import type { Db } from './database';
 
 export interface ModelRow {
@@ -51,22 +52,37 @@ function fromRaw(r: Raw): ModelRow {
   };
 }
 
+/**
+ * A new model in status 'training'. With `runId` (the job creating it) the model is tied to that
+ * job in the same transaction (runs.model_id, the first model of a job), and it is created only
+ * while the job is 'running': a worker whose job was already found interrupted (its owner was
+ * killed) cannot leave a model 'training' that no run accounts for.
+ */
 export function createModel(
   db: Db,
-  m: { name?: string; kind: ModelRow['kind']; arch?: ModelRow['arch']; backbone?: string | null; parentId?: number | null; members?: number[]; config: object },
+  m: { name?: string; kind: ModelRow['kind']; arch?: ModelRow['arch']; backbone?: string | null; parentId?: number | null; members?: number[]; config: object; runId?: number },
 ): ModelRow {
+  return db.transaction(() => insertModel(db, m)).immediate();
+}
+
+function insertModel(db: Db, m: Parameters<typeof createModel>[1]): ModelRow {
+  if (m.runId !== undefined) {
+    const run = db.prepare('SELECT status FROM runs WHERE id = ?').get(m.runId) as { status: string } | undefined;
+    if (run && run.status !== 'running') throw new AppError('conflict', `job #${m.runId} is ${run.status}: no model is created for it`);
+  }
   const now = new Date().toISOString();
   const id = Number(
     db
       .prepare(
-        `INSERT INTO models(name, kind, arch, backbone, parent_id, members, config, status, created_at)
-         VALUES ('', ?, ?, ?, ?, ?, ?, 'training', ?)`,
+        `INSERT INTO models(name, kind, arch, backbone, parent_id, members, config, status, created_at, run_id)
+         VALUES ('', ?, ?, ?, ?, ?, ?, 'training', ?, ?)`,
       )
-      .run(m.kind, m.arch ?? 'cnn', m.backbone ?? null, m.parentId ?? null, m.members ? JSON.stringify(m.members) : null, JSON.stringify(m.config), now)
+      .run(m.kind, m.arch ?? 'cnn', m.backbone ?? null, m.parentId ?? null, m.members ? JSON.stringify(m.members) : null, JSON.stringify(m.config), now, m.runId ?? null)
       .lastInsertRowid,
   );
   const name = m.name ?? `${m.kind}-${id}`;
   db.prepare('UPDATE models SET name = ?, path = ? WHERE id = ?').run(name, path.join('models', String(id)), id);
+  if (m.runId !== undefined) db.prepare('UPDATE runs SET model_id = COALESCE(model_id, ?) WHERE id = ?').run(id, m.runId);
   return getModel(db, id)!;
 }
 
@@ -100,8 +116,9 @@ export function setModelStatus(db: Db, id: number, status: ModelRow['status'], t
 }
 
 /**
- * The models a training run left unfinished: its model (runs.model_id) and, for a students run, the
- * other students of the same group, where still 'training'. Marked 'failed' (the models table knows
+ * The models a training run left unfinished: its model (runs.model_id), every model it created
+ * (models.run_id: the students and the ensemble), and for a students run the other students of the
+ * same group, where still 'training'. Marked 'failed' (the models table knows
  * 'training', 'ready', 'failed'): 'training' means a live job is training it; a failed model keeps
  * its checkpoint and resumes through its run (runs.resume / --resume JOB_ID). Models that another
  * queued or running run trains are left alone. Returns how many rows changed.
@@ -114,11 +131,12 @@ export function stopRunModels(db: Db, runId: number): number {
        UPDATE models SET status = 'failed'
        WHERE status = 'training'
          AND (id = (SELECT model_id FROM run)
+              OR run_id = ?
               OR (kind = 'student' AND parent_id = (SELECT parent_id FROM own) AND (SELECT kind FROM own) = 'student'
                   AND json_extract(config, '$.group') = (SELECT json_extract(config, '$.group') FROM own)))
          AND id NOT IN (SELECT model_id FROM runs WHERE id != ? AND status IN ('queued', 'running') AND model_id IS NOT NULL)`,
     )
-    .run(runId, runId).changes;
+    .run(runId, runId, runId).changes;
 }
 
 /** A run reports the model it trains now: a model left 'failed' by an earlier stop is 'training' again. */
