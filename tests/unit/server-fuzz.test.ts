@@ -18,7 +18,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Backend } from '../../src/node/backend';
-import { startServer, type RunningServer } from '../../src/node/server/server';
+import { sessionCookieName, startServer, type RunningServer } from '../../src/node/server/server';
 import { mulberry32, type Rng } from '../../src/shared/random';
 import { tempDir } from './helpers';
 
@@ -162,9 +162,13 @@ function generator(rng: Rng, port: number) {
     let valid = false;
     const mode = int(10);
     if (mode < 3) {
-      parts.splice(int(parts.length + 1), 0, `aw_token=${TOKEN}`);
+      parts.splice(int(parts.length + 1), 0, `${sessionCookieName(server.port)}=${TOKEN}`);
       valid = true;
-    } else if (mode < 7) parts.splice(int(parts.length + 1), 0, `aw_token=${brokenToken()}`);
+    } else if (mode < 7) {
+      // A broken token under our name, or the real token under another server's name (cookies ignore ports).
+      const entry = chance(0.5) ? `${sessionCookieName(server.port)}=${brokenToken()}` : `${pick(['aw_token', sessionCookieName(server.port + 1)])}=${TOKEN}`;
+      parts.splice(int(parts.length + 1), 0, entry);
+    }
     return { value: chance(0.1) ? ascii(int(100)) : parts.join(pick(['; ', ';', ' ; ', ';;'])), valid: valid };
   };
 
@@ -428,7 +432,7 @@ describe('fuzzing the browser-mode server', () => {
     const exchange = await fetch(`${server.url}?token=${TOKEN}`, { redirect: 'manual' });
     expect(exchange.status).toBe(303);
     const cookie = (exchange.headers.get('set-cookie') ?? '').split(';')[0];
-    expect(cookie).toBe(`aw_token=${TOKEN}`);
+    expect(cookie).toBe(`${sessionCookieName(server.port)}=${TOKEN}`);
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events`, { headers: { Cookie: cookie } });
     await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
     const event = new Promise<string>((r) => ws.once('message', (d) => r(String(d))));

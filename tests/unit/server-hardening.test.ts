@@ -14,7 +14,7 @@ import { Backend } from '../../src/node/backend';
 import { refuseBody } from '../../src/node/server/body';
 import { answerOnSocket, guardUpgrade, onClientError } from '../../src/node/server/guards';
 import { cookieValues, headerValue, isJsonContentType, localRedirect, parseRequestTarget, safeDecode } from '../../src/node/server/request-parts';
-import { startServer, type RunningServer } from '../../src/node/server/server';
+import { sessionCookieName, startServer, type RunningServer } from '../../src/node/server/server';
 import { tempDir } from './helpers';
 
 const MAX_BODY = 64 * 1024;
@@ -176,19 +176,19 @@ describe('guards', () => {
 });
 
 describe('bug 1: a cookie that is not valid percent-encoding', () => {
-  const cookie = `other_app=100%; aw_token=${TOKEN}`;
+  const cookie = () => `other_app=100%; ${sessionCookieName(server.port)}=${TOKEN}`;
 
   it('is ignored by API calls: the valid aw_token still works (was a 500)', async () => {
-    const r = await api('app.info', { Cookie: cookie });
+    const r = await api('app.info', { Cookie: cookie() });
     expect(r.status).toBe(200);
     expect(r.json?.ok).toBe(true);
-    const only = await api('app.info', { Cookie: 'other_app=100%; aw_token=%zz' });
+    const only = await api('app.info', { Cookie: `other_app=100%; ${sessionCookieName(server.port)}=%zz` });
     expect(only.status).toBe(401);
   });
 
   it('is ignored by the /events upgrade (the URIError ended the process)', async () => {
-    expect(await wsAttempt({ Cookie: cookie })).toBe('open');
-    expect(await wsAttempt({ Cookie: 'other_app=100%; aw_token=%E0%A4%A' })).toBe('refused');
+    expect(await wsAttempt({ Cookie: cookie() })).toBe('open');
+    expect(await wsAttempt({ Cookie: `other_app=100%; ${sessionCookieName(server.port)}=%E0%A4%A` })).toBe('refused');
     const raw = await rawSend(server.port, `GET /events HTTP/1.1\r\n${upgradeHeaders('Cookie: x=%\r\n')}`);
     expect(raw.status).toBe(401);
     await stillServing();
@@ -197,7 +197,7 @@ describe('bug 1: a cookie that is not valid percent-encoding', () => {
 
 describe('bug 2: malformed request URLs answer 400', () => {
   it('a raw upgrade to http://[bad/events (the TypeError ended the process)', async () => {
-    const r = await rawSend(server.port, `GET http://[bad/events HTTP/1.1\r\n${upgradeHeaders(`Cookie: aw_token=${TOKEN}\r\n`)}`);
+    const r = await rawSend(server.port, `GET http://[bad/events HTTP/1.1\r\n${upgradeHeaders(`Cookie: ${sessionCookieName(server.port)}=${TOKEN}\r\n`)}`);
     expect(r.status).toBe(400);
     await stillServing();
   });
@@ -426,7 +426,7 @@ describe('a server in its own process stays up after every reported request', ()
     const up = `Host: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${WS_KEY}\r\n`;
     const alive = () => c.exitCode === null && c.signalCode === null;
     const requests = [
-      `GET /events HTTP/1.1\r\n${up}Cookie: other_app=100%; aw_token=${token}\r\n\r\n`,
+      `GET /events HTTP/1.1\r\n${up}Cookie: other_app=100%; ${sessionCookieName(port)}=${token}\r\n\r\n`,
       `GET http://[bad/events HTTP/1.1\r\n${up}\r\n`,
       `GET http://[bad/ HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`,
     ];
@@ -447,5 +447,29 @@ describe('a server in its own process stays up after every reported request', ()
     const res = await fetch(`http://${h}/api/app.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '{}' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+  });
+});
+
+describe('two browser-mode servers on one machine', () => {
+  it('keep separate sessions: each sets and reads a cookie of its own port (cookies ignore ports)', async () => {
+    const backend2 = new Backend({ transport: 'http' });
+    const other = await startServer(backend2, { rendererDir, token: 'b'.repeat(48) });
+    try {
+      const cookieOf = async (s: RunningServer) => (await fetch(s.launchUrl, { redirect: 'manual' })).headers.get('set-cookie')!.split(';')[0];
+      const [a, b] = [await cookieOf(server), await cookieOf(other)];
+      expect(a.split('=')[0]).not.toBe(b.split('=')[0]);
+      // The browser sends both cookies to both servers: each finds its own and is authorised.
+      const both = `${a}; ${b}`;
+      for (const s of [server, other]) {
+        const r = await fetch(new URL('/api/app.info', s.url), { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: both }, body: '{}' });
+        expect(r.status).toBe(200);
+      }
+      // One server's session does not open the other.
+      const r = await fetch(new URL('/api/app.info', other.url), { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: a }, body: '{}' });
+      expect(r.status).toBe(401);
+    } finally {
+      await other.close();
+      await backend2.close();
+    }
   });
 });

@@ -49,7 +49,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'aw_token';
+/**
+ * The session cookie's name, per port: browsers send cookies to every port of a host, so two
+ * browser-mode servers on one machine would otherwise overwrite each other's session.
+ */
+export function sessionCookieName(port: number): string {
+  return `aw_token_${port}`;
+}
 
 const noop = (): void => {};
 
@@ -75,8 +81,8 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
   const authorised = (req: http.IncomingMessage): boolean => {
     const auth = headerValue(req.headers.authorization);
     if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return true;
-    // Every aw_token cookie is tried: another local app (cookies ignore the port) may have set one too.
-    return cookieValues(req.headers.cookie, COOKIE).some((c) => safeEqual(c, token));
+    // Every cookie of this port's name is tried: another local app (cookies ignore the port) may have set one too.
+    return cookieValues(req.headers.cookie, sessionCookieName(port)).some((c) => safeEqual(c, token));
   };
   const hostAllowed = (req: http.IncomingMessage): boolean => {
     const host = headerValue(req.headers.host);
@@ -122,7 +128,7 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
       }
       url.searchParams.delete('token');
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${sessionCookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
         Location: localRedirect(url),
       });
       res.end();
