@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mulberry32 } from '../../src/shared/random';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'affect-workbench.js');
@@ -44,17 +45,8 @@ export interface FaultReport {
   seconds: number;
 }
 
-/** mulberry32: a small seeded PRNG, so a run is repeatable from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so a run is repeatable from its seed. */
+export const prng = mulberry32;
 
 /** The built CLI must be newer than every source file, or the suite would test old code. */
 export function assertFreshBuild(): void {
