@@ -140,7 +140,7 @@ export async function runDemo(o: DemoOpts): Promise<void> {
   } finally {
     p.close();
   }
-  out(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s. Look at it: npm run build && npx affect-workbench serve ${path.relative(process.cwd(), dir) || '.'}`);
+  out(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s. Look at it: npx affect-workbench serve ${path.relative(process.cwd(), dir) || '.'}`);
 }
 
 export function registerDemoCommand(program: Command): void {
