@@ -60,7 +60,10 @@ beforeAll(() => {
   fs.mkdirSync(work);
   fs.mkdirSync(path.join(tmp, 'aw-home'));
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', tmp], ROOT).stdout.replace(/^[^[]*/, '')) as { filename: string; files: { path: string }[] }[];
+  // Build, then pack without lifecycle scripts so that stdout is npm's JSON alone (prepack would
+  // print the build's output, brackets included, before it).
+  run(npm, ['run', 'build'], ROOT);
+  const packed = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT).stdout) as { filename: string; files: { path: string }[] }[];
   tarballFiles = packed[0].files.map((f) => f.path);
   run(npm, ['install', '--prefix', prefix, path.join(tmp, packed[0].filename), '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], tmp, 600_000);
   bin = path.join(prefix, 'node_modules', 'affect-workbench', 'bin', 'affect-workbench.js');
