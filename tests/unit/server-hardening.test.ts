@@ -473,3 +473,13 @@ describe('two browser-mode servers on one machine', () => {
     }
   });
 });
+
+describe('media requests', () => {
+  it('answer 404 with no project open (was 500) and 405 to anything but GET/HEAD', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const none = await fetch(new URL('/media/1', server.url), { headers: auth });
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('no-project');
+    for (const method of ['PUT', 'POST', 'DELETE']) expect((await fetch(new URL('/media/1', server.url), { method, headers: auth })).status, method).toBe(405);
+  });
+});

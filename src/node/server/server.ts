@@ -160,12 +160,14 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
 
     if (url.pathname.startsWith('/media/')) {
       if (!authorised(req)) return sendJson(res, 401, err('unauthorised', 'Missing or wrong session token'));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, err('method-not-allowed', 'GET only'));
       try {
         const file = mediaFileFor(backend.requireProject(), url.pathname.slice('/media/'.length));
         await serveFileWithRanges(req, res, file, CONTENT_TYPES);
       } catch (e) {
         const code = e instanceof AppError ? e.code : 'internal';
-        sendJson(res, code === 'not-found' ? 404 : code === 'forbidden' ? 403 : 500, err(code, (e as Error).message));
+        const status = code === 'not-found' || code === 'no-project' ? 404 : code === 'forbidden' ? 403 : 500;
+        sendJson(res, status, err(code, (e as Error).message));
       }
       return;
     }
