@@ -129,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }
-    const { isBusyError } = await import('../node/db/database');
+    const { isBusyError } = await import('../node/db/busy');
     if (isBusyError(e)) {
       process.stderr.write('error: the project database is busy (another process is writing to it); try again in a moment.\n');
       return 1;

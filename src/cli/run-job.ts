@@ -5,7 +5,7 @@
 // A project database another process keeps locked is one readable line (AppError 'busy').
 import cliProgress from 'cli-progress';
 import { Backend } from '../node/backend';
-import { rethrowBusy } from '../node/db/database';
+import { rethrowBusy } from '../node/db/busy';
 import { startResume, type ResumableKind } from '../node/training/runs';
 import type { JobKind, JobSummary } from '../shared/contract';
 import { AppError } from '../shared/result';

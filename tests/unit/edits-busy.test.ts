@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_EDIT_MESSAGE, writeRetrying } from '../../src/node/db/labels';
+import { BUSY_EDIT_MESSAGE, writeRetrying } from '../../src/node/db/busy';
 import { WriteQueue, type WriteQueueState } from '../../src/renderer/src/review/write-queue';
 import type { Result } from '../../src/shared/result';
 import { reviewFixture, type ReviewFixture } from './review-fixture';

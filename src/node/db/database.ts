@@ -5,6 +5,7 @@
 // (another process holds a long transaction, e.g. an import) surfaces as AppError 'busy', one line.
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/result';
+import { BUSY_TIMEOUT_MS, busyError, isBusyError } from './busy';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -15,45 +16,6 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Migrations to apply (tests pass a prefix of the list to check each step). */
   migrations?: Migration[];
-}
-
-/** How long every connection waits for another process's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
-
-/** SQLite's "database is locked" (SQLITE_BUSY*, SQLITE_LOCKED*), or an AppError 'busy'. */
-/** A raw SQLite busy/locked error from the driver (another connection holds the lock). */
-export function isSqliteBusy(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-/** A raw busy error, or one already turned into AppError('busy'). */
-export function isBusyError(e: unknown): boolean {
-  return isSqliteBusy(e) || (e as { code?: unknown } | null)?.code === 'busy';
-}
-
-/** The one-line error a user sees when the project database stays locked by another process. */
-export function busyError(what = 'the project database is busy'): AppError {
-  return new AppError('busy', `${what} (another process is writing to it, e.g. an import); try again in a moment.`);
-}
-
-/** Rethrows a busy error as busyError(what); anything else unchanged. */
-export function rethrowBusy(e: unknown, what?: string): never {
-  throw isBusyError(e) && !(e instanceof AppError) ? busyError(what) : e;
-}
-
-/**
- * Runs `fn` with a shorter busy timeout (a best-effort write such as a heartbeat must not block the
- * event loop for the full BUSY_TIMEOUT_MS while another process holds the lock).
- */
-export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
-  const prev = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
-  try {
-    return fn();
-  } finally {
-    if (db.open) db.pragma(`busy_timeout = ${prev}`);
-  }
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {

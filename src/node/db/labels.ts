@@ -2,8 +2,7 @@
 // (a human row with NULL values = cleared), else the imported layer. And writing them while other
 // processes write (writeRetrying, at the end).
 import type { FrameLabels, TaskCounts } from '../../shared/contract';
-import { AppError } from '../../shared/result';
-import { isSqliteBusy, type Db } from './database';
+import type { Db } from './database';
 
 /** Map of AU number → 0/1 from the stored bit sets. */
 export function auRecord(mask: bigint, bits: bigint): Record<string, 0 | 1> {
@@ -84,90 +83,4 @@ export function labelCountsByMedia(db: Db): Map<number, TaskCounts> {
     out.set(r.mediaId, c);
   }
   return out;
-}
-
-// ---------- writes that meet a busy database ----------
-//
-// Another process may hold the write lock for a while (an import's chunk, a job's batch, a
-// re-import's single transaction). An interactive write — a review edit, undo, redo — is then
-// retried, never dropped: it polls for the lock every millisecond or so (SQLite's own busy handler
-// sleeps up to 100 ms between tries and blocks the event loop meanwhile), for up to BUSY_RETRY_MS,
-// and only then fails with AppError 'busy', which the renderer keeps and retries.
-
-/** How long an interactive write keeps trying: the connection's busy_timeout (5 s) and 3 s more. */
-export const BUSY_RETRY_MS = 8000;
-
-export const BUSY_EDIT_MESSAGE =
-  'The project database is busy (an import or training job is writing); your edit is kept and will be retried.';
-
-/** SQLite's "database is locked" (SQLITE_BUSY and its extended codes, SQLITE_LOCKED). */
-
-/** BEGIN IMMEDIATE without waiting: false when another connection (or a transaction already open on this one) holds the lock. */
-function tryBeginImmediate(db: Db): boolean {
-  if (db.inTransaction) return false;
-  const prev = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma('busy_timeout = 0');
-  try {
-    db.exec('BEGIN IMMEDIATE');
-    return true;
-  } catch (e) {
-    if (isSqliteBusy(e)) return false;
-    throw e;
-  } finally {
-    db.pragma(`busy_timeout = ${prev}`);
-  }
-}
-
-/** A staged import wrote its heartbeat this recently (ms): it is running and checkpoints the WAL itself. */
-const IMPORT_BEAT_MS = 30_000;
-
-/**
- * COMMIT; while a staged import runs, without the automatic WAL checkpoint: the import checkpoints
- * the pages it writes itself (src/node/importers/batch.ts, walPages), and an edit that did it would
- * copy the import's pages before it answers.
- */
-function commitLeavingCheckpoints(db: Db): void {
-  let importing = false;
-  try {
-    importing = db.prepare('SELECT 1 FROM imports WHERE heartbeat_at > ? LIMIT 1').get(new Date(Date.now() - IMPORT_BEAT_MS).toISOString()) !== undefined;
-  } catch {
-    /* a database without the imports table (schema < 6) */
-  }
-  if (!importing) {
-    db.exec('COMMIT');
-    return;
-  }
-  const pages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
-  db.pragma('wal_autocheckpoint = 0');
-  try {
-    db.exec('COMMIT');
-  } finally {
-    db.pragma(`wal_autocheckpoint = ${pages}`);
-  }
-}
-
-/**
- * Runs `fn` inside a write transaction taken with BEGIN IMMEDIATE (so a read-then-write never meets
- * SQLITE_BUSY halfway), retrying while the database is busy; after `budgetMs` throws
- * AppError('busy', message). `fn`'s own db.transaction() calls become savepoints of this one.
- */
-export async function writeRetrying<T>(db: Db, fn: () => T, opts: { budgetMs?: number; message?: string } = {}): Promise<T> {
-  const budget = opts.budgetMs ?? BUSY_RETRY_MS;
-  const t0 = performance.now();
-  for (let attempt = 0; ; attempt++) {
-    if (tryBeginImmediate(db)) {
-      try {
-        const out = fn();
-        commitLeavingCheckpoints(db);
-        return out;
-      } catch (e) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        if (!isSqliteBusy(e)) throw e;
-      }
-    }
-    const left = budget - (performance.now() - t0);
-    if (left <= 0) throw new AppError('busy', opts.message ?? BUSY_EDIT_MESSAGE);
-    // ~1 ms polls first (an import lets go of the lock for a moment after every chunk), then 5 ms
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, attempt < 1000 ? 1 : 5)));
-  }
 }

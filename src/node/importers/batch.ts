@@ -2,7 +2,7 @@
 // cuts the per-call overhead of better-sqlite3 several-fold, which is what lets label rows go in at
 // > 300,000 rows/s. And the bounded transactions of a staged import (WriteChunks, below).
 import type { Db } from '../db/database';
-import { isSqliteBusy } from '../db/database';
+import { beginImmediate } from '../db/busy';
 
 type Value = number | bigint | string | null;
 
@@ -95,22 +95,6 @@ export function pauseSync(ms: number): void {
   if (ms > 0) Atomics.wait(pauseCell, 0, 0, ms);
 }
 
-/**
- * BEGIN IMMEDIATE, retried while another connection holds the lock (each try waits the connection's
- * busy_timeout) for up to `waitMs`; then `onBusy()` is thrown.
- */
-export function beginImmediate(db: Db, waitMs: number, onBusy: () => Error): void {
-  const deadline = performance.now() + waitMs;
-  for (;;) {
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      return;
-    } catch (e) {
-      if (!isSqliteBusy(e)) throw e;
-      if (performance.now() >= deadline) throw onBusy();
-    }
-  }
-}
 
 export class WriteChunks {
   private open = false;

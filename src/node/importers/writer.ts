@@ -24,7 +24,8 @@
 import type { Task } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import type { Project } from '../project';
-import { BatchInsert, beginImmediate, WriteChunks, type ChunkPolicy } from './batch';
+import { BatchInsert, WriteChunks, type ChunkPolicy } from './batch';
+import { beginImmediate } from '../db/busy';
 import type { SummaryBuilder } from './summary';
 
 /** Page cache during an import, in KiB (negative = KiB for SQLite's cache_size). */

@@ -10,7 +10,8 @@
 // its owner's heartbeat honours. A worker that exits without reporting is a crash, reported with
 // its exit code, signal and last stderr lines; the models of a run that ends other than 'done' are
 // no longer 'training'.
-import { busyError, isBusyError, withBusyTimeout, type Db } from '../db/database';
+import type { Db } from '../db/database';
+import { isBusyError, rethrowBusy, withBusyTimeout } from '../db/busy';
 import { resumeModelStatus, stopRunModels } from '../db/models';
 import type { EventName, EventPayload, JobSummary } from '../../shared/contract';
 import { HEARTBEAT_MS, LEASE_MS, newOwner, ownerState, releaseOwner, sweepDeadJobs, type LeaseRow, type Owner } from './leases';
@@ -130,8 +131,7 @@ export class JobSupervisor {
         .run(kind, JSON.stringify(params), new Date(now).toISOString(), o.token, o.pid, o.host, o.start, now + this.leaseMs);
       jobId = Number(info.lastInsertRowid);
     } catch (e) {
-      if (isBusyError(e)) throw busyError(`could not start ${kind}: the project database is busy`);
-      throw e;
+      rethrowBusy(e, `could not start ${kind}: the project database is busy`);
     }
     this.queue.push(jobId);
     this.emitState(jobId);
@@ -160,8 +160,7 @@ export class JobSupervisor {
     try {
       this.db.prepare(`UPDATE runs SET cancel_requested = 1 WHERE id = ? AND status IN ('queued', 'running')`).run(jobId);
     } catch (e) {
-      if (isBusyError(e)) throw busyError(`could not cancel job #${jobId}: the project database is busy`);
-      throw e;
+      rethrowBusy(e, `could not cancel job #${jobId}: the project database is busy`);
     }
     // (No job.log line here: the owner keeps the run's log; it notes the request when it honours it.)
     return true;

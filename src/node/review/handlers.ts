@@ -10,7 +10,7 @@ import type { reviewMethods } from '../../shared/review-contract';
 import { thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
 import type { Backend } from '../backend';
-import { writeRetrying } from '../db/labels';
+import { writeRetrying } from '../db/busy';
 import { getModel } from '../db/models';
 import { mediaFileFor } from '../media-files';
 import type { Project } from '../project';
