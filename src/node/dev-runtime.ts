@@ -8,11 +8,15 @@ import { configureRuntime } from './runtime-paths';
 
 const SOURCE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function useSourceWorker(): void {
+/** tsx's ESM loader as a file URL, for `node --import <url>` from any folder. */
+export function tsxLoaderUrl(): string {
   const tsxPkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const loader = pathToFileURL(path.join(path.dirname(tsxPkg), 'dist', 'loader.mjs')).href;
+  return pathToFileURL(path.join(path.dirname(tsxPkg), 'dist', 'loader.mjs')).href;
+}
+
+export function useSourceWorker(): void {
   configureRuntime({
-    worker: { file: path.join(SOURCE_ROOT, 'src', 'worker', 'main.ts'), execArgv: ['--import', loader] },
+    worker: { file: path.join(SOURCE_ROOT, 'src', 'worker', 'main.ts'), execArgv: ['--import', tsxLoaderUrl()] },
     rendererDir: path.join(SOURCE_ROOT, 'out', 'renderer'),
   });
 }

@@ -20,6 +20,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../shared/result';
+import { pidAlive } from './processes';
 
 /** Suffix of a temporary being written, and of an old folder moved aside while being replaced. */
 export const TEMP_SUFFIX = '.aw-tmp';
@@ -75,17 +76,6 @@ export function tempFate(name: string, ageMs: number, alive: (pid: number) => bo
   if (ageMs > STALE_TEMP_MS) return 'expired';
   if (t.host === host && !alive(t.pid)) return 'dead';
   return 'live';
-}
-
-/** Whether a process with this id runs on this host (EPERM: it does, under another user). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes the stale temporaries in `dir` (see tempFate); returns their names. Never throws. */

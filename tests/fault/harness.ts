@@ -13,11 +13,11 @@ import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../../src/shared/random';
+import { tsxLoaderUrl } from '../../src/node/dev-runtime';
+import { pidAlive } from '../../src/node/processes';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'affect-workbench.js');
@@ -65,10 +65,6 @@ export function assertFreshBuild(): void {
   if (newer.length) throw new Error(`the build is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}: run \`npm run build\` first.`);
 }
 
-function tsxLoader(): string {
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  return pathToFileURL(path.join(path.dirname(pkg), 'dist', 'loader.mjs')).href;
-}
 
 interface Run {
   code: number | null;
@@ -102,22 +98,13 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat); // a zombie is dead
-  } catch {
-    return false;
-  }
-}
-
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (!alive(pid)) return true;
+    if (!pidAlive(pid)) return true;
     await sleep(50);
   }
-  return !alive(pid);
+  return !pidAlive(pid);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -319,7 +306,7 @@ export async function runFaultInjection(o: FaultOptions): Promise<FaultReport> {
     }
 
     for (let k = 0; k < (o.kills.edits ?? 0); k++) {
-      const editor = spawn(process.execPath, ['--import', tsxLoader(), EDITOR, project, String(mediaId), String(o.seed + k)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const editor = spawn(process.execPath, ['--import', tsxLoaderUrl(), EDITOR, project, String(mediaId), String(o.seed + k)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       editor.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       // Kill once it is editing (its start loads the TypeScript sources), at a random moment.

@@ -11,13 +11,13 @@ import {
   STALE_TEMP_MS,
   commitFolder,
   parseTempName,
-  pidAlive,
   sweepStaleTemps,
   tempFate,
   tempPath,
   writeFileAtomic,
   writeFileAtomicAsync,
 } from '../../src/node/fsutil';
+import { pidAlive } from '../../src/node/processes';
 import { AtomicFile, AtomicFolder } from '../../src/node/export/atomic';
 import { Project } from '../../src/node/project';
 import { addDataset, addMedia } from './export-fixture';

@@ -19,6 +19,7 @@ import { runJob } from '../../src/cli/run-job';
 import { unwrap } from '../../src/shared/result';
 import { tempDir } from './helpers';
 import { fakeLauncher } from './training-helpers';
+import { pidAlive } from '../../src/node/processes';
 
 const tmp = tempDir('aw-leases-');
 afterAll(() => tmp.cleanup());
@@ -35,14 +36,6 @@ function until(pred: () => boolean, ms = 20_000, what = 'condition'): Promise<vo
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function newProject(name: string): string {
   const dir = path.join(tmp.dir, name);
@@ -124,7 +117,7 @@ describe('a job owned by another live process', () => {
       expect(second.backend.jobs.get(owner.jobId)!.error).toMatch(new RegExp(`process ${owner.child.pid} stopped while this job was running`));
       await until(() => rowOf(second.db, owner.jobId).status === 'interrupted', 10_000, 'the sweep to mark the row');
       expect(getModel(second.db, owner.modelId)!.status).toBe('failed');
-      await until(() => !alive(owner.workerPid), 10_000, 'the orphaned worker to exit');
+      await until(() => !pidAlive(owner.workerPid), 10_000, 'the orphaned worker to exit');
 
       // Now it resumes, by its job id, in this process: the model is the run's, the job is named.
       const { jobId } = unwrap(await second.client.call('runs.resume', { jobId: owner.jobId }));

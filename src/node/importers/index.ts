@@ -33,10 +33,11 @@ import { getMediaPort, type MediaPort } from './media-port';
 import { IMPORT_FORMATS, ImportOptions, type ImportFormat } from './options';
 import { SummaryBuilder, type ImportSummary } from './summary';
 import { importVideos } from './video';
-import { beginImmediate, CHUNK_POLICY, pauseSync, type ChunkPolicy } from './batch';
+import { CHUNK_POLICY, pauseSync, type ChunkPolicy } from './batch';
 import { ImportWriter, type WriterPlan } from './writer';
 import type { Db } from '../db/database';
-import { isSqliteBusy } from '../db/database';
+import { beginImmediate, isSqliteBusy } from '../db/busy';
+import { pidAlive } from '../processes';
 
 export type { ImportSummary } from './summary';
 export type { ProgressFn } from './context';
@@ -90,17 +91,8 @@ interface ImportRow {
   heartbeat_at: string;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function isStale(r: ImportRow): boolean {
-  if (r.host === os.hostname()) return r.pid === process.pid ? !liveHere.has(r.id) : !processAlive(r.pid);
+  if (r.host === os.hostname()) return r.pid === process.pid ? !liveHere.has(r.id) : !pidAlive(r.pid);
   return Date.now() - Date.parse(r.heartbeat_at) > STALE_AFTER_MS;
 }
 

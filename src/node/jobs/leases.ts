@@ -14,10 +14,10 @@
 // Gone jobs read as 'interrupted' at once (list/get), and sweepDeadJobs writes that down, with the
 // models the run was training, in one transaction that touches only rows of gone owners.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import type { Db } from '../db/database';
 import { stopRunModels } from '../db/models';
+import { pidAlive, processStart } from '../processes';
 
 /** How often an owner renews the leases of its jobs. */
 export const HEARTBEAT_MS = 2000;
@@ -57,33 +57,6 @@ export function newOwner(): Owner {
 /** The supervisor of `token` has stopped: its jobs are gone from now on. */
 export function releaseOwner(token: string): void {
   LIVE_TOKENS.delete(token);
-}
-
-/** /proc/<pid>/stat of Linux, split after the command name (which may hold spaces and parentheses). */
-function procStat(pid: number): string[] | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** Start time of process `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat); null off Linux. */
-export function processStart(pid: number): string | null {
-  return procStat(pid)?.[19] ?? null;
-}
-
-/** Whether process `pid` exists on this host and is not a zombie (killed, not yet reaped). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const stat = procStat(pid);
-  return !(stat && (stat[0] === 'Z' || stat[0] === 'X'));
 }
 
 export type OwnerState = { alive: true } | { alive: false; why: string };
