@@ -21,6 +21,7 @@ import { Backend } from '../../src/node/backend';
 import { sessionCookieName, startServer, type RunningServer } from '../../src/node/server/server';
 import { mulberry32, type Rng } from '../../src/shared/random';
 import { tempDir } from './helpers';
+import { crashWatch } from './crash-watch';
 
 const SEED = 0x12c0ffee;
 const COUNT = 3000;
@@ -40,12 +41,11 @@ const tmp = tempDir('aw-fuzz-');
 const rendererDir = path.join(tmp.dir, 'renderer');
 let backend: Backend;
 let server: RunningServer;
-const crashes: unknown[] = [];
-const onCrash = (e: unknown) => void crashes.push(e);
+const watch = crashWatch();
+const crashes = watch.crashes;
 
 beforeAll(async () => {
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  watch.start();
   process.env.AW_HOME = path.join(tmp.dir, 'home');
   fs.mkdirSync(rendererDir);
   fs.writeFileSync(path.join(rendererDir, 'index.html'), INDEX_HTML);
@@ -61,8 +61,7 @@ beforeAll(async () => {
   server = await startServer(backend, { rendererDir, token: TOKEN, maxBodyBytes: MAX_BODY });
 });
 afterAll(async () => {
-  process.off('uncaughtException', onCrash);
-  process.off('unhandledRejection', onCrash);
+  watch.stop();
   await server?.close();
   await backend?.close();
   tmp.cleanup();

@@ -16,6 +16,7 @@ import { answerOnSocket, guardUpgrade, onClientError } from '../../src/node/serv
 import { cookieValues, headerValue, isJsonContentType, localRedirect, parseRequestTarget, safeDecode } from '../../src/node/server/request-parts';
 import { sessionCookieName, startServer, type RunningServer } from '../../src/node/server/server';
 import { tempDir } from './helpers';
+import { crashWatch } from './crash-watch';
 
 const MAX_BODY = 64 * 1024;
 const TOKEN = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6';
@@ -26,12 +27,11 @@ let server: RunningServer;
 
 // Anything thrown outside a request's own promise chain lands here; vitest sees it too, but the
 // assertion after each test names the case that caused it.
-const crashes: unknown[] = [];
-const onCrash = (e: unknown) => void crashes.push(e);
+const watch = crashWatch();
+const crashes = watch.crashes;
 
 beforeAll(async () => {
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  watch.start();
   process.env.AW_HOME = path.join(tmp.dir, 'home');
   fs.mkdirSync(rendererDir);
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
@@ -43,8 +43,7 @@ afterEach(() => {
   expect(seen, 'uncaught exceptions / unhandled rejections').toEqual([]);
 });
 afterAll(async () => {
-  process.off('uncaughtException', onCrash);
-  process.off('unhandledRejection', onCrash);
+  watch.stop();
   await server.close();
   await backend.close();
   tmp.cleanup();
