@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { tsxLoaderUrl } from '../src/node/dev-runtime';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
@@ -17,10 +18,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-cold-'));
 const project = path.join(tmp, 'P');
 spawnSync(process.execPath, [bin, 'init', project], { stdio: 'ignore' });
 
-const tsxLoader = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const variants: { name: string; args: string[] }[] = [
   { name: 'built (bin → out/main/cli.js)', args: [bin, 'info', project, '--json'] },
-  { name: 'sources through tsx', args: ['--import', `file://${tsxLoader}`, path.join(ROOT, 'src', 'cli', 'dev.ts'), 'info', project, '--json'] },
+  { name: 'sources through tsx', args: ['--import', tsxLoaderUrl(), path.join(ROOT, 'src', 'cli', 'dev.ts'), 'info', project, '--json'] },
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -3,6 +3,7 @@
 import type { ApiClient } from '../../shared/client';
 import type { EventMessage, EventName, EventPayload, Input, MethodName, Output } from '../../shared/contract';
 import { AppError, type Result } from '../../shared/result';
+import { MEDIA_SCHEME } from '../../shared/desktop-policy';
 
 function httpClient(): ApiClient {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
@@ -68,5 +69,5 @@ export function on<E extends EventName>(event: E, listener: (p: EventPayload<E>)
 /** URL of a media item's playable file (or of one image frame). */
 export function mediaUrl(mediaId: number, frame?: number): string {
   const rest = frame === undefined ? `${mediaId}` : `${mediaId}/frames/${frame}`;
-  return transport === 'ipc' ? `aw-media://media/${rest}` : `/media/${rest}`;
+  return transport === 'ipc' ? `${MEDIA_SCHEME}://media/${rest}` : `/media/${rest}`;
 }
