@@ -64,6 +64,19 @@ export function beginImmediate(db: Db, waitMs: number, onBusy: () => Error): voi
   }
 }
 
+/** `fn` in one transaction taken with beginImmediate (same wait and error), committed, or rolled back when it throws. */
+export function immediateTransaction<T>(db: Db, waitMs: number, onBusy: () => Error, fn: () => T): T {
+  beginImmediate(db, waitMs, onBusy);
+  try {
+    const out = fn();
+    db.exec('COMMIT');
+    return out;
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
 // ---------- writes that meet a busy database ----------
 //
 // Another process may hold the write lock for a while (an import's chunk, a job's batch, a

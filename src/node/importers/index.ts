@@ -36,7 +36,7 @@ import { importVideos } from './video';
 import { CHUNK_POLICY, pauseSync, type ChunkPolicy } from './batch';
 import { ImportWriter, type WriterPlan } from './writer';
 import type { Db } from '../db/database';
-import { beginImmediate, isSqliteBusy } from '../db/busy';
+import { immediateTransaction, isSqliteBusy } from '../db/busy';
 import { pidAlive } from '../processes';
 
 export type { ImportSummary } from './summary';
@@ -124,26 +124,17 @@ export async function dropStagingDataset(db: Db, datasetId: number, policy: Chun
     `DELETE FROM frames WHERE id IN (SELECT f.id FROM media m JOIN frames f ON f.media_id = m.id WHERE m.dataset_id = ? LIMIT 2000)`,
   );
   for (;;) {
-    beginImmediate(db, policy.lockWaitMs, () => busyImportError(db, null));
-    let done = false;
-    try {
-      if (state.get(datasetId) !== 'staging') done = true;
-      else {
-        const t0 = performance.now();
-        let n = 0;
-        do n = batch.run(datasetId).changes;
-        while (n > 0 && performance.now() - t0 < policy.chunkMs);
-        if (n === 0) {
-          db.prepare('DELETE FROM media WHERE dataset_id = ?').run(datasetId);
-          db.prepare(`DELETE FROM datasets WHERE id = ? AND state = 'staging'`).run(datasetId); // its imports row goes with it
-          done = true;
-        }
-      }
-      db.exec('COMMIT');
-    } catch (e) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      throw e;
-    }
+    const done = immediateTransaction(db, policy.lockWaitMs, () => busyImportError(db, null), () => {
+      if (state.get(datasetId) !== 'staging') return true;
+      const t0 = performance.now();
+      let n = 0;
+      do n = batch.run(datasetId).changes;
+      while (n > 0 && performance.now() - t0 < policy.chunkMs);
+      if (n > 0) return false;
+      db.prepare('DELETE FROM media WHERE dataset_id = ?').run(datasetId);
+      db.prepare(`DELETE FROM datasets WHERE id = ? AND state = 'staging'`).run(datasetId); // its imports row goes with it
+      return true;
+    });
     if (done) return;
     pauseSync(policy.gapMs);
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -180,8 +171,7 @@ export async function cleanupStaleImports(project: Project, policy: ChunkPolicy 
  */
 function registerImport(db: Db, dataset: string, format: string, sourcePath: string, single: boolean, policy: ChunkPolicy): WriterPlan {
   const now = new Date().toISOString();
-  beginImmediate(db, policy.lockWaitMs, () => busyImportError(db, null));
-  try {
+  const plan = immediateTransaction(db, policy.lockWaitMs, () => busyImportError(db, null), () => {
     const live = db.prepare('SELECT * FROM imports WHERE dataset = ?').get(dataset) as ImportRow | undefined;
     if (live) {
       throw new AppError('busy', `Dataset "${dataset}" is being imported right now by ${describeImport(live)}; wait for it to finish, then import again. Nothing was changed.`);
@@ -201,13 +191,10 @@ function registerImport(db: Db, dataset: string, format: string, sourcePath: str
         .prepare('INSERT INTO imports(dataset, staging_id, format, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(dataset, stagingId, format, process.pid, os.hostname(), now, now).lastInsertRowid,
     );
-    db.exec('COMMIT');
-    liveHere.add(importId);
-    return { mode, importId, dataset, stagingId, policy, onBusy: () => busyImportError(db, importId) };
-  } catch (e) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw e;
-  }
+    return { mode, importId, dataset, stagingId, policy, onBusy: () => busyImportError(db, importId) } satisfies WriterPlan;
+  });
+  liveHere.add(plan.importId);
+  return plan;
 }
 
 /** Forgets an import that did not publish: its staging rows (best effort: left to the stale rule when that fails) and its row. */
@@ -215,11 +202,9 @@ async function unregisterFailed(db: Db, plan: WriterPlan): Promise<void> {
   liveHere.delete(plan.importId); // from now on stale by the rule, whatever happens below
   try {
     if (plan.stagingId !== null) await dropStagingDataset(db, plan.stagingId, plan.policy);
-    beginImmediate(db, plan.policy.lockWaitMs, plan.onBusy);
-    db.prepare('DELETE FROM imports WHERE id = ?').run(plan.importId);
-    db.exec('COMMIT');
+    immediateTransaction(db, plan.policy.lockWaitMs, plan.onBusy, () => db.prepare('DELETE FROM imports WHERE id = ?').run(plan.importId));
   } catch {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    /* left to the stale rule */
   }
 }
 
