@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { tsxLoaderUrl } from '../src/node/dev-runtime';
+import { tsxLoaderUrl } from '../src/node/app/dev-runtime';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeSoftLabel } from '../src/node/db/softlabels';
+import { encodeSoftLabel } from '../src/node/store/softlabels';
 import { runExport, type ExportFormat, type ExportOptions } from '../src/node/export';
-import { Project } from '../src/node/project';
+import { Project } from '../src/node/store/project';
 import { SOFT_LABEL_WIDTH } from '../src/shared/labels';
 
 const FRAMES_PER_VIDEO = 5000;

@@ -13,7 +13,7 @@ import { loadFaceModels } from '../src/node/media/faceapi';
 import { runFacePipeline } from '../src/node/media/faces';
 import { probeVideo } from '../src/node/media/probe';
 import { importVideoMedia } from '../src/node/media/video';
-import { Project } from '../src/node/project';
+import { Project } from '../src/node/store/project';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

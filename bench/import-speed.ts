@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runImport } from '../src/node/importers/index';
-import { Project } from '../src/node/project';
+import { Project } from '../src/node/store/project';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Project } from '../src/node/project';
-import { importAndPrepare } from '../src/node/import-service';
-import { listModels } from '../src/node/db/models';
+import { Project } from '../src/node/store/project';
+import { importAndPrepare } from '../src/node/importers/service';
+import { listModels } from '../src/node/store/models';
 import { requireDone, runJob } from '../src/cli/run-job';
-import { useSourceWorker } from '../src/node/dev-runtime';
+import { useSourceWorker } from '../src/node/app/dev-runtime';
 
 useSourceWorker(); // jobs start their worker from the TypeScript sources
 

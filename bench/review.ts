@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { Backend } from '../src/node/backend';
-import { encodeSoftLabel } from '../src/node/db/softlabels';
+import { Backend } from '../src/node/app/backend';
+import { encodeSoftLabel } from '../src/node/store/softlabels';
 import { makeFrameCodedVideo } from '../src/node/demo/framecode';
 import { importVideoMedia } from '../src/node/media/video';
-import { Project } from '../src/node/project';
+import { Project } from '../src/node/store/project';
 import { startServer } from '../src/node/server/server';
 import { AU_MASK, importedOf, logitsOf, THRESHOLDS } from '../tests/unit/review-patterns';
-import { useSourceWorker } from '../src/node/dev-runtime';
+import { useSourceWorker } from '../src/node/app/dev-runtime';
 
 useSourceWorker(); // jobs start their worker from the TypeScript sources
 

@@ -19,16 +19,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDemo } from '../src/cli/commands/demo';
-import { generateSoftLabels } from '../src/ml/engine/pipeline';
-import { trainRnnStudents, trainRnnTeacher } from '../src/ml/engine/rnn-pipeline';
-import { loadTruth, truthTable, type TruthRow } from '../src/ml/engine/truth-table';
-import type { EngineHooks } from '../src/ml/engine/context';
-import { listModels, type ModelRow } from '../src/node/db/models';
-import { Project } from '../src/node/project';
-import { loadSamples } from '../src/ml/data/samples';
+import { generateSoftLabels } from '../src/node/training/engine/pipeline';
+import { trainRnnStudents, trainRnnTeacher } from '../src/node/training/engine/rnn-pipeline';
+import { loadTruth, truthTable, type TruthRow } from '../src/node/demo/truth-table';
+import type { EngineHooks } from '../src/node/training/engine/context';
+import { listModels, type ModelRow } from '../src/node/store/models';
+import { Project } from '../src/node/store/project';
+import { loadSamples } from '../src/node/labels/samples';
 import { sequencesOf, windowsOf } from '../src/ml/rnn/windows';
 import { RNN_TRAIN_STRIDE, RNN_WINDOW } from '../src/shared/rnn-config';
-import { useSourceWorker } from '../src/node/dev-runtime';
+import { useSourceWorker } from '../src/node/app/dev-runtime';
 
 useSourceWorker(); // jobs start their worker from the TypeScript sources
 

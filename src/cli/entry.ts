@@ -2,7 +2,7 @@
 // backend where the built worker and renderer are, relative to this file, then runs the CLI.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configureRuntime } from '../node/runtime-paths';
+import { configureRuntime } from '../node/app/runtime-paths';
 import { main } from './main';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,5 @@
 // Terminal summaries of evaluation results and models.
-import type { ModelRow } from '../node/db/models';
+import type { ModelRow } from '../node/store/models';
 
 const f = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 

@@ -3,7 +3,7 @@
 // of the time a training verb needs to load TensorFlow.js and the backend.
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../shared/result';
-import { APP_VERSION } from '../node/version';
+import { APP_VERSION } from '../node/app/version';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -31,7 +31,7 @@ function registerCoreCommands(program: Command): void {
     .argument('<dir>', 'project folder (created if missing)')
     .option('--name <name>', 'project name (default: folder name)')
     .action(async (dir: string, o: { name?: string }) => {
-      const { Project } = await import('../node/project');
+      const { Project } = await import('../node/store/project');
       const p = Project.create(dir, o.name);
       out(`Created project "${p.summary().name}" in ${p.dir}`);
       p.close();
@@ -43,7 +43,7 @@ function registerCoreCommands(program: Command): void {
     .argument('<dir>', 'project folder')
     .option('--json', 'print one JSON document')
     .action(async (dir: string, o: { json?: boolean }) => {
-      const [{ Project }, { projectInfo }, { formatInfo }] = await Promise.all([import('../node/project'), import('../node/db/info'), import('./format')]);
+      const [{ Project }, { projectInfo }, { formatInfo }] = await Promise.all([import('../node/store/project'), import('../node/store/info'), import('./format')]);
       const p = Project.open(dir);
       try {
         const info = projectInfo(p);
@@ -59,12 +59,12 @@ function registerCoreCommands(program: Command): void {
     .argument('[dir]', 'project folder to open')
     .option('--port <port>', 'port (default: a free one)', (v) => Number(v))
     .action(async (dir: string | undefined, o: { port?: number }) => {
-      const { rendererDir } = await import('../node/runtime-paths');
+      const { rendererDir } = await import('../node/app/runtime-paths');
       const renderer = rendererDir();
       if (!renderer.built) {
         throw new AppError('not-found', `The browser UI is not built (no ${renderer.dir}/index.html): run \`npm run build\` in the source folder first.`);
       }
-      const [{ Backend }, { startServer }] = await Promise.all([import('../node/backend'), import('../node/server/server')]);
+      const [{ Backend }, { startServer }] = await Promise.all([import('../node/app/backend'), import('../node/server/server')]);
       const backend = new Backend({ transport: 'http' });
       if (dir) backend.openProject(dir, false);
       const server = await startServer(backend, { port: o.port, rendererDir: renderer.dir });
@@ -129,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }
-    const { isBusyError } = await import('../node/db/busy');
+    const { isBusyError } = await import('../node/store/busy');
     if (isBusyError(e)) {
       process.stderr.write('error: the project database is busy (another process is writing to it); try again in a moment.\n');
       return 1;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Backend } from '../node/backend';
+import { Backend } from '../node/app/backend';
 
 export async function runProbeInWorker(): Promise<{ backend: { name: string }; forwardMs: number; backwardMs: number }> {
   // The probe needs no project; a throwaway one holds its run record.

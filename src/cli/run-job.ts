@@ -4,8 +4,8 @@
 // the project meanwhile shows it running, and shows it interrupted once this process is gone.
 // A project database another process keeps locked is one readable line (AppError 'busy').
 import cliProgress from 'cli-progress';
-import { Backend } from '../node/backend';
-import { rethrowBusy } from '../node/db/busy';
+import { Backend } from '../node/app/backend';
+import { rethrowBusy } from '../node/store/busy';
 import { startResume, type ResumableKind } from '../node/training/runs';
 import type { JobKind, JobSummary } from '../shared/contract';
 import { AppError } from '../shared/result';

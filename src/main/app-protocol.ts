@@ -4,8 +4,8 @@
 import { protocol } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveInside } from '../node/fsutil';
-import { contentTypeOf } from '../node/content-types';
+import { resolveInside } from '../base/fsutil';
+import { contentTypeOf } from '../node/app/content-types';
 import { APP_SCHEME, rendererPathOf } from '../shared/desktop-policy';
 
 export function registerAppProtocol(rendererDir: string, csp: string): void {

@@ -8,8 +8,8 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvoke
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dispatch } from '../shared/dispatch';
-import { Backend } from '../node/backend';
-import { configureRuntime } from '../node/runtime-paths';
+import { Backend } from '../node/app/backend';
+import { configureRuntime } from '../node/app/runtime-paths';
 import { CSP } from '../node/server/server';
 import { buildMenu } from './menu';
 import { registerMediaProtocol } from './protocol';

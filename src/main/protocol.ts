@@ -3,8 +3,8 @@
 import { protocol } from 'electron';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { mediaFileFor } from '../node/media-files';
-import type { Project } from '../node/project';
+import { mediaFileFor } from '../node/app/media-files';
+import type { Project } from '../node/store/project';
 import { mediaType, planRange } from '../node/server/ranges';
 import { MEDIA_SCHEME } from '../shared/desktop-policy';
 

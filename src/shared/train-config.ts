@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { SPLITS } from './labels';
 
-/** Backbones the engine builds (must equal src/ml/models/types.ts BACKBONES; a test checks). */
+/** Backbones the engine builds (src/ml/models/build.ts); the one list every layer offers. */
 export const TRAIN_BACKBONES = ['resnet50', 'resnet18', 'small', 'face'] as const;
 export type TrainBackbone = (typeof TRAIN_BACKBONES)[number];
 

@@ -1,6 +1,6 @@
 // The learning engine's jobs (Algorithm 1) in the worker process.
 import type { JobContext, JobFn } from './context';
-import type { EngineHooks } from '../ml/engine/context';
+import type { EngineHooks } from '../node/training/engine/context';
 
 /** The engine's hooks on a worker job's context (also used by the CNN-RNN jobs). */
 export function hooksOf(ctx: JobContext): EngineHooks {
@@ -18,7 +18,7 @@ export function projectOf(ctx: JobContext): string {
   return ctx.projectDir;
 }
 
-export const trainTeacherJob: JobFn = async (params, ctx) => (await import('../ml/engine/pipeline')).trainTeacher(projectOf(ctx), params, hooksOf(ctx));
-export const softLabelsJob: JobFn = async (params, ctx) => (await import('../ml/engine/pipeline')).generateSoftLabels(projectOf(ctx), params as never, hooksOf(ctx));
-export const trainStudentsJob: JobFn = async (params, ctx) => (await import('../ml/engine/pipeline')).trainStudents(projectOf(ctx), params as never, hooksOf(ctx));
-export const evaluateJob: JobFn = async (params, ctx) => (await import('../ml/engine/pipeline')).evaluateModel(projectOf(ctx), params as never, hooksOf(ctx));
+export const trainTeacherJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).trainTeacher(projectOf(ctx), params, hooksOf(ctx));
+export const softLabelsJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).generateSoftLabels(projectOf(ctx), params as never, hooksOf(ctx));
+export const trainStudentsJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).trainStudents(projectOf(ctx), params as never, hooksOf(ctx));
+export const evaluateJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).evaluateModel(projectOf(ctx), params as never, hooksOf(ctx));

@@ -5,7 +5,7 @@
 //
 // params: { mediaId?: number, mediaIds?: number[], mode?: 'detect' | 'aligned', batchSize?: number,
 //           redetectEvery?: number, minScore?: number, threads?: number }
-import { Project } from '../node/project';
+import { Project } from '../node/store/project';
 import type { JobFn } from './context';
 
 interface FaceJobParams {

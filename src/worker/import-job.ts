@@ -2,13 +2,13 @@
 // short transactions (a new dataset) and yields between them, so the UI's edits are not held up.
 // params: { format, sources: string[], options }
 import { ImportRequest } from '../node/importers/options';
-import { Project } from '../node/project';
+import { Project } from '../node/store/project';
 import type { JobFn } from './context';
 
 export const importJob: JobFn = async (params, ctx) => {
   if (!ctx.projectDir) throw new Error('this job needs an open project');
   const req = ImportRequest.parse(params);
-  const { importAndPrepare } = await import('../node/import-service');
+  const { importAndPrepare } = await import('../node/importers/service');
   const project = Project.open(ctx.projectDir);
   const abort = new AbortController();
   const timer = setInterval(() => ctx.isCancelled && abort.abort(), 100);

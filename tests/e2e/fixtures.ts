@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import type { Backend as BackendClass } from '../../src/node/backend';
+import type { Backend as BackendClass } from '../../src/node/app/backend';
 import type { RunningServer } from '../../src/node/server/server';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -2,8 +2,8 @@
 // annotator's browser would: prints "ready", then "ack <actionId>" after each edit the backend
 // confirmed. The fault-injection harness kills it at random and checks that every acknowledged
 // action is in the project.  node --import tsx tests/fault/edit-writer.ts PROJECT MEDIA_ID SEED
-import { useSourceWorker } from '../../src/node/dev-runtime';
-import { Backend } from '../../src/node/backend';
+import { useSourceWorker } from '../../src/node/app/dev-runtime';
+import { Backend } from '../../src/node/app/backend';
 
 useSourceWorker();
 const [project, media, seedArg] = process.argv.slice(2);

@@ -16,8 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mulberry32 } from '../../src/shared/random';
-import { tsxLoaderUrl } from '../../src/node/dev-runtime';
-import { pidAlive } from '../../src/node/processes';
+import { tsxLoaderUrl } from '../../src/node/app/dev-runtime';
+import { pidAlive } from '../../src/base/processes';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'affect-workbench.js');
@@ -226,7 +226,7 @@ export async function runFaultInjection(o: FaultOptions): Promise<FaultReport> {
         check('no partial dataset', whole, `${what}: dataset ${d.name} has ${d.frames} frames, labels ${JSON.stringify(d.labels)} (whole: ${reference.frames}, ${JSON.stringify(reference.labels)})`);
       }
       // Runs: opening the project sweeps jobs whose owner is gone; none may stay running or queued.
-      const { Backend } = await import('../../src/node/backend');
+      const { Backend } = await import('../../src/node/app/backend');
       const backend = new Backend({ transport: 'inprocess' });
       try {
         backend.openProject(project, false);

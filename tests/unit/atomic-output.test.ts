@@ -1,4 +1,4 @@
-// Atomic outputs (src/node/fsutil.ts, src/node/export/atomic.ts): temporaries of their own, created
+// Atomic outputs (src/base/fsutil.ts, src/node/export/atomic.ts): temporaries of their own, created
 // exclusively; two exports to one target never mix; killed exports leave nothing that outlives the
 // next one. The CLI cases run real `affect-workbench export` processes against a real project.
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,10 +16,10 @@ import {
   tempPath,
   writeFileAtomic,
   writeFileAtomicAsync,
-} from '../../src/node/fsutil';
-import { pidAlive } from '../../src/node/processes';
+} from '../../src/base/fsutil';
+import { pidAlive } from '../../src/base/processes';
 import { AtomicFile, AtomicFolder } from '../../src/node/export/atomic';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { addDataset, addMedia } from './export-fixture';
 import { tempDir } from './helpers';
 

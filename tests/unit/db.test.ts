@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, userVersion } from '../../src/node/db/database';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/node/db/migrations';
-import { labelsInRange } from '../../src/node/db/labels';
-import { Project } from '../../src/node/project';
-import { projectInfo } from '../../src/node/db/info';
+import { openDatabase, userVersion } from '../../src/node/store/database';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/node/store/migrations';
+import { labelsInRange } from '../../src/node/labels/labels';
+import { Project } from '../../src/node/store/project';
+import { projectInfo } from '../../src/node/store/info';
 
 const dirs: string[] = [];
 function tmp(): string {

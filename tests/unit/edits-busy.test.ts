@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_EDIT_MESSAGE, writeRetrying } from '../../src/node/db/busy';
+import { BUSY_EDIT_MESSAGE, writeRetrying } from '../../src/node/store/busy';
 import { WriteQueue, type WriteQueueState } from '../../src/renderer/src/review/write-queue';
 import type { Result } from '../../src/shared/result';
 import { reviewFixture, type ReviewFixture } from './review-fixture';
@@ -43,7 +43,7 @@ function importInChild(dir: string, projectDir: string, source: string, dataset:
   const url = (rel: string) => JSON.stringify(pathToFileURL(path.join(ROOT, rel)).href);
   fs.writeFileSync(
     script,
-    `import { Project } from ${url('src/node/project.ts')};
+    `import { Project } from ${url('src/node/store/project.ts')};
 import { runImport } from ${url('src/node/importers/index.ts')};
 const [dir, source, dataset] = process.argv.slice(2);
 const p = Project.open(dir);

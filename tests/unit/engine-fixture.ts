@@ -2,8 +2,8 @@
 // renderer's faces go straight into the crop cache. Videos alternate AU-only / EXPR-only / VA-only.
 import { demoVideoContent } from '../../src/node/demo/generate';
 import { renderFace } from '../../src/node/demo/face';
-import { Project } from '../../src/node/project';
-import { openCropCache } from '../../src/node/importers/crop-cache';
+import { Project } from '../../src/node/store/project';
+import { openCropCache } from '../../src/node/store/crop-cache';
 import { MODEL_AUS } from '../../src/shared/labels';
 
 export interface FixtureOptions {

@@ -4,17 +4,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Backend } from '../../src/node/backend';
-import { listModels } from '../../src/node/db/models';
+import { Backend } from '../../src/node/app/backend';
+import { listModels } from '../../src/node/store/models';
 import { buildEngineFixture } from './engine-fixture';
 import { tempDir } from './helpers';
 import { initBackend, tf } from '../../src/ml/backend';
-import { loadSamples } from '../../src/ml/data/samples';
+import { downsampleFactors, loadSamples } from '../../src/node/labels/samples';
 import { train } from '../../src/ml/train/trainer';
 import { resolveTrainConfig } from '../../src/ml/train/config';
-import { CropSource } from '../../src/ml/train/images';
-import { openCropCache } from '../../src/node/importers/crop-cache';
-import { Project } from '../../src/node/project';
+import { CropSource } from '../../src/node/training/engine/crop-source';
+import { openCropCache } from '../../src/node/store/crop-cache';
+import { Project } from '../../src/node/store/project';
 import { disposeNet } from '../../src/ml/models';
 import type { JobSummary } from '../../src/shared/contract';
 
@@ -100,7 +100,7 @@ describe('training leaks no tensors', () => {
       const config = resolveTrainConfig({ ...small, epochs: 1 }, 'teacher') as Parameters<typeof train>[0]['config'];
       const before = tf.memory().numTensors;
       const r = await train(
-        { db: p.db, crops, config, role: 'teacher', train: trainSet, val, modelDir: path.join(tmp.dir, 'leak-model') },
+        { downsample: downsampleFactors(p.db), crops, config, role: 'teacher', train: trainSet, val, modelDir: path.join(tmp.dir, 'leak-model') },
         { progress: () => {}, log: () => {}, checkpoint: async () => {}, epochDone: () => {} },
       );
       const withModel = tf.memory().numTensors;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerExportCommand } from '../../src/cli/commands/export';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { addDataset, addMedia, addModel, putExpr, putSoft, softRecord } from './export-fixture';
 import { tempDir } from './helpers';
 

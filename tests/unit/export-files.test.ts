@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { ExportAborted, runExport } from '../../src/node/export';
-import { parseTempName } from '../../src/node/fsutil';
+import { parseTempName } from '../../src/base/fsutil';
 import { addDataset, addMedia, putAu, putExpr, putVa } from './export-fixture';
 import { tempDir } from './helpers';
 

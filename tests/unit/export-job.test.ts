@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Backend } from '../../src/node/backend';
+import { Backend } from '../../src/node/app/backend';
 import type { FromWorker } from '../../src/node/jobs/protocol';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { dispatch } from '../../src/shared/dispatch';
 import { CancelledError, JobContext } from '../../src/worker/context';
 import { exportJob } from '../../src/worker/export-job';

@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelsInRange } from '../../src/node/db/labels';
+import { labelsInRange } from '../../src/node/labels/labels';
 import { runExport, type ExportOptions } from '../../src/node/export';
 import { readMergedCsv, readMergedJsonl, type MergedHeader, type MergedRecord } from '../../src/node/export/read-merged';
 import { runImport } from '../../src/node/importers';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { addDataset, addMedia, addModel, putAu, putExpr, putSoft, putVa, softRecord } from './export-fixture';
 import { dumpContent } from './import-helpers';
 import { tempDir } from './helpers';

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FromWorker } from '../../src/node/jobs/protocol';
 import { importSequenceMedia } from '../../src/node/media/sequence';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { CancelledError, JobContext } from '../../src/worker/context';
 import { faceJob, parseFaceJobParams } from '../../src/worker/face-job';
 import { tempDir } from './helpers';

@@ -1,8 +1,8 @@
 // Migration 2 (faces, media pts offsets) applied over a version-1 database with data in it.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, userVersion } from '../../src/node/db/database';
-import { MIGRATIONS } from '../../src/node/db/migrations';
+import { openDatabase, userVersion } from '../../src/node/store/database';
+import { MIGRATIONS } from '../../src/node/store/migrations';
 import { tempDir } from './helpers';
 
 const cleanups: (() => void)[] = [];

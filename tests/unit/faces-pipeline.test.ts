@@ -8,14 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCropCache } from '../../src/node/importers/crop-cache';
+import { openCropCache } from '../../src/node/store/crop-cache';
 import { loadFaceModels, type FaceModels } from '../../src/node/media/faceapi';
 import { runFacePipeline } from '../../src/node/media/faces';
 import { detectFaceInImage, imageFaceDetector, readRgb } from '../../src/node/media/image-face';
 import { importSequenceMedia } from '../../src/node/media/sequence';
 import { resetFaces } from '../../src/node/media/store';
 import { importVideoMedia } from '../../src/node/media/video';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { tempDir } from './helpers';
 import { blankFrames, encodeFrames, faceFrames, H264, samplePhoto } from './media-fixtures';
 
@@ -114,7 +114,7 @@ describe('runFacePipeline', () => {
   it('resumes after the process is killed', async () => {
     resetAll();
     const code = `
-      import { Project } from ${JSON.stringify(path.join(root, 'src/node/project.ts'))};
+      import { Project } from ${JSON.stringify(path.join(root, 'src/node/store/project.ts'))};
       import { runFacePipeline } from ${JSON.stringify(path.join(root, 'src/node/media/faces.ts'))};
       const p = Project.open(${JSON.stringify(project.dir)});
       // After the second batch the child stalls, so the kill always lands before it could finish.

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/node/importers/index';
 import { registerVideoFromProbe, type VideoProbe } from '../../src/node/importers/media-port';
-import { openCropCache } from '../../src/node/importers/crop-cache';
-import { frameCrop } from '../../src/node/importers/frame-crop';
+import { openCropCache } from '../../src/node/store/crop-cache';
+import { frameCrop } from '../../src/node/store/frame-crop';
 import sharp from 'sharp';
 import { auSet, count, dump, dumpContent, fakePort, fixture, frames, labels, type Fixture } from './import-helpers';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDownsample, registerImportCommand, toImportOptions } from '../../src/cli/commands/import';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { fixture, frames, type Fixture } from './import-helpers';
 import { makeFrameCodedVideo } from '../../src/node/demo/framecode';
 

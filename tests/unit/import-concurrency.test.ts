@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/node/importers/index';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { tempDir } from './helpers';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,7 +69,7 @@ function writeChildScript(dir: string): string {
   const url = (rel: string) => pathToFileURL(path.join(ROOT, rel)).href;
   fs.writeFileSync(
     file,
-    `import { Project } from ${JSON.stringify(url('src/node/project.ts'))};
+    `import { Project } from ${JSON.stringify(url('src/node/store/project.ts'))};
 import { runImport } from ${JSON.stringify(url('src/node/importers/index.ts'))};
 const [dir, format, source, dataset] = process.argv.slice(2);
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAuHeader, parseAuLine, parseExprHeader, parseExprLine, EXPR_INVALID, EXPR_NONE, EXPR_OTHER } from '../../src/node/importers/affwild2-parse';
-import { CROP_SIZE, openCropCache } from '../../src/node/importers/crop-cache';
+import { CROP_SIZE, openCropCache } from '../../src/node/store/crop-cache';
 import { cropImageFile } from '../../src/node/importers/image-crops';
 import { listDir, showBytes } from '../../src/node/importers/fsnames';
 import { lineChunks } from '../../src/node/importers/lines';

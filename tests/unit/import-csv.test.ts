@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/node/importers/index';
-import { openCropCache } from '../../src/node/importers/crop-cache';
+import { openCropCache } from '../../src/node/store/crop-cache';
 import { auSet, dump, dumpContent, fixture, frames, labels, type Fixture } from './import-helpers';
 
 let fx: Fixture;

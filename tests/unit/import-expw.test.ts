@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/node/importers/index';
-import { openCropCache } from '../../src/node/importers/crop-cache';
+import { openCropCache } from '../../src/node/store/crop-cache';
 import { count, dump, dumpContent, fixture, frames, labels, type Fixture } from './import-helpers';
 
 // Real photos shipped in face-api's package (1920×1280 and 1920×1367).

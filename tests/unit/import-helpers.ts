@@ -3,7 +3,7 @@
 // business, not the importers'), and a dump of the whole project database for before/after checks.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { registerVideoFromProbe, type MediaPort } from '../../src/node/importers/media-port';
 import { tempDir } from './helpers';
 

@@ -5,12 +5,12 @@
 // trainer (the supervisor and the database see a training run; nothing heavy runs), and the model
 // the run trains is reported through the worker's own 'meta' message path, as the trainer does.
 // Usage: node --import tsx tests/unit/job-leases-owner.ts PROJECT_DIR [HEARTBEAT_MS LEASE_MS]
-import { createModel } from '../../src/node/db/models';
-import { useSourceWorker } from '../../src/node/dev-runtime';
+import { createModel } from '../../src/node/store/models';
+import { useSourceWorker } from '../../src/node/app/dev-runtime';
 import { nodeLauncher } from '../../src/node/jobs/node-launcher';
 import type { FromWorker, WorkerLauncher } from '../../src/node/jobs/protocol';
 import { JobSupervisor } from '../../src/node/jobs/supervisor';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 
 useSourceWorker(); // the worker runs from the TypeScript sources, as in the unit tests' setup
 const [dir, heartbeat = '200', lease = '1000'] = process.argv.slice(2);

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrameIndex, drawFrameCode } from '../../src/shared/framecode';
 import { importSequenceMedia, layoutFrames, naturalCompare } from '../../src/node/media/sequence';
 import { timestampsFromBlob } from '../../src/node/media/store';
-import { openCropCache } from '../../src/node/importers/crop-cache';
-import { mediaFileFor } from '../../src/node/media-files';
-import { Project } from '../../src/node/project';
+import { openCropCache } from '../../src/node/store/crop-cache';
+import { mediaFileFor } from '../../src/node/app/media-files';
+import { Project } from '../../src/node/store/project';
 import { tempDir } from './helpers';
 
 let tmp: { dir: string; cleanup: () => void };

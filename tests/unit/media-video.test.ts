@@ -8,7 +8,7 @@ import { probeVideo } from '../../src/node/media/probe';
 import { compareTimelines } from '../../src/node/media/proxy';
 import { timestampsFromBlob } from '../../src/node/media/store';
 import { ensureProxy, importVideoMedia, isChromiumPlayable, type MediaProgress } from '../../src/node/media/video';
-import { Project } from '../../src/node/project';
+import { Project } from '../../src/node/store/project';
 import { tempDir } from './helpers';
 import { codedFrames, decodedIndices, encodeFrames, H264 } from './media-fixtures';
 

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createModel, getModel, stopRunModels } from '../../src/node/db/models';
-import { Project } from '../../src/node/project';
+import { createModel, getModel, stopRunModels } from '../../src/node/store/models';
+import { Project } from '../../src/node/store/project';
 
 let p: Project | null = null;
 afterEach(() => {

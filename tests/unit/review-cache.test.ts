@@ -2,8 +2,8 @@
 // labels afresh, dropped by the triggers as soon as that model's soft labels change (and only that
 // model's), and the backend's in-memory copy dropped when a job finishes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createModel } from '../../src/node/db/models';
-import { putSoftLabels, softLabelProbabilities } from '../../src/node/db/softlabels';
+import { createModel } from '../../src/node/store/models';
+import { putSoftLabels, softLabelProbabilities } from '../../src/node/store/softlabels';
 import { computeModelColumns, loadModelColumns } from '../../src/node/review/columns';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
 import { logitsOf, reviewFixture, type ReviewFixture } from './review-fixture';

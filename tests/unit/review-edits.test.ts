@@ -2,8 +2,8 @@
 // value) in the history, no-op edits kept off the undo stack, accept-model from the teacher's soft
 // labels, face marks, and the training engine reading corrections as ground truth.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSamples } from '../../src/ml/data/samples';
-import { softLabelProbabilities, decodeSoftLabel, encodeSoftLabel } from '../../src/node/db/softlabels';
+import { loadSamples } from '../../src/node/labels/samples';
+import { softLabelProbabilities, decodeSoftLabel, encodeSoftLabel } from '../../src/node/store/softlabels';
 import { MODEL_AUS } from '../../src/shared/labels';
 import { AU_MASK, importedOf, logitsOf, reviewFixture, THRESHOLDS, type ReviewFixture } from './review-fixture';
 

@@ -3,9 +3,9 @@
 // ready teacher with per-AU thresholds and soft labels on every frame, and a backend over it with
 // the in-process client (a JSON round trip, as over HTTP).
 import path from 'node:path';
-import { Backend } from '../../src/node/backend';
-import { encodeSoftLabel } from '../../src/node/db/softlabels';
-import { inProcessClient } from '../../src/node/inprocess';
+import { Backend } from '../../src/node/app/backend';
+import { encodeSoftLabel } from '../../src/node/store/softlabels';
+import { inProcessClient } from '../../src/node/app/inprocess';
 import type { ApiClient } from '../../src/shared/client';
 import type { Input, MethodName, Output } from '../../src/shared/contract';
 import { tempDir } from './helpers';

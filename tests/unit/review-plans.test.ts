@@ -2,8 +2,8 @@
 // the statements are captured from real calls (not copied here), then each is EXPLAINed, so a
 // query that stops using its index fails this test rather than a 50,000-frame video in use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userVersion, type Db } from '../../src/node/db/database';
-import { MIGRATIONS } from '../../src/node/db/migrations';
+import { userVersion, type Db } from '../../src/node/store/database';
+import { MIGRATIONS } from '../../src/node/store/migrations';
 import { reviewFixture, type ReviewFixture } from './review-fixture';
 
 let fx: ReviewFixture;

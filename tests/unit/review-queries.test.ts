@@ -3,8 +3,8 @@
 // previous, counts) — the latter through the shared criteria the overlay uses, so backend queue and
 // overlay highlight agree.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModel, setModelStatus } from '../../src/node/db/models';
-import { decodeSoftLabel, encodeSoftLabel, putSoftLabels, softLabelProbabilities } from '../../src/node/db/softlabels';
+import { createModel, setModelStatus } from '../../src/node/store/models';
+import { decodeSoftLabel, encodeSoftLabel, putSoftLabels, softLabelProbabilities } from '../../src/node/store/softlabels';
 import { MODEL_AUS, NUM_AUS } from '../../src/shared/labels';
 import type { WorkKind, WorkTask } from '../../src/shared/review-contract';
 import { argmax, auDisagrees, auUncertain, exprDisagrees, exprUncertain, vaDisagrees, vaUncertain } from '../../src/shared/review-criteria';

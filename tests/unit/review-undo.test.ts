@@ -3,8 +3,8 @@
 // stack surviving a restart (it lives in the database).
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Backend } from '../../src/node/backend';
-import { inProcessClient } from '../../src/node/inprocess';
+import { Backend } from '../../src/node/app/backend';
+import { inProcessClient } from '../../src/node/app/inprocess';
 import type { EventPayload } from '../../src/shared/contract';
 import { reviewFixture, type ReviewFixture } from './review-fixture';
 

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerEngineCommands } from '../../src/cli/commands/engine';
-import { trainTeacher } from '../../src/ml/engine/pipeline';
-import { createModel, getModel, setModelStatus } from '../../src/node/db/models';
-import { Project } from '../../src/node/project';
+import { trainTeacher } from '../../src/node/training/engine/pipeline';
+import { createModel, getModel, setModelStatus } from '../../src/node/store/models';
+import { Project } from '../../src/node/store/project';
 import { buildEngineFixture } from './engine-fixture';
 import { tempDir } from './helpers';
 

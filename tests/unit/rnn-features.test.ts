@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultFeatureModel, resolveFeatureModel } from '../../src/ml/rnn/features';
-import { createModel, setModelStatus } from '../../src/node/db/models';
-import { Project } from '../../src/node/project';
-import { FeatureCache, fromHalf, toHalf } from '../../src/ml/rnn/feature-cache';
+import { defaultFeatureModel, resolveFeatureModel } from '../../src/node/training/engine/features';
+import { createModel, setModelStatus } from '../../src/node/store/models';
+import { Project } from '../../src/node/store/project';
+import { FeatureCache, fromHalf, toHalf } from '../../src/node/store/feature-cache';
 import { mulberry32 } from '../../src/shared/random';
 import { tempDir } from './helpers';
 

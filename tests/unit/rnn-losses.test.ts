@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
 import { studentLoss, teacherLoss, readLossTerms, type BatchTargets, type HeadOutputs } from '../../src/ml/losses';
 import { sequenceStudentLoss, sequenceTeacherLoss, validSteps, windowTargets, windowTeacherHeads } from '../../src/ml/rnn/losses';
-import type { SampleSet } from '../../src/ml/data/samples';
+import type { SampleSet } from '../../src/shared/samples';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../src/shared/labels';
 import { mulberry32 } from '../../src/shared/random';
 

@@ -1,7 +1,7 @@
 // Windows over sequences and the merge of overlapping window predictions (pure functions).
 import { describe, expect, it } from 'vitest';
 import { mergeWindowRecords, sequencesOf, windowSpans, windowsOf, WindowMerger } from '../../src/ml/rnn/windows';
-import type { SampleSet } from '../../src/ml/data/samples';
+import type { SampleSet } from '../../src/shared/samples';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../src/shared/labels';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -17,7 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Backend } from '../../src/node/backend';
+import { Backend } from '../../src/node/app/backend';
 import { sessionCookieName, startServer, type RunningServer } from '../../src/node/server/server';
 import { mulberry32, type Rng } from '../../src/shared/random';
 import { tempDir } from './helpers';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Backend } from '../../src/node/backend';
+import { Backend } from '../../src/node/app/backend';
 import { refuseBody } from '../../src/node/server/body';
 import { answerOnSocket, guardUpgrade, onClientError } from '../../src/node/server/guards';
 import { cookieValues, headerValue, isJsonContentType, localRedirect, parseRequestTarget, safeDecode } from '../../src/node/server/request-parts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/node/db/softlabels';
+import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/node/store/softlabels';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
 
 describe('soft-label records', () => {

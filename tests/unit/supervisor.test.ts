@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Backend } from '../../src/node/backend';
+import { Backend } from '../../src/node/app/backend';
 import type { EventMessage } from '../../src/shared/contract';
 import { tempDir } from './helpers';
 

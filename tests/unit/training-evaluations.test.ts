@@ -3,13 +3,13 @@
 // writing what the dashboard reads (a tiny teacher on rendered faces, run in this process).
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createModel } from '../../src/node/db/models';
-import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/ml/engine/pipeline';
-import { Backend } from '../../src/node/backend';
-import { inProcessClient } from '../../src/node/inprocess';
+import { createModel } from '../../src/node/store/models';
+import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/node/training/engine/pipeline';
+import { Backend } from '../../src/node/app/backend';
+import { inProcessClient } from '../../src/node/app/inprocess';
 import { unwrap } from '../../src/shared/result';
 import { probabilitiesOf } from '../../src/ml/train/evaluate';
-import { getSoftLabels } from '../../src/node/db/softlabels';
+import { getSoftLabels } from '../../src/node/store/softlabels';
 import { saveEvaluation, vaPoints } from '../../src/node/training/evaluations';
 import { EvaluationResult } from '../../src/shared/training-contract';
 import { buildEngineFixture } from './engine-fixture';

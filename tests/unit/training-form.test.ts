@@ -2,15 +2,11 @@
 // shares with the worker (src/shared/train-config.ts): the paper's defaults, what a form turns into,
 // and every refusal attached to its field.
 import { describe, expect, it } from 'vitest';
-import { BACKBONES } from '../../src/ml/models/types';
 import { resolveTrainConfig } from '../../src/ml/train/config';
-import { StudentParams, TeacherParams, TRAIN_BACKBONES, learningRate } from '../../src/shared/train-config';
+import { StudentParams, TeacherParams, learningRate } from '../../src/shared/train-config';
 import { defaultBackbone, defaultTrainForm, evaluateParams, newestFamily, softLabelParams, trainParams } from '../../src/renderer/src/training/form';
 
 describe('shared training schemas', () => {
-  it('offer exactly the backbones the engine builds', () => {
-    expect([...TRAIN_BACKBONES]).toEqual([...BACKBONES]);
-  });
   it('default to the paper: Adam 1e-4 ÷10 every 3 epochs, teacher 8 / students 3 epochs, 5 students, λ 0.6, T 1.5', () => {
     const t = resolveTrainConfig(TeacherParams.parse({}), 'teacher');
     expect([t.lr, t.lrFactor, t.lrStepEpochs, t.epochs, t.batch]).toEqual([1e-4, 0.1, 3, 8, 32]);

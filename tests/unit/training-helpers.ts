@@ -2,8 +2,8 @@
 // fake (records the jobs it is asked to start and lets the test play the worker's messages), and a
 // typed in-process client.
 import path from 'node:path';
-import { Backend } from '../../src/node/backend';
-import { inProcessClient } from '../../src/node/inprocess';
+import { Backend } from '../../src/node/app/backend';
+import { inProcessClient } from '../../src/node/app/inprocess';
 import type { FromWorker, StartMessage, WorkerHandle, WorkerLauncher } from '../../src/node/jobs/protocol';
 import type { Input, MethodName, Output } from '../../src/shared/contract';
 import { unwrap } from '../../src/shared/result';

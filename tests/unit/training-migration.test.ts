@@ -2,8 +2,8 @@
 // constraints and cascades, and the query plan of the dashboard's Table 2 lookup.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, userVersion } from '../../src/node/db/database';
-import { MIGRATIONS } from '../../src/node/db/migrations';
+import { openDatabase, userVersion } from '../../src/node/store/database';
+import { MIGRATIONS } from '../../src/node/store/migrations';
 import { tempDir } from './helpers';
 
 const cleanups: (() => void)[] = [];

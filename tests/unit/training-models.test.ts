@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createModel, setModelStatus } from '../../src/node/db/models';
-import { putSoftLabels } from '../../src/node/db/softlabels';
+import { createModel, setModelStatus } from '../../src/node/store/models';
+import { putSoftLabels } from '../../src/node/store/softlabels';
 import { saveEvaluation } from '../../src/node/training/evaluations';
 import { REVIEW_MODEL_KEY } from '../../src/node/training/models';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
-import type { Db } from '../../src/node/db/database';
+import type { Db } from '../../src/node/store/database';
 import { tempDir } from './helpers';
 import { fakeBackend } from './training-helpers';
 

@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createModel, setModelStatus } from '../../src/node/db/models';
-import { FEATURE_FILE, FeatureCache } from '../../src/ml/rnn/feature-cache';
-import { defaultFeatureModel } from '../../src/ml/rnn/features';
+import { createModel, setModelStatus } from '../../src/node/store/models';
+import { FEATURE_FILE, FeatureCache } from '../../src/node/store/feature-cache';
+import { defaultFeatureModel } from '../../src/node/training/engine/features';
 import { saveEvaluation } from '../../src/node/training/evaluations';
 import { epochRow } from '../../src/node/training/runs';
 import { RnnStudentParams, RnnTeacherParams } from '../../src/shared/rnn-config';
-import type { Db } from '../../src/node/db/database';
+import type { Db } from '../../src/node/store/database';
 import { tempDir } from './helpers';
 import { fakeBackend } from './training-helpers';
 
@@ -117,7 +117,7 @@ describe('models.delete and the feature cache', () => {
   });
 
   it('uses a feature-cache module that loads no TensorFlow.js (the backend imports it)', () => {
-    const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/ml/rnn/feature-cache.ts'), 'utf8');
+    const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/node/store/feature-cache.ts'), 'utf8');
     const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
     expect(imports.sort()).toEqual(['better-sqlite3', 'node:fs', 'node:path']);
   });

@@ -2,10 +2,10 @@
 // messages a training job sends, so these check the backend's side exactly.
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Backend } from '../../src/node/backend';
-import { createModel, setModelStatus } from '../../src/node/db/models';
+import { Backend } from '../../src/node/app/backend';
+import { createModel, setModelStatus } from '../../src/node/store/models';
 import { MAX_LOG_LINES, RunLogWriter, epochRow } from '../../src/node/training/runs';
-import { inProcessClient } from '../../src/node/inprocess';
+import { inProcessClient } from '../../src/node/app/inprocess';
 import { unwrap } from '../../src/shared/result';
 import { tempDir } from './helpers';
 import { fakeBackend } from './training-helpers';

@@ -5,10 +5,10 @@ import { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { Project } from '../../node/project';
-import { listModels } from '../../node/db/models';
+import { Project } from '../../node/store/project';
+import { listModels } from '../../node/store/models';
 import { requireDone, runJob } from '../run-job';
-import { formatTruthTable, loadTruth, paperClaims, truthTable } from '../../ml/engine/truth-table';
+import { formatTruthTable, loadTruth, paperClaims, truthTable } from '../../node/demo/truth-table';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
@@ -89,7 +89,7 @@ export async function runDemo(o: DemoOpts): Promise<void> {
   out(`    ${manifest.videos.length} videos, ${manifest.videos.reduce((a, v) => a + v.frames, 0)} frames; each video labelled for some tasks only (partial labels)`);
 
   out('2/6 importing the Aff-Wild2-format labels and videos');
-  const { importAndPrepare } = await import('../../node/import-service');
+  const { importAndPrepare } = await import('../../node/importers/service');
   const { formatSummary } = await import('../../node/importers/index');
   b = bar('  importing');
   const imp = await importAndPrepare(

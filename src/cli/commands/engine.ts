@@ -7,12 +7,12 @@
 //   cancelled or failed training run (CNN or CNN-RNN) from its checkpoint, by its job id, the same
 //   id runs.resume and the dashboard use (resolved by resumeJob in src/node/training/runs.ts).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Project } from '../../node/project';
-import { listModels, resolveModelRef } from '../../node/db/models';
+import { Project } from '../../node/store/project';
+import { listModels, resolveModelRef } from '../../node/store/models';
 import { STUDENT_RUNS, TEACHER_RUNS } from '../../node/training/runs';
 import { MODEL_TYPES } from '../../shared/rnn-config';
 import { AppError } from '../../shared/result';
-import { BACKBONES } from '../../ml/models/types';
+import { TRAIN_BACKBONES } from '../../shared/train-config';
 import { requireDone, resumeRun, runJob } from '../run-job';
 import { formatEvaluation, formatModels } from '../format-engine';
 
@@ -51,7 +51,7 @@ interface TrainOpts {
 
 function trainOptions(c: Command): Command {
   return c
-    .addOption(new Option('--backbone <name>', 'backbone').choices([...BACKBONES]))
+    .addOption(new Option('--backbone <name>', 'backbone').choices([...TRAIN_BACKBONES]))
     .option('--freeze-backbone', 'train the heads only (backbone features cached once: the fast path on CPU)')
     .option('--epochs <n>', 'epochs (teacher 8, students 3)', num)
     .option('--batch <n>', 'batch size (32)', num)

@@ -2,7 +2,7 @@
 // with a progress bar on a terminal, Ctrl+C to cancel (nothing is left under OUT), and a summary.
 import { Argument, Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { Project } from '../../node/project';
+import { Project } from '../../node/store/project';
 import {
   EXPORT_FORMATS,
   listOption,

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { SPLITS } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import { IMPORT_FORMATS, type ImportFormat, type ImportOptions } from '../../node/importers/options';
-import { Project } from '../../node/project';
+import { Project } from '../../node/store/project';
 
 interface CliOptions {
   dataset?: string;
@@ -111,7 +111,7 @@ export function registerImportCommand(program: Command): void {
       }
       // loaded on use: the importers pull in sharp, which other verbs do not need
       const { formatSummary } = await import('../../node/importers/index');
-      const { importAndPrepare } = await import('../../node/import-service');
+      const { importAndPrepare } = await import('../../node/importers/service');
       const project = Project.open(dir);
       const bar = progressBar();
       let needFaces: number[] = [];

@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../../node/fsutil';
+import { writeFileAtomic } from '../../base/fsutil';
 
 interface NodeWorkerLike {
   unref(): void;

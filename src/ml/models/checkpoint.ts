@@ -16,7 +16,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomicAsync } from '../../node/fsutil';
+import { writeFileAtomicAsync } from '../../base/fsutil';
 import { tf } from '../backend';
 import { checkFormat, loadModel, readArrayBuffer, saveModel, sha256, verifyBytes, type ModelMeta } from './io';
 import type { MultitaskNet } from './types';

@@ -4,7 +4,7 @@
 //   weights.bin  the weights, as tfjs' weight manifest describes them (float32, little endian)
 //   model.json   { format: 'affect-workbench-model', version: 1, modelTopology, weightsManifest,
 //                  weightsBytes, weightsSha256, meta: { config, featureDim, auThresholds?, … } }
-// Each file is written atomically (writeFileAtomicAsync in src/node/fsutil.ts: a temporary of its own,
+// Each file is written atomically (writeFileAtomicAsync in src/base/fsutil.ts: a temporary of its own,
 // fsync, rename, stale temporaries of killed runs swept), weights first: model.json is the
 // commit point. A crash between the two renames leaves a new weights.bin beside an old model.json;
 // the SHA-256 in model.json detects that (and any truncation) instead of loading mixed weights.
@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomicAsync } from '../../node/fsutil';
+import { writeFileAtomicAsync } from '../../base/fsutil';
 import { tf } from '../backend';
 import { assembleNet, resolveConfig, setBackboneTrainable } from './build';
 import './layers'; // registers the custom layer classes that model.json names

@@ -2,9 +2,11 @@
 
 import type { tf } from '../backend';
 import { NUM_AUS, NUM_EXPR, VA_BINS } from '../../shared/labels';
+import { TRAIN_BACKBONES, type TrainBackbone } from '../../shared/train-config';
 
-export const BACKBONES = ['resnet50', 'resnet18', 'small', 'face'] as const;
-export type BackboneName = (typeof BACKBONES)[number];
+/** The backbones the engine builds: one list, in src/shared (the dialogs and the CLI offer it too). */
+export const BACKBONES = TRAIN_BACKBONES;
+export type BackboneName = TrainBackbone;
 
 /** How a model is built. Stored in the saved model's `meta.config`, so a model can be rebuilt. */
 export interface ModelConfig {

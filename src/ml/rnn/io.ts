@@ -1,5 +1,5 @@
 // CNN-RNN model files and training checkpoints, versioned like the CNN's (../models/io.ts,
-// ../models/checkpoint.ts) and written the same way (writeFileAtomicAsync of src/node/fsutil.ts; model.json
+// ../models/checkpoint.ts) and written the same way (writeFileAtomicAsync of src/base/fsutil.ts; model.json
 // last, with the SHA-256 of weights.bin).
 //
 //   model.json   { format: 'affect-workbench-rnn-model', version: 1, config: RnnNetConfig,
@@ -10,7 +10,7 @@
 // resumed run is bit-identical to an uninterrupted one).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomicAsync } from '../../node/fsutil';
+import { writeFileAtomicAsync } from '../../base/fsutil';
 import { tf } from '../backend';
 import { checkFormat, readArrayBuffer, sha256, verifyBytes } from '../models/io';
 import { CHECKPOINT_FILE, readOptimizerCheckpoint, restoreOptimizer, writeOptimizerCheckpoint } from '../models/checkpoint';

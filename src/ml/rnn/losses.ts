@@ -27,7 +27,7 @@ import {
   type TeacherLossTerms,
 } from '../losses';
 import { NUM_EXPR, SOFT_LABEL_WIDTH } from '../../shared/labels';
-import type { SampleSet } from '../data/samples';
+import type { SampleSet } from '../../shared/samples';
 import { headsFromRecords, targetsOf } from '../train/batch';
 
 /** Rows of `s` per window (fewer than T at a sequence end) → targets of the B·T steps. */

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { tf } from '../backend';
 import type { HeadOutputs } from '../losses';
-import type { SampleSet } from '../data/samples';
+import type { SampleSet } from '../../shared/samples';
 import { deriveSeed, mulberry32 } from '../../shared/random';
 import { NUM_AUS } from '../../shared/labels';
 import type { EvaluationBlock } from '../../shared/metrics';

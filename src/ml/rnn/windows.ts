@@ -10,7 +10,7 @@
 // sequence, so a window never lies entirely inside the previous one; the last window (and any
 // sequence shorter than a window) is shorter than `window` and is padded by the caller.
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
-import type { SampleSet } from '../data/samples';
+import type { SampleSet } from '../../shared/samples';
 
 export interface Sequence {
   mediaId: number;

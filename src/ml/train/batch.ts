@@ -1,7 +1,7 @@
 // Turning sample rows into target tensors, and model outputs into per-frame records.
 import { tf } from '../backend';
 import type { BatchTargets, HeadOutputs } from '../losses';
-import type { SampleSet } from '../data/samples';
+import type { SampleSet } from '../../shared/samples';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
 
 /**

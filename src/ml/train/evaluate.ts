@@ -2,7 +2,7 @@
 // ABAW metrics; per-AU threshold tuning on validation data.
 import { evaluationBlock, tuneAuThresholds, type EvaluationBlock } from '../../shared/metrics';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, VA_BIN_CENTRES } from '../../shared/labels';
-import type { SampleSet } from '../data/samples';
+import type { SampleSet } from '../../shared/samples';
 
 export interface Probabilities {
   au: number[][];

@@ -14,14 +14,13 @@ import { tf } from '../backend';
 import { studentLoss, teacherLoss, type BatchTargets, type HeadOutputs } from '../losses';
 import { mergedEpoch, type TaskPools } from '../samplers';
 import { buildModel, disposeNet, extractFeatures, forward, loadCheckpoint, saveCheckpoint, saveModel, trainableVariables, type MultitaskNet } from '../models';
-import { downsampleFactors, type SampleSet } from '../data/samples';
+import type { DownsampleFactors, SampleSet } from '../../shared/samples';
 import { mulberry32, deriveSeed } from '../../shared/random';
 import { NUM_AUS, SOFT_LABEL_WIDTH, type Task } from '../../shared/labels';
-import type { Db } from '../../node/db/database';
 import { disposeTargets, headsFromRecords, recordsOf, targetsOf } from './batch';
 import { learningRate, type TrainConfig } from './config';
 import { evaluatePredictions, scoresOf, tuneThresholds } from './evaluate';
-import type { CropSource } from './images';
+import type { CropReader } from './images';
 import type { EvaluationBlock } from '../../shared/metrics';
 
 export interface TrainHooks {
@@ -33,8 +32,9 @@ export interface TrainHooks {
 }
 
 export interface TrainInput {
-  db: Db;
-  crops: CropSource;
+  /** Per-dataset downsampling of the task pools (src/node/labels/samples.ts downsampleFactors). */
+  downsample: DownsampleFactors;
+  crops: CropReader;
   config: TrainConfig & { epochs: number };
   role: 'teacher' | 'student';
   train: SampleSet;
@@ -64,8 +64,7 @@ interface TrainerState {
 }
 
 /** Task pools of one epoch: the rows of `s` labelled for each task, after per-dataset downsampling. */
-export function taskPools(db: Db, s: SampleSet): TaskPools {
-  const factors = downsampleFactors(db);
+export function taskPools(s: SampleSet, factors: DownsampleFactors): TaskPools {
   const keep = (i: number, task: Task) => {
     const f = factors.get(s.datasetId[i])?.[task] ?? 1;
     return f <= 1 || s.idx[i] % f === 0;
@@ -183,7 +182,7 @@ export async function train(inp: TrainInput, hooks: TrainHooks): Promise<TrainRe
   const model = frozen ? net.heads : net.model;
   const vars = trainableVariables(model);
 
-  const pools = taskPools(inp.db, s);
+  const pools = taskPools(s, inp.downsample);
   if (!pools.au && !pools.expr && !pools.va) throw new Error('no labelled training frames in the chosen datasets (train split)');
   if (inp.role === 'student') {
     const missing = Array.from(s.frameId.subarray(0, s.n)).filter((id) => !inp.teacherRecords?.has(id)).length;
@@ -279,7 +278,7 @@ function fmt(v: number | null): string {
 }
 
 /** Predicts 55-float records for sample rows (inference; batches of images from the crop source). */
-export async function predictSamples(net: MultitaskNet, crops: CropSource, s: SampleSet, batch = 64, onBatch?: (done: number) => Promise<void>): Promise<Float32Array> {
+export async function predictSamples(net: MultitaskNet, crops: CropReader, s: SampleSet, batch = 64, onBatch?: (done: number) => Promise<void>): Promise<Float32Array> {
   const rows = Array.from({ length: s.n }, (_, i) => i);
   let done = 0;
   return predictRows(

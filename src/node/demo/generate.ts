@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MODEL_AUS, SPLITS, type Split, type Task } from '../../shared/labels';
-import { writeFileAtomicAsync } from '../fsutil';
+import { writeFileAtomicAsync } from '../../base/fsutil';
 import { affectTrack, auActive, randomTemperament, TRUTH_AUS, type FrameAffect } from './affect';
 import { auFileText, exprFileText, vaFileText } from './affwild-format';
 import { renderFace, type FrameStyle } from './face';

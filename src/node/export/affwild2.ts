@@ -14,7 +14,7 @@
 // timestamps: those live in the merged CSV/JSON Lines.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { AU_UNLABELLED, EXPR_HEADER, EXPR_UNLABELLED, VA_HEADER, VA_UNLABELLED, auHeader } from '../demo/affwild-format';
 import type { Task } from '../../shared/labels';
 import { AtomicFolder, BufferedFile } from './atomic';

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
-import { commitFile, commitFolder, createTempDir, createTempFile } from '../fsutil';
+import { commitFile, commitFolder, createTempDir, createTempFile } from '../../base/fsutil';
 
 const FLUSH_AT = 1 << 16;
 

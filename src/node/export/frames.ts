@@ -12,7 +12,7 @@
 //    model-outputs.ts), instead of a Buffer per row;
 //  - the frame object is reused: consumers must copy what they keep past their callback.
 import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { probValue } from './columns';
 import { humanSource, modelSource, pickLayer, sourceKind } from './merge';
 import { arousalOf, exprArgmax, exprProbabilities, LogitReader, logitOf, valenceOf } from './model-outputs';

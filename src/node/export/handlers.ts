@@ -3,7 +3,7 @@
 // worker job 'export' that writes the file with progress and cancel (src/worker/export-job.ts).
 import path from 'node:path';
 import type { Handlers } from '../../shared/dispatch';
-import type { Backend } from '../backend';
+import type { Backend } from '../app/backend';
 import { checkTarget } from './atomic';
 import { parsePolicy, parseSources, parseSplits } from './options';
 

@@ -5,8 +5,8 @@
 // the export runs (a better-sqlite3 connection cannot run other queries while one is iterating).
 import path from 'node:path';
 import { AppError } from '../../shared/result';
-import { openDatabase } from '../db/database';
-import { DB_FILE, type Project } from '../project';
+import { openDatabase } from '../store/database';
+import { DB_FILE, type Project } from '../store/project';
 import { writeAffWild2 } from './affwild2';
 import { prepareTarget } from './atomic';
 import { throwIfAborted } from './drive';

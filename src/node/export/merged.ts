@@ -1,7 +1,7 @@
 // The merged per-frame formats: CSV (quoting by csv-stringify) and JSON Lines, written in one pass
 // through a temporary sibling of the target (rows.ts builds the text of each row; atomic.ts the
 // rule for the temporary). `overwrite`: the file may replace a target that exists when it is done.
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { AtomicFile } from './atomic';
 import { mergedColumns, probabilityColumns, versionLine } from './columns';
 import { drive } from './drive';

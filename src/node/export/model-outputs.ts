@@ -9,7 +9,7 @@
 // ones that are not 4-byte aligned) are decoded into a scratch array, float16 through a 64 K table.
 import os from 'node:os';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, VA_BIN_CENTRES } from '../../shared/labels';
-import { SOFT_LABEL_VERSION } from '../db/softlabels';
+import { SOFT_LABEL_VERSION } from '../store/softlabels';
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 const HEADER = 4;

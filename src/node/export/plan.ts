@@ -3,7 +3,7 @@
 // here is a handful of small queries; the per-frame work is in frames.ts.
 import { MODEL_AUS, MAX_AU_NUMBER, type Split } from '../../shared/labels';
 import { AppError } from '../../shared/result';
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { parseThresholds } from './merge';
 import { parsePolicy, policyName, type ExportOptions, type Layer, type SourceKind } from './options';
 

@@ -13,7 +13,7 @@
 //    and all of one size.
 // Frames are asked for in the stream's order (index order, each once); a chunk starts at the frame
 // that needs it, so an index chunk covers exactly the frames the stream returns in its range.
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import type { LogitReader } from './model-outputs';
 
 const CHUNK = 1024;

@@ -1,8 +1,8 @@
 // Batched writes. Multi-row INSERT statements: binding 256 rows per statement call instead of one
 // cuts the per-call overhead of better-sqlite3 several-fold, which is what lets label rows go in at
 // > 300,000 rows/s. And the bounded transactions of a staged import (WriteChunks, below).
-import type { Db } from '../db/database';
-import { beginImmediate } from '../db/busy';
+import type { Db } from '../store/database';
+import { beginImmediate } from '../store/busy';
 
 type Value = number | bigint | string | null;
 

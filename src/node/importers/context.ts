@@ -1,8 +1,8 @@
 // What every format importer gets: the writer (the open transaction), the summary, the validated
 // options, the media port, progress reporting that also yields and honours cancellation, and the
 // crop cache (opened and put into its own transaction on first use; committed after the project).
-import type { Project } from '../project';
-import { CropCache } from './crop-cache';
+import type { Project } from '../store/project';
+import { CropCache } from '../store/crop-cache';
 import { cancelledError } from './errors';
 import type { MediaPort } from './media-port';
 import type { ImportOptions } from './options';

@@ -2,8 +2,8 @@
 // before any frame row is written: an unreadable image is known before its frame exists, so it can
 // be skipped (--skip-missing) or fail the import with its file name.
 import type { ImportContext } from './context';
-import type { StoredCrop } from './crop-cache';
-import { encodeCrop, CROP_SIZE } from './crop-cache';
+import type { StoredCrop } from '../store/crop-cache';
+import { encodeCrop, CROP_SIZE } from '../store/crop-cache';
 import { cropImageFile, type Box } from './image-crops';
 import { requireDetectFace } from './media-port';
 

@@ -2,7 +2,7 @@
 // (or an ExpW face box) is resized to 112×112 — stretched like torchvision's Resize((112, 112)), not
 // cropped, so no part of the face is lost — and grey or RGBA images become 3-channel RGB.
 import sharp from 'sharp';
-import { CROP_JPEG_QUALITY, CROP_SIZE, type CropFormat, type StoredCrop } from './crop-cache';
+import { CROP_JPEG_QUALITY, CROP_SIZE, type CropFormat, type StoredCrop } from '../store/crop-cache';
 
 export interface Box {
   left: number;

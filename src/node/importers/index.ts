@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/result';
-import type { Project } from '../project';
+import type { Project } from '../store/project';
 import { importAffWild2 } from './affwild2';
 import { ImportContext, type ProgressFn } from './context';
 import { fileError } from './errors';
@@ -35,9 +35,9 @@ import { SummaryBuilder, type ImportSummary } from './summary';
 import { importVideos } from './video';
 import { CHUNK_POLICY, pauseSync, type ChunkPolicy } from './batch';
 import { ImportWriter, type WriterPlan } from './writer';
-import type { Db } from '../db/database';
-import { immediateTransaction, isSqliteBusy } from '../db/busy';
-import { pidAlive } from '../processes';
+import type { Db } from '../store/database';
+import { immediateTransaction, isSqliteBusy } from '../store/busy';
+import { pidAlive } from '../../base/processes';
 
 export type { ImportSummary } from './summary';
 export type { ProgressFn } from './context';
@@ -45,8 +45,8 @@ export { IMPORT_FORMATS, ImportOptions, ImportRequest, type ImportFormat } from 
 export { formatSummary } from './summary';
 export { setMediaPort, getMediaPort, registerVideoFromImporter, registerVideoFromProbe } from './media-port';
 export type { MediaPort, RegisterVideo, DetectFace, VideoProbe, RegisteredVideo } from './media-port';
-export { openCropCache, CropCache, CROP_SIZE, CROP_FILE } from './crop-cache';
-export { frameCrop } from './frame-crop';
+export { openCropCache, CropCache, CROP_SIZE, CROP_FILE } from '../store/crop-cache';
+export { frameCrop } from '../store/frame-crop';
 
 type Importer = (ctx: ImportContext, sources: string[]) => Promise<void>;
 

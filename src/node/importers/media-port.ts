@@ -8,7 +8,7 @@
 // Tests pass a port in ImportContext options instead. Without a wired port, importing videos or
 // `--detect-faces` fails with a clear "not available yet" error.
 import { AppError } from '../../shared/result';
-import type { Project } from '../project';
+import type { Project } from '../store/project';
 import { storedPath } from './fsnames';
 
 /** What the media module's probeVideo(file) returns. */

@@ -23,9 +23,9 @@
 // the CLI and the worker job own their connection; other connections wait on SQLite's lock.
 import type { Task } from '../../shared/labels';
 import { AppError } from '../../shared/result';
-import type { Project } from '../project';
+import type { Project } from '../store/project';
 import { BatchInsert, WriteChunks, type ChunkPolicy } from './batch';
-import { beginImmediate } from '../db/busy';
+import { beginImmediate } from '../store/busy';
 import type { SummaryBuilder } from './summary';
 
 /** Page cache during an import, in KiB (negative = KiB for SQLite's cache_size). */

@@ -15,9 +15,9 @@
 // models the run was training, in one transaction that touches only rows of gone owners.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Db } from '../db/database';
-import { stopRunModels } from '../db/models';
-import { pidAlive, processStart } from '../processes';
+import type { Db } from '../store/database';
+import { stopRunModels } from '../store/models';
+import { pidAlive, processStart } from '../../base/processes';
 
 /** How often an owner renews the leases of its jobs. */
 export const HEARTBEAT_MS = 2000;

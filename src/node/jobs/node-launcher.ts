@@ -2,7 +2,7 @@
 // entry that runtime-paths.ts names by absolute path: the built worker.js, or the TypeScript source
 // through tsx's loader. Never from the current folder.
 import { fork } from 'node:child_process';
-import { workerEntry, type WorkerEntry } from '../runtime-paths';
+import { workerEntry, type WorkerEntry } from '../app/runtime-paths';
 import type { FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 
 export function nodeLauncher(entry?: WorkerEntry, env: NodeJS.ProcessEnv = process.env): WorkerLauncher {

@@ -10,9 +10,9 @@
 // its owner's heartbeat honours. A worker that exits without reporting is a crash, reported with
 // its exit code, signal and last stderr lines; the models of a run that ends other than 'done' are
 // no longer 'training'.
-import type { Db } from '../db/database';
-import { isBusyError, rethrowBusy, withBusyTimeout } from '../db/busy';
-import { resumeModelStatus, stopRunModels } from '../db/models';
+import type { Db } from '../store/database';
+import { isBusyError, rethrowBusy, withBusyTimeout } from '../store/busy';
+import { resumeModelStatus, stopRunModels } from '../store/models';
 import type { EventName, EventPayload, JobSummary } from '../../shared/contract';
 import { HEARTBEAT_MS, LEASE_MS, newOwner, ownerState, releaseOwner, sweepDeadJobs, type LeaseRow, type Owner } from './leases';
 import type { FromWorker, WorkerHandle, WorkerLauncher } from './protocol';

@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
-import { openCropCache, type CropCache } from '../importers/crop-cache';
-import type { Project } from '../project';
+import { openCropCache, type CropCache } from '../store/crop-cache';
+import type { Project } from '../store/project';
 import { alignFace, CROP_SIZE } from './align';
 import { decodeVideoFrames } from './decode';
 import { loadFaceModels, type FacePatch, type FaceModels } from './faceapi';

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
-import { commitFile, sweepStaleTemps, tempPath } from '../fsutil';
+import { commitFile, sweepStaleTemps, tempPath } from '../../base/fsutil';
 import { probeVideo, type VideoProbe } from './probe';
 import { ffmpegPath, runTool } from './tools';
 
@@ -58,7 +58,7 @@ function encoderArgs(codec: 'h264' | 'vp9'): string[] {
 export async function transcodeProxy(source: VideoProbe, outFile: string, opts: ProxyOptions = {}): Promise<VideoProbe> {
   const codec = opts.codec ?? 'h264';
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  // A temporary of the shared kind (src/node/fsutil.ts): unique, swept when a killed run left it.
+  // A temporary of the shared kind (src/base/fsutil.ts): unique, swept when a killed run left it.
   sweepStaleTemps(path.dirname(outFile));
   const tmp = tempPath(outFile);
   const filters: string[] = [];

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../shared/result';
-import type { Project } from '../project';
+import type { Project } from '../store/project';
 import { upsertMedia, type Split } from './store';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff'];

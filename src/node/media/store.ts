@@ -4,9 +4,9 @@
 // timestamps, other image files) their face results are reset, because they described other pixels.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/database';
-import { CROP_FILE, openCropCache } from '../importers/crop-cache';
-import type { Project } from '../project';
+import type { Db } from '../store/database';
+import { CROP_FILE, openCropCache } from '../store/crop-cache';
+import type { Project } from '../store/project';
 
 export type Split = 'train' | 'val' | 'test';
 export type FaceStatus = 'unknown' | 'ok' | 'none' | 'unusable';

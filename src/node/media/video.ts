@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
-import type { Project } from '../project';
+import type { Project } from '../store/project';
 import { probeVideo, type VideoProbe } from './probe';
 import { compareTimelines, isChromiumPlayable, playabilityIssue, transcodeProxy } from './proxy';
 import { storedPath, upsertMedia, type Split } from './store';

@@ -2,7 +2,7 @@
 // scan whole media items, and re-reading 50,000 frames per call would cost more than the scan.
 // Labels are refreshed per edited range; model columns are dropped whenever soft labels may have
 // changed (a job finished, or the review screen re-opened the media item).
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { loadLabelColumns, loadLabelRange, loadModelColumns, type LabelColumns, type ModelColumns } from './columns';
 
 const KEEP = 4;

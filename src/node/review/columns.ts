@@ -4,8 +4,8 @@
 // is re-read.
 import { MODEL_AUS, NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, VA_BIN_CENTRES } from '../../shared/labels';
 import { FACE_STATES } from '../../shared/review-contract';
-import type { Db } from '../db/database';
-import { decodeSoftLabel, SOFT_LABEL_VERSION } from '../db/softlabels';
+import type { Db } from '../store/database';
+import { decodeSoftLabel, SOFT_LABEL_VERSION } from '../store/softlabels';
 
 export const FACE_CODE: Record<string, number> = Object.fromEntries(FACE_STATES.map((f, i) => [f, i]));
 export const HUMAN_BIT = { au: 1, expr: 2, va: 4 } as const;

@@ -3,14 +3,14 @@
 // before/after history entry per changed (frame, task), and supersedes the redo stack of the media.
 // Frames whose value would not change get no history, and an edit that changes nothing records no
 // action (so it never sits on the undo stack). The review handlers run it through writeRetrying
-// (src/node/db/labels.ts): an edit that meets a busy database waits for the lock, never fails halfway.
+// (src/node/labels/labels.ts): an edit that meets a busy database waits for the lock, never fails halfway.
 import { auBit, MODEL_AUS, TASKS, type Task } from '../../shared/labels';
 import type { ActionSummary, EditChange } from '../../shared/review-contract';
 import { argmax, thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
-import type { Db } from '../db/database';
-import { getModel } from '../db/models';
-import { getSoftLabels, softLabelProbabilities } from '../db/softlabels';
+import type { Db } from '../store/database';
+import { getModel } from '../store/models';
+import { getSoftLabels, softLabelProbabilities } from '../store/softlabels';
 import { effective, framesInList, framesInRange, humanToJson, humanWriter, readLayers, sameHuman, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from './rows';
 import { actionSummary } from './undo';
 

@@ -3,8 +3,8 @@
 // soft labels for it with the one the overlay shows by default.
 import type { MediaDetail, ReviewModel } from '../../shared/review-contract';
 import { AppError } from '../../shared/result';
-import type { Db } from '../db/database';
-import { listModels } from '../db/models';
+import type { Db } from '../store/database';
+import { listModels } from '../store/models';
 
 interface Raw {
   id: number;

@@ -3,7 +3,7 @@
 // not fit a JSON number), and the statements that write and delete human rows.
 import type { Task } from '../../shared/labels';
 import type { FaceState } from '../../shared/review-contract';
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 
 export interface FrameRef {
   id: number;

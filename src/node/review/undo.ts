@@ -6,7 +6,7 @@
 // fails at once with SQLITE_BUSY when another process wrote meanwhile.
 import type { ActionSummary, HistoryEntry } from '../../shared/review-contract';
 import type { Task } from '../../shared/labels';
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { humanFromJson, humanWriter } from './rows';
 import type { FaceState } from '../../shared/review-contract';
 

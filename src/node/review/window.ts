@@ -5,9 +5,9 @@
 import { NUM_AUS } from '../../shared/labels';
 import { FACE_STATES, type FaceState, type WindowFrame } from '../../shared/review-contract';
 import { thresholdsOrDefault } from '../../shared/review-criteria';
-import type { Db } from '../db/database';
-import { getModel } from '../db/models';
-import { decodeSoftLabel, softLabelProbabilities } from '../db/softlabels';
+import type { Db } from '../store/database';
+import { getModel } from '../store/models';
+import { decodeSoftLabel, softLabelProbabilities } from '../store/softlabels';
 import { modelBits } from './columns';
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -1,7 +1,7 @@
 // Stored evaluations: the evaluate job writes its report here (with a bounded sample of per-frame
 // valence/arousal predictions for the scatter plot); the dashboard reads the paper's Table 2 — the
 // newest evaluation of each model on one dataset and split — back from it.
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 import { AppError } from '../../shared/result';
 import { EvaluationResult, type EvaluationRow, type VaPoints } from '../../shared/training-contract';
 import type { Split } from '../../shared/labels';

@@ -1,12 +1,12 @@
 // The CNN a CNN-RNN takes its frozen features from when the user names none, computed in the
 // backend for the training dialogs' picker. The engine makes the same choice in the worker
-// (src/ml/rnn/features.ts defaultFeatureModel), but that module loads TensorFlow.js, which the
+// (src/node/training/engine/features.ts defaultFeatureModel), but that module loads TensorFlow.js, which the
 // backend process never does; this reads only the meta block of model.json. A unit test checks
 // that both pick the same model.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/database';
-import { listModels, type ModelRow } from '../db/models';
+import type { Db } from '../store/database';
+import { listModels, type ModelRow } from '../store/models';
 
 /** The saved-model format whose meta block holds the training history (src/ml/models/io.ts). */
 const MODEL_FORMAT = 'affect-workbench-model';

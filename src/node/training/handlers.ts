@@ -2,8 +2,8 @@
 // backend's open project. Also keeps each job's log in the project (run_logs) by listening to the
 // backend's own job.log events, so the log of a run is there after a reload or a restart.
 import type { Handlers } from '../../shared/dispatch';
-import type { Backend } from '../backend';
-import type { Project } from '../project';
+import type { Backend } from '../app/backend';
+import type { Project } from '../store/project';
 import { availableEvaluations, evaluationPoints, evaluationTable } from './evaluations';
 import { defaultFeatureModelId } from './feature-default';
 import { deleteModelChecked, getReviewModel, modelDetails, renameModelChecked, setReviewModel } from './models';

@@ -4,11 +4,11 @@
 // meta key).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/database';
+import type { Db } from '../store/database';
 // The feature cache's own module: it imports fs, path and better-sqlite3 only (no TensorFlow.js),
 // so the backend can use it; a unit test keeps it that way.
-import { FEATURE_FILE, FeatureCache } from '../../ml/rnn/feature-cache';
-import { deleteModel, getModel, listModels, renameModel, type ModelRow } from '../db/models';
+import { FEATURE_FILE, FeatureCache } from '../store/feature-cache';
+import { deleteModel, getModel, listModels, renameModel, type ModelRow } from '../store/models';
 import { AppError } from '../../shared/result';
 import type { ModelDetail } from '../../shared/training-contract';
 

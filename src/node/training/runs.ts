@@ -2,9 +2,9 @@
 // log a job wrote (run_logs, filled from job.log events so it outlives the window and the app),
 // and resuming an interrupted, cancelled or failed training run from its checkpoint, by its job id,
 // never while a live process still runs it.
-import type { Db } from '../db/database';
-import { rethrowBusy } from '../db/busy';
-import { getModel } from '../db/models';
+import type { Db } from '../store/database';
+import { rethrowBusy } from '../store/busy';
+import { getModel } from '../store/models';
 import { describeOwner, ownerState, sweepDeadJobs, type LeaseRow } from '../jobs/leases';
 import { AppError } from '../../shared/result';
 import type { EpochRow, LogLine } from '../../shared/training-contract';

@@ -18,7 +18,7 @@ export const FACES_MODES: { value: FacesMode; label: string }[] = [
   { value: 'none', label: 'none (run the faces job later)' },
 ];
 
-/** What the 'import' job returns (src/node/import-service.ts PreparedImport; only what the UI shows). */
+/** What the 'import' job returns (src/node/importers/service.ts PreparedImport; only what the UI shows). */
 export interface ImportResult {
   summary: {
     dataset: string;

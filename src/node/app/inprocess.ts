@@ -1,9 +1,9 @@
 // The in-process transport: the contract called directly (tests, CLI). Values cross a JSON round
 // trip, as over HTTP and IPC, so every transport hands the caller the same data.
-import type { ApiClient } from '../shared/client';
-import type { EventName, EventPayload } from '../shared/contract';
-import { dispatch } from '../shared/dispatch';
-import type { Result } from '../shared/result';
+import type { ApiClient } from '../../shared/client';
+import type { EventName, EventPayload } from '../../shared/contract';
+import { dispatch } from '../../shared/dispatch';
+import type { Result } from '../../shared/result';
 import type { Backend } from './backend';
 
 export function inProcessClient(backend: Backend): ApiClient {

@@ -3,9 +3,9 @@
 // to the project are resolved with a containment check.
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../shared/result';
-import { resolveInside } from './fsutil';
-import type { Project } from './project';
+import { AppError } from '../../shared/result';
+import { resolveInside } from '../../base/fsutil';
+import type { Project } from '../store/project';
 
 function resolveStored(project: Project, stored: string): string {
   return path.isAbsolute(stored) ? stored : resolveInside(project.dir, stored);

@@ -1,6 +1,6 @@
 // Migration 4: the runs and models dashboard.
 // - evaluations: one row per evaluation of a model on a dataset ('' = every dataset) and split,
-//   written by the evaluate job (src/ml/engine/pipeline.ts evaluateModel). Earlier evaluations are
+//   written by the evaluate job (src/node/training/engine/pipeline.ts evaluateModel). Earlier evaluations are
 //   kept (history); the dashboard shows the newest per model. `points` holds a bounded sample of
 //   per-frame valence/arousal predictions next to their labels, for the scatter plot.
 // - run_logs: the lines a job logged (job.log events), so the log of a run survives a reload and an

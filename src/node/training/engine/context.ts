@@ -1,9 +1,9 @@
 // What the engine needs from whoever runs it (the worker's JobContext, or a test).
 import path from 'node:path';
-import { Project } from '../../node/project';
-import { openCropCache, type CropCache } from '../../node/importers/crop-cache';
-import { initBackend, type BackendInfo } from '../backend';
-import { CropSource } from '../train/images';
+import { Project } from '../../store/project';
+import { openCropCache, type CropCache } from '../../store/crop-cache';
+import { initBackend, type BackendInfo } from '../../../ml/backend';
+import { CropSource } from './crop-source';
 
 export interface EngineHooks {
   progress(done: number, total: number, stage: string | null, metrics?: Record<string, number> | null): void;

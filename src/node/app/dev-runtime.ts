@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configureRuntime } from './runtime-paths';
 
-const SOURCE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SOURCE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** tsx's ESM loader as a file URL, for `node --import <url>` from any folder. */
 export function tsxLoaderUrl(): string {

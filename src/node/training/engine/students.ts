@@ -1,8 +1,8 @@
 // What the CNN and CNN-RNN students jobs share: the teacher's soft labels for every training
 // frame, and the set of student models of one job (a group; --resume continues the newest).
-import { createModel } from '../../node/db/models';
-import type { ModelRow } from '../../node/db/models';
-import type { SampleSet } from '../data/samples';
+import { createModel } from '../../store/models';
+import type { ModelRow } from '../../store/models';
+import type { SampleSet } from '../../../shared/samples';
 import type { EngineSession } from './context';
 import { storedRecords } from './records';
 

@@ -1,8 +1,8 @@
 // The project overview: datasets with frame and label counts per task, media, models.
 // Shared by `info --json`, the renderer's home screen and the contract method project.info.
 import type { DatasetSummary, MediaSummary, ModelSummary, ProjectInfo } from '../../shared/contract';
-import type { Project } from '../project';
-import { labelCountsByMedia } from './labels';
+import type { Project } from './project';
+import { labelCountsByMedia } from '../labels/labels';
 
 export function projectInfo(project: Project): ProjectInfo {
   const db = project.db;

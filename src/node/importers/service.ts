@@ -2,10 +2,10 @@
 // published at once, or one transaction for a re-import: src/node/importers/writer.ts), then the
 // work that must not run inside it — playable proxies for videos Chromium cannot play — and the
 // list of video/sequence media whose frames still need faces (the 'faces' job does that).
-import type { Project } from './project';
+import type { Project } from '../store/project';
 import { wireMediaPort } from './wiring';
-import { ensureProxy } from './media/video';
-import type { ImportFormat, ImportOptions, ImportSummary, ProgressFn } from './importers';
+import { ensureProxy } from '../media/video';
+import type { ImportFormat, ImportOptions, ImportSummary, ProgressFn } from './';
 
 export interface PreparedImport {
   summary: ImportSummary;
@@ -23,7 +23,7 @@ export async function importAndPrepare(
   signal?: AbortSignal,
 ): Promise<PreparedImport> {
   wireMediaPort();
-  const { runImport } = await import('./importers/index');
+  const { runImport } = await import('./index');
   const summary = await runImport(project, format, sources, options, onProgress, { signal });
   const datasetId = summary.datasetId || undefined;
   let proxies = 0;

@@ -141,7 +141,7 @@ CREATE TABLE run_epochs (
   PRIMARY KEY (run_id, epoch)
 ) STRICT;
 
--- Model outputs per frame: a versioned little-endian record (see src/node/db/softlabels.ts).
+-- Model outputs per frame: a versioned little-endian record (see src/node/store/softlabels.ts).
 CREATE TABLE soft_labels (
   model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
   frame_id    INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,

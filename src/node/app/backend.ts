@@ -1,19 +1,19 @@
 // The backend: the contract's handlers over the open project. One instance per window (Electron)
 // or per server (browser mode) or per CLI command. Plain Node: no electron import.
-import type { EventMessage, EventName, EventPayload } from '../shared/contract';
-import type { Handlers } from '../shared/dispatch';
-import { AppError } from '../shared/result';
+import type { EventMessage, EventName, EventPayload } from '../../shared/contract';
+import type { Handlers } from '../../shared/dispatch';
+import { AppError } from '../../shared/result';
 import { readRecent, rememberProject } from './config';
-import { projectInfo } from './db/info';
-import { labelsInRange } from './db/labels';
-import { JobSupervisor } from './jobs/supervisor';
-import { nodeLauncher } from './jobs/node-launcher';
-import type { WorkerLauncher } from './jobs/protocol';
-import { Project } from './project';
-import { cleanupStaleImports } from './importers/index';
-import { trainingHandlers } from './training/handlers';
-import { reviewHandlers } from './review/handlers';
-import { dataHandlers } from './export/handlers';
+import { projectInfo } from '../store/info';
+import { labelsInRange } from '../labels/labels';
+import { JobSupervisor } from '../jobs/supervisor';
+import { nodeLauncher } from '../jobs/node-launcher';
+import type { WorkerLauncher } from '../jobs/protocol';
+import { Project } from '../store/project';
+import { cleanupStaleImports } from '../importers/index';
+import { trainingHandlers } from '../training/handlers';
+import { reviewHandlers } from '../review/handlers';
+import { dataHandlers } from '../export/handlers';
 import { APP_VERSION } from './version';
 
 export type Transport = 'ipc' | 'http' | 'inprocess';

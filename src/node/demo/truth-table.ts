@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { Db } from '../../node/db/database';
-import { decodeSoftLabel } from '../../node/db/softlabels';
-import { listModels, type ModelRow } from '../../node/db/models';
+import type { Db } from '../store/database';
+import { decodeSoftLabel } from '../store/softlabels';
+import { listModels, type ModelRow } from '../store/models';
 import { MODEL_AUS, NUM_AUS, SOFT_LABEL_WIDTH } from '../../shared/labels';
 import { evaluationBlock } from '../../shared/metrics';
-import { probabilitiesOf } from '../train/evaluate';
+import { probabilitiesOf } from '../../ml/train/evaluate';
 
 export interface TruthRow {
   model: string;

@@ -1,12 +1,12 @@
 // Per-frame model records (the soft-label layout) for any model: stored soft labels where they
 // exist, else inference with the model (stored afterwards, since a model's output on a frame never
 // changes); ensembles average their members' probabilities.
-import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
-import { decodeSoftLabel, encodeSoftLabel } from '../../node/db/softlabels';
-import { getModel, type ModelRow } from '../../node/db/models';
-import type { SampleSet } from '../data/samples';
-import { loadModel, disposeNet } from '../models';
-import { predictSamples } from '../train/trainer';
+import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../../shared/labels';
+import { decodeSoftLabel, encodeSoftLabel } from '../../store/softlabels';
+import { getModel, type ModelRow } from '../../store/models';
+import type { SampleSet } from '../../../shared/samples';
+import { loadModel, disposeNet } from '../../../ml/models';
+import { predictSamples } from '../../../ml/train/trainer';
 import { modelDir, type EngineHooks, type EngineSession } from './context';
 
 const STORE_BATCH = 2000;

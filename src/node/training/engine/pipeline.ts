@@ -2,19 +2,20 @@
 // datasets; train N students (different seeds) on ground truth + human corrections + the
 // teacher's soft labels; make the ensemble; evaluate any model on any dataset and split.
 import { z } from 'zod';
-import { createModel, getModel, resolveModelRef, setModelStatus } from '../../node/db/models';
-import { loadSamples, subsetRows, type SampleSet } from '../data/samples';
-import { disposeNet } from '../models';
-import { TrainConfig, resolveTrainConfig } from '../train/config';
-import { EvaluateParams, SoftLabelParams, StudentParams, TeacherParams } from '../../shared/train-config';
-import { evaluatePredictions, probabilitiesOf, tuneThresholds } from '../train/evaluate';
-import { train } from '../train/trainer';
+import { createModel, getModel, resolveModelRef, setModelStatus } from '../../store/models';
+import { subsetRows, type SampleSet } from '../../../shared/samples';
+import { downsampleFactors, loadSamples } from '../../labels/samples';
+import { disposeNet } from '../../../ml/models';
+import { TrainConfig, resolveTrainConfig } from '../../../ml/train/config';
+import { EvaluateParams, SoftLabelParams, StudentParams, TeacherParams } from '../../../shared/train-config';
+import { evaluatePredictions, probabilitiesOf, tuneThresholds } from '../../../ml/train/evaluate';
+import { train } from '../../../ml/train/trainer';
 import { modelDir, openSession, type EngineHooks, type EngineSession } from './context';
 import { ensembleRecords, recordsFor, storeRecords } from './records';
 import { studentGroup, teacherRecordsFor } from './students';
-import { SPLITS, type Split } from '../../shared/labels';
-import { saveEvaluation, vaPoints } from '../../node/training/evaluations';
-import type { EvaluationBlock } from '../../shared/metrics';
+import { SPLITS, type Split } from '../../../shared/labels';
+import { saveEvaluation, vaPoints } from '../evaluations';
+import type { EvaluationBlock } from '../../../shared/metrics';
 
 // The jobs' parameter schemas are pure zod in src/shared (the renderer's dialogs validate with them).
 export { TeacherParams, SoftLabelParams, StudentParams, EvaluateParams };
@@ -61,7 +62,7 @@ export async function trainTeacher(projectDir: string, params: z.input<typeof Te
     const sets = trainingSets(sess, cfg.datasets, hooks);
     try {
       const r = await train(
-        { db, crops: sess.crops, config: cfg, role: 'teacher', ...sets, modelDir: modelDir(sess.project, model.id) },
+        { downsample: downsampleFactors(db), crops: sess.crops, config: cfg, role: 'teacher', ...sets, modelDir: modelDir(sess.project, model.id) },
         { ...hooks, epochDone: epochRecorder(sess, hooks, model.id), progress: (d, t, st, m) => hooks.progress(d, t, st, m) },
       );
       setModelStatus(db, model.id, 'ready', r.thresholds);
@@ -127,7 +128,7 @@ export async function trainStudents(projectDir: string, params: z.input<typeof S
       const cfg = resolveTrainConfig(m.config as z.input<typeof TrainConfig>, 'student');
       hooks.log(`student ${k + 1}/${students.length}: ${m.name}, seed ${cfg.seed}, λ ${cfg.lambda}, T ${cfg.temperature}`);
       const r = await train(
-        { db, crops: sess.crops, config: cfg, role: 'student', ...sets, teacherRecords: stored, modelDir: modelDir(sess.project, id), sharedFeatures },
+        { downsample: downsampleFactors(db), crops: sess.crops, config: cfg, role: 'student', ...sets, teacherRecords: stored, modelDir: modelDir(sess.project, id), sharedFeatures },
         {
           ...hooks,
           epochDone: epochRecorder(sess, hooks, id, k * cfg.epochs),

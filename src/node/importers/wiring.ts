@@ -1,8 +1,8 @@
 // Connects the label importers to the media/face pipeline (the importers depend only on the port).
 // Called once by every entry point that imports: the backend (app, browser mode, CLI) and the worker.
-import { registerVideoFromImporter, setMediaPort } from './importers/media-port';
-import { imageFaceDetector } from './media/image-face';
-import { importVideoMedia } from './media/video';
+import { registerVideoFromImporter, setMediaPort } from './media-port';
+import { imageFaceDetector } from '../media/image-face';
+import { importVideoMedia } from '../media/video';
 
 let wired = false;
 

@@ -2,7 +2,7 @@
 // (a human row with NULL values = cleared), else the imported layer. And writing them while other
 // processes write (writeRetrying, at the end).
 import type { FrameLabels, TaskCounts } from '../../shared/contract';
-import type { Db } from './database';
+import type { Db } from '../store/database';
 
 /** Map of AU number → 0/1 from the stored bit sets. */
 export function auRecord(mask: bigint, bits: bigint): Record<string, 0 | 1> {

@@ -1,9 +1,9 @@
 // A project is a folder: project.sqlite + media/ + models/ + cache/ (DESIGN.md §4).
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../shared/result';
-import type { ProjectSummary } from '../shared/contract';
-import { openDatabase, userVersion, type Db } from './db/database';
+import { AppError } from '../../shared/result';
+import type { ProjectSummary } from '../../shared/contract';
+import { openDatabase, userVersion, type Db } from './database';
 
 export const DB_FILE = 'project.sqlite';
 export const SUBDIRS = ['media', 'models', 'cache'] as const;

@@ -6,17 +6,19 @@
 // Training uses video and image-sequence media only (image datasets have no sequences). At
 // inference (soft labels, evaluation) a frame of an image dataset is a one-frame sequence.
 import { z } from 'zod';
-import { createModel, getModel, renameModel, resolveModelRef, setModelStatus, type ModelRow } from '../../node/db/models';
-import { loadSamples, subsetRows, type SampleSet } from '../data/samples';
-import { evaluatePredictions, tuneThresholds } from '../train/evaluate';
-import { SOFT_LABEL_WIDTH } from '../../shared/labels';
-import type { EvaluationBlock } from '../../shared/metrics';
-import { RnnStudentParams, RnnTeacherParams, resolveRnnConfig, type RnnTrainConfigInput } from '../rnn/config';
-import { prepareFeatures, resolveFeatureModel, type FeatureSource } from '../rnn/features';
-import { loadRnnNet } from '../rnn/io';
-import { disposeRnnNet } from '../rnn/model';
-import { predictRnn, trainRnn } from '../rnn/trainer';
-import { SEQUENCE_KINDS } from '../rnn/windows';
+import { createModel, getModel, renameModel, resolveModelRef, setModelStatus, type ModelRow } from '../../store/models';
+import { subsetRows, type SampleSet } from '../../../shared/samples';
+import { loadSamples } from '../../labels/samples';
+import { evaluatePredictions, tuneThresholds } from '../../../ml/train/evaluate';
+import { SOFT_LABEL_WIDTH } from '../../../shared/labels';
+import type { EvaluationBlock } from '../../../shared/metrics';
+import { RnnStudentParams, RnnTeacherParams, resolveRnnConfig, type RnnTrainConfigInput } from '../../../ml/rnn/config';
+import { prepareFeatures, resolveFeatureModel } from './features';
+import type { FeatureSource } from '../../../ml/rnn/features';
+import { loadRnnNet } from '../../../ml/rnn/io';
+import { disposeRnnNet } from '../../../ml/rnn/model';
+import { predictRnn, trainRnn } from '../../../ml/rnn/trainer';
+import { SEQUENCE_KINDS } from '../../../ml/rnn/windows';
 import { modelDir, openSession, type EngineHooks, type EngineSession } from './context';
 import { ensembleRecords, recordsFor, storedRecords, storeRecords } from './records';
 import { studentGroup, teacherRecordsFor } from './students';

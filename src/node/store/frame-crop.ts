@@ -5,7 +5,7 @@
 // double the data for no gain.
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Project } from '../project';
+import type { Project } from './project';
 import { CROP_SIZE, type CropCache } from './crop-cache';
 
 /** Raw RGB (112 × 112 × 3) of the frame's face, or null when it has none (face 'none', or not computed yet). */

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { RecentProject } from '../shared/contract';
-import { writeFileAtomic } from './fsutil';
+import { RecentProject } from '../../shared/contract';
+import { writeFileAtomic } from '../../base/fsutil';
 
 export function configDir(): string {
   if (process.env.AW_HOME) return process.env.AW_HOME;

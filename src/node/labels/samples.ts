@@ -1,24 +1,8 @@
-// The training/evaluation view of a project: every usable frame of the chosen datasets and splits
-// with its effective labels (human corrections over imported ground truth), in columnar arrays so
-// millions of frames fit in a few tens of MB.
-import type { Db } from '../../node/db/database';
+// Reads a project's samples (src/ml/data/samples.ts SampleSet): every usable frame of the chosen
+// datasets and splits with its effective labels (human corrections over imported ground truth).
+import type { Db } from '../store/database';
 import { MODEL_AUS, NUM_AUS, type Split, type Task } from '../../shared/labels';
-
-export interface SampleSet {
-  n: number;
-  frameId: Int32Array;
-  mediaId: Int32Array;
-  idx: Int32Array;
-  datasetId: Int32Array;
-  /** n × 8: 1/0 per model AU, −1 unlabelled. */
-  au: Int8Array;
-  /** class 0–6, −1 unlabelled. */
-  expr: Int8Array;
-  /** NaN where unlabelled (valence and arousal are labelled together). */
-  valence: Float32Array;
-  arousal: Float32Array;
-  split: Split[];
-}
+import type { DownsampleFactors, SampleSet } from '../../shared/samples';
 
 export interface SampleQuery {
   /** Dataset names; all datasets when empty/undefined. */
@@ -121,16 +105,9 @@ export function loadSamples(db: Db, q: SampleQuery = {}): SampleSet {
   return s;
 }
 
-export function hasTask(s: SampleSet, i: number, task: Task): boolean {
-  if (task === 'expr') return s.expr[i] >= 0;
-  if (task === 'va') return !Number.isNaN(s.valence[i]);
-  for (let k = 0; k < NUM_AUS; k++) if (s.au[i * NUM_AUS + k] >= 0) return true;
-  return false;
-}
-
 /** Per-dataset, per-task downsampling factors from dataset settings ({"downsample": {"va": 5}}). */
-export function downsampleFactors(db: Db): Map<number, Partial<Record<Task, number>>> {
-  const out = new Map<number, Partial<Record<Task, number>>>();
+export function downsampleFactors(db: Db): DownsampleFactors {
+  const out: DownsampleFactors = new Map();
   for (const r of db.prepare('SELECT id, settings FROM datasets').all() as { id: number; settings: string }[]) {
     const d = (JSON.parse(r.settings) as { downsample?: Partial<Record<Task, number>> }).downsample ?? {};
     out.set(r.id, d);
@@ -138,26 +115,3 @@ export function downsampleFactors(db: Db): Map<number, Partial<Record<Task, numb
   return out;
 }
 
-/** The rows of `s` that `keep` accepts, as a new set. */
-export function subsetRows(s: SampleSet, keep: (row: number) => boolean): SampleSet {
-  const rows: number[] = [];
-  for (let i = 0; i < s.n; i++) if (keep(i)) rows.push(i);
-  if (rows.length === s.n) return s;
-  const pick = <T extends Int32Array | Int8Array | Float32Array>(a: T, w = 1): T => {
-    const out = new (a.constructor as { new (n: number): T })(rows.length * w);
-    rows.forEach((r, k) => out.set(a.subarray(r * w, (r + 1) * w), k * w));
-    return out;
-  };
-  return {
-    n: rows.length,
-    frameId: pick(s.frameId),
-    mediaId: pick(s.mediaId),
-    idx: pick(s.idx),
-    datasetId: pick(s.datasetId),
-    au: pick(s.au, 8),
-    expr: pick(s.expr),
-    valence: pick(s.valence),
-    arousal: pick(s.arousal),
-    split: rows.map((r) => s.split[r]),
-  };
-}

@@ -1,0 +1,119 @@
+// Frozen CNN features for the CNN-RNN: which CNN, and its features for a set of frames (computed
+// once per frame from the face crops, inference mode, no augmentation, then read from the cache).
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from '../../../ml/backend';
+import { disposeNet, extractFeatures, loadModel, readModelMeta } from '../../../ml/models';
+import { getModel, listModels, type ModelRow } from '../../store/models';
+import type { Db } from '../../store/database';
+import type { FeatureSource } from '../../../ml/rnn/features';
+import { modelDir, type EngineHooks, type EngineSession } from './context';
+import { FeatureCache, type FeatureDtype } from '../../store/feature-cache';
+
+
+/** Checks that a model can give features: a ready CNN teacher or student with its files. */
+export function checkFeatureModel(m: ModelRow): void {
+  if (m.arch !== 'cnn') throw new Error(`model ${m.id} (${m.name}) is a ${m.arch} model; features come from a CNN teacher or student`);
+  if (m.kind === 'ensemble') throw new Error(`model ${m.id} (${m.name}) is an ensemble, which has no single feature extractor: choose one of its students`);
+  if (m.status !== 'ready') throw new Error(`model ${m.id} (${m.name}) is not ready (status ${m.status})`);
+}
+
+/** The summed validation scores of the last epoch a CNN model recorded (null when it has none). */
+async function validationScore(dir: string): Promise<number | null> {
+  try {
+    const meta = await readModelMeta(dir);
+    const history = (meta.history ?? []) as { val?: Record<string, number | null> | null }[];
+    const val = history[history.length - 1]?.val;
+    if (!val) return null;
+    const scores = Object.values(val).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return scores.length ? scores.reduce((a, b) => a + b, 0) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The CNN to take features from when the user names none: the paper's choice, the best CNN student
+ * (highest sum of its last validation scores: AU, EXPR, valence CCC, arousal CCC); without scores
+ * the newest student; without students the best (else newest) teacher.
+ */
+export async function defaultFeatureModel(db: Db, projectDir: string): Promise<ModelRow> {
+  const ready = listModels(db).filter((m) => m.arch === 'cnn' && m.status === 'ready' && m.kind !== 'ensemble');
+  for (const kind of ['student', 'teacher'] as const) {
+    const cands = ready.filter((m) => m.kind === kind);
+    if (!cands.length) continue;
+    let best: ModelRow | null = null;
+    let bestScore = -Infinity;
+    for (const m of cands) {
+      const s = await validationScore(path.join(projectDir, m.path ?? path.join('models', String(m.id))));
+      if (s !== null && s > bestScore) [best, bestScore] = [m, s];
+    }
+    return best ?? cands[cands.length - 1];
+  }
+  throw new Error('no trained CNN model to take features from: train a CNN teacher (and students) first');
+}
+
+/** Resolves the feature model of a run: the given id, else the default. */
+export async function resolveFeatureModel(db: Db, projectDir: string, ref: number | undefined): Promise<ModelRow> {
+  if (ref === undefined) return defaultFeatureModel(db, projectDir);
+  const m = getModel(db, ref);
+  if (!m) throw new Error(`no model with id ${ref} to take features from`);
+  checkFeatureModel(m);
+  return m;
+}
+
+/** The weights' SHA-256 of a saved CNN: the cache's fingerprint of the features it gives. */
+function fingerprintOf(dir: string): string {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weightsSha256?: string };
+  if (!json.weightsSha256) throw new Error(`${dir}/model.json has no weights checksum`);
+  return json.weightsSha256;
+}
+
+/**
+ * Makes sure the features of `frameIds` under CNN `cnn` are cached (computing the missing ones
+ * from the face crops) and returns a reader. The cache stays open until `close`.
+ */
+export async function prepareFeatures(
+  sess: EngineSession,
+  cnn: ModelRow,
+  frameIds: ArrayLike<number>,
+  hooks: EngineHooks,
+  opts: { batch?: number; dtype?: FeatureDtype } = {},
+): Promise<FeatureSource & { close(): void }> {
+  checkFeatureModel(cnn);
+  const dir = modelDir(sess.project, cnn.id);
+  const meta = await readModelMeta(dir);
+  const cache = FeatureCache.open(sess.project.dir);
+  try {
+    cache.source(cnn.id, fingerprintOf(dir), meta.featureDim, opts.dtype ?? 'float16');
+    const missing = cache.missing(cnn.id, [...new Set(Array.from(frameIds))]);
+    if (missing.length) {
+      const batch = opts.batch ?? 64;
+      hooks.log(`computing ${cnn.name}'s features for ${missing.length} frames (cached for later runs)`);
+      const { net } = await loadModel(dir);
+      try {
+        const size = net.config.inputSize;
+        for (let i = 0; i < missing.length; i += batch) {
+          const ids = missing.slice(i, i + batch);
+          const x = tf.tensor4d(await sess.crops.batch(ids, size), [ids.length, size, size, 3]);
+          const f = extractFeatures(net, x);
+          cache.put(cnn.id, ids, (await f.data()) as Float32Array);
+          tf.dispose([x, f]);
+          hooks.progress(Math.min(i + batch, missing.length), missing.length, `caching ${cnn.name} features`);
+          await hooks.checkpoint();
+        }
+      } finally {
+        disposeNet(net);
+      }
+    }
+  } catch (e) {
+    cache.close();
+    throw e;
+  }
+  return {
+    modelId: cnn.id,
+    dim: meta.featureDim,
+    read: (ids, out, offset) => cache.read(cnn.id, ids, out, offset),
+    close: () => cache.close(),
+  };
+}
