@@ -398,7 +398,7 @@ describe('a server in its own process stays up after every reported request', ()
     fs.writeFileSync(
       script,
       [
-        `import { Backend } from ${src('node/backend.ts')};`,
+        `import { Backend } from ${src('node/app/backend.ts')};`,
         `import { startServer } from ${src('node/server/server.ts')};`,
         `const s = await startServer(new Backend({ transport: 'http' }), { rendererDir: process.argv[2], token: process.argv[3] });`,
         `process.stdout.write(JSON.stringify({ port: s.port }) + '\\n');`,
