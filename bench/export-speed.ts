@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeSoftLabel } from '../src/node/store/softlabels';
+import { encodeSoftLabel } from '../src/shared/softlabels';
 import { runExport, type ExportFormat, type ExportOptions } from '../src/node/export';
 import { Project } from '../src/node/store/project';
 import { SOFT_LABEL_WIDTH } from '../src/shared/labels';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { Backend } from '../src/node/app/backend';
-import { encodeSoftLabel } from '../src/node/store/softlabels';
+import { encodeSoftLabel } from '../src/shared/softlabels';
 import { makeFrameCodedVideo } from '../src/node/demo/framecode';
 import { importVideoMedia } from '../src/node/media/video';
 import { Project } from '../src/node/store/project';

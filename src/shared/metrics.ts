@@ -15,7 +15,7 @@
 // - An AU is predicted active when its probability is >= its threshold.
 // - CCC uses population (biased) moments, the same definition as the training loss.
 
-import { AU_NAMES, EXPRESSIONS, NUM_AUS, NUM_EXPR, VA_BIN_CENTRES } from './labels';
+import { AU_NAMES, EXPRESSIONS, NUM_AUS, NUM_EXPR } from './labels';
 
 /** Label-ish input: numbers, with null/undefined/NaN/−1 allowed for "missing". */
 export type MaybeNumber = number | null | undefined;
@@ -316,20 +316,8 @@ export function tuneAuThresholds(
 // ---------------------------------------------------------------------------------------------
 // From logits to probabilities, and ensembles (mean of probabilities over models)
 
-export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-
-export function softmax(logits: ArrayLike<number>): number[] {
-  let m = -Infinity;
-  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]);
-  const e = Array.from(logits, (v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-
-/** Continuous VA value of 20 bin logits: the softmax expectation over the bin centres. */
-export function vaFromBinLogits(logits: ArrayLike<number>): number {
-  return softmax(logits).reduce((s, p, i) => s + p * VA_BIN_CENTRES[i], 0);
-}
+// sigmoid / softmax / the VA expectation are the soft-label codec's (softlabels.ts), re-exported here.
+export { sigmoid, softmax, vaFromBinLogits } from './softlabels';
 
 /** Element-wise mean of per-model matrices `[model][frame][k]` (e.g. AU sigmoids, EXPR softmaxes). */
 export function meanProbabilities(perModel: readonly (readonly ArrayLike<number>[])[]): number[][] {

@@ -4,5 +4,5 @@
 export { Project } from '../../src/node/store/project';
 export { importVideoMedia } from '../../src/node/media/video';
 export { makeFrameCodedVideo } from '../../src/node/demo/framecode';
-export { encodeSoftLabel } from '../../src/node/store/softlabels';
+export { encodeSoftLabel } from '../../src/shared/softlabels';
 export { importSequenceMedia } from '../../src/node/media/sequence';

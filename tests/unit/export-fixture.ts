@@ -1,6 +1,6 @@
 // Builds small projects for the export tests straight through SQL: datasets, media with timestamps,
 // frames, both label layers, models and soft labels, so each test states exactly what is stored.
-import { encodeSoftLabel } from '../../src/node/store/softlabels';
+import { encodeSoftLabel } from '../../src/shared/softlabels';
 import { auLabelFrom, SOFT_LABEL_WIDTH, NUM_AUS, NUM_EXPR, VA_BINS } from '../../src/shared/labels';
 import type { Project } from '../../src/node/store/project';
 

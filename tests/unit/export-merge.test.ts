@@ -6,8 +6,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../src/node/store/project';
 import { runExport, type ExportOptions } from '../../src/node/export';
-import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/node/store/softlabels';
-import { arousalOf, auProbability, exprArgmax, exprProbabilities, softLogits, valenceOf } from '../../src/node/export/model-outputs';
+import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/shared/softlabels';
+import { arousalOf, auProbability, exprArgmax, exprProbabilities, softLogits, valenceOf } from '../../src/shared/softlabels';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
 import { addDataset, addMedia, addModel, putAu, putExpr, putSoft, putVa, softRecord } from './export-fixture';
 import { tempDir } from './helpers';
@@ -206,7 +206,7 @@ describe('soft-label reading on the export path', () => {
     const values = Array.from({ length: SOFT_LABEL_WIDTH }, (_, i) => Math.sin(i * 1.7) * 4);
     const f32 = encodeSoftLabel(values);
     const unaligned = Buffer.alloc(f32.length + 1).subarray(1);
-    f32.copy(unaligned);
+    unaligned.set(f32);
     for (const blob of [f32, unaligned, encodeSoftLabel(values, 'float16')]) {
       const ref = softLabelProbabilities(decodeSoftLabel(blob));
       const l = softLogits(blob);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/node/store/softlabels';
+import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/shared/softlabels';
 import { runExport } from '../../src/node/export';
 import { Project } from '../../src/node/store/project';
 import { EXPRESSIONS, MODEL_AUS, SOFT_LABEL_WIDTH } from '../../src/shared/labels';
@@ -18,17 +18,17 @@ let tmp: { dir: string; cleanup: () => void };
 let p: Project;
 let model: number;
 /** media name → frame index → record (undefined = none) */
-const records = new Map<string, (Buffer | undefined)[]>();
+const records = new Map<string, (Uint8Array | undefined)[]>();
 
 function values(seed: number): number[] {
   return Array.from({ length: SOFT_LABEL_WIDTH }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 3);
 }
 
-function addMediaWith(ds: number, name: string, n: number, order: 'asc' | 'desc', record: (i: number) => Buffer | undefined): void {
+function addMediaWith(ds: number, name: string, n: number, order: 'asc' | 'desc', record: (i: number) => Uint8Array | undefined): void {
   const media = Number(p.db.prepare(`INSERT INTO media(dataset_id, name, kind, path, frame_count, created_at) VALUES (?, ?, 'video', 'x.mp4', ?, 'T')`).run(ds, name, n).lastInsertRowid);
   const ins = p.db.prepare(`INSERT INTO frames(media_id, idx, split) VALUES (?, ?, 'train')`);
   const soft = p.db.prepare('INSERT INTO soft_labels(model_id, frame_id, data) VALUES (?, ?, ?)');
-  const recs: (Buffer | undefined)[] = [];
+  const recs: (Uint8Array | undefined)[] = [];
   const idxs = Array.from({ length: n }, (_, i) => (order === 'asc' ? i : n - 1 - i));
   for (const i of idxs) {
     const id = Number(ins.run(media, i).lastInsertRowid);

@@ -1,9 +1,22 @@
-// Test helpers: temp folders that are removed after each test, and an isolated AW_HOME.
+// Test helpers: temp folders that are removed after each test. (Every test file already has its own
+// AW_HOME: tests/setup-home.ts.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
+import { putSoftLabels } from '../../src/node/store/softlabels';
 
 export function tempDir(prefix = 'aw-test-'): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Stores one model's records given as rows (test fixtures): src/node/store/softlabels.ts putSoftLabels. */
+export function putRecords(db: import('../../src/node/store/database').Db, modelId: number, rows: readonly { frameId: number; values: ArrayLike<number> }[]): number {
+  const flat = new Float32Array(rows.length * SOFT_LABEL_WIDTH);
+  rows.forEach((r, k) => {
+    if (r.values.length !== SOFT_LABEL_WIDTH) throw new Error(`a record has ${SOFT_LABEL_WIDTH} values, got ${r.values.length}`);
+    flat.set(r.values, k * SOFT_LABEL_WIDTH);
+  });
+  return putSoftLabels(db, modelId, Int32Array.from(rows, (r) => r.frameId), flat);
 }

@@ -3,7 +3,8 @@
 // model's), and the backend's in-memory copy dropped when a job finishes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createModel } from '../../src/node/store/models';
-import { putSoftLabels, softLabelProbabilities } from '../../src/node/store/softlabels';
+import { putRecords } from './helpers';
+import { softLabelProbabilities } from '../../src/shared/softlabels';
 import { computeModelColumns, loadModelColumns } from '../../src/node/review/columns';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
 import { logitsOf, reviewFixture, type ReviewFixture } from './review-fixture';
@@ -38,12 +39,12 @@ describe('review_model_cache', () => {
     loadModelColumns(db, fx.mediaId, other.id, 80);
     expect(rows().map((r) => (r as { m: number }).m)).toEqual([fx.teacherId, other.id]);
     // Another model's new soft labels leave the teacher's cache alone.
-    putSoftLabels(db, other.id, [{ frameId: frameId(3), values: logitsOf(3) }]);
+    putRecords(db, other.id, [{ frameId: frameId(3), values: logitsOf(3) }]);
     expect(rows().map((r) => (r as { m: number }).m)).toEqual([fx.teacherId]);
     // The teacher's: AU1 of frame 5 becomes certain.
     const v = logitsOf(5);
     v[0] = 8;
-    putSoftLabels(db, fx.teacherId, [{ frameId: frameId(5), values: v }]);
+    putRecords(db, fx.teacherId, [{ frameId: frameId(5), values: v }]);
     expect(rows()).toEqual([]);
     await fx.call('media.get', { mediaId: fx.mediaId }); // re-opening the media item drops the in-memory copy
     const o = await fx.call('review.overview', { mediaId: fx.mediaId, buckets: 80 });
@@ -56,7 +57,7 @@ describe('review_model_cache', () => {
     const before = await fx.call('review.overview', { mediaId: fx.mediaId, buckets: 80 });
     const v = new Array(SOFT_LABEL_WIDTH).fill(0);
     v[2] = -9;
-    putSoftLabels(db, fx.teacherId, [{ frameId: frameId(7), values: v }]);
+    putRecords(db, fx.teacherId, [{ frameId: frameId(7), values: v }]);
     const stale = await fx.call('review.overview', { mediaId: fx.mediaId, buckets: 80 });
     expect(stale.auModel[2][7]).toBe(before.auModel[2][7]);
     fx.backend.emit('job.state', {

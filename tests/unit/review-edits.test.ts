@@ -3,7 +3,7 @@
 // labels, face marks, and the training engine reading corrections as ground truth.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSamples } from '../../src/node/labels/samples';
-import { softLabelProbabilities, decodeSoftLabel, encodeSoftLabel } from '../../src/node/store/softlabels';
+import { softLabelProbabilities, decodeSoftLabel, encodeSoftLabel } from '../../src/shared/softlabels';
 import { MODEL_AUS } from '../../src/shared/labels';
 import { AU_MASK, importedOf, logitsOf, reviewFixture, THRESHOLDS, type ReviewFixture } from './review-fixture';
 
@@ -56,9 +56,9 @@ describe('labels.edit', () => {
     ]);
     const [newest, oldest] = h.frame;
     expect(oldest.before).toBeNull(); // the imported label was in force
-    expect(JSON.parse(oldest.after!)).toMatchObject({ expr: 4, provenance: 'human', author: 'alice' });
-    expect(JSON.parse(newest.before!)).toMatchObject({ expr: 4, author: 'alice' });
-    expect(JSON.parse(newest.after!)).toMatchObject({ expr: 2, author: 'bob' });
+    expect(oldest.after).toMatchObject({ expr: 4, provenance: 'human', author: 'alice' });
+    expect(newest.before).toMatchObject({ expr: 4, author: 'alice' });
+    expect(newest.after).toMatchObject({ expr: 2, author: 'bob' });
     expect(Date.parse(newest.at)).toBeGreaterThan(Date.now() - 60_000);
     expect(h.actions.map((a) => [a.name, a.from, a.to, a.changes])).toEqual([
       ['Expression: Disgust', 13, 13, 1],

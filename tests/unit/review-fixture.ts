@@ -4,7 +4,7 @@
 // the in-process client (a JSON round trip, as over HTTP).
 import path from 'node:path';
 import { Backend } from '../../src/node/app/backend';
-import { encodeSoftLabel } from '../../src/node/store/softlabels';
+import { encodeSoftLabel } from '../../src/shared/softlabels';
 import { inProcessClient } from '../../src/node/app/inprocess';
 import type { ApiClient } from '../../src/shared/client';
 import type { Input, MethodName, Output } from '../../src/shared/contract';

@@ -4,7 +4,8 @@
 // overlay highlight agree.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel, setModelStatus } from '../../src/node/store/models';
-import { decodeSoftLabel, encodeSoftLabel, putSoftLabels, softLabelProbabilities } from '../../src/node/store/softlabels';
+import { putRecords } from './helpers';
+import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/shared/softlabels';
 import { MODEL_AUS, NUM_AUS } from '../../src/shared/labels';
 import type { WorkKind, WorkTask } from '../../src/shared/review-contract';
 import { argmax, auDisagrees, auUncertain, exprDisagrees, exprUncertain, vaDisagrees, vaUncertain } from '../../src/shared/review-criteria';
@@ -80,7 +81,7 @@ describe('review.window', () => {
     const student = createModel(db, { kind: 'student', parentId: fx.teacherId, config: {} });
     setModelStatus(db, student.id, 'ready');
     const frameIds = db.prepare('SELECT id FROM frames WHERE media_id = ? AND idx < 5').pluck().all(fx.mediaId) as number[];
-    putSoftLabels(db, student.id, frameIds.map((frameId) => ({ frameId, values: logitsOf(1) })));
+    putRecords(db, student.id, frameIds.map((frameId) => ({ frameId, values: logitsOf(1) })));
     expect((await fx.call('review.window', { mediaId: fx.mediaId, from: 0, to: 0 })).modelId).toBe(fx.teacherId);
     expect((await fx.call('media.get', { mediaId: fx.mediaId })).defaultModelId).toBe(fx.teacherId);
     const w = await fx.call('review.window', { mediaId: fx.mediaId, from: 0, to: 6, modelId: student.id });
@@ -90,7 +91,7 @@ describe('review.window', () => {
     expect((await fx.call('review.window', { mediaId: fx.mediaId, from: 0, to: 0 })).modelId).toBe(student.id);
     expect((await fx.call('media.get', { mediaId: fx.mediaId })).defaultModelId).toBe(student.id);
     db.prepare('DELETE FROM models WHERE id = ?').run(student.id);
-    putSoftLabels(db, fx.teacherId, (db.prepare('SELECT id, idx FROM frames WHERE media_id = ?').all(fx.mediaId) as { id: number; idx: number }[]).map((f) => ({ frameId: f.id, values: logitsOf(f.idx) })));
+    putRecords(db, fx.teacherId, (db.prepare('SELECT id, idx FROM frames WHERE media_id = ?').all(fx.mediaId) as { id: number; idx: number }[]).map((f) => ({ frameId: f.id, values: logitsOf(f.idx) })));
   });
 
   it('refuses an unknown model and too long a window', async () => {

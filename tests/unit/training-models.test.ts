@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel, setModelStatus } from '../../src/node/store/models';
-import { putSoftLabels } from '../../src/node/store/softlabels';
+import { putRecords } from './helpers';
 import { saveEvaluation } from '../../src/node/training/evaluations';
 import { REVIEW_MODEL_KEY } from '../../src/node/training/models';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
@@ -31,8 +31,8 @@ function seed(db: Db, dir: string, frames = 3) {
     fs.writeFileSync(path.join(dir, 'models', String(id), 'model.json'), '{}');
   }
   const rec = new Array(SOFT_LABEL_WIDTH).fill(0);
-  putSoftLabels(db, teacher, fids.map((frameId) => ({ frameId, values: rec })));
-  putSoftLabels(db, s1, fids.map((frameId) => ({ frameId, values: rec })));
+  putRecords(db, teacher, fids.map((frameId) => ({ frameId, values: rec })));
+  putRecords(db, s1, fids.map((frameId) => ({ frameId, values: rec })));
   saveEvaluation(db, { modelId: s1, dataset: null, split: 'val', result: {}, points: null, runId: null });
   return { teacher, s1, s2, ens };
 }

@@ -9,7 +9,8 @@
 // Windows start at 0, stride, 2·stride, … and stop at the first window that reaches the end of the
 // sequence, so a window never lies entirely inside the previous one; the last window (and any
 // sequence shorter than a window) is shorter than `window` and is padded by the caller.
-import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
+import { SOFT_LABEL_WIDTH } from '../../shared/labels';
+import { addProbabilities, meanProbabilityRecord } from '../../shared/softlabels';
 import type { SampleSet } from '../../shared/samples';
 
 export interface Sequence {
@@ -80,12 +81,6 @@ export function windowsOf(seqs: readonly Sequence[], window: number, stride: num
   return out;
 }
 
-const GROUPS: readonly (readonly [number, number])[] = [
-  [NUM_AUS, NUM_EXPR],
-  [NUM_AUS + NUM_EXPR, VA_BINS],
-  [NUM_AUS + NUM_EXPR + VA_BINS, VA_BINS],
-];
-
 /**
  * Per-frame records from window predictions: for each output row, the mean probability over the
  * windows covering it (AU sigmoid; EXPR, V, A softmax), re-expressed as a record like an
@@ -109,30 +104,17 @@ export class WindowMerger {
       const src = (at + t) * SOFT_LABEL_WIDTH;
       const dst = row * SOFT_LABEL_WIDTH;
       this.counts[row]++;
-      for (let i = 0; i < NUM_AUS; i++) sum[dst + i] += 1 / (1 + Math.exp(-records[src + i]));
-      for (const [off, width] of GROUPS) {
-        let mx = -Infinity;
-        for (let i = 0; i < width; i++) mx = Math.max(mx, records[src + off + i]);
-        let z = 0;
-        for (let i = 0; i < width; i++) z += Math.exp(records[src + off + i] - mx);
-        for (let i = 0; i < width; i++) sum[dst + off + i] += Math.exp(records[src + off + i] - mx) / z;
-      }
+      addProbabilities(records, src, sum, dst);
     }
   }
 
   /** The merged records (n × 55); every row must have been covered. Converts in place: call once. */
   finish(): Float32Array {
     const out = this.sums;
-    const eps = 1e-7;
     for (let row = 0; row < this.n; row++) {
       const c = this.counts[row];
       if (c === 0) throw new Error(`row ${row} is covered by no window`);
-      const o = row * SOFT_LABEL_WIDTH;
-      for (let i = 0; i < NUM_AUS; i++) {
-        const p = Math.min(1 - eps, Math.max(eps, out[o + i] / c));
-        out[o + i] = Math.log(p / (1 - p));
-      }
-      for (let i = NUM_AUS; i < SOFT_LABEL_WIDTH; i++) out[o + i] = Math.log(Math.max(eps, out[o + i] / c));
+      meanProbabilityRecord(out, row * SOFT_LABEL_WIDTH, c, out, row * SOFT_LABEL_WIDTH);
     }
     return out;
   }

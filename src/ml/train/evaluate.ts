@@ -1,46 +1,14 @@
 // Evaluation of per-frame predictions (soft-label records) against a sample set's labels with the
 // ABAW metrics; per-AU threshold tuning on validation data.
 import { evaluationBlock, tuneAuThresholds, type EvaluationBlock } from '../../shared/metrics';
-import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, VA_BIN_CENTRES } from '../../shared/labels';
+import { NUM_AUS } from '../../shared/labels';
+import { recordProbabilities, type RecordProbabilities } from '../../shared/softlabels';
 import type { SampleSet } from '../../shared/samples';
 
-export interface Probabilities {
-  au: number[][];
-  expr: number[][];
-  valence: Float32Array;
-  arousal: Float32Array;
-}
+export type Probabilities = RecordProbabilities;
 
-function softmaxAt(src: Float32Array, off: number, n: number): number[] {
-  let m = -Infinity;
-  for (let i = 0; i < n; i++) m = Math.max(m, src[off + i]);
-  const e: number[] = [];
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const v = Math.exp(src[off + i] - m);
-    e.push(v);
-    s += v;
-  }
-  return e.map((v) => v / s);
-}
-
-/** Records (n × 55 logits) → probabilities and VA expectations over the bin centres. */
-export function probabilitiesOf(records: Float32Array): Probabilities {
-  const n = records.length / SOFT_LABEL_WIDTH;
-  const p: Probabilities = { au: [], expr: [], valence: new Float32Array(n), arousal: new Float32Array(n) };
-  for (let i = 0; i < n; i++) {
-    const o = i * SOFT_LABEL_WIDTH;
-    const au: number[] = [];
-    for (let k = 0; k < NUM_AUS; k++) au.push(1 / (1 + Math.exp(-records[o + k])));
-    p.au.push(au);
-    p.expr.push(softmaxAt(records, o + NUM_AUS, NUM_EXPR));
-    const vb = softmaxAt(records, o + NUM_AUS + NUM_EXPR, VA_BINS);
-    const ab = softmaxAt(records, o + NUM_AUS + NUM_EXPR + VA_BINS, VA_BINS);
-    p.valence[i] = vb.reduce((acc, q, b) => acc + q * VA_BIN_CENTRES[b], 0);
-    p.arousal[i] = ab.reduce((acc, q, b) => acc + q * VA_BIN_CENTRES[b], 0);
-  }
-  return p;
-}
+/** Records (n × 55 logits) → probabilities and VA expectations over the bin centres (the soft-label codec's). */
+export const probabilitiesOf = recordProbabilities;
 
 function auLabels(s: SampleSet, rows: readonly number[]): (number | null)[][] {
   return rows.map((r) => Array.from({ length: NUM_AUS }, (_, k) => (s.au[r * NUM_AUS + k] >= 0 ? s.au[r * NUM_AUS + k] : null)));

@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Db } from '../store/database';
-import { decodeSoftLabel } from '../store/softlabels';
+import { decodeSoftLabel, recordProbabilities } from '../../shared/softlabels';
 import { listModels, type ModelRow } from '../store/models';
 import { MODEL_AUS, NUM_AUS, SOFT_LABEL_WIDTH } from '../../shared/labels';
 import { evaluationBlock } from '../../shared/metrics';
-import { probabilitiesOf } from '../../ml/train/evaluate';
 
 export interface TruthRow {
   model: string;
@@ -85,7 +84,7 @@ export function truthTable(db: Db, frames: FrameTruth[], select: (f: FrameTruth,
   for (const m of models.filter((x) => x.status === 'ready')) {
     const rec = recordsOfModel(db, m, frames);
     if (!rec) continue;
-    const p = probabilitiesOf(rec);
+    const p = recordProbabilities(rec);
     const thresholds = m.thresholds ?? new Array(NUM_AUS).fill(0.5);
     const b = evaluationBlock({
       au: { probs: p.au, labels: frames.map((f) => (select(f, 'au') ? f.au : new Array(NUM_AUS).fill(null))), thresholds },

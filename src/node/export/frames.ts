@@ -8,14 +8,17 @@
 //    and the label's task / layer / accepted flag, the frame's path and subject, two values whose
 //    meaning depends on the task (AU: mask and bits; EXPR: the class; VA: valence and arousal), the
 //    accepted model id, and the frame id (16 columns, as before, cost the query ~30 % more);
-//  - soft labels come 1,024 frames at a time as ONE blob, read in place (soft-chunks.ts,
-//    model-outputs.ts), instead of a Buffer per row;
+//  - soft labels come 1,024 frames at a time as ONE blob, read in place (soft-chunks.ts, and the
+//    codec's LogitReader, src/shared/softlabels.ts), instead of a Buffer per row; only what a row
+//    needs is computed from the logits (AU gaps by comparing logits with logit(threshold): no exp);
+//  - the label precedence and the AU projection are the label module's (src/node/labels/layers.ts);
 //  - the frame object is reused: consumers must copy what they keep past their callback.
 import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
+import { arousalOf, exprArgmax, exprProbabilities, LogitReader, logitOf, sigmoid, valenceOf } from '../../shared/softlabels';
 import type { Db } from '../store/database';
+import { auValue, IS_HUMAN_SQL, MODEL_AU_MASK } from '../labels/layers';
 import { probValue } from './columns';
 import { humanSource, modelSource, pickLayer, sourceKind } from './merge';
-import { arousalOf, exprArgmax, exprProbabilities, LogitReader, logitOf, valenceOf } from './model-outputs';
 import { splitFilterSql, type ExportMedia, type ExportPlan } from './plan';
 import { SoftChunks } from './soft-chunks';
 
@@ -53,20 +56,15 @@ export interface ExportFrame {
   probs: ModelProbabilities | null;
 }
 
-/** Whether AU `n` is in a bit set (number or bigint, as in ExportFrame). */
-export function hasAu(set: number | bigint, n: number): boolean {
-  return typeof set === 'bigint' ? ((set >> BigInt(n)) & 1n) === 1n : Math.floor(set / 2 ** n) % 2 === 1;
-}
-
-/** Values of the AU columns `cols`: -1 where the label does not cover the AU, else 0/1; null without an AU label. */
+/** Values of the AU columns `cols` (the label module's projection): -1 where the label does not cover the AU, else 0/1; null without an AU label. */
 export function auValues(f: Pick<ExportFrame, 'auMask' | 'auBits'>, cols: readonly number[]): number[] | null {
   if (f.auMask === null) return null;
-  return cols.map((n) => (hasAu(f.auMask!, n) ? (hasAu(f.auBits, n) ? 1 : 0) : -1));
+  return cols.map((n) => auValue(f.auMask!, f.auBits, n));
 }
 
 /** The stream yields null after this many frames read: the consumer's moment to report and check for cancel. */
 export const TICK_EVERY = 4096;
-const MODEL_MASK = MODEL_AUS.reduce((m, n) => m + 2 ** n, 0);
+const MODEL_MASK = Number(MODEL_AU_MASK);
 
 // Positions in a row. `key` packs the frame index, its split and the label row's code:
 // idx × 64 + split × 16 + code (one integer column instead of three: each column read costs).
@@ -82,7 +80,7 @@ const ACCEPTED = 8;
 function frameSql(splitSql: string): string {
   const exact = (col: string) => `CASE WHEN ${col} < 9007199254740992 THEN ${col} ELSE -1 END`;
   return `SELECT f.idx * 64 + 16 * (CASE f.split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END)
-        + (CASE l.task WHEN 'au' THEN 1 WHEN 'expr' THEN 2 WHEN 'va' THEN 3 ELSE 0 END) + 4 * ifnull(l.layer = 'human', 0) + 8 * ifnull(l.provenance = 'accepted', 0),
+        + (CASE l.task WHEN 'au' THEN 1 WHEN 'expr' THEN 2 WHEN 'va' THEN 3 ELSE 0 END) + 4 * ifnull(${IS_HUMAN_SQL}, 0) + 8 * ifnull(l.provenance = 'accepted', 0),
       f.path, f.subject,
       CASE l.task WHEN 'au' THEN ${exact('l.au_mask')} WHEN 'expr' THEN l.expr ELSE l.valence END,
       CASE l.task WHEN 'au' THEN ${exact('l.au_bits')} ELSE l.arousal END,
@@ -284,7 +282,7 @@ class Merger {
 
   private probabilities(l: Float32Array, base: number): ModelProbabilities {
     const p = this.probs;
-    for (let k = 0; k < NUM_AUS; k++) p.au[k] = 1 / (1 + Math.exp(-l[base + k]));
+    for (let k = 0; k < NUM_AUS; k++) p.au[k] = sigmoid(l[base + k]);
     exprProbabilities(l, base, p.expr);
     p.valence = valenceOf(l, base);
     p.arousal = arousalOf(l, base);

@@ -11,15 +11,20 @@
 //      argmax, valence/arousal by the expectation over the bin centres.
 // A model only fills a task that has no label at all; a partially labelled AU set is left as it is.
 import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
+import { inForce } from '../labels/layers';
 import type { Layer, SourceKind } from './options';
 
 export type Pick = 'human' | 'cleared' | 'imported' | 'gap';
 
-/** Which layer decides a task of a frame. `human` = a human-layer row exists; `humanHasValue` = it is not a clearing. */
+/**
+ * Which layer decides a task of a frame: the label module's precedence rule (labels/layers.ts) over
+ * the layers the policy lets take part. `human` = a human-layer row exists; `humanHasValue` = it is
+ * not a clearing.
+ */
 export function pickLayer(layers: ReadonlySet<Layer>, hasImported: boolean, human: boolean, humanHasValue: boolean): Pick {
-  if (human && layers.has('human')) return humanHasValue ? 'human' : 'cleared';
-  if (hasImported && layers.has('gt')) return 'imported';
-  return 'gap';
+  const h: Pick | null = human && layers.has('human') ? (humanHasValue ? 'human' : 'cleared') : null;
+  const i: Pick | null = hasImported && layers.has('gt') ? 'imported' : null;
+  return inForce(h, i) ?? 'gap';
 }
 
 /** Source string of a human-layer label: `human`, or `accepted:<modelId>` (`accepted` when the model was deleted). */

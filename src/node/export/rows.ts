@@ -10,7 +10,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { EXPRESSIONS, MODEL_AUS } from '../../shared/labels';
 import { probValue } from './columns';
-import { hasAu, type ExportFrame } from './frames';
+import { auValue } from '../labels/layers';
+import type { ExportFrame } from './frames';
 
 /**
  * null cells become empty fields; strings with commas, quotes or line breaks are quoted, and so is a
@@ -36,6 +37,9 @@ class Bounded {
   }
 }
 
+/** Cell text by projected value + 1 (-1 unlabelled → the empty cell). */
+const AU_CELL: readonly (string | undefined)[] = [undefined, '0', '1'];
+
 /** The AU cells of a label, joined by `sep`, cached per (mask, bits) pair of numbers. */
 class AuCells {
   private readonly byMask = new Map<number, Map<number, string>>();
@@ -51,7 +55,7 @@ class AuCells {
   }
 
   private build(mask: number | bigint, bits: number | bigint): string {
-    return this.aus.map((n, i) => this.wrap(i, hasAu(mask, n) ? (hasAu(bits, n) ? '1' : '0') : this.empty)).join(this.sep);
+    return this.aus.map((n, i) => this.wrap(i, AU_CELL[auValue(mask, bits, n) + 1] ?? this.empty)).join(this.sep);
   }
 
   of(mask: number | bigint | null, bits: number | bigint): string {

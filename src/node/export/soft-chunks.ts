@@ -14,7 +14,7 @@
 // Frames are asked for in the stream's order (index order, each once); a chunk starts at the frame
 // that needs it, so an index chunk covers exactly the frames the stream returns in its range.
 import type { Db } from '../store/database';
-import type { LogitReader } from './model-outputs';
+import type { LogitReader } from '../../shared/softlabels';
 
 const CHUNK = 1024;
 /** An id chunk serving fewer frames than this means the ids are not in index order: switch to index chunks. */

@@ -24,7 +24,9 @@
 //   - a human row (human, accepted, cleared) replaces the frame's human row of that task, rewritten
 //     only when a value differs; the imported label beneath it is left as it is (the file cannot show it).
 // Human rows already in the project are never dropped by an import (counted in a warning where the
-// file has an imported label there).
+// file has an imported label there). Human rows are written through the label module's history
+// writer (src/node/labels/human.ts), like a review edit: one undoable action per media item the
+// import changes ("Import <file>"), a before/after history entry per changed (frame, task).
 import fs from 'node:fs';
 import path from 'node:path';
 import { MAX_AU_NUMBER, SPLITS, type Task } from '../../shared/labels';
@@ -35,6 +37,7 @@ import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isFile, storedPath } from './fsnames';
 import type { MediaKind } from './writer';
+import { HumanHistory } from '../labels/human';
 
 /** Frame ids are reserved in blocks: one MAX(id) query per block instead of per frame (gaps are harmless). */
 const ID_BLOCK = 1024;
@@ -45,6 +48,10 @@ const HUMAN_BATCH = 512;
 
 interface HumanRow {
   frameId: number;
+  mediaId: number;
+  idx: number;
+  /** The frame is new in this import: it has no human row yet. */
+  fresh: boolean;
   task: Task;
   mask: number | bigint | null;
   bits: number | bigint | null;
@@ -58,6 +65,8 @@ interface HumanRow {
 /** Where a row's labels go: its frame, its line, and the human tasks the frame had (null = a new frame). */
 interface Where {
   frameId: number;
+  mediaId: number;
+  idx: number;
   line: number;
   humanBefore: string[] | null;
 }
@@ -124,6 +133,8 @@ class MergedImport {
   private current: { state: MediaState; frames: Map<number, ExistingFrame> } | null = null;
   private readonly models = new Map<number, boolean>();
   private readonly human: HumanRow[] = [];
+  /** The open history action of each media item with human rows changed by this import. */
+  private readonly actions = new Map<number, HumanHistory>();
   /** Imported labels not yet written: (kind 0 au / 1 expr / 2 va, frame id, value, value) per label. */
   private readonly deferred: (number | bigint)[] = [];
   private newFrames = 0;
@@ -149,16 +160,6 @@ class MergedImport {
       clearImported: db.prepare(`DELETE FROM labels WHERE frame_id = ? AND task = ? AND layer = 'imported'`),
       humanTasks: db.prepare(`SELECT task FROM labels WHERE frame_id = ? AND layer = 'human'`).pluck(),
       model: db.prepare('SELECT 1 FROM models WHERE id = ?').pluck(),
-      upsertHuman: db.prepare(
-        `INSERT INTO labels(frame_id, task, layer, au_mask, au_bits, expr, valence, arousal, provenance, model_id, updated_at)
-         VALUES (@frameId, @task, 'human', @mask, @bits, @expr, @valence, @arousal, @provenance, @modelId, @now)
-         ON CONFLICT(frame_id, task, layer) DO UPDATE SET
-           au_mask = excluded.au_mask, au_bits = excluded.au_bits, expr = excluded.expr, valence = excluded.valence,
-           arousal = excluded.arousal, provenance = excluded.provenance, model_id = excluded.model_id, updated_at = excluded.updated_at
-         WHERE au_mask IS NOT excluded.au_mask OR au_bits IS NOT excluded.au_bits OR expr IS NOT excluded.expr
-           OR valence IS NOT excluded.valence OR arousal IS NOT excluded.arousal OR provenance IS NOT excluded.provenance
-           OR model_id IS NOT excluded.model_id`,
-      ),
       setTimestamps: db.prepare('UPDATE media SET timestamps = ? WHERE id = ?'),
       frameCount: db.prepare('SELECT frame_count FROM media WHERE id = ?').pluck(),
     };
@@ -288,7 +289,7 @@ class MergedImport {
 
     // the labels, task by task
     const au = r.au ? auBits(r.au) : null;
-    const at: Where = { frameId, line, humanBefore };
+    const at: Where = { frameId, mediaId: st.id, idx, line, humanBefore };
     const d = this.deferred;
     this.task(at, 'au', r.auSource, r.au !== null, (prov, modelId) => ({ mask: au!.mask, bits: au!.bits, expr: null, valence: null, arousal: null, provenance: prov, modelId }), () => d.push(0, frameId, au!.mask, au!.bits));
     this.task(at, 'expr', r.exprSource, r.expr !== null, (prov, modelId) => ({ mask: null, bits: null, expr: r.expr, valence: null, arousal: null, provenance: prov, modelId }), () => d.push(1, frameId, r.expr!, 0));
@@ -318,10 +319,11 @@ class MergedImport {
     task: Task,
     source: string | null,
     hasValue: boolean,
-    human: (provenance: 'human' | 'accepted', modelId: number | null) => Omit<HumanRow, 'frameId' | 'task'>,
+    human: (provenance: 'human' | 'accepted', modelId: number | null) => Omit<HumanRow, 'frameId' | 'mediaId' | 'idx' | 'fresh' | 'task'>,
     imported: () => void,
   ): void {
     const { frameId, line, humanBefore } = at;
+    const where = { frameId, mediaId: at.mediaId, idx: at.idx, fresh: humanBefore === null, task };
     const col = `${task}_source`;
     const s = source === null ? null : parseSource(source);
     const kind = s?.kind ?? (hasValue ? 'imported' : null);
@@ -333,7 +335,7 @@ class MergedImport {
     if (kind === 'cleared') {
       if (hasValue) throw inputError(this.shown, line, `no ${task.toUpperCase()} value where ${col} is cleared`, source ?? '');
       this.counts.cleared++;
-      this.pushHuman({ frameId, task, mask: null, bits: null, expr: null, valence: null, arousal: null, provenance: 'human', modelId: null });
+      this.pushHuman({ ...where, mask: null, bits: null, expr: null, valence: null, arousal: null, provenance: 'human', modelId: null });
       return;
     }
     if (!hasValue) throw inputError(this.shown, line, `the ${task.toUpperCase()} value where ${col} is ${source} (a label without value is written "cleared")`, '');
@@ -348,7 +350,7 @@ class MergedImport {
     const modelId = kind === 'accepted' && s!.modelId !== null && this.modelExists(s!.modelId) ? s!.modelId : null;
     if (kind === 'accepted') this.counts.accepted++;
     else this.counts.human++;
-    this.pushHuman({ frameId, task, ...human(kind, modelId) });
+    this.pushHuman({ ...where, ...human(kind, modelId) });
   }
 
   private pushHuman(r: HumanRow): void {
@@ -360,7 +362,23 @@ class MergedImport {
     if (this.human.length === 0) return;
     this.ctx.w.flush(); // their frames first (foreign key)
     const now = this.ctx.w.now;
-    for (const r of this.human) this.stmts.upsertHuman.run({ ...r, now });
+    const big = (x: number | bigint | null) => (x === null ? null : BigInt(x));
+    for (const r of this.human) {
+      let h = this.actions.get(r.mediaId);
+      if (!h) this.actions.set(r.mediaId, (h = new HumanHistory(this.ctx.w.db, { name: `Import ${this.shown}`, mediaId: r.mediaId, author: null, at: now })));
+      const next = {
+        auMask: big(r.mask),
+        auBits: big(r.bits),
+        expr: r.expr,
+        valence: r.valence,
+        arousal: r.arousal,
+        provenance: r.provenance,
+        modelId: r.modelId,
+        author: null,
+        updatedAt: now,
+      };
+      h.set(r.frameId, r.idx, r.task, next, r.fresh ? null : undefined);
+    }
     this.human.length = 0;
   }
 
@@ -368,10 +386,12 @@ class MergedImport {
     return [...this.datasets.keys()];
   }
 
-  /** After the last row: pending human rows, frame counts, timestamps. */
+  /** After the last row: pending human rows (and their history actions), frame counts, timestamps. */
   finish(): void {
     this.flushImported();
     this.flushHuman();
+    for (const h of this.actions.values()) h.finish();
+    this.actions.clear();
     const { w, sum } = this.ctx;
     for (const st of this.media.values()) {
       if (st.kind === 'images') w.setFrameCount(st.id);

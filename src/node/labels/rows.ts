@@ -1,9 +1,12 @@
-// Label rows as the review edits see them: the imported and the human layer of a frame's task, the
+// The row reader: per frame and task both stored layers (imported, human) with the human row's
+// provenance, model id, author and time, and the value in force under the precedence rule
+// (layers.ts). The review edits, their history and labelsInRange read labels through it. Also the
 // JSON snapshot a history entry keeps of a human row (AU bit sets as decimal strings: bit 62 does
-// not fit a JSON number), and the statements that write and delete human rows.
+// not fit a JSON number).
 import type { Task } from '../../shared/labels';
 import type { FaceState } from '../../shared/review-contract';
 import type { Db } from '../store/database';
+import { inForce } from './layers';
 
 export interface FrameRef {
   id: number;
@@ -34,7 +37,8 @@ export interface TaskLayers {
 
 export type FrameLayers = Map<Task, TaskLayers>;
 
-interface RawRow {
+/** A `labels` row as read with safeIntegers (AU bit sets exceed 2^53). */
+export interface RawRow {
   frame_id: bigint;
   task: Task;
   layer: 'imported' | 'human';
@@ -49,7 +53,7 @@ interface RawRow {
   updated_at: string;
 }
 
-const COLS = 'l.frame_id, l.task, l.layer, l.au_mask, l.au_bits, l.expr, l.valence, l.arousal, l.provenance, l.model_id, l.author, l.updated_at';
+export const COLS = 'l.frame_id, l.task, l.layer, l.au_mask, l.au_bits, l.expr, l.valence, l.arousal, l.provenance, l.model_id, l.author, l.updated_at';
 
 export function framesInRange(db: Db, mediaId: number, from: number, to: number): FrameRef[] {
   return db.prepare('SELECT id, idx, face FROM frames WHERE media_id = ? AND idx BETWEEN ? AND ? ORDER BY idx').all(mediaId, from, to) as FrameRef[];
@@ -69,20 +73,24 @@ function toValues(r: RawRow): LabelValues {
   return { auMask: r.au_mask, auBits: r.au_bits, expr: r.expr === null ? null : Number(r.expr), valence: r.valence, arousal: r.arousal };
 }
 
+/** A human-layer row's values with provenance, model, author and time. */
+export function humanOf(r: RawRow): HumanRow {
+  return {
+    ...toValues(r),
+    provenance: r.provenance === 'accepted' ? 'accepted' : 'human',
+    modelId: r.model_id === null ? null : Number(r.model_id),
+    author: r.author,
+    updatedAt: r.updated_at,
+  };
+}
+
 function add(out: Map<number, FrameLayers>, r: RawRow): void {
   const fid = Number(r.frame_id);
   let f = out.get(fid);
   if (!f) out.set(fid, (f = new Map()));
   const t = f.get(r.task) ?? { imported: null, human: null };
   if (r.layer === 'imported') t.imported = toValues(r);
-  else
-    t.human = {
-      ...toValues(r),
-      provenance: r.provenance === 'accepted' ? 'accepted' : 'human',
-      modelId: r.model_id === null ? null : Number(r.model_id),
-      author: r.author,
-      updatedAt: r.updated_at,
-    };
+  else t.human = humanOf(r);
   f.set(r.task, t);
 }
 
@@ -105,8 +113,7 @@ export function readLayers(db: Db, mediaId: number, frames: readonly FrameRef[],
 
 /** The values in force: the human row where there is one (all NULL when cleared), else imported. */
 export function effective(t: TaskLayers | undefined): LabelValues | null {
-  if (!t) return null;
-  return t.human ?? t.imported;
+  return t ? inForce<LabelValues>(t.human, t.imported) : null;
 }
 
 export function sameHuman(a: HumanRow | null, b: HumanRow | null): boolean {
@@ -150,24 +157,5 @@ export function humanFromJson(s: string | null): HumanRow | null {
     modelId: j.model_id as number | null,
     author: j.author as string | null,
     updatedAt: j.updated_at as string,
-  };
-}
-
-/** Prepared writers of the human layer and of frames.face. */
-export function humanWriter(db: Db) {
-  const put = db.prepare(
-    `INSERT OR REPLACE INTO labels(frame_id, task, layer, au_mask, au_bits, expr, valence, arousal, provenance, model_id, author, updated_at)
-     VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const del = db.prepare(`DELETE FROM labels WHERE frame_id = ? AND task = ? AND layer = 'human'`);
-  const face = db.prepare('UPDATE frames SET face = ? WHERE id = ?');
-  return {
-    set(frameId: number, task: Task, r: HumanRow | null): void {
-      if (r === null) del.run(frameId, task);
-      else put.run(frameId, task, r.auMask, r.auBits, r.expr, r.valence, r.arousal, r.provenance, r.modelId, r.author, r.updatedAt);
-    },
-    face(frameId: number, value: FaceState): void {
-      face.run(value, frameId);
-    },
   };
 }

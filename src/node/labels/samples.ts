@@ -1,8 +1,11 @@
-// Reads a project's samples (src/ml/data/samples.ts SampleSet): every usable frame of the chosen
-// datasets and splits with its effective labels (human corrections over imported ground truth).
+// The columnar label reader: a project's samples (src/ml/data/samples.ts SampleSet), every usable
+// frame of the chosen datasets and splits with its labels in force (the precedence rule of
+// layers.ts: human corrections over imported ground truth, a cleared human row = no label). AU bit
+// sets are reduced to the 8 model AUs inside SQL (modelBits): no BigInt per row.
 import type { Db } from '../store/database';
-import { MODEL_AUS, NUM_AUS, type Split, type Task } from '../../shared/labels';
+import { NUM_AUS, type Split, type Task } from '../../shared/labels';
 import type { DownsampleFactors, SampleSet } from '../../shared/samples';
+import { IS_HUMAN_SQL, modelAusInto, modelBits, takesSlot } from './layers';
 
 export interface SampleQuery {
   /** Dataset names; all datasets when empty/undefined. */
@@ -12,19 +15,9 @@ export interface SampleQuery {
   usableOnly?: boolean;
 }
 
-interface Row {
-  fid: number;
-  mid: number;
-  idx: number;
-  did: number;
-  split: Split;
-  task: Task | null;
-  au_mask: bigint | null;
-  au_bits: bigint | null;
-  expr: bigint | null;
-  valence: number | null;
-  arousal: number | null;
-}
+/** fid, mid, idx, did, split, task (0 none, 1 au, 2 expr, 3 va) + 4 × human, mask8 (NULL = no AU label), bits8, expr, valence, arousal. */
+type Row = [number, number, number, number, Split, number, number | null, number | null, number | null, number | null, number | null];
+const TASK_BIT = [0, 1, 2, 4];
 
 export function datasetIds(db: Db, names?: string[]): number[] {
   if (!names || names.length === 0) return (db.prepare("SELECT id FROM datasets WHERE state = 'ready' ORDER BY id").pluck().all() as number[]);
@@ -42,15 +35,16 @@ export function loadSamples(db: Db, q: SampleQuery = {}): SampleSet {
   const splits = q.splits ?? ['train', 'val', 'test'];
   const usable = q.usableOnly !== false;
   const sql = `
-    SELECT f.id AS fid, f.media_id AS mid, f.idx AS idx, m.dataset_id AS did, f.split AS split,
-           l.task AS task, l.au_mask, l.au_bits, l.expr, l.valence, l.arousal
+    SELECT f.id, f.media_id, f.idx, m.dataset_id, f.split,
+           CASE l.task WHEN 'au' THEN 1 WHEN 'expr' THEN 2 WHEN 'va' THEN 3 ELSE 0 END + 4 * ifnull(${IS_HUMAN_SQL}, 0),
+           ${modelBits('l.au_mask')}, ${modelBits('l.au_bits')}, l.expr, l.valence, l.arousal
     FROM frames f JOIN media m ON m.id = f.media_id
     LEFT JOIN labels l ON l.frame_id = f.id
     WHERE m.dataset_id IN (${ids.map(() => '?').join(',') || 'NULL'})
       AND f.split IN (${splits.map(() => '?').join(',')})
       ${usable ? "AND f.face NOT IN ('none', 'unusable')" : ''}
-    ORDER BY f.id, l.task, l.layer`;
-  const stmt = db.prepare(sql).safeIntegers(true);
+    ORDER BY f.id`;
+  const stmt = db.prepare(sql).raw(true);
   const count = db
     .prepare(
       `SELECT COUNT(*) FROM frames f JOIN media m ON m.id = f.media_id
@@ -73,32 +67,32 @@ export function loadSamples(db: Db, q: SampleQuery = {}): SampleSet {
   };
   let i = -1;
   let lastFid = -1;
-  let decided = new Set<Task>();
-  for (const r of stmt.iterate(...ids, ...splits) as IterableIterator<Row>) {
-    const fid = Number(r.fid);
+  let heldByHuman = 0; // TASK_BIT flags of the current frame
+  for (const [fid, mid, idx, did, split, code, mask8, bits8, expr, val, aro] of stmt.iterate(...ids, ...splits) as IterableIterator<Row>) {
     if (fid !== lastFid) {
       i++;
       lastFid = fid;
-      decided = new Set();
+      heldByHuman = 0;
       s.frameId[i] = fid;
-      s.mediaId[i] = Number(r.mid);
-      s.idx[i] = Number(r.idx);
-      s.datasetId[i] = Number(r.did);
-      s.split[i] = r.split;
+      s.mediaId[i] = mid;
+      s.idx[i] = idx;
+      s.datasetId[i] = did;
+      s.split[i] = split;
     }
-    if (!r.task || decided.has(r.task)) continue;
-    // Rows come human-layer first: the first row of a task is the one in force (NULLs = cleared).
-    decided.add(r.task);
-    if (r.task === 'au' && r.au_mask !== null) {
-      for (let k = 0; k < NUM_AUS; k++) {
-        const b = 1n << BigInt(MODEL_AUS[k]);
-        if (r.au_mask & b) s.au[i * NUM_AUS + k] = (r.au_bits ?? 0n) & b ? 1 : 0;
-      }
-    } else if (r.task === 'expr' && r.expr !== null) {
-      s.expr[i] = Number(r.expr);
-    } else if (r.task === 'va' && r.valence !== null && r.arousal !== null) {
-      s.valence[i] = Number(r.valence);
-      s.arousal[i] = Number(r.arousal);
+    const task = code & 3;
+    if (task === 0) continue;
+    const human = code >= 4;
+    if (!takesSlot(human, (heldByHuman & TASK_BIT[task]) !== 0)) continue;
+    if (human) heldByHuman |= TASK_BIT[task];
+    if (task === 1) {
+      if (mask8 === null) s.au.fill(-1, i * NUM_AUS, (i + 1) * NUM_AUS);
+      else modelAusInto(mask8, bits8 ?? 0, s.au, i * NUM_AUS);
+    } else if (task === 2) {
+      s.expr[i] = expr === null ? -1 : expr;
+    } else {
+      const ok = val !== null && aro !== null;
+      s.valence[i] = ok ? val : NaN;
+      s.arousal[i] = ok ? aro : NaN;
     }
   }
   s.n = i + 1;

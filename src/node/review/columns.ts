@@ -1,11 +1,13 @@
 // A media item's labels and one model's outputs as typed columns indexed by frame index: what the
 // timeline overview and the work queues scan. Loading is one query each (AU bit sets are reduced
 // to the 8 model AUs inside SQL so no BigInt crosses into JS); after an edit only the edited range
-// is re-read.
-import { MODEL_AUS, NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, VA_BIN_CENTRES } from '../../shared/labels';
+// is re-read. The precedence rule and the AU projection are the label module's (labels/layers.ts),
+// the logits → probabilities maths the codec's (shared/softlabels.ts).
+import { NUM_AUS, NUM_EXPR } from '../../shared/labels';
 import { FACE_STATES } from '../../shared/review-contract';
+import { emptyProbabilityColumns, LogitReader, probabilitiesInto, type ProbabilityColumns } from '../../shared/softlabels';
 import type { Db } from '../store/database';
-import { decodeSoftLabel, SOFT_LABEL_VERSION } from '../store/softlabels';
+import { IS_HUMAN_SQL, modelAusInto, modelBits, takesSlot } from '../labels/layers';
 
 export const FACE_CODE: Record<string, number> = Object.fromEntries(FACE_STATES.map((f, i) => [f, i]));
 export const HUMAN_BIT = { au: 1, expr: 2, va: 4 } as const;
@@ -24,20 +26,10 @@ export interface LabelColumns {
   human: Uint8Array;
 }
 
-export interface ModelColumns {
+/** Per frame: `has` a model output, and its probabilities (the codec's columns, NaN where none). */
+export interface ModelColumns extends ProbabilityColumns {
   n: number;
   has: Uint8Array;
-  au: Float32Array;
-  expr: Float32Array;
-  v: Float32Array;
-  a: Float32Array;
-  vSd: Float32Array;
-  aSd: Float32Array;
-}
-
-/** SQL expression packing the 8 model AUs of a bit-set column into bits 0..7. */
-export function modelBits(col: string): string {
-  return MODEL_AUS.map((n, k) => `(((${col} >> ${n}) & 1) << ${k})`).join(' | ');
 }
 
 export function emptyLabelColumns(n: number): LabelColumns {
@@ -60,7 +52,7 @@ export function mediaFrameCount(db: Db, mediaId: number): number {
 
 const FACE_SQL = `CASE face WHEN 'ok' THEN 1 WHEN 'none' THEN 2 WHEN 'unusable' THEN 3 ELSE 0 END`;
 const RANGE = `FROM frames f JOIN labels l ON l.frame_id = f.id WHERE f.media_id = ? AND f.idx BETWEEN ? AND ?`;
-const HUMAN = `(l.layer = 'human')`;
+const HUMAN = IS_HUMAN_SQL;
 // Each label row as ONE integer (no per-row arrays: a 50,000-frame media item has ~100,000 label
 // rows and allocating them dominated the load). AU: idx·2^18 | human·2^17 | unlabelled·2^16 |
 // mask8·2^8 | bits8; EXPR: idx·16 | human·8 | class (7 = none). VA needs its two reals.
@@ -91,24 +83,22 @@ export function loadLabelRange(db: Db, mediaId: number, c: LabelColumns, from: n
     const idx = Math.floor(x / 262144);
     const r = x % 262144;
     const human = r >= 131072;
-    if (!human && c.human[idx] & HUMAN_BIT.au) continue;
+    if (!takesSlot(human, (c.human[idx] & HUMAN_BIT.au) !== 0)) continue;
     if (human) c.human[idx] |= HUMAN_BIT.au;
     const noMask = (r >> 16) & 1;
-    const mask = (r >> 8) & 255;
-    const bits = r & 255;
-    for (let k = 0; k < NUM_AUS; k++) c.au[idx * NUM_AUS + k] = !noMask && (mask >> k) & 1 ? (bits >> k) & 1 : -1;
+    modelAusInto(noMask ? 0 : (r >> 8) & 255, r & 255, c.au, idx * NUM_AUS);
   }
   for (const x of db.prepare(EXPR_SQL).pluck().all(mediaId, from, hi) as number[]) {
     const idx = Math.floor(x / 16);
-    const human = x & 8;
-    if (!human && c.human[idx] & HUMAN_BIT.expr) continue;
+    const human = (x & 8) !== 0;
+    if (!takesSlot(human, (c.human[idx] & HUMAN_BIT.expr) !== 0)) continue;
     if (human) c.human[idx] |= HUMAN_BIT.expr;
     c.expr[idx] = (x & 7) === 7 ? -1 : x & 7;
   }
   for (const [x, v, a] of db.prepare(VA_SQL).raw().all(mediaId, from, hi) as [number, number | null, number | null][]) {
     const idx = Math.floor(x / 2);
-    const human = x & 1;
-    if (!human && c.human[idx] & HUMAN_BIT.va) continue;
+    const human = (x & 1) !== 0;
+    if (!takesSlot(human, (c.human[idx] & HUMAN_BIT.va) !== 0)) continue;
     if (human) c.human[idx] |= HUMAN_BIT.va;
     c.v[idx] = v === null || a === null ? NaN : v;
     c.a[idx] = v === null || a === null ? NaN : a;
@@ -121,66 +111,14 @@ export function loadLabelColumns(db: Db, mediaId: number): LabelColumns {
   return c;
 }
 
-const vb = new Float64Array(VA_BINS);
-const ab = new Float64Array(VA_BINS);
-
-/** Fills model columns of frame `i` from one soft-label record (logits). */
-export function putModelRecord(m: ModelColumns, i: number, rec: ArrayLike<number>): void {
+/** Fills model columns of frame `i` from one soft-label record (logits at `rec[base …]`). */
+export function putModelRecord(m: ModelColumns, i: number, rec: ArrayLike<number>, base = 0): void {
   m.has[i] = 1;
-  for (let k = 0; k < NUM_AUS; k++) m.au[i * NUM_AUS + k] = 1 / (1 + Math.exp(-rec[k]));
-  softmaxInto(rec, NUM_AUS, NUM_EXPR, m.expr, i * NUM_EXPR);
-  softmaxInto(rec, NUM_AUS + NUM_EXPR, VA_BINS, vb, 0);
-  softmaxInto(rec, NUM_AUS + NUM_EXPR + VA_BINS, VA_BINS, ab, 0);
-  const [mv, sv] = meanSd(vb);
-  const [ma, sa] = meanSd(ab);
-  m.v[i] = mv;
-  m.vSd[i] = sv;
-  m.a[i] = ma;
-  m.aSd[i] = sa;
-}
-
-function softmaxInto(x: ArrayLike<number>, off: number, n: number, out: { [i: number]: number }, at: number): void {
-  let mx = -Infinity;
-  for (let j = 0; j < n; j++) mx = Math.max(mx, x[off + j]);
-  let s = 0;
-  for (let j = 0; j < n; j++) s += out[at + j] = Math.exp(x[off + j] - mx);
-  for (let j = 0; j < n; j++) out[at + j] /= s;
-}
-
-function meanSd(p: Float64Array): [number, number] {
-  let m = 0;
-  for (let j = 0; j < p.length; j++) m += p[j] * VA_BIN_CENTRES[j];
-  let v = 0;
-  for (let j = 0; j < p.length; j++) v += p[j] * (VA_BIN_CENTRES[j] - m) ** 2;
-  return [m, Math.sqrt(v)];
-}
-
-const scratch = new Uint8Array(4 + SOFT_LABEL_WIDTH * 4);
-const scratchF32 = new Float32Array(scratch.buffer, 4, SOFT_LABEL_WIDTH);
-
-/**
- * The logits of a stored record without copying when it is float32 v1 (the format the engine
- * writes): a view on an aligned copy in a reused buffer. Other records go through the full decoder.
- */
-function logitsOf(data: Buffer): ArrayLike<number> {
-  if (data.byteLength === scratch.byteLength && data[0] === SOFT_LABEL_VERSION && data[1] === 1 && data.readUInt16LE(2) === SOFT_LABEL_WIDTH) {
-    scratch.set(data);
-    return scratchF32;
-  }
-  return decodeSoftLabel(data);
+  probabilitiesInto(rec, base, m, i);
 }
 
 function emptyModelColumns(n: number): ModelColumns {
-  return {
-    n,
-    has: new Uint8Array(n),
-    au: new Float32Array(n * NUM_AUS).fill(NaN),
-    expr: new Float32Array(n * NUM_EXPR).fill(NaN),
-    v: new Float32Array(n).fill(NaN),
-    a: new Float32Array(n).fill(NaN),
-    vSd: new Float32Array(n).fill(NaN),
-    aSd: new Float32Array(n).fill(NaN),
-  };
+  return { n, has: new Uint8Array(n), ...emptyProbabilityColumns(n) };
 }
 
 /** Layout of review_model_cache.data: per frame 8 AU, 7 EXPR, v, a, vSd, aSd as float32 (NaN v = no output). */
@@ -226,7 +164,13 @@ export function computeModelColumns(db: Db, mediaId: number, modelId: number, n:
     .prepare('SELECT f.idx, s.data FROM frames f JOIN soft_labels s ON s.model_id = ? AND s.frame_id = f.id WHERE f.media_id = ?')
     .raw()
     .all(modelId, mediaId) as [number, Buffer][];
-  for (const [idx, data] of rows) if (idx < n) putModelRecord(m, idx, logitsOf(data));
+  // float32 records are read in place (no copy, no array per frame); others decoded into a scratch array
+  const r = new LogitReader();
+  for (const [idx, data] of rows) {
+    if (idx >= n) continue;
+    r.readOne(data);
+    putModelRecord(m, idx, r.l, r.base);
+  }
   return m;
 }
 

@@ -1,17 +1,20 @@
 // Label edits as named actions (DESIGN.md §6.8): one edit covers a frame, a list of frames or a range,
-// writes the human layer (or frames.face) in ONE transaction together with an `actions` row and a
-// before/after history entry per changed (frame, task), and supersedes the redo stack of the media.
-// Frames whose value would not change get no history, and an edit that changes nothing records no
-// action (so it never sits on the undo stack). The review handlers run it through writeRetrying
+// writes the human layer (or frames.face) in ONE transaction through the label module's history
+// writer (src/node/labels/human.ts: an `actions` row, a before/after history entry per changed
+// (frame, task), the media's redo stack superseded). Frames whose value would not change get no
+// history, and an edit that changes nothing records no action (so it never sits on the undo stack). The review handlers run it through writeRetrying
 // (src/node/labels/labels.ts): an edit that meets a busy database waits for the lock, never fails halfway.
 import { auBit, MODEL_AUS, TASKS, type Task } from '../../shared/labels';
+import { softLabelProbabilities } from '../../shared/softlabels';
 import type { ActionSummary, EditChange } from '../../shared/review-contract';
 import { argmax, thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
 import { getModel } from '../store/models';
-import { getSoftLabels, softLabelProbabilities } from '../store/softlabels';
-import { effective, framesInList, framesInRange, humanToJson, humanWriter, readLayers, sameHuman, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from './rows';
+import { getSoftLabels } from '../store/softlabels';
+import { HumanHistory } from '../labels/human';
+import { MODEL_AU_MASK } from '../labels/layers';
+import { effective, framesInList, framesInRange, readLayers, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from '../labels/rows';
 import { actionSummary } from './undo';
 
 export interface EditRequest {
@@ -31,8 +34,6 @@ export interface EditOutcome {
   to: number;
   tasks: Task[];
 }
-
-const MODEL_MASK = MODEL_AUS.reduce((m, n) => m | auBit(n), 0n);
 
 function parseAuValues(values: Record<string, 0 | 1 | null>): [bigint, 0 | 1 | null][] {
   return Object.entries(values).map(([k, v]) => {
@@ -108,8 +109,8 @@ function nextHuman(
       if (task === 'expr') return human({ expr: d.expr }, author, now, 'accepted', model.id);
       if (task === 'va') return human({ valence: clamp(d.v), arousal: clamp(d.a) }, author, now, 'accepted', model.id);
       // AUs the model does not predict keep the value in force.
-      const mask = (cur?.auMask ?? 0n) | MODEL_MASK;
-      const bits = ((cur?.auBits ?? 0n) & ~MODEL_MASK) | d.bits;
+      const mask = (cur?.auMask ?? 0n) | MODEL_AU_MASK;
+      const bits = ((cur?.auBits ?? 0n) & ~MODEL_AU_MASK) | d.bits;
       return human({ auMask: mask, auBits: bits }, author, now, 'accepted', model.id);
     }
     case 'face':
@@ -150,31 +151,10 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
   }
   const from = frames[0].idx;
   const to = frames[frames.length - 1].idx;
-  const writer = humanWriter(db);
-  const insAction = db.prepare(`INSERT INTO actions(name, media_id, frame_from, frame_to, author, at, at_frame) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const insHist = db.prepare(`INSERT INTO label_history(action_id, frame_id, task, layer, before, after) VALUES (?, ?, ?, 'human', ?, ?)`);
-  const insFace = db.prepare(`INSERT INTO face_history(action_id, frame_id, before, after) VALUES (?, ?, ?, ?)`);
-  const finish = db.prepare('UPDATE actions SET frame_from = ?, frame_to = ? WHERE id = ?');
-  const supersede = db.prepare('UPDATE actions SET superseded = 1 WHERE media_id = ? AND undone = 1 AND superseded = 0 AND id < ?');
-  const drop = db.prepare('DELETE FROM actions WHERE id = ?');
-
   const run = db.transaction((): number | null => {
-    const actionId = Number(insAction.run(req.name, req.mediaId, from, to, req.author, now, req.at ?? from).lastInsertRowid);
-    let lo = Infinity;
-    let hi = -Infinity;
-    let changes = 0;
-    const touch = (idx: number) => {
-      changes++;
-      lo = Math.min(lo, idx);
-      hi = Math.max(hi, idx);
-    };
+    const h = new HumanHistory(db, { name: req.name, mediaId: req.mediaId, author: req.author, at: now, atFrame: req.at ?? from });
     if (change.kind === 'face') {
-      for (const f of frames) {
-        if (f.face === change.value) continue;
-        writer.face(f.id, change.value);
-        insFace.run(actionId, f.id, f.face, change.value);
-        touch(f.idx);
-      }
+      for (const f of frames) h.face(f.id, f.idx, f.face, change.value);
     } else {
       const layers = readLayers(db, req.mediaId, frames, contiguous);
       for (const f of frames) {
@@ -182,22 +162,11 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
         for (const task of tasks) {
           const t = fl?.get(task);
           const next = nextHuman(change, task, t, req.author, now, model === null ? null : { id: model, d: decisions!.get(f.id) });
-          if (next === undefined) continue;
-          const before = t?.human ?? null;
-          if (sameHuman(before, next)) continue;
-          writer.set(f.id, task, next);
-          insHist.run(actionId, f.id, task, humanToJson(before), humanToJson(next));
-          touch(f.idx);
+          if (next !== undefined) h.set(f.id, f.idx, task, next, t?.human ?? null);
         }
       }
     }
-    if (!changes) {
-      drop.run(actionId);
-      return null;
-    }
-    finish.run(lo, hi, actionId);
-    supersede.run(req.mediaId, actionId);
-    return actionId;
+    return h.finish();
   });
   // IMMEDIATE: the write lock first, so the reads above never meet SQLITE_BUSY on the way to writing
   const actionId = run.immediate();

@@ -2,19 +2,14 @@
 // force with their provenance, the imported ground truth beneath a correction, the face mark, and
 // the selected model's probabilities (rounded to 4 decimals: far below what the overlay can show,
 // and a third of the JSON).
-import { NUM_AUS } from '../../shared/labels';
 import { FACE_STATES, type FaceState, type WindowFrame } from '../../shared/review-contract';
 import { thresholdsOrDefault } from '../../shared/review-criteria';
+import { LogitReader, softLabelProbabilities } from '../../shared/softlabels';
 import type { Db } from '../store/database';
 import { getModel } from '../store/models';
-import { decodeSoftLabel, softLabelProbabilities } from '../store/softlabels';
-import { modelBits } from './columns';
+import { modelAuVector, modelBits, takesSlot } from '../labels/layers';
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
-
-function auVector(mask: number, bits: number): number[] {
-  return Array.from({ length: NUM_AUS }, (_, k) => ((mask >> k) & 1 ? (bits >> k) & 1 : -1));
-}
 
 type Row = [number, 'au' | 'expr' | 'va', 'imported' | 'human', number, number, number, number | null, number | null, number | null, string];
 
@@ -43,24 +38,25 @@ export function reviewWindow(db: Db, mediaId: number, from: number, to: number, 
     )
     .raw()
     .all(mediaId, from, to) as Row[];
-  // Per (frame, task) the human row comes first: it is in force; an imported row after it is the
-  // ground truth it overrides.
-  let key = '';
-  for (const [idx, task, , mask, bits, noMask, expr, val, aro, prov] of rows) {
+  // Per (frame, task) the human row comes first (ORDER BY layer). The row that takes the slot under
+  // the precedence rule is in force; an imported row that does not is the ground truth it overrides.
+  let humanKey = '';
+  for (const [idx, task, layer, mask, bits, noMask, expr, val, aro, prov] of rows) {
     const f = frames.get(idx);
     if (!f) continue;
     const p = prov as 'imported' | 'human' | 'accepted';
     const k = `${idx}:${task}`;
-    const beneath = k === key;
-    key = k;
+    const human = layer === 'human';
+    const beneath = !takesSlot(human, k === humanKey);
+    if (human) humanKey = k;
     if (beneath) {
       f.gt ??= { au: null, expr: null, va: null };
-      if (task === 'au') f.gt.au = noMask ? null : auVector(mask, bits);
+      if (task === 'au') f.gt.au = noMask ? null : modelAuVector(mask, bits);
       else if (task === 'expr') f.gt.expr = expr;
       else f.gt.va = val === null || aro === null ? null : [val, aro];
       continue;
     }
-    if (task === 'au') f.au = { v: noMask ? null : auVector(mask, bits), p };
+    if (task === 'au') f.au = { v: noMask ? null : modelAuVector(mask, bits), p };
     else if (task === 'expr') f.expr = { v: expr, p };
     else f.va = { v: val, a: aro, p };
   }
@@ -74,10 +70,12 @@ export function reviewWindow(db: Db, mediaId: number, from: number, to: number, 
         .prepare('SELECT f.idx, s.data FROM frames f JOIN soft_labels s ON s.model_id = ? AND s.frame_id = f.id WHERE f.media_id = ? AND f.idx BETWEEN ? AND ?')
         .raw()
         .all(modelId, mediaId, from, to) as [number, Buffer][];
+      const r = new LogitReader();
       for (const [idx, data] of recs) {
         const f = frames.get(idx);
         if (!f) continue;
-        const p = softLabelProbabilities(decodeSoftLabel(data));
+        r.readOne(data);
+        const p = softLabelProbabilities(r.l, r.base);
         f.m = { au: p.au.map(r4), expr: p.expr.map(r4), v: r4(p.valence), a: r4(p.arousal), vb: p.vBins.map(r4), ab: p.aBins.map(r4) };
       }
     }
