@@ -64,3 +64,12 @@ export async function buildEngineFixture(dir: string, o: FixtureOptions = {}): P
   cache.close();
   return p;
 }
+
+/** A run's run_epochs rows: the row's epoch, the model it belongs to and that model's own epoch. */
+export function epochRows(p: Project, runId: number): { epoch: number; modelId: number; studentEpoch: number }[] {
+  const rows = p.db.prepare('SELECT epoch, metrics FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as { epoch: number; metrics: string }[];
+  return rows.map((r) => {
+    const m = JSON.parse(r.metrics) as { modelId: number; epoch: number };
+    return { epoch: r.epoch, modelId: m.modelId, studentEpoch: m.epoch };
+  });
+}

@@ -6,11 +6,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backend } from '../../src/node/app/backend';
 import { listModels } from '../../src/node/store/models';
-import { buildEngineFixture } from './engine-fixture';
+import { buildEngineFixture, epochRows } from './engine-fixture';
 import { tempDir } from './helpers';
 import { initBackend, tf } from '../../src/ml/backend';
 import { downsampleFactors, loadSamples } from '../../src/node/labels/samples';
-import { train } from '../../src/ml/train/trainer';
+import { trainModel } from '../../src/ml/train/trainer';
+import { cnnTrainer, type TrainInput } from '../../src/ml/train/cnn';
 import { resolveTrainConfig } from '../../src/ml/train/config';
 import { CropSource } from '../../src/node/training/engine/crop-source';
 import { openCropCache } from '../../src/node/store/crop-cache';
@@ -50,14 +51,23 @@ describe('teacher → soft labels → students → ensemble → evaluate (worker
     expect(sl.status, sl.error ?? '').toBe('done');
     expect((sl.result as { frames: number }).frames).toBe(6 * 24);
 
-    const st = await job('train.students', { ...small, teacher: teacherId, count: 2, epochs: 1 });
+    const st = await job('train.students', { ...small, teacher: teacherId, count: 2, epochs: 2 });
     expect(st.status, st.error ?? '').toBe('done');
     const r = st.result as { students: { modelId: number }[]; ensembleId: number };
     expect(r.students).toHaveLength(2);
 
     const p = Project.open(dir);
     const models = listModels(p.db);
+    const curves = epochRows(p, st.id);
     p.close();
+    // Every student's curve is kept: 2 students × 2 epochs, numbered one after the other.
+    const [s0, s1] = r.students.map((s) => s.modelId);
+    expect(curves).toEqual([
+      { epoch: 1, modelId: s0, studentEpoch: 1 },
+      { epoch: 2, modelId: s0, studentEpoch: 2 },
+      { epoch: 3, modelId: s1, studentEpoch: 1 },
+      { epoch: 4, modelId: s1, studentEpoch: 2 },
+    ]);
     expect(models.map((m) => [m.kind, m.status])).toEqual([
       ['teacher', 'ready'],
       ['student', 'ready'],
@@ -97,9 +107,10 @@ describe('training leaks no tensors', () => {
       const crops = new CropSource(p, cache);
       const trainSet = loadSamples(p.db, { splits: ['train'] });
       const val = loadSamples(p.db, { splits: ['val'] });
-      const config = resolveTrainConfig({ ...small, epochs: 1 }, 'teacher') as Parameters<typeof train>[0]['config'];
+      const config = resolveTrainConfig({ ...small, epochs: 1 }, 'teacher') as TrainInput['config'];
       const before = tf.memory().numTensors;
-      const r = await train(
+      const r = await trainModel(
+        cnnTrainer,
         { downsample: downsampleFactors(p.db), crops, config, role: 'teacher', train: trainSet, val, modelDir: path.join(tmp.dir, 'leak-model') },
         { progress: () => {}, log: () => {}, checkpoint: async () => {}, epochDone: () => {} },
       );

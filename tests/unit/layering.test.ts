@@ -42,8 +42,8 @@ describe('layering rules', () => {
   });
   it('src/node reaches src/ml only from the application layer (src/node/training)', async () => {
     expect(await errors('src/node/review/x.ts', `import { tf } from '../../ml/backend'; export const a = tf;`)).not.toEqual([]);
-    expect(await errors('src/node/store/x.ts', `import { train } from '../../ml/train/trainer'; export const a = train;`)).not.toEqual([]);
-    expect(await errors('src/node/training/engine/x.ts', `import { train } from '../../../ml/train/trainer'; export const a = train;`)).toEqual([]);
+    expect(await errors('src/node/store/x.ts', `import { trainModel } from '../../ml/train/trainer'; export const a = trainModel;`)).not.toEqual([]);
+    expect(await errors('src/node/training/engine/x.ts', `import { trainModel } from '../../../ml/train/trainer'; export const a = trainModel;`)).toEqual([]);
   });
   it('src/base imports no app layer but src/shared', async () => {
     expect(await errors('src/base/x.ts', `import { Project } from '../node/store/project'; export const a = Project;`)).not.toEqual([]);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngineFixture } from './engine-fixture';
+import { buildEngineFixture, epochRows } from './engine-fixture';
 import { tempDir } from './helpers';
 import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/node/training/engine/pipeline';
 import { trainRnnStudents, trainRnnTeacher } from '../../src/node/training/engine/rnn-pipeline';
@@ -14,7 +14,7 @@ import { Project } from '../../src/node/store/project';
 import { openCropCache } from '../../src/node/store/crop-cache';
 import { renderFace, NEUTRAL_STYLE } from '../../src/node/demo/face';
 import { demoVideoContent } from '../../src/node/demo/generate';
-import { decodeSoftLabel } from '../../src/node/store/softlabels';
+import { decodeSoftLabel } from '../../src/shared/softlabels';
 import type { EngineHooks } from '../../src/node/training/engine/context';
 
 const tmp = tempDir('aw-rnn-pipeline-');
@@ -106,10 +106,21 @@ describe('CNN-RNN pipeline', () => {
     expect(Number.isFinite(ev.au!.score)).toBe(true);
   });
 
-  it('trains students on the soft labels and ensembles them', async () => {
-    const r = await trainRnnStudents(dir, { teacher: teacherId, count: 2, epochs: 1, lr: 3e-3, batch: 4 }, hooks);
+  it('trains students on the soft labels and ensembles them, keeping every student’s curve', async () => {
+    // A run row, as the worker's job has: the epoch records are written under it.
+    const runId = db((p) =>
+      Number(p.db.prepare(`INSERT INTO runs(kind, status, created_at) VALUES ('train.rnn-students', 'running', ?)`).run(new Date().toISOString()).lastInsertRowid),
+    );
+    const r = await trainRnnStudents(dir, { teacher: teacherId, count: 2, epochs: 2, lr: 3e-3, batch: 4 }, { ...hooks, runId });
     expect(r.students).toHaveLength(2);
     const [s0, s1] = r.students.map((s) => db((p) => getModel(p.db, s.modelId))!);
+    // 2 students × 2 epochs: every student's curve is kept, numbered one after the other.
+    expect(db((p) => epochRows(p, runId))).toEqual([
+      { epoch: 1, modelId: s0.id, studentEpoch: 1 },
+      { epoch: 2, modelId: s0.id, studentEpoch: 2 },
+      { epoch: 3, modelId: s1.id, studentEpoch: 1 },
+      { epoch: 4, modelId: s1.id, studentEpoch: 2 },
+    ]);
     expect(s0).toMatchObject({ kind: 'student', arch: 'cnn-rnn', parentId: teacherId, status: 'ready' });
     expect(s0.config.seed).not.toBe(s1.config.seed);
     expect(s0.config.featuresFrom).toBe(cnnId);

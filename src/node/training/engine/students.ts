@@ -4,11 +4,11 @@ import { createModel } from '../../store/models';
 import type { ModelRow } from '../../store/models';
 import type { SampleSet } from '../../../shared/samples';
 import type { EngineSession } from './context';
-import { storedRecords } from './records';
+import { getSoftLabels } from '../../store/softlabels';
 
 /** The teacher's stored records for every training frame, or an error naming the fix. */
 export function teacherRecordsFor(sess: EngineSession, teacher: ModelRow, train: SampleSet): Map<number, Float32Array> {
-  const stored = storedRecords(sess, teacher.id, train.frameId.subarray(0, train.n));
+  const stored = getSoftLabels(sess.project.db, teacher.id, train.frameId.subarray(0, train.n));
   if (stored.size < train.n) {
     throw new Error(
       `the teacher ${teacher.name} has soft labels for ${stored.size} of ${train.n} training frames: run "soft-labels --model ${teacher.id}" first`,

@@ -1,0 +1,109 @@
+// What the one training loop (./trainer.ts) asks of an architecture, and the registry the
+// architectures put themselves in ('cnn': ./cnn.ts, 'cnn-rnn': ../rnn/trainer.ts; ./archs.ts
+// loads both). The loop owns everything the two share: build-or-resume, Adam with the paper's
+// step schedule, the epoch loop (prefetch, NaN check, loss sums, progress), validation,
+// checkpoints, history, threshold tuning and the final save. An architecture says how to build,
+// load and save its net, how an epoch is cut into batches, the loss of a batch and how to predict
+// records for the validation split.
+import type { tf } from '../backend';
+import type { TeacherLossTerms } from '../losses';
+import type { SampleSet } from '../../shared/samples';
+import type { EvaluationBlock } from '../../shared/metrics';
+import type { TrainConfig } from './config';
+
+/** The architectures of a model (models.arch). */
+export type Arch = 'cnn' | 'cnn-rnn';
+
+export interface TrainHooks {
+  progress(done: number, total: number, stage: string, metrics?: Record<string, number>): void;
+  log(line: string): void;
+  /** Throws to stop (cancel); called between batches. */
+  checkpoint(): Promise<void>;
+  epochDone(epoch: number, metrics: Record<string, unknown>): void;
+}
+
+/** The configuration fields the loop reads (both architectures' resolved configs have them). */
+export type LoopConfig = Pick<TrainConfig, 'lr' | 'lrStepEpochs' | 'lrFactor' | 'batch' | 'maxStepsPerEpoch' | 'seed'> & { epochs: number };
+
+/** What every architecture's training input carries. */
+export interface TrainInputBase<C extends LoopConfig = LoopConfig> {
+  config: C;
+  role: 'teacher' | 'student';
+  train: SampleSet;
+  val: SampleSet;
+  /** Student: teacher soft-label records per frame id. */
+  teacherRecords?: Map<number, Float32Array>;
+  /** Folder of the model (final files); the checkpoint lives in <modelDir>/checkpoint. */
+  modelDir: string;
+}
+
+export interface TrainerState {
+  epochsDone: number;
+  history: Record<string, unknown>[];
+}
+
+export interface TrainResult<Net> {
+  net: Net;
+  thresholds: number[];
+  val: EvaluationBlock | null;
+  epochs: number;
+  resumedFrom: number | null;
+}
+
+/** One epoch cut into batches: `items` training items (steps = ⌈items / batch⌉), batch k on demand. */
+export interface EpochPlan<Batch> {
+  items: number;
+  /** Called for k + 1 while step k trains (prefetch); called in order. */
+  batch(k: number): Promise<Batch>;
+}
+
+/** A prepared run of an architecture (after build-or-resume): what the loop calls per epoch. */
+export interface ArchRun<Batch> {
+  /** The variables Adam updates, always in the same order (the checkpoint keeps slots by position). */
+  vars: tf.Variable[];
+  epoch(epoch: number): EpochPlan<Batch>;
+  /** Forward pass in training mode and the loss (Eq. 4 for a teacher, Eq. 7 for a student). */
+  loss(b: Batch): TeacherLossTerms;
+  disposeBatch(b: Batch): void;
+  /** Records (55 floats per row) for every row of the validation split, in row order. */
+  predictVal(onBatch?: () => Promise<void>): Promise<Float32Array>;
+}
+
+export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown> {
+  arch: Arch;
+  /** What one training item is, for the throughput metric and log ('samples', 'windows'). */
+  unit: string;
+  build(inp: In): Promise<Net>;
+  hasCheckpoint(dir: string): Promise<boolean>;
+  loadCheckpoint(dir: string): Promise<{ net: Net; optimizer: tf.Optimizer; trainerState: TrainerState }>;
+  /** Checks, caches and the epoch's item pool; may throw (the loop then disposes the net). */
+  prepare(net: Net, inp: In, hooks: TrainHooks): Promise<ArchRun<Batch>>;
+  saveCheckpoint(dir: string, net: Net, optimizer: tf.Optimizer, state: TrainerState, meta: Record<string, unknown>): Promise<void>;
+  saveModel(net: Net, dir: string, meta: Record<string, unknown> & { auThresholds: number[] }): Promise<void>;
+  dispose(net: Net): void;
+}
+
+/** An architecture as the registry keeps it (inputs and nets are the architecture's own business). */
+export type AnyArchTrainer = ArchTrainer<TrainInputBase, unknown, unknown>;
+
+const registry = new Map<Arch, AnyArchTrainer>();
+
+/** Called by each architecture's module when it is loaded. */
+export function registerArch<In extends TrainInputBase, Net, Batch>(a: ArchTrainer<In, Net, Batch>): ArchTrainer<In, Net, Batch> {
+  registry.set(a.arch, a as unknown as AnyArchTrainer);
+  return a;
+}
+
+/** The registered trainer of an architecture (load ./archs.ts to have both registered). */
+export function archTrainer(arch: Arch): AnyArchTrainer {
+  const a = registry.get(arch);
+  if (!a) throw new Error(`no trainer registered for architecture '${arch}'`);
+  return a;
+}
+
+/** The missing-soft-labels check every student run makes before its first step. */
+export function requireTeacherRecords(frameIds: Iterable<number>, teacherRecords: Map<number, Float32Array> | undefined): void {
+  let missing = 0;
+  for (const id of frameIds) if (!teacherRecords?.has(id)) missing++;
+  if (missing > 0) throw new Error(`${missing} training frames have no soft labels of the teacher: generate soft labels for these datasets first`);
+}

@@ -1,0 +1,206 @@
+// The CNN as an architecture of the training loop (./trainer.ts, ./arch.ts), and its inference.
+//
+// An epoch is the merged multitask epoch of the samplers (ML-ROS for AUs, class-balanced EXPR,
+// VA-bin balancing, each switchable); batches of crops are loaded (augmented when configured) while
+// the previous step runs.
+//
+// Frozen backbone (the CPU fast path): backbone features are computed once per frame (inference
+// mode, no augmentation) and only the heads are trained on them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from '../backend';
+import { studentLoss, teacherLoss, type BatchTargets, type HeadOutputs } from '../losses';
+import { mergedEpoch, type TaskPools } from '../samplers';
+import { buildModel, disposeNet, extractFeatures, forward, loadCheckpoint, saveCheckpoint, saveModel, trainableVariables, type MultitaskNet } from '../models';
+import type { DownsampleFactors, SampleSet } from '../../shared/samples';
+import { mulberry32, deriveSeed } from '../../shared/random';
+import { NUM_AUS, SOFT_LABEL_WIDTH, type Task } from '../../shared/labels';
+import { disposeTargets, headsFromRecords, recordsOf, targetsOf } from './batch';
+import type { TrainConfig } from './config';
+import type { CropReader } from './images';
+import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
+
+export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
+  /** Per-dataset downsampling of the task pools (src/node/labels/samples.ts downsampleFactors). */
+  downsample: DownsampleFactors;
+  crops: CropReader;
+  /**
+   * Backbone features shared between runs whose frozen backbone has identical weights (the
+   * pretrained `face` backbone: the N students of one job compute them once).
+   */
+  sharedFeatures?: Map<number, Float32Array>;
+}
+
+interface CnnBatch {
+  x: tf.Tensor;
+  targets: BatchTargets;
+  teacher: HeadOutputs | null;
+}
+
+/** Task pools of one epoch: the rows of `s` labelled for each task, after per-dataset downsampling. */
+export function taskPools(s: SampleSet, factors: DownsampleFactors): TaskPools {
+  const keep = (i: number, task: Task) => {
+    const f = factors.get(s.datasetId[i])?.[task] ?? 1;
+    return f <= 1 || s.idx[i] % f === 0;
+  };
+  const au: number[] = [];
+  const auLabels: number[][] = [];
+  const expr: number[] = [];
+  const classes: number[] = [];
+  const va: number[] = [];
+  const v: number[] = [];
+  const a: number[] = [];
+  for (let i = 0; i < s.n; i++) {
+    let hasAu = false;
+    for (let k = 0; k < NUM_AUS; k++) if (s.au[i * NUM_AUS + k] >= 0) hasAu = true;
+    if (hasAu && keep(i, 'au')) {
+      au.push(i);
+      auLabels.push(Array.from(s.au.subarray(i * NUM_AUS, (i + 1) * NUM_AUS), (x) => (x < 0 ? -1 : x)));
+    }
+    if (s.expr[i] >= 0 && keep(i, 'expr')) {
+      expr.push(i);
+      classes.push(s.expr[i]);
+    }
+    if (!Number.isNaN(s.valence[i]) && keep(i, 'va')) {
+      va.push(i);
+      v.push(s.valence[i]);
+      a.push(s.arousal[i]);
+    }
+  }
+  return {
+    au: au.length ? { samples: au, labels: auLabels } : undefined,
+    expr: expr.length ? { samples: expr, classes } : undefined,
+    va: va.length ? { samples: va, valence: v, arousal: a } : undefined,
+  };
+}
+
+/** Runs `fn` over batches of rows of `s`, in order; returns the concatenated 55-float records. */
+async function predictRows(
+  net: MultitaskNet,
+  rows: readonly number[],
+  input: (rows: readonly number[]) => Promise<tf.Tensor>,
+  useHeads: boolean,
+  batch: number,
+  onBatch?: () => Promise<void>,
+): Promise<Float32Array> {
+  const out = new Float32Array(rows.length * SOFT_LABEL_WIDTH);
+  for (let i = 0; i < rows.length; i += batch) {
+    const part = rows.slice(i, i + batch);
+    const x = await input(part);
+    const o = tf.tidy(() => forward(useHeads ? net.heads : net.model, x, { training: false }) as unknown as tf.NamedTensorMap) as unknown as HeadOutputs;
+    out.set(await recordsOf(o), i * SOFT_LABEL_WIDTH);
+    tf.dispose([x, o.au, o.expr, o.v, o.a]);
+    if (onBatch) await onBatch();
+  }
+  return out;
+}
+
+/** A batch of face crops of rows of `set` as [n, size, size, 3]; augmented when `rng` is given. */
+function imageInput(crops: CropReader, set: SampleSet, size: number, rng?: () => number) {
+  return async (r: readonly number[]) => {
+    const ids = r.map((i) => set.frameId[i]);
+    const data = await crops.batch(ids, size, rng);
+    return tf.tensor4d(data, [ids.length, size, size, 3]);
+  };
+}
+
+/** Frozen backbone: the features of every frame of `frameIds` not yet in `features`. */
+async function cacheFeatures(net: MultitaskNet, crops: CropReader, frameIds: number[], features: Map<number, Float32Array>, batch: number, hooks: TrainHooks) {
+  const size = net.config.inputSize;
+  const all = frameIds.filter((id) => !features.has(id));
+  for (let i = 0; i < all.length; i += batch) {
+    const ids = all.slice(i, i + batch);
+    const x = tf.tensor4d(await crops.batch(ids, size), [ids.length, size, size, 3]);
+    const f = extractFeatures(net, x);
+    const data = (await f.data()) as Float32Array;
+    ids.forEach((id, k) => features.set(id, data.slice(k * net.featureDim, (k + 1) * net.featureDim)));
+    tf.dispose([x, f]);
+    hooks.progress(Math.min(i + batch, all.length), all.length, 'caching backbone features');
+    await hooks.checkpoint();
+  }
+}
+
+export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = registerArch({
+  arch: 'cnn',
+  unit: 'samples',
+  build: (inp) => {
+    const c = inp.config;
+    return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed });
+  },
+  hasCheckpoint: async (dir) => fs.existsSync(path.join(dir, 'checkpoint.json')),
+  loadCheckpoint: (dir) => loadCheckpoint<TrainerState>(dir),
+  saveCheckpoint: (dir, net, optimizer, trainerState, meta) => saveCheckpoint(dir, { net, optimizer, trainerState, meta }),
+  saveModel: async (net, dir, meta) => void (await saveModel(net, dir, meta)),
+  dispose: disposeNet,
+
+  async prepare(net, inp, hooks) {
+    const { config: c, train: s, val, crops } = inp;
+    const frozen = net.config.freezeBackbone;
+    // wasm has a 4 GB heap: ResNet-50 training activations at batch > 4 abort the process outright
+    // (measured: batch 8 and 32 crash, 4 runs), so refuse with a way forward instead.
+    if (net.config.backbone === 'resnet50' && !frozen && tf.getBackend() === 'wasm' && c.batch > 4) {
+      throw new Error('fine-tuning resnet50 on the wasm backend needs --batch 4 or less (wasm memory); use --freeze-backbone, resnet18/small, or a GPU (tfjs-node-gpu)');
+    }
+    const size = net.config.inputSize;
+
+    // Frozen backbone: features once per frame, then heads only.
+    let features: Map<number, Float32Array> | null = null;
+    if (frozen) {
+      const shareable = net.config.backbone === 'face' && inp.sharedFeatures !== undefined;
+      features = shareable ? inp.sharedFeatures! : new Map();
+      const ids = [...new Set([...Array.from(s.frameId.subarray(0, s.n)), ...Array.from(val.frameId.subarray(0, val.n))])];
+      await cacheFeatures(net, crops, ids, features, c.batch, hooks);
+    }
+    const featureInput = (set: SampleSet) => async (r: readonly number[]) => {
+      const buf = new Float32Array(r.length * net.featureDim);
+      r.forEach((i, k) => buf.set(features!.get(set.frameId[i])!, k * net.featureDim));
+      return tf.tensor2d(buf, [r.length, net.featureDim]);
+    };
+    const model = frozen ? net.heads : net.model;
+    const vars = trainableVariables(model);
+
+    const pools = taskPools(s, inp.downsample);
+    if (!pools.au && !pools.expr && !pools.va) throw new Error('no labelled training frames in the chosen datasets (train split)');
+    if (inp.role === 'student') requireTeacherRecords(s.frameId.subarray(0, s.n), inp.teacherRecords);
+    const valRows = Array.from({ length: val.n }, (_, i) => i);
+
+    return {
+      vars,
+      epoch(epoch) {
+        const items = mergedEpoch(pools, { seed: deriveSeed(c.seed, `epoch-${epoch}`), balance: c.balance, auClonePercentage: c.auClonePercentage });
+        const rng = mulberry32(deriveSeed(c.seed, `augment-${epoch}`));
+        const makeInput = frozen ? featureInput(s) : imageInput(crops, s, size, c.augment ? rng : undefined);
+        return {
+          items: items.length,
+          async batch(k) {
+            const r = items.slice(k * c.batch, (k + 1) * c.batch).map((it) => it.sample);
+            const x = await makeInput(r);
+            const teacher = inp.role === 'student' ? headsFromRecords(r.map((i) => inp.teacherRecords!.get(s.frameId[i])!)) : null;
+            return { x, targets: targetsOf(s, r), teacher };
+          },
+        };
+      },
+      loss({ x, targets, teacher }) {
+        const out = forward(model, x, { training: true });
+        return teacher ? studentLoss(out, teacher, targets, { lambda: c.lambda, temperature: c.temperature, weights: c.weights }) : teacherLoss(out, targets, c.weights);
+      },
+      disposeBatch({ x, targets, teacher }) {
+        tf.dispose(x);
+        disposeTargets(targets);
+        if (teacher) tf.dispose(Object.values(teacher));
+      },
+      predictVal: (onBatch) => predictRows(net, valRows, frozen ? featureInput(val) : imageInput(crops, val, size), frozen, c.batch, onBatch),
+    };
+  },
+});
+
+/** Predicts 55-float records for sample rows (inference; batches of images from the crop source). */
+export async function predictSamples(net: MultitaskNet, crops: CropReader, s: SampleSet, batch = 64, onBatch?: (done: number) => Promise<void>): Promise<Float32Array> {
+  const rows = Array.from({ length: s.n }, (_, i) => i);
+  let done = 0;
+  return predictRows(net, rows, imageInput(crops, s, net.config.inputSize), false, batch, async () => {
+    done = Math.min(s.n, done + batch);
+    if (onBatch) await onBatch(done);
+  });
+}
+

@@ -1,0 +1,54 @@
+// The CNN in the engine's jobs: trains on face crops of every medium (./sets.ts trainingSets),
+// reads crops through the session's CropSource, predicts records from crops.
+import type { z } from 'zod';
+import { createModel, type ModelRow } from '../../store/models';
+import type { SampleSet } from '../../../shared/samples';
+import { downsampleFactors } from '../../labels/samples';
+import { disposeNet, loadModel } from '../../../ml/models';
+import { TrainConfig, resolveTrainConfig } from '../../../ml/train/config';
+import { predictSamples } from '../../../ml/train/cnn';
+import type { StudentParams, TeacherParams } from '../../../shared/train-config';
+import { modelDir, type EngineHooks, type EngineSession } from './context';
+import type { EngineArch } from './arch';
+import { trainingSets } from './sets';
+
+type Cfg = ReturnType<typeof resolveTrainConfig>;
+
+export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output<typeof StudentParams>, object> = {
+  arch: 'cnn',
+  label: 'CNN',
+  logPrefix: '',
+  namePrefix: '',
+  config: (m, role) => resolveTrainConfig(m.config as z.input<typeof TrainConfig>, role),
+
+  async createTeacher(sess, p) {
+    const cfg = resolveTrainConfig(p, 'teacher');
+    const model = createModel(sess.project.db, { kind: 'teacher', backbone: cfg.backbone, config: { ...cfg, backend: sess.backend.name }, runId: sess.runId });
+    return { model, cfg };
+  },
+
+  studentBase: (_sess, _teacher, p) => resolveTrainConfig(p, 'student'),
+
+  bind: (sess, cfg) => ({
+    backbone: cfg.backbone,
+    describe: (model) => `teacher ${model.name}: ${cfg.backbone}${cfg.freezeBackbone ? ' (frozen backbone)' : ''}, ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
+    result: {},
+    ensembleConfig: {},
+    sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),
+    // The frozen `face` backbone's features are computed once for all the runs of a job.
+    open: async () => ({ input: { downsample: downsampleFactors(sess.project.db), crops: sess.crops, sharedFeatures: new Map<number, Float32Array>() }, close() {} }),
+  }),
+
+  async predict(sess: EngineSession, m: ModelRow, s: SampleSet, rows: readonly number[], hooks: EngineHooks) {
+    const { net } = await loadModel(modelDir(sess.project, m.id));
+    try {
+      const sub: SampleSet = { ...s, n: rows.length, frameId: Int32Array.from(rows, (i) => s.frameId[i]) };
+      return await predictSamples(net, sess.crops, sub, 64, async (done) => {
+        hooks.progress(done, rows.length, `predicting with ${m.name}`);
+        await hooks.checkpoint();
+      });
+    } finally {
+      disposeNet(net);
+    }
+  },
+};
