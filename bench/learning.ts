@@ -50,7 +50,7 @@ const imp = await importAndPrepare(p, 'images', [src], { dataset: 'fer2013' });
 p.close();
 console.log(`imported ${imp.summary.frames} FER2013 faces in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-const train = { backbone: 'face', freezeBackbone: true, lr: 1e-3, batch: 32, seed: 1 };
+const train = { backbone: 'face' as const, freezeBackbone: true, lr: 1e-3, batch: 32, seed: 1 };
 const quiet = { quiet: true };
 const t1 = Date.now();
 const teacher = requireDone(await runJob(dir, 'train.teacher', { ...train, epochs: 8 }, quiet)) as { modelId: number };

@@ -1,21 +1,15 @@
 // Terminal summaries of evaluation results and models.
+import type { z } from 'zod';
 import type { ModelRow } from '../node/store/models';
+import type { EvaluationBlock, JobResult } from '../shared/jobs-contract';
 
-const f = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
+const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(4));
 
-export function formatEvaluation(r: unknown): string {
-  if (!r || typeof r !== 'object') return '(no validation metrics)';
-  const b = r as {
-    model?: { id: number; name: string };
-    dataset?: string | null;
-    split?: string;
-    n?: { au: number; expr: number; va: number };
-    au?: { f1: number; acc: number; score: number; perAU: Record<string, number> } | null;
-    auAtHalf?: { score: number } | null;
-    expr?: { f1: number; acc: number; score: number } | null;
-    valence?: { ccc: number } | null;
-    arousal?: { ccc: number } | null;
-  };
+/** A training run's validation block, or the evaluate job's report (the block with the model, dataset, split and AU at 0.5). */
+export type PrintableEvaluation = z.output<typeof EvaluationBlock> & Partial<Pick<JobResult<'evaluate'>, 'model' | 'dataset' | 'split' | 'auAtHalf'>>;
+
+export function formatEvaluation(b: PrintableEvaluation | null): string {
+  if (!b) return '(no validation metrics)';
   const lines: string[] = [];
   if (b.model) lines.push(`model #${b.model.id} ${b.model.name} on ${b.dataset ?? 'all datasets'} (${b.split})`);
   if (b.n) lines.push(`  frames with labels: AU ${b.n.au}, EXPR ${b.n.expr}, VA ${b.n.va}`);

@@ -7,7 +7,8 @@ import cliProgress from 'cli-progress';
 import { Backend } from '../node/app/backend';
 import { rethrowBusy } from '../node/store/busy';
 import { startResume, type ResumableKind } from '../node/training/runs';
-import type { JobKind, JobSummary } from '../shared/contract';
+import type { JobSummary } from '../shared/contract';
+import { parseJobResult, type AnyJobKind, type JobParamsInput, type JobResult } from '../shared/jobs-contract';
 import { AppError } from '../shared/result';
 
 export interface RunJobOptions {
@@ -17,21 +18,51 @@ export interface RunJobOptions {
 
 /** What to run: a new job, or the continuation of an earlier run by its job id (`accept` vets the kind and params). */
 export type JobRequest =
-  | { kind: JobKind; params: Record<string, unknown> }
+  | { kind: AnyJobKind; params: Record<string, unknown> }
   | { resume: number; accept?: (kind: ResumableKind, params: Record<string, unknown>) => void };
 
-export async function runJob(projectDir: string, kind: JobKind, params: Record<string, unknown>, opts: RunJobOptions = {}): Promise<JobSummary> {
-  return runRequest(projectDir, { kind, params }, opts);
+/** A finished job known to be of kind K (its result reads as JobResult<K> through requireDone). */
+export type KindJob<K extends AnyJobKind> = JobSummary & { kind: K };
+
+/** Runs job `kind` with params typed by the jobs map (src/shared/jobs-contract.ts); invalid params are refused before a worker starts. */
+export async function runJob<K extends AnyJobKind>(projectDir: string, kind: K, params: JobParamsInput<K>, opts: RunJobOptions = {}): Promise<KindJob<K>> {
+  const job = await runRequest(projectDir, { kind, params }, opts);
+  return { ...job, kind };
 }
 
-/** Resumes training run `jobId` from its checkpoint (the CLI's --resume JOB_ID), in this process. */
-export async function resumeRun(
+/** Runs job `kind` and returns its result, typed by the jobs map; a job that did not finish throws (requireDone). */
+export async function runJobResult<K extends AnyJobKind>(projectDir: string, kind: K, params: JobParamsInput<K>, opts: RunJobOptions = {}): Promise<JobResult<K>> {
+  return requireDone(await runJob(projectDir, kind, params, opts));
+}
+
+/**
+ * Resumes training run `jobId` from its checkpoint (the CLI's --resume JOB_ID), in this process.
+ * `kinds` are the runs this verb resumes: another kind is refused before anything starts, so the
+ * resumed job is one of them.
+ */
+export async function resumeRun<K extends ResumableKind>(
   projectDir: string,
   jobId: number,
+  kinds: readonly K[],
   accept?: (kind: ResumableKind, params: Record<string, unknown>) => void,
   opts: RunJobOptions = {},
-): Promise<JobSummary> {
-  return runRequest(projectDir, { resume: jobId, accept }, opts);
+): Promise<KindJob<K>> {
+  let started: K | null = null;
+  const job = await runRequest(
+    projectDir,
+    {
+      resume: jobId,
+      accept: (kind, params) => {
+        accept?.(kind, params); // the caller's refusal first: it says which verb resumes the job
+        const k = kinds.find((x) => x === kind);
+        if (k === undefined) throw new AppError('invalid-input', `job #${jobId} is a ${kind} job, not ${kinds.join(' or ')}`);
+        started = k;
+      },
+    },
+    opts,
+  );
+  if (started === null) throw new AppError('internal', `job #${jobId} was not resumed`);
+  return { ...job, kind: started };
 }
 
 export async function runRequest(projectDir: string, req: JobRequest, opts: RunJobOptions = {}): Promise<JobSummary> {
@@ -119,9 +150,9 @@ async function follow(backend: Backend, req: JobRequest, opts: RunJobOptions): P
   return backend.jobs.get(r)!;
 }
 
-/** Throws a readable error for a job that did not finish. */
-export function requireDone(job: JobSummary): unknown {
-  if (job.status === 'done') return job.result;
+/** The result of a finished job, typed by its kind's result schema; throws a readable error for a job that did not finish. */
+export function requireDone<K extends AnyJobKind>(job: KindJob<K>): JobResult<K> {
+  if (job.status === 'done') return parseJobResult(job.kind, job.result);
   if (job.status === 'cancelled') throw new AppError('cancelled', `${job.kind} (job #${job.id}) was cancelled${isTrainingKind(job.kind) ? `; resume it with --resume ${job.id}` : ''}`);
   throw new AppError('job-failed', `${job.kind} (job #${job.id}) failed: ${job.error ?? 'unknown error'}`);
 }

@@ -6,6 +6,7 @@ import { EXPRESSIONS, SPLITS, TASKS } from './labels';
 import { trainingMethods } from './training-contract';
 import { reviewMethods } from './review-contract';
 import { dataMethods } from './data-contract';
+import { JOB_KINDS, jobParamsIssues } from './jobs-contract';
 
 // ---------- shared shapes ----------
 
@@ -81,7 +82,8 @@ export type RecentProject = z.infer<typeof RecentProject>;
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-export const JobKind = z.enum(['probe', 'import', 'faces', 'train.teacher', 'soft-labels', 'train.students', 'train.rnn-teacher', 'train.rnn-students', 'evaluate', 'export']);
+/** The kinds of src/shared/jobs-contract.ts's map (their params and results are typed there: JobParamsInput, JobResult, jobResultOf). */
+export const JobKind = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobSummary = z.object({
@@ -143,8 +145,11 @@ export const methods = {
       .refine((v) => v.to - v.from < 100_000, 'at most 100000 frames per query'),
     output: z.array(FrameLabels),
   },
+  /** Params are validated by the kind's schema (src/shared/jobs-contract.ts): a problem is refused here, named by its field (params.epochs, …), before any worker starts. */
   'jobs.start': {
-    input: z.strictObject({ kind: JobKind, params: z.record(z.string(), z.unknown()).default({}) }),
+    input: z.strictObject({ kind: JobKind, params: z.record(z.string(), z.unknown()).default({}) }).superRefine((v, ctx) => {
+      for (const i of jobParamsIssues(v.kind, v.params)) ctx.addIssue({ code: 'custom', path: ['params', ...(i.path === '(params)' ? [] : i.path.split('.'))], message: i.message });
+    }),
     output: z.object({ jobId: id }),
   },
   'jobs.list': { input: none, output: z.array(JobSummary) },

@@ -144,17 +144,38 @@ export type ActionSummary = z.infer<typeof ActionSummary>;
 
 const undoOutput = z.object({ action: ActionSummary.nullable(), canUndo: z.boolean(), canRedo: z.boolean(), ms: z.number() });
 
-export const HistoryEntry = z.object({
+/**
+ * A human label row as a history entry keeps it (before or after a change), parsed: the values of
+ * the entry's task, null where cleared — a row with every value null is a human "no label".
+ */
+export const LabelSnapshot = z.object({
+  /** AU task: the AUs with a decision, 1 present / 0 absent (AU numbers, FACS); null = no AU decision. */
+  au: z.record(z.string().regex(/^AU\d{1,2}$/), z.union([z.literal(0), z.literal(1)])).nullable(),
+  expr: z.number().int().min(0).max(EXPRESSIONS.length - 1).nullable(),
+  valence: z.number().nullable(),
+  arousal: z.number().nullable(),
+  provenance: z.enum(['human', 'accepted']),
+  /** The model whose labels were accepted ('accepted' rows). */
+  modelId: z.number().int().nullable(),
+  author: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type LabelSnapshot = z.infer<typeof LabelSnapshot>;
+
+const historyBase = {
   actionId: id,
   name: z.string(),
   author: z.string().nullable(),
   at: z.string(),
   undone: z.boolean(),
   frame: frameIndex,
-  task: z.enum(['au', 'expr', 'va', 'face']),
-  before: z.string().nullable(),
-  after: z.string().nullable(),
-});
+};
+
+/** One recorded change of a frame: a label task's human row before and after (null: none, the import was in force), or the face state. */
+export const HistoryEntry = z.discriminatedUnion('task', [
+  z.object({ ...historyBase, task: task, before: LabelSnapshot.nullable(), after: LabelSnapshot.nullable() }),
+  z.object({ ...historyBase, task: z.literal('face'), before: z.enum(FACE_STATES).nullable(), after: z.enum(FACE_STATES).nullable() }),
+]);
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 /** Whose output to show: a model id, null for none, absent for the media item's default model. */

@@ -2,6 +2,7 @@
 // (the supervisor's process) is gone stops at its next checkpoint as if cancelled: nobody owns its
 // job any more, and a resume elsewhere must not find it still training the same model.
 import type { FromWorker } from '../node/jobs/protocol';
+import type { AnyJobKind, JobParams, JobResult } from '../shared/jobs-contract';
 
 export class CancelledError extends Error {
   constructor() {
@@ -52,4 +53,5 @@ function parentGone(): boolean {
   return typeof process.send === 'function' && !process.connected;
 }
 
-export type JobFn = (params: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
+/** A job of kind K: its params validated by the kind's schema (src/shared/jobs-contract.ts), its result of the kind's type. */
+export type JobFn<K extends AnyJobKind> = (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>>;

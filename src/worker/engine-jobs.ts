@@ -18,7 +18,9 @@ export function projectOf(ctx: JobContext): string {
   return ctx.projectDir;
 }
 
-export const trainTeacherJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).trainTeacher(projectOf(ctx), params, hooksOf(ctx));
-export const softLabelsJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).generateSoftLabels(projectOf(ctx), params as never, hooksOf(ctx));
-export const trainStudentsJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).trainStudents(projectOf(ctx), params as never, hooksOf(ctx));
-export const evaluateJob: JobFn = async (params, ctx) => (await import('../node/training/engine/pipeline')).evaluateModel(projectOf(ctx), params as never, hooksOf(ctx));
+const pipeline = () => import('../node/training/engine/pipeline');
+
+export const trainTeacherJob: JobFn<'train.teacher'> = async (params, ctx) => (await pipeline()).trainTeacher(projectOf(ctx), params, hooksOf(ctx));
+export const softLabelsJob: JobFn<'soft-labels'> = async (params, ctx) => (await pipeline()).generateSoftLabels(projectOf(ctx), params, hooksOf(ctx));
+export const trainStudentsJob: JobFn<'train.students'> = async (params, ctx) => (await pipeline()).trainStudents(projectOf(ctx), params, hooksOf(ctx));
+export const evaluateJob: JobFn<'evaluate'> = async (params, ctx) => (await pipeline()).evaluateModel(projectOf(ctx), params, hooksOf(ctx));

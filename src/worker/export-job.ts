@@ -3,12 +3,10 @@
 // Progress counts frames; cancel aborts between chunks of frames and leaves no file under `out`.
 // Result: the ExportSummary (rows, files, warnings, policy, model, AU columns, elapsed time).
 import path from 'node:path';
-import { ExportRequest } from '../shared/export-options';
 import { CancelledError, type JobFn } from './context';
 
-export const exportJob: JobFn = async (params, ctx) => {
+export const exportJob: JobFn<'export'> = async (req, ctx) => {
   if (!ctx.projectDir) throw new Error('the export job needs an open project');
-  const req = ExportRequest.parse(params);
   const { runExport } = await import('../node/export');
   const abort = new AbortController();
   const timer = setInterval(() => ctx.isCancelled && abort.abort(), 100);

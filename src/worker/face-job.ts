@@ -3,9 +3,10 @@
 // the items; cancel is honoured between batches, and everything committed before it stays done, so
 // running the job again resumes where it stopped (so does a run after a crash or kill).
 //
-// params: { mediaId?: number, mediaIds?: number[], mode?: 'detect' | 'aligned', batchSize?: number,
-//           redetectEvery?: number, minScore?: number, threads?: number }
+// params: FacesParams (src/shared/jobs-contract.ts): { mediaId?: number, mediaIds?: number[],
+//           mode?: 'detect' | 'aligned', batchSize?, redetectEvery?, minScore?, threads? }
 import { Project } from '../node/store/project';
+import { describeParamIssues, FacesParams, type JobParams } from '../shared/jobs-contract';
 import type { JobFn } from './context';
 
 interface FaceJobParams {
@@ -17,32 +18,21 @@ interface FaceJobParams {
   threads?: number;
 }
 
-/** Validates the job's params (they arrive as untyped JSON). Exported for tests. */
-export function parseFaceJobParams(params: Record<string, unknown>): FaceJobParams {
-  const ids = params.mediaIds ?? (params.mediaId === undefined ? undefined : [params.mediaId]);
-  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => Number.isInteger(x) && (x as number) > 0)) {
-    throw new Error('faces job needs mediaId (a positive integer) or mediaIds (a non-empty list of them)');
-  }
-  const mode = params.mode ?? 'detect';
-  if (mode !== 'detect' && mode !== 'aligned') throw new Error(`faces job: mode must be 'detect' or 'aligned', got ${String(mode)}`);
-  const num = (k: string, min: number, max: number): number | undefined => {
-    const v = params[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !(v >= min && v <= max)) throw new Error(`faces job: ${k} must be a number in [${min}, ${max}]`);
-    return v;
-  };
-  return {
-    mediaIds: ids as number[],
-    mode,
-    batchSize: num('batchSize', 1, 1024),
-    redetectEvery: num('redetectEvery', 1, 100000),
-    minScore: num('minScore', 0.05, 1),
-    threads: num('threads', 1, 64),
-  };
+/** The job's params with one list of media (mediaId or mediaIds). */
+function normalise(p: JobParams<'faces'>): FaceJobParams {
+  const { mediaId, mediaIds, ...rest } = p;
+  return { ...rest, mediaIds: mediaIds ?? (mediaId === undefined ? [] : [mediaId]) };
 }
 
-export const faceJob: JobFn = async (params, ctx) => {
-  const p = parseFaceJobParams(params);
+/** Validates params as they arrive (untyped JSON) with the job map's schema, naming the fields. Exported for tests. */
+export function parseFaceJobParams(params: unknown): FaceJobParams {
+  const r = FacesParams.safeParse(params);
+  if (!r.success) throw new Error(`faces job: ${describeParamIssues(r.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message })))}`);
+  return normalise(r.data);
+}
+
+export const faceJob: JobFn<'faces'> = async (params, ctx) => {
+  const p = normalise(params);
   if (!ctx.projectDir) throw new Error('faces job needs an open project');
   const project = Project.open(ctx.projectDir);
   try {

@@ -1,13 +1,11 @@
 // Worker job 'import': a dataset import plus proxies, off the UI's process. The import writes in
 // short transactions (a new dataset) and yields between them, so the UI's edits are not held up.
-// params: { format, sources: string[], options }
-import { ImportRequest } from '../node/importers/options';
+// params: ImportRequest { format, sources: string[], options } (src/shared/import-options.ts), validated by the job map.
 import { Project } from '../node/store/project';
 import type { JobFn } from './context';
 
-export const importJob: JobFn = async (params, ctx) => {
+export const importJob: JobFn<'import'> = async (req, ctx) => {
   if (!ctx.projectDir) throw new Error('this job needs an open project');
-  const req = ImportRequest.parse(params);
   const { importAndPrepare } = await import('../node/importers/service');
   const project = Project.open(ctx.projectDir);
   const abort = new AbortController();

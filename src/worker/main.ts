@@ -1,7 +1,8 @@
 // Entry of the worker process (child_process.fork under Node, utilityProcess in Electron).
 // It runs exactly one job, reports through the port, and exits.
 import { CancelledError, JobContext } from './context';
-import { JOBS } from './jobs';
+import { isAnyJobKind } from '../shared/jobs-contract';
+import { runJobKind } from './jobs';
 import { parentPort } from './port';
 
 const port = parentPort();
@@ -16,10 +17,8 @@ port.onMessage(async (msg) => {
   ctx = new JobContext(msg.jobId, msg.projectDir, (m) => port.send(m));
   const jobId = msg.jobId;
   try {
-    const load = JOBS[msg.kind];
-    if (!load) throw new Error(`unknown job kind "${msg.kind}"`);
-    const fn = await load();
-    const result = await fn(msg.params, ctx);
+    if (!isAnyJobKind(msg.kind)) throw new Error(`unknown job kind "${msg.kind}"`);
+    const result = await runJobKind(msg.kind, msg.params, ctx);
     port.send({ type: 'done', jobId, result: result ?? null });
   } catch (e) {
     if (e instanceof CancelledError) port.send({ type: 'cancelled', jobId });

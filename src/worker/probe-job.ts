@@ -2,12 +2,11 @@
 // forward and backward on it.
 import type { JobFn } from './context';
 
-export const probeJob: JobFn = async (params, ctx) => {
+export const probeJob: JobFn<'probe'> = async (params, ctx) => {
   ctx.progress(0, 2, 'selecting backend');
   const { runProbe } = await import('../ml/probe');
   await ctx.checkpoint();
-  const prefer = typeof params.prefer === 'string' ? (params.prefer as 'wasm' | 'cpu') : undefined;
-  const result = await runProbe(prefer ? { prefer } : undefined);
+  const result = await runProbe(params.prefer ? { prefer: params.prefer } : undefined);
   ctx.meta({ backend: result.backend.name });
   ctx.log(`backend ${result.backend.name}; tried ${result.backend.tried.map((t) => `${t.name}${t.error ? ` (${t.error})` : ''}`).join(', ')}`);
   ctx.progress(2, 2, 'done');

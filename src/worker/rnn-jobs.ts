@@ -3,5 +3,7 @@
 import type { JobFn } from './context';
 import { hooksOf, projectOf } from './engine-jobs';
 
-export const trainRnnTeacherJob: JobFn = async (params, ctx) => (await import('../node/training/engine/rnn-pipeline')).trainRnnTeacher(projectOf(ctx), params as never, hooksOf(ctx));
-export const trainRnnStudentsJob: JobFn = async (params, ctx) => (await import('../node/training/engine/rnn-pipeline')).trainRnnStudents(projectOf(ctx), params as never, hooksOf(ctx));
+const pipeline = () => import('../node/training/engine/rnn-pipeline');
+
+export const trainRnnTeacherJob: JobFn<'train.rnn-teacher'> = async (params, ctx) => (await pipeline()).trainRnnTeacher(projectOf(ctx), params, hooksOf(ctx));
+export const trainRnnStudentsJob: JobFn<'train.rnn-students'> = async (params, ctx) => (await pipeline()).trainRnnStudents(projectOf(ctx), params, hooksOf(ctx));

@@ -1,9 +1,7 @@
 // Jobs that let the tests drive the supervisor through cancel, crash and kill paths with a real process.
 import type { JobFn } from './context';
 
-export const sleepJob: JobFn = async (params, ctx) => {
-  const steps = Number(params.steps ?? 10);
-  const ms = Number(params.ms ?? 20);
+export const sleepJob: JobFn<'test.sleep'> = async ({ steps, ms }, ctx) => {
   for (let i = 0; i < steps; i++) {
     await ctx.checkpoint();
     await new Promise((r) => setTimeout(r, ms));
@@ -12,12 +10,12 @@ export const sleepJob: JobFn = async (params, ctx) => {
   return { steps };
 };
 
-export const crashJob: JobFn = async () => {
+export const crashJob: JobFn<'test.crash'> = async () => {
   process.stderr.write('simulated fatal error in worker\n');
   process.exit(3);
 };
 
-export const ignoreCancelJob: JobFn = async () => {
+export const ignoreCancelJob: JobFn<'test.ignore-cancel'> = async () => {
   await new Promise((r) => setTimeout(r, 60_000));
   return null;
 };

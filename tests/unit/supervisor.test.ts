@@ -2,6 +2,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Backend } from '../../src/node/app/backend';
 import type { EventMessage } from '../../src/shared/contract';
+import { jobResultOf } from '../../src/shared/jobs-contract';
+import { AppError } from '../../src/shared/result';
 import { tempDir } from './helpers';
 
 const tmp = tempDir('aw-sup-');
@@ -32,6 +34,9 @@ describe('worker process supervisor (real child processes)', () => {
     const job = backend.jobs.get(jobId)!;
     expect(job.status).toBe('done');
     expect(job.result).toEqual({ steps: 5 });
+    // The result read back as its kind's type (validated by the kind's result schema), and only as that kind's.
+    expect(jobResultOf('test.sleep', job)?.steps).toBe(5);
+    expect(jobResultOf('probe', job)).toBeNull();
     expect(job.progress).toBe(1);
     const progress = events.filter((e) => e.event === 'job.progress').map((e) => (e.payload as { done: number }).done);
     expect(progress).toEqual([1, 2, 3, 4, 5]);
@@ -106,11 +111,31 @@ describe('worker process supervisor (real child processes)', () => {
     await backend.close();
   });
 
-  it('reports an unknown job kind as a failure, and marks jobs interrupted by a restart', async () => {
+  it('refuses an unknown kind or invalid params before any worker starts, naming the field', async () => {
+    const { backend, events } = setup('refused');
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof AppError ? { code: e.code, message: e.message } : { code: 'not an AppError', message: String(e) };
+      }
+      return null;
+    };
+    // @ts-expect-error not a kind of the jobs map
+    expect(refusal(() => backend.jobs.start('no-such-job', {}))).toEqual({ code: 'invalid-input', message: 'Unknown job kind "no-such-job"' });
+    // @ts-expect-error soft labels need the model
+    expect(refusal(() => backend.jobs.start('soft-labels', {}))).toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/^Invalid params for soft-labels: model: /) });
+    expect(refusal(() => backend.jobs.start('train.teacher', { epochs: 0, backbone: 'small' }))).toMatchObject({ message: expect.stringMatching(/epochs: .*1/) });
+    expect(refusal(() => backend.jobs.start('test.sleep', { steps: -1 }))).toMatchObject({ message: expect.stringContaining('steps') });
+    expect(refusal(() => backend.jobs.start('faces', { mediaIds: [] }))).toMatchObject({ message: expect.stringContaining('mediaIds') });
+    // Nothing was queued, recorded or announced.
+    expect(backend.jobs.list()).toEqual([]);
+    expect(events).toEqual([]);
+    await backend.close();
+  });
+
+  it('marks jobs interrupted by a restart', async () => {
     const { backend } = setup('restart');
-    const bad = backend.jobs.start('no-such-job', {});
-    await backend.jobs.waitIdle();
-    expect(backend.jobs.get(bad)!.error).toMatch(/unknown job kind/);
     const p = backend.currentProject!;
     // Simulate a job that was running when the app died.
     p.db.prepare(`INSERT INTO runs(kind, status, created_at) VALUES ('test.sleep', 'running', ?)`).run(new Date().toISOString());

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../../src/ml/train/config';
 import { StudentParams, TeacherParams, learningRate } from '../../src/shared/train-config';
-import { defaultBackbone, defaultTrainForm, evaluateParams, newestFamily, softLabelParams, trainParams } from '../../src/renderer/src/training/form';
+import { defaultBackbone, defaultTrainForm, evaluateParams, newestFamily, setTrainField, softLabelParams, trainParams } from '../../src/renderer/src/training/form';
 
 describe('shared training schemas', () => {
   it('default to the paper: Adam 1e-4 ÷10 every 3 epochs, teacher 8 / students 3 epochs, 5 students, λ 0.6, T 1.5', () => {
@@ -23,10 +23,10 @@ describe('training dialog forms', () => {
   it('turn the default teacher form into the paper-default params the worker accepts', () => {
     const r = trainParams('teacher', defaultTrainForm('teacher'));
     expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(r.params).toMatchObject({ backbone: 'resnet18', epochs: 8, batch: 32, lr: 1e-4, lrStepEpochs: 3, lrFactor: 0.1, balance: { au: true, expr: true, va: true } });
+    if (!r.ok || r.start.kind !== 'train.teacher') throw new Error('expected a train.teacher start');
+    expect(r.start.params).toMatchObject({ backbone: 'resnet18', epochs: 8, batch: 32, lr: 1e-4, lrStepEpochs: 3, lrFactor: 0.1, balance: { au: true, expr: true, va: true } });
     // What the dialog sends parses to what the engine resolves from no params at all, but for the epochs it states.
-    expect(resolveTrainConfig(TeacherParams.parse(r.params), 'teacher')).toEqual(resolveTrainConfig(TeacherParams.parse({}), 'teacher'));
+    expect(resolveTrainConfig(TeacherParams.parse(r.start.params), 'teacher')).toEqual(resolveTrainConfig(TeacherParams.parse({}), 'teacher'));
   });
 
   it('attach each problem to its field: empty, not a number, out of range, across fields', () => {
@@ -46,10 +46,17 @@ describe('training dialog forms', () => {
   it('students need a teacher and carry count, λ and T', () => {
     const none = trainParams('student', defaultTrainForm('student'));
     expect(none.ok ? null : Object.keys(none.issues)).toEqual(['teacher']);
-    const r = trainParams('student', { ...defaultTrainForm('student', 'small', 7), count: '2', lambda: '1.5' });
+    const r = trainParams('student', { ...defaultTrainForm('student', { backbone: 'small', teacher: 7 }), count: '2', lambda: '1.5' });
     expect(r.ok ? null : r.issues.lambda).toMatch(/1/);
-    const ok = trainParams('student', { ...defaultTrainForm('student', 'small', 7), count: '2' });
-    expect(ok.ok && ok.params).toMatchObject({ teacher: 7, count: 2, lambda: 0.6, temperature: 1.5, epochs: 3, backbone: 'small' });
+    const ok = trainParams('student', { ...defaultTrainForm('student', { backbone: 'small', teacher: 7 }), count: '2' });
+    expect(ok.ok && ok.start.kind).toBe('train.students');
+    expect(ok.ok && ok.start.params).toMatchObject({ teacher: 7, count: 2, lambda: 0.6, temperature: 1.5, epochs: 3, backbone: 'small' });
+  });
+
+  it('follow the face backbone with its 112-pixel input size', () => {
+    const f = setTrainField({ ...defaultTrainForm('teacher'), inputSize: '64' }, 'backbone', 'face');
+    expect([f.backbone, f.inputSize]).toEqual(['face', '112']);
+    expect(setTrainField(f, 'backbone', 'small').inputSize).toBe('112');
   });
 
   it('default the backbone to the paper’s ResNet-50 only on a GPU backend', () => {

@@ -1,4 +1,4 @@
-// The CNN-RNN in the training dialogs (src/renderer/src/training/rnn-form.ts): the model-type
+// The CNN-RNN in the training dialogs (src/renderer/src/training/form.ts, arch 'cnn-rnn'): the model-type
 // choice, the CNN-RNN form's defaults and what it turns into (the params the worker's own schemas
 // accept and resolve), refusals per field; the jobs panel's titles and throughput of the two RNN
 // job kinds; Table 2's row names with CNN and CNN-RNN rows side by side.
@@ -10,13 +10,15 @@ import type { EvaluationRow } from '../../src/shared/training-contract';
 import { isTraining, jobTitle, progressOf } from '../../src/renderer/src/training/job-format';
 import {
   defaultModelType,
-  defaultRnnForm,
+  defaultTrainForm,
   featureModels,
   jobKindOf,
-  rnnParams,
-  setRnnField,
+  setTrainField,
   teachersOfType,
-} from '../../src/renderer/src/training/rnn-form';
+  trainParams,
+  type Role,
+  type TrainForm,
+} from '../../src/renderer/src/training/form';
 import { rowLabels } from '../../src/renderer/src/dashboard/table2-data';
 
 const model = (id: number, kind: ModelSummary['kind'], arch: ModelSummary['arch'], status: ModelSummary['status'] = 'ready'): ModelSummary => ({
@@ -30,6 +32,17 @@ const model = (id: number, kind: ModelSummary['kind'], arch: ModelSummary['arch'
   createdAt: '',
   softLabels: 0,
 });
+
+/** The training form on the CNN-RNN, with its defaults. */
+const defaultRnnForm = (role: Role, o: { featuresFrom?: number; teacher?: number } = {}) => defaultTrainForm(role, { arch: 'cnn-rnn', ...o });
+const setRnnField = setTrainField;
+/** The params of a CNN-RNN start, or the issues. */
+function rnnParams(role: Role, f: TrainForm) {
+  const r = trainParams(role, f);
+  if (!r.ok) return r;
+  if (r.start.kind !== 'train.rnn-teacher' && r.start.kind !== 'train.rnn-students') throw new Error(`a CNN-RNN form started ${r.start.kind}`);
+  return { ok: true as const, kind: r.start.kind, params: r.start.params };
+}
 
 describe('CNN-RNN training form', () => {
   it('defaults to windows of 32, strides 16 / 32, 64 GRU units and 3 epochs, which the worker resolves unchanged', () => {
@@ -48,7 +61,7 @@ describe('CNN-RNN training form', () => {
     const none = rnnParams('teacher', defaultRnnForm('teacher'));
     expect(none.ok && 'featuresFrom' in none.params).toBe(false);
     const chosen = rnnParams('teacher', { ...defaultRnnForm('teacher'), featuresFrom: '12' });
-    expect(chosen.ok && chosen.params.featuresFrom).toBe(12);
+    expect(chosen.ok && 'featuresFrom' in chosen.params && chosen.params.featuresFrom).toBe(12);
   });
 
   it('attaches each problem to its field: required, not a number, schema ranges, a stride beyond the window', () => {
@@ -88,6 +101,7 @@ describe('CNN-RNN training form', () => {
     const r = rnnParams('student', { ...defaultRnnForm('student', { teacher: 9 }), count: '2', epochs: '1' });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
+    expect(r.kind).toBe('train.rnn-students');
     expect(r.params).toMatchObject({ teacher: 9, count: 2, lambda: 0.6, temperature: 1.5, epochs: 1, window: 32 });
     expect('featuresFrom' in r.params).toBe(false);
     expect(RnnStudentParams.parse(r.params).resume).toBe(false);

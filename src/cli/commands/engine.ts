@@ -9,11 +9,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Project } from '../../node/store/project';
 import { listModels, resolveModelRef } from '../../node/store/models';
-import { STUDENT_RUNS, TEACHER_RUNS } from '../../node/training/runs';
-import { MODEL_TYPES } from '../../shared/rnn-config';
+import { STUDENT_RUNS, TEACHER_RUNS, type ResumableKind } from '../../node/training/runs';
+import type { JobParamsInput } from '../../shared/jobs-contract';
+import { SPLITS, type Split } from '../../shared/labels';
+import { MODEL_TYPES, type RnnTrainConfigInput } from '../../shared/rnn-config';
 import { AppError } from '../../shared/result';
-import { TRAIN_BACKBONES } from '../../shared/train-config';
-import { requireDone, resumeRun, runJob } from '../run-job';
+import { TRAIN_BACKBONES, type TrainBackbone, type TrainConfigInput } from '../../shared/train-config';
+import { requireDone, resumeRun, runJobResult } from '../run-job';
 import { formatEvaluation, formatModels } from '../format-engine';
 
 const num = (v: string) => {
@@ -28,9 +30,12 @@ const jobIdArg = (v: string) => {
 /** A mistake on the command line, said in one line. */
 const usage = (message: string) => new AppError('invalid-input', message);
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+/** A model on the command line: its id, or a name such as teacher / ensemble. */
+const modelRef = (v: string): number | string => (/^\d+$/.test(v) ? Number(v) : v);
 
 interface TrainOpts {
-  backbone?: string;
+  /** One of TRAIN_BACKBONES (commander's choices refuse anything else). */
+  backbone?: TrainBackbone;
   freezeBackbone?: boolean;
   epochs?: number;
   batch?: number;
@@ -69,8 +74,8 @@ function trainOptions(c: Command): Command {
     .option('--hidden <n>', 'cnn-rnn: GRU units per direction (64)', num);
 }
 
-/** Job params of a CNN-RNN run; the CNN-only options are refused rather than ignored. */
-function rnnParams(o: TrainOpts): Record<string, unknown> {
+/** Job params of a CNN-RNN run (teacher or students); the CNN-only options are refused rather than ignored. */
+function rnnParams(o: TrainOpts): Omit<RnnTrainConfigInput, 'featuresFrom'> {
   const cnnOnly: [keyof TrainOpts, string, unknown][] = [
     ['backbone', '--backbone', undefined],
     ['freezeBackbone', '--freeze-backbone', undefined],
@@ -79,7 +84,7 @@ function rnnParams(o: TrainOpts): Record<string, unknown> {
     ['augment', '--no-augment', true],
   ];
   for (const [k, flag, unset] of cnnOnly) if (o[k] !== unset && o[k] !== undefined) throw usage(`${flag} does not apply to --model-type cnn-rnn (its CNN is frozen; see --features-from)`);
-  const p: Record<string, unknown> = {};
+  const p: Omit<RnnTrainConfigInput, 'featuresFrom'> = {};
   if (o.epochs !== undefined) p.epochs = o.epochs;
   if (o.batch !== undefined) p.batch = o.batch;
   if (o.lr !== undefined) p.lr = o.lr;
@@ -134,16 +139,17 @@ function refuseWithResume(o: Record<string, unknown>, jobId: number): void {
   }
 }
 
-/** The training kinds `--resume` of a verb accepts: its role, narrowed by --model-type when given. */
-function resumeKinds(role: 'teacher' | 'students', modelType: TrainOpts['modelType']): readonly string[] {
-  const kinds: readonly string[] = role === 'teacher' ? TEACHER_RUNS : STUDENT_RUNS;
-  return modelType === undefined ? kinds : kinds.filter((k) => k.includes('rnn-') === (modelType === 'cnn-rnn'));
+/** The training kinds `--resume` of a verb accepts: its role's (TEACHER_RUNS or STUDENT_RUNS), narrowed by --model-type when given. */
+function ofModelType<K extends ResumableKind>(kinds: readonly K[], modelType: TrainOpts['modelType']): K[] {
+  return modelType === undefined ? [...kinds] : kinds.filter((k) => k.includes('rnn-') === (modelType === 'cnn-rnn'));
 }
+const resumeKinds = (role: 'teacher' | 'students', modelType: TrainOpts['modelType']): readonly ResumableKind[] =>
+  role === 'teacher' ? ofModelType(TEACHER_RUNS, modelType) : ofModelType(STUDENT_RUNS, modelType);
 
 /** Refuses a run `train <role> --resume JOB_ID` does not resume, saying which verb does. */
 function acceptKinds(jobId: number, role: 'teacher' | 'students', modelType: TrainOpts['modelType']) {
   const kinds = resumeKinds(role, modelType);
-  return (kind: string) => {
+  return (kind: ResumableKind) => {
     if (kinds.includes(kind)) return;
     const other = role === 'teacher' ? 'students' : 'teacher';
     const hint = resumeKinds(other, undefined).includes(kind)
@@ -165,8 +171,8 @@ function teacherArch(dir: string, ref: string): string {
   }
 }
 
-function trainParams(o: TrainOpts): Record<string, unknown> {
-  const p: Record<string, unknown> = {};
+function trainParams(o: TrainOpts): TrainConfigInput {
+  const p: TrainConfigInput = {};
   if (o.backbone) p.backbone = o.backbone;
   if (o.freezeBackbone) p.freezeBackbone = true;
   if (o.epochs !== undefined) p.epochs = o.epochs;
@@ -194,18 +200,18 @@ export function registerEngineCommands(program: Command): void {
       .option('--features-from <id>', 'cnn-rnn: the CNN teacher/student whose features the GRUs read (default: the best CNN student)')
       .option('--json', 'print the result as JSON'),
   ).action(async (dir: string, o: TrainOpts & { resume?: number; json?: boolean }) => {
-    let job;
+    let r;
     if (o.resume !== undefined) {
-      refuseWithResume(o as Record<string, unknown>, o.resume);
-      job = await resumeRun(dir, o.resume, acceptKinds(o.resume, 'teacher', o.modelType), { quiet: o.json });
+      refuseWithResume({ ...o }, o.resume);
+      r = requireDone(await resumeRun(dir, o.resume, TEACHER_RUNS, acceptKinds(o.resume, 'teacher', o.modelType), { quiet: o.json }));
+    } else if (o.modelType === 'cnn-rnn') {
+      const params: JobParamsInput<'train.rnn-teacher'> = rnnParams(o);
+      if (o.featuresFrom !== undefined) params.featuresFrom = modelRef(o.featuresFrom);
+      r = await runJobResult(dir, 'train.rnn-teacher', params, { quiet: o.json });
     } else {
-      const rnn = o.modelType === 'cnn-rnn';
-      if (!rnn) refuseRnnOnly(o);
-      const params = rnn ? rnnParams(o) : trainParams(o);
-      if (rnn && o.featuresFrom !== undefined) params.featuresFrom = /^\d+$/.test(o.featuresFrom) ? Number(o.featuresFrom) : o.featuresFrom;
-      job = await runJob(dir, rnn ? 'train.rnn-teacher' : 'train.teacher', params, { quiet: o.json });
+      refuseRnnOnly(o);
+      r = await runJobResult(dir, 'train.teacher', trainParams(o), { quiet: o.json });
     }
-    const r = requireDone(job) as { modelId: number; name: string; val: unknown };
     out(o.json ? JSON.stringify(r, null, 2) : `teacher #${r.modelId} (${r.name}) ready\n${formatEvaluation(r.val)}`);
   });
   trainOptions(
@@ -220,31 +226,32 @@ export function registerEngineCommands(program: Command): void {
       .option('--resume <job>', 'resume an interrupted, cancelled or failed students run (CNN or CNN-RNN) from its checkpoints, by its job id', jobIdArg)
       .option('--json', 'print the result as JSON'),
   ).action(async (dir: string, o: TrainOpts & { teacher?: string; count?: number; lambda?: number; temperature?: number; resume?: number; json?: boolean }) => {
-    let job;
+    let r;
     if (o.resume !== undefined) {
       const jobId = o.resume;
-      refuseWithResume(o as Record<string, unknown>, jobId);
+      refuseWithResume({ ...o }, jobId);
       const kindOk = acceptKinds(jobId, 'students', o.modelType);
-      job = await resumeRun(
+      const job = await resumeRun(
         dir,
         jobId,
+        STUDENT_RUNS,
         (kind, params) => {
           kindOk(kind);
           if (o.teacher !== undefined && String(params.teacher) !== o.teacher) throw usage(`job #${jobId} trained students of teacher ${String(params.teacher)}, not ${o.teacher}`);
         },
         { quiet: o.json },
       );
+      r = requireDone(job);
     } else {
       if (o.teacher === undefined) throw usage("required option '--teacher <id>' not specified (or --resume JOB_ID to continue a run)");
-      const rnn = (o.modelType ?? teacherArch(dir, o.teacher)) === 'cnn-rnn';
-      if (!rnn) refuseRnnOnly(o);
-      const params = { ...(rnn ? rnnParams(o) : trainParams(o)), teacher: /^\d+$/.test(o.teacher) ? Number(o.teacher) : o.teacher } as Record<string, unknown>;
-      if (o.count !== undefined) params.count = o.count;
-      if (o.lambda !== undefined) params.lambda = o.lambda;
-      if (o.temperature !== undefined) params.temperature = o.temperature;
-      job = await runJob(dir, rnn ? 'train.rnn-students' : 'train.students', params, { quiet: o.json });
+      const student = { teacher: modelRef(o.teacher), count: o.count, lambda: o.lambda, temperature: o.temperature };
+      if ((o.modelType ?? teacherArch(dir, o.teacher)) === 'cnn-rnn') {
+        r = await runJobResult(dir, 'train.rnn-students', { ...rnnParams(o), ...student }, { quiet: o.json });
+      } else {
+        refuseRnnOnly(o);
+        r = await runJobResult(dir, 'train.students', { ...trainParams(o), ...student }, { quiet: o.json });
+      }
     }
-    const r = requireDone(job) as { students: { modelId: number }[]; ensembleId: number; ensembleVal: unknown };
     out(o.json ? JSON.stringify(r, null, 2) : `students ${r.students.map((s) => `#${s.modelId}`).join(', ')}; ensemble #${r.ensembleId}\n${formatEvaluation(r.ensembleVal)}`);
   });
 
@@ -255,11 +262,7 @@ export function registerEngineCommands(program: Command): void {
     .requiredOption('--model <id>', 'model id, or teacher/ensemble for the newest')
     .option('--datasets <a,b>', 'datasets (default: all)', list)
     .action(async (dir: string, o: { model: string; datasets?: string[] }) => {
-      const r = requireDone(await runJob(dir, 'soft-labels', { model: /^\d+$/.test(o.model) ? Number(o.model) : o.model, datasets: o.datasets ?? [] })) as {
-        modelId: number;
-        frames: number;
-        seconds: number;
-      };
+      const r = await runJobResult(dir, 'soft-labels', { model: modelRef(o.model), datasets: o.datasets ?? [] });
       out(`soft labels of model #${r.modelId} for ${r.frames} frames (${(r.frames / Math.max(r.seconds, 1e-9)).toFixed(0)} frames/s)`);
     });
 
@@ -269,12 +272,12 @@ export function registerEngineCommands(program: Command): void {
     .argument('<dir>', 'project folder')
     .requiredOption('--model <id>', 'model id, or ensemble (the newest ensemble) / teacher')
     .option('--dataset <name>', 'dataset (default: all)')
-    .addOption(new Option('--split <split>', 'split').choices(['train', 'val', 'test']).default('val'))
+    .addOption(new Option('--split <split>', 'split').choices([...SPLITS]).default('val'))
     .option('--json', 'print one JSON document')
-    .action(async (dir: string, o: { model: string; dataset?: string; split: string; json?: boolean }) => {
-      const params: Record<string, unknown> = { model: /^\d+$/.test(o.model) ? Number(o.model) : o.model, split: o.split };
+    .action(async (dir: string, o: { model: string; dataset?: string; split: Split; json?: boolean }) => {
+      const params: JobParamsInput<'evaluate'> = { model: modelRef(o.model), split: o.split };
       if (o.dataset) params.dataset = o.dataset;
-      const r = requireDone(await runJob(dir, 'evaluate', params, { quiet: o.json }));
+      const r = await runJobResult(dir, 'evaluate', params, { quiet: o.json });
       out(o.json ? JSON.stringify(r, null, 2) : formatEvaluation(r));
     });
 

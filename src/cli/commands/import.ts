@@ -3,6 +3,7 @@
 // The same runImport the data.import contract method's worker job calls.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { FACE_MODES } from '../../shared/jobs-contract';
 import { SPLITS } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import { IMPORT_FORMATS, type ImportFormat, type ImportOptions } from '../../node/importers/options';
@@ -105,7 +106,8 @@ export function registerImportCommand(program: Command): void {
     .option('--faces <mode>', 'after importing videos/sequences: detect (face detection + alignment), aligned (frames are already face crops) or none', 'detect')
     .option('--json', 'print the summary as JSON')
     .action(async (format: string, dir: string, sources: string[], o: CliOptions & { faces: string }) => {
-      if (!['detect', 'aligned', 'none'].includes(o.faces)) throw new AppError('invalid-input', `--faces must be detect, aligned or none, got "${o.faces}"`);
+      const faces = FACE_MODES.find((m) => m === o.faces) ?? null;
+      if (faces === null && o.faces !== 'none') throw new AppError('invalid-input', `--faces must be detect, aligned or none, got "${o.faces}"`);
       if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
         throw new AppError('invalid-input', `Unknown import format "${format}"; expected one of ${IMPORT_FORMATS.join(', ')}.`);
       }
@@ -125,13 +127,9 @@ export function registerImportCommand(program: Command): void {
         bar.stop();
         project.close();
       }
-      if (needFaces.length && o.faces !== 'none') {
-        const { runJob, requireDone } = await import('../run-job');
-        const res = requireDone(await runJob(dir, 'faces', { mediaIds: needFaces, mode: o.faces }, { quiet: o.json })) as {
-          ok?: number;
-          none?: number;
-          framesPerSecond?: number;
-        };
+      if (needFaces.length && faces !== null) {
+        const { runJobResult } = await import('../run-job');
+        const res = await runJobResult(dir, 'faces', { mediaIds: needFaces, mode: faces }, { quiet: o.json });
         if (!o.json) process.stdout.write(`faces: ${JSON.stringify(res)}\n`);
       }
     });

@@ -68,7 +68,8 @@ export class Backend {
     }
   }
 
-  openProject(dir: string, create: boolean, name?: string): Project {
+  /** Opens (or creates) a project; `remember: false` keeps a throwaway one (the probe's) off the recent list. */
+  openProject(dir: string, create: boolean, name?: string, remember = true): Project {
     const next = create ? Project.create(dir, name) : Project.open(dir);
     this.closeProject();
     this.project = next;
@@ -78,10 +79,12 @@ export class Backend {
     // Hidden datasets of imports whose process died are removed (in short transactions, in the background).
     void cleanupStaleImports(next).catch(() => {});
     const summary = next.summary();
-    try {
-      rememberProject({ dir: summary.dir, name: summary.name });
-    } catch {
-      /* an unwritable config folder must not stop work on the project */
+    if (remember) {
+      try {
+        rememberProject({ dir: summary.dir, name: summary.name });
+      } catch {
+        /* an unwritable config folder must not stop work on the project */
+      }
     }
     this.emit('project.changed', { project: summary });
     return next;

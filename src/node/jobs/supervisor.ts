@@ -14,6 +14,8 @@ import type { Db } from '../store/database';
 import { isBusyError, rethrowBusy, withBusyTimeout } from '../store/busy';
 import { resumeModelStatus, stopRunModels } from '../store/models';
 import type { EventName, EventPayload, JobSummary } from '../../shared/contract';
+import { describeParamIssues, isAnyJobKind, jobParamsIssues, type AnyJobKind, type JobParamsInput } from '../../shared/jobs-contract';
+import { AppError } from '../../shared/result';
 import { HEARTBEAT_MS, LEASE_MS, newOwner, ownerState, releaseOwner, sweepDeadJobs, type LeaseRow, type Owner } from './leases';
 import type { FromWorker, WorkerHandle, WorkerLauncher } from './protocol';
 
@@ -118,7 +120,16 @@ export class JobSupervisor {
     return (this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 500').all() as RunRow[]).map((r) => this.view(r));
   }
 
-  start(kind: string, params: Record<string, unknown>): number {
+  /**
+   * Queues job `kind`. Its params are validated by the kind's schema (src/shared/jobs-contract.ts)
+   * first: an unknown kind or invalid params are refused ('invalid-input', naming each field) and
+   * no job row or worker is made. The params are stored as given; the worker parses them again.
+   */
+  start<K extends AnyJobKind>(kind: K, params: JobParamsInput<K>): number {
+    // Callers typed by the map cannot get here with another kind; untyped callers (tests, scripts) can.
+    if (!isAnyJobKind(kind)) throw new AppError('invalid-input', `Unknown job kind "${String(kind)}"`);
+    const issues = jobParamsIssues(kind, params);
+    if (issues.length) throw new AppError('invalid-input', `Invalid params for ${kind}: ${describeParamIssues(issues)}`, issues);
     const now = Date.now();
     const o = this.owner;
     let jobId: number;

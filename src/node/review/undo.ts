@@ -4,10 +4,11 @@
 // edit. Both leave the history rows in place (the audit trail) and only flip `actions.undone`.
 // Both take the write lock first (IMMEDIATE): a deferred transaction that reads and then writes
 // fails at once with SQLITE_BUSY when another process wrote meanwhile.
-import type { ActionSummary, HistoryEntry } from '../../shared/review-contract';
+import { FACE_STATES, type ActionSummary, type HistoryEntry, type LabelSnapshot } from '../../shared/review-contract';
 import type { Task } from '../../shared/labels';
 import type { Db } from '../store/database';
-import { humanFromJson, humanWriter } from './rows';
+import { humanFromJson, humanWriter } from '../labels/human';
+import type { HumanRow } from '../labels/rows';
 import type { FaceState } from '../../shared/review-contract';
 
 interface ActionRaw {
@@ -130,16 +131,41 @@ export function frameHistory(db: Db, mediaId: number, frame: number, limit: numb
          WHERE f.media_id = ? AND f.idx = ?)
        ORDER BY actionId DESC, kind, hid DESC LIMIT ?`,
     )
-    .all(mediaId, frame, mediaId, frame, limit) as (Omit<HistoryEntry, 'undone' | 'frame'> & { undone: number })[];
-  return rows.map((r) => ({
-    actionId: r.actionId,
-    name: r.name,
-    author: r.author,
-    at: r.at,
-    undone: r.undone === 1,
-    frame,
-    task: r.task,
-    before: r.before,
-    after: r.after,
-  }));
+    .all(mediaId, frame, mediaId, frame, limit) as HistoryRaw[];
+  return rows.map((r): HistoryEntry => {
+    const base = { actionId: r.actionId, name: r.name, author: r.author, at: r.at, undone: r.undone === 1, frame };
+    if (r.task === 'face') return { ...base, task: 'face', before: faceStateOf(r.before), after: faceStateOf(r.after) };
+    return { ...base, task: r.task, before: snapshotOf(humanFromJson(r.before)), after: snapshotOf(humanFromJson(r.after)) };
+  });
+}
+
+interface HistoryRaw {
+  actionId: number;
+  name: string;
+  author: string | null;
+  at: string;
+  undone: number;
+  task: Task | 'face';
+  /** The stored snapshot: a human row as JSON (labels), a face state (face). */
+  before: string | null;
+  after: string | null;
+}
+
+/** A stored face_history value (CHECKed by the schema to be a face state). */
+function faceStateOf(s: string | null): FaceState | null {
+  if (s === null) return null;
+  const state = FACE_STATES.find((f) => f === s);
+  if (state === undefined) throw new Error(`face history holds an unknown face state "${s}"`);
+  return state;
+}
+
+/** A history entry's human row as the contract carries it: AU bit sets decoded into AU values (bit n = AU n). */
+function snapshotOf(r: HumanRow | null): LabelSnapshot | null {
+  if (!r) return null;
+  let au: Record<string, 0 | 1> | null = null;
+  if (r.auMask !== null) {
+    au = {};
+    for (let n = 0; n < 63; n++) if ((r.auMask >> BigInt(n)) & 1n) au[`AU${n}`] = ((r.auBits ?? 0n) >> BigInt(n)) & 1n ? 1 : 0;
+  }
+  return { au, expr: r.expr, valence: r.valence, arousal: r.arousal, provenance: r.provenance, modelId: r.modelId, author: r.author, updatedAt: r.updatedAt };
 }

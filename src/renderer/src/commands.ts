@@ -58,7 +58,7 @@ export const COMMANDS: Record<string, Command> = {
     enabled: hasProject,
     run: async () => {
       navigate({ name: 'training' });
-      await startJob('probe');
+      await startJob('probe', {});
     },
   },
   'view.home': { run: () => navigate({ name: 'home' }) },

@@ -1,7 +1,7 @@
 // What the renderer does against the backend: boot, project open/create/close, info and jobs
 // queries, and the backend events that keep the state current. Every failure goes to the error
 // banner through `guard`, so no backend error is swallowed.
-import type { JobKind } from '../../shared/contract';
+import type { JobKind, JobParamsInput } from '../../shared/jobs-contract';
 import { call, on, transport } from './api';
 import { getState, reportError, setState, upsertJob, type EventsState } from './store';
 
@@ -73,7 +73,8 @@ export async function chooseFolder(title: string): Promise<{ supported: boolean;
   return guard('dialog.chooseFolder', () => call('dialog.chooseFolder', { title }));
 }
 
-export async function startJob(kind: JobKind, params: Record<string, unknown> = {}): Promise<number | undefined> {
+/** Starts job `kind` with params typed by the jobs map (src/shared/jobs-contract.ts); the backend refuses invalid ones, naming the field. */
+export async function startJob<K extends JobKind>(kind: K, params: JobParamsInput<K>): Promise<number | undefined> {
   const r = await guard(`jobs.start:${kind}`, () => call('jobs.start', { kind, params }));
   // The job.state events carry the rest; listing now covers an events connection still opening.
   if (r) await refreshJobs();

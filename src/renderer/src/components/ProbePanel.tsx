@@ -2,27 +2,14 @@
 // backend runs (tfjs-node-gpu → tfjs-node → wasm → cpu), why earlier ones were skipped, and how long
 // a small convolution takes forward and backward.
 import type { JobSummary } from '../../../shared/contract';
+import { jobResultOf } from '../../../shared/jobs-contract';
 import { runCommand } from '../commands';
 import { fmtMs } from '../format';
 import { useApp } from '../store';
 
-interface ProbeResult {
-  backend: { name: string; tried?: { name: string; error?: string }[]; threads?: number; simd?: boolean };
-  forwardMs: number;
-  backwardMs: number;
-}
-
-/** The job result if it has the probe's shape; results cross a process boundary untyped. */
-export function asProbeResult(r: unknown): ProbeResult | null {
-  if (typeof r !== 'object' || r === null) return null;
-  const o = r as Record<string, unknown>;
-  const b = o.backend as Record<string, unknown> | undefined;
-  if (!b || typeof b.name !== 'string' || typeof o.forwardMs !== 'number' || typeof o.backwardMs !== 'number') return null;
-  return r as ProbeResult;
-}
-
 function Result({ job }: { job: JobSummary }) {
-  const r = asProbeResult(job.result);
+  // The result as the probe's type (validated by its schema in the jobs map).
+  const r = jobResultOf('probe', job);
   if (job.status === 'failed' || job.status === 'interrupted' || job.status === 'cancelled')
     return (
       <p className="callout error" data-testid="probe-failed">
@@ -53,7 +40,7 @@ function Result({ job }: { job: JobSummary }) {
           {fmtMs(r.backwardMs)}
         </span>
       </div>
-      {r.backend.tried && r.backend.tried.length > 1 && (
+      {r.backend.tried.length > 1 && (
         <ul className="tried">
           {r.backend.tried
             .filter((t) => t.error)

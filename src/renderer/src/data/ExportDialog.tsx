@@ -2,7 +2,8 @@
 // output path, merge policy, the model that fills gaps (and its probabilities), dataset and split
 // filters — written by the worker job 'export' with progress and cancel (contract: data.export).
 import { useState, type FormEvent } from 'react';
-import { EXPORT_FORMATS, type ExportFormat, type ExportRequest, type ExportSummary } from '../../../shared/export-options';
+import { EXPORT_FORMATS, type ExportFormat, type ExportRequest } from '../../../shared/export-options';
+import { jobResultOf, type JobResult } from '../../../shared/jobs-contract';
 import { SPLITS, type Split } from '../../../shared/labels';
 import { transport } from '../api';
 import { fmtInt } from '../format';
@@ -29,7 +30,7 @@ function defaultOut(dir: string, format: ExportFormat): string {
   return `${dir}${sep}exports${sep}${format === 'affwild2' ? 'affwild2' : `merged-labels.${format}`}`;
 }
 
-function Summary({ s }: { s: ExportSummary }) {
+function Summary({ s }: { s: JobResult<'export'> }) {
   return (
     <div className="data-summary" data-testid="export-summary">
       <p>
@@ -114,10 +115,11 @@ export function ExportDialog() {
 
   if (jobId !== null) {
     const done = job?.status === 'done';
+    const result = done ? jobResultOf('export', job) : null;
     return (
       <div className="form" data-testid="export-running">
         <JobProgress jobId={jobId} label="export" unit="frames" />
-        {done && <Summary s={job!.result as ExportSummary} />}
+        {result && <Summary s={result} />}
         {job?.status === 'cancelled' && <p className="muted">Cancelled: nothing was written under the output path.</p>}
         <div className="form-actions">
           {job && job.status !== 'queued' && job.status !== 'running' && (

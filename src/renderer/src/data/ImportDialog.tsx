@@ -8,6 +8,7 @@ import { transport } from '../api';
 import { fmtInt } from '../format';
 import { chooseFolder } from '../session';
 import { closeDialog } from '../store';
+import { jobResultOf } from '../../../shared/jobs-contract';
 import { FACES_MODES, startImport, useImportFlow, type FacesMode, type ImportResult } from './data-jobs';
 import { JobProgress, isActive, useJob } from './JobProgress';
 
@@ -49,12 +50,12 @@ function Running({ jobId, onAgain }: { jobId: number; onAgain: () => void }) {
   const job = useJob(jobId);
   const flow = useImportFlow(jobId);
   const faces = useJob(flow?.facesJobId ?? null);
-  const done = job?.status === 'done';
+  const result = job?.status === 'done' ? jobResultOf('import', job) : null;
   const busy = isActive(job) || (flow?.facesJobId != null && isActive(faces));
   return (
     <div className="form" data-testid="import-running">
       <JobProgress jobId={jobId} label="import" unit="" />
-      {done && <Summary r={job!.result as ImportResult} />}
+      {result && <Summary r={result} />}
       {flow?.facesJobId != null && <JobProgress jobId={flow.facesJobId} label="faces" unit="frames" />}
       {flow?.note && <p className="muted" data-testid="import-note">{flow.note}</p>}
       <div className="form-actions">

@@ -7,6 +7,7 @@ import { useSyncExternalStore } from 'react';
 import type { JobSummary } from '../../../shared/contract';
 import type { ExportRequest } from '../../../shared/export-options';
 import type { ImportRequest } from '../../../shared/import-options';
+import { jobResultOf, type JobParamsInput, type JobResult } from '../../../shared/jobs-contract';
 import { call, on } from '../api';
 import { refreshJobs } from '../session';
 import { getState } from '../store';
@@ -18,22 +19,8 @@ export const FACES_MODES: { value: FacesMode; label: string }[] = [
   { value: 'none', label: 'none (run the faces job later)' },
 ];
 
-/** What the 'import' job returns (src/node/importers/service.ts PreparedImport; only what the UI shows). */
-export interface ImportResult {
-  summary: {
-    dataset: string;
-    rowsRead: number;
-    media: number;
-    frames: number;
-    framesCreated: number;
-    labels: { au: number; expr: number; va: number };
-    skipped: Record<string, number>;
-    warnings: string[];
-    moreWarnings: number;
-  };
-  proxies: number;
-  needFaces: number[];
-}
+/** What the 'import' job returns (src/node/importers/service.ts PreparedImport), typed by the jobs map. */
+export type ImportResult = JobResult<'import'>;
 
 export interface ImportFlow {
   faces: FacesMode;
@@ -54,7 +41,7 @@ function changed(): void {
   for (const s of subscribers) s();
 }
 
-async function startJob(kind: 'import' | 'faces', params: Record<string, unknown>): Promise<number> {
+async function startJob<K extends 'import' | 'faces'>(kind: K, params: JobParamsInput<K>): Promise<number> {
   const { jobId } = await call('jobs.start', { kind, params });
   await refreshJobs();
   return jobId;
@@ -64,7 +51,7 @@ async function followUp(job: JobSummary): Promise<void> {
   const flow = flows.get(job.id);
   if (!flow || flow.followedUp || job.status !== 'done') return;
   flow.followedUp = true;
-  const need = (job.result as ImportResult | null)?.needFaces ?? [];
+  const need = jobResultOf('import', job)?.needFaces ?? [];
   if (need.length === 0) return changed();
   if (flow.faces === 'none') {
     flow.note = `${need.length} media item${need.length > 1 ? 's' : ''} still need faces: run the faces job before training.`;
@@ -87,7 +74,7 @@ function listen(): void {
 /** Starts the import job; the faces job follows when the import is done. Resolves to the import's job id. */
 export async function startImport(req: ImportRequest, faces: FacesMode): Promise<number> {
   listen();
-  const jobId = await startJob('import', req as unknown as Record<string, unknown>);
+  const jobId = await startJob('import', req);
   flows.set(jobId, { faces, facesJobId: null, note: null, followedUp: false });
   changed();
   // the job may already be done (events arrive before this line on a fast machine)

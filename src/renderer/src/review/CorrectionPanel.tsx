@@ -2,8 +2,8 @@
 // circumplex, accept the model's labels, clear or revert, mark no face / unusable — for the frame
 // on screen or the selected range — and the provenance of this frame's labels (who, when, what it
 // was before). Every control is one named action (src/renderer/src/review/edit-actions.ts).
-import { AU_NAMES, EXPRESSIONS, TASKS } from '../../../shared/labels';
-import type { HistoryEntry, WindowFrame } from '../../../shared/review-contract';
+import { AU_NAMES, EXPRESSIONS, TASKS, type Task } from '../../../shared/labels';
+import type { HistoryEntry, LabelSnapshot, WindowFrame } from '../../../shared/review-contract';
 import { argmax } from '../../../shared/review-criteria';
 import { Circumplex } from './Circumplex';
 import { useReview, type ReviewController } from './controller';
@@ -11,17 +11,20 @@ import { acceptModel, clearLabels, revertLabels, setAu, setExpr, setVa, toggleAu
 
 const PROV_NAME: Record<string, string> = { imported: 'ground truth', human: 'corrected', accepted: 'accepted model' };
 
-/** A history entry's value in a few characters: "Happiness", "0.20, −0.10", "AU1 AU12", "none"; null = no correction (the import was in force). */
-function describe(task: HistoryEntry['task'], json: string | null): string {
-  if (json === null) return task === 'face' ? '–' : 'not corrected';
-  if (task === 'face') return json;
-  const r = JSON.parse(json) as { au_mask: string | null; au_bits: string | null; expr: number | null; valence: number | null; arousal: number | null };
+/** A label snapshot's value in a few characters: "Happiness", "0.20, −0.10", "AU1 AU12", "none active"; null = no correction (the import was in force). */
+function describeLabel(task: Task, r: LabelSnapshot | null): string {
+  if (r === null) return 'not corrected';
   if (task === 'expr') return r.expr === null ? 'cleared' : EXPRESSIONS[r.expr];
-  if (task === 'va') return r.valence === null ? 'cleared' : `${r.valence.toFixed(2)}, ${r.arousal!.toFixed(2)}`;
-  if (r.au_mask === null) return 'cleared';
-  const bits = BigInt(r.au_bits ?? '0');
-  const on = [...Array(63).keys()].filter((n) => (BigInt(r.au_mask!) >> BigInt(n)) & 1n && (bits >> BigInt(n)) & 1n).map((n) => `AU${n}`);
+  if (task === 'va') return r.valence === null || r.arousal === null ? 'cleared' : `${r.valence.toFixed(2)}, ${r.arousal.toFixed(2)}`;
+  if (r.au === null) return 'cleared';
+  const on = Object.entries(r.au).filter(([, v]) => v === 1).map(([name]) => name);
   return on.length ? on.join(' ') : 'none active';
+}
+
+/** A history entry's value after (or before) its change. */
+function describe(h: HistoryEntry, which: 'before' | 'after'): string {
+  if (h.task === 'face') return h[which] ?? '–';
+  return describeLabel(h.task, h[which]);
 }
 
 function History({ entries }: { entries: HistoryEntry[] }) {
@@ -32,7 +35,7 @@ function History({ entries }: { entries: HistoryEntry[] }) {
         <li key={`${h.actionId}:${h.task}`} className={h.undone ? 'undone' : ''}>
           <span className="rv-hist-task">{h.task.toUpperCase()}</span>
           <span className="rv-hist-what">
-            {describe(h.task, h.after)} <span className="rv-muted">was {describe(h.task, h.before)}</span>
+            {describe(h, 'after')} <span className="rv-muted">was {describe(h, 'before')}</span>
           </span>
           <span className="rv-hist-who">
             {h.author ?? '?'} · {new Date(h.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}

@@ -1,17 +1,33 @@
-// Train teacher… and Train students…: first the model type (the CNN, or the CNN-RNN over its frozen
-// features: RnnTrainForm.tsx), then for the CNN the paper's schedule as defaults (teacher 8 epochs,
-// students 3, Adam 1e-4 ÷10 every 3 epochs, batch 32, λ 0.6, T 1.5, 5 students, balancing on),
-// validated by the worker's own schemas before the job starts.
-import { useState } from 'react';
+// Train teacher… and Train students…: the model type, then one training form (form.ts) whose
+// sections follow the architecture: for the CNN the backbone, input size, freezing and balancing,
+// for the CNN-RNN the CNN whose frozen features the GRUs read (the engine's choice, the best CNN
+// student, preselected), windows, strides and GRU size; for both the schedule with the paper's
+// defaults (CNN teacher 8 epochs, CNN-RNN 3, students 3, Adam 1e-4 ÷10 every 3 epochs, batch 32,
+// λ 0.6, T 1.5, 5 students) and the datasets, and for students the teacher of that type with
+// count, λ and T. Validated by the job map's own schemas before the job starts.
+import { useEffect, useState } from 'react';
+import type { ModelSummary } from '../../../shared/contract';
 import { MODEL_TYPES, type ModelType } from '../../../shared/rnn-config';
 import { TRAIN_BACKBONES, type TrainBackbone } from '../../../shared/train-config';
+import { call } from '../api';
 import { startJob } from '../session';
-import { useApp } from '../store';
+import { reportError, useApp } from '../store';
 import { Check, DatasetChooser, Field, Select, TextInput } from './fields';
-import { defaultBackbone, defaultTrainForm, trainParams, type Issues, type Role, type TrainField, type TrainForm } from './form';
+import {
+  defaultBackbone,
+  defaultModelType,
+  defaultTrainForm,
+  featureModels,
+  jobKindOf,
+  setTrainField,
+  teachersOfType,
+  trainParams,
+  type Issues,
+  type Role,
+  type TrainField,
+  type TrainForm,
+} from './form';
 import { TrainingModal } from './Modal';
-import { defaultModelType, jobKindOf, teachersOfType } from './rnn-form';
-import { RnnTrainForm } from './RnnTrainForm';
 import { closeTrainingDialog, showStartedJob } from './ui-state';
 
 const BACKBONE_LABELS: Record<TrainBackbone, string> = {
@@ -21,15 +37,55 @@ const BACKBONE_LABELS: Record<TrainBackbone, string> = {
   face: 'face-api expression net (face-pretrained, 112 px)',
 };
 
+const TYPE_LABELS: Record<ModelType, string> = {
+  cnn: 'CNN (per frame)',
+  'cnn-rnn': 'CNN-RNN (GRUs over frame sequences, video only)',
+};
+
+/** What differs between the architectures' forms besides their own sections: labels, hints, button text. */
+const ARCH_TEXT: Record<ModelType, { teacher: string; noTeacher: string; teacherHint: string; epochsHint: Record<Role, string>; batch: [string, string]; start: Record<Role, string> }> = {
+  cnn: {
+    teacher: 'Teacher',
+    noTeacher: 'No trained CNN teacher yet',
+    teacherHint: 'soft labels',
+    epochsHint: { teacher: 'paper: 8', student: 'paper: 3' },
+    batch: ['Batch', 'paper: 32'],
+    start: { teacher: 'Start teacher', student: 'Start students' },
+  },
+  'cnn-rnn': {
+    teacher: 'CNN-RNN teacher',
+    noTeacher: 'No trained CNN-RNN teacher yet',
+    teacherHint: 'soft labels; the students read the teacher’s features',
+    epochsHint: { teacher: 'reference code: 3', student: 'paper: 3' },
+    batch: ['Batch (windows)', '32'],
+    start: { teacher: 'Start CNN-RNN teacher', student: 'Start CNN-RNN students' },
+  },
+};
+
 /** The newest probe's backend decides the default backbone (ResNet-50 only where a GPU runs it). */
 function useProbedBackend(): string | null {
   return useApp((s) => s.jobs.find((j) => j.kind === 'probe' && j.status === 'done')?.backend ?? s.jobs.find((j) => j.backend)?.backend ?? null);
 }
 
-const TYPE_LABELS: Record<ModelType, string> = {
-  cnn: 'CNN (per frame)',
-  'cnn-rnn': 'CNN-RNN (GRUs over frame sequences, video only)',
-};
+/** The engine's default feature model, asked from the backend once per CNN-RNN form. */
+function useFeatureDefault(arch: ModelType): number | null {
+  const [id, setId] = useState<number | null>(null);
+  useEffect(() => {
+    if (arch !== 'cnn-rnn') return;
+    let live = true;
+    call('models.featureDefault', {})
+      .then((r) => live && setId(r.modelId))
+      .catch(reportError);
+    return () => {
+      live = false;
+    };
+  }, [arch]);
+  return id;
+}
+
+/** The engine's default is marked: the best CNN student, or a teacher while there are no CNN students. */
+const featureLabel = (m: ModelSummary, best: number | null) =>
+  `${m.name} (#${m.id}, ${m.kind}, ${m.backbone ?? '?'})${m.id !== best ? '' : m.kind === 'student' ? ' · best CNN student' : ' · default (no CNN student yet)'}`;
 
 export function TrainDialog({ role }: { role: Role }) {
   const info = useApp((s) => s.info);
@@ -41,116 +97,151 @@ export function TrainDialog({ role }: { role: Role }) {
           <Select<ModelType> name="modelType" value={type} options={MODEL_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))} onChange={setType} />
         </Field>
       </div>
-      {type === 'cnn' ? <CnnTrainForm role={role} /> : <RnnTrainForm role={role} />}
+      {/* A new type starts from that type's defaults. */}
+      <TrainFormBody key={type} role={role} arch={type} />
     </TrainingModal>
   );
 }
 
-function CnnTrainForm({ role }: { role: Role }) {
+function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
   const info = useApp((s) => s.info);
+  const models = info?.models ?? [];
   const backend = useProbedBackend();
-  const teachers = teachersOfType(info?.models ?? [], 'cnn');
-  const newest = teachers.length ? teachers[teachers.length - 1].id : null;
-  const [form, setForm] = useState<TrainForm>(() => defaultTrainForm(role, defaultBackbone(backend), newest));
+  const best = useFeatureDefault(arch);
+  const cnns = featureModels(models);
+  const teachers = teachersOfType(models, arch);
+  const text = ARCH_TEXT[arch];
+  const [form, setForm] = useState<TrainForm>(() => defaultTrainForm(role, { arch, backbone: defaultBackbone(backend), teacher: teachers.at(-1)?.id ?? null }));
   const [issues, setIssues] = useState<Issues<TrainField | 'form'>>({});
-  const kind = jobKindOf('cnn', role);
+  const kind = jobKindOf(arch, role);
   const starting = useApp((s) => s.busy[`jobs.start:${kind}`] ?? false);
+  // The default feature model arrives after the first render: it fills the picker unless the user chose already.
+  useEffect(() => {
+    if (best !== null) setForm((f) => (f.featuresFrom === '' ? { ...f, featuresFrom: String(best) } : f));
+  }, [best]);
   const set = <K extends TrainField>(k: K, v: TrainForm[K]) => {
-    setForm((f) => ({ ...f, [k]: v }));
+    setForm((f) => setTrainField(f, k, v));
     setIssues((i) => ({ ...i, [k]: undefined }));
   };
-  const text = (k: TrainField, label: string, hint?: string) => (
-    <Field name={k} label={label} hint={hint} issue={issues[k]}>
-      <TextInput name={k} value={form[k] as string} onChange={(v) => set(k, v)} />
-    </Field>
-  );
+  const input = (k: TrainField, label: string, hint?: string) => {
+    const value = form[k];
+    return (
+      <Field name={k} label={label} hint={hint} issue={issues[k]}>
+        <TextInput name={k} value={typeof value === 'string' ? value : ''} onChange={(v) => set(k, v)} />
+      </Field>
+    );
+  };
   const teacher = teachers.find((t) => String(t.id) === form.teacher);
 
   const submit = async () => {
     const r = trainParams(role, form);
-    if (!r.ok) {
-      setIssues(r.issues);
-      return;
-    }
-    if (role === 'student' && teacher && teacher.softLabels === 0) {
-      setIssues({ teacher: `${teacher.name} has no soft labels yet: Training → Generate soft labels… first` });
-      return;
-    }
-    showStartedJob(await startJob(kind, r.params));
+    if (!r.ok) return setIssues(r.issues);
+    if (arch === 'cnn-rnn' && role === 'teacher' && cnns.length === 0) return setIssues({ featuresFrom: 'no trained CNN to take features from: train a CNN teacher first' });
+    if (role === 'student' && teacher && teacher.softLabels === 0)
+      return setIssues({ teacher: `${teacher.name} has no soft labels yet: Training → Generate soft labels… first` });
+    showStartedJob(await startJob(r.start.kind, r.start.params));
   };
 
   return (
     <form
       className="form train-form"
-      data-model-type="cnn"
+      data-model-type={arch}
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
         void submit();
       }}
     >
-      {role === 'student' && (
+      {role === 'student' ? (
         <div className="form-grid">
-          <Field name="teacher" label="Teacher" issue={issues.teacher} hint={teacher ? `${teacher.softLabels.toLocaleString('en-US')} soft labels` : undefined}>
+          <Field name="teacher" label={text.teacher} issue={issues.teacher} hint={teacher ? `${teacher.softLabels.toLocaleString('en-US')} ${text.teacherHint}` : undefined}>
             <Select
               name="teacher"
               value={form.teacher}
-              options={[{ value: '', label: teachers.length ? 'Choose a teacher…' : 'No trained CNN teacher yet' }, ...teachers.map((t) => ({ value: String(t.id), label: `${t.name} (#${t.id})` }))]}
+              options={[{ value: '', label: teachers.length ? 'Choose a teacher…' : text.noTeacher }, ...teachers.map((t) => ({ value: String(t.id), label: `${t.name} (#${t.id})` }))]}
               onChange={(v) => set('teacher', v)}
             />
           </Field>
-          {text('count', 'Number of students', 'paper: 5, each with its own seed')}
-          {text('lambda', 'λ (ground truth vs. distillation)', 'Eq. 7, paper: 0.6')}
-          {text('temperature', 'Temperature T', 'paper: 1.5')}
+          {input('count', 'Number of students', 'paper: 5, each with its own seed')}
+          {input('lambda', 'λ (ground truth vs. distillation)', 'Eq. 7, paper: 0.6')}
+          {input('temperature', 'Temperature T', 'paper: 1.5')}
         </div>
-      )}
-      <fieldset className="form-section">
-        <legend>Model</legend>
-        <div className="form-grid">
-          <Field name="backbone" label="Backbone" issue={issues.backbone} hint={backend ? `compute backend: ${backend}` : undefined}>
-            <Select<TrainBackbone>
-              name="backbone"
-              value={form.backbone}
-              options={TRAIN_BACKBONES.map((b) => ({ value: b, label: BACKBONE_LABELS[b] }))}
-              onChange={(v) => {
-                set('backbone', v);
-                if (v === 'face') set('inputSize', '112');
-              }}
-            />
-          </Field>
-          {text('inputSize', 'Input size (px)', 'paper: 112')}
-          <div className="field checks">
-            <Check name="freezeBackbone" label="Freeze the backbone (train the heads only: fast on CPU)" checked={form.freezeBackbone} onChange={(v) => set('freezeBackbone', v)} />
-            <Check name="augment" label="Augment (random crop, flip, colour jitter per sample)" checked={form.augment} onChange={(v) => set('augment', v)} />
+      ) : (
+        arch === 'cnn-rnn' && (
+          <div className="form-grid single">
+            <Field name="featuresFrom" label="Features from (frozen CNN)" issue={issues.featuresFrom} hint="paper: the best CNN student; its features are cached per frame">
+              <Select
+                name="featuresFrom"
+                value={form.featuresFrom}
+                options={[
+                  { value: '', label: cnns.length ? 'The best CNN student (engine’s choice)' : 'No trained CNN yet' },
+                  ...cnns.map((m) => ({ value: String(m.id), label: featureLabel(m, best) })),
+                ]}
+                onChange={(v) => set('featuresFrom', v)}
+              />
+            </Field>
           </div>
-        </div>
-      </fieldset>
+        )
+      )}
+      {arch === 'cnn' ? (
+        <fieldset className="form-section">
+          <legend>Model</legend>
+          <div className="form-grid">
+            <Field name="backbone" label="Backbone" issue={issues.backbone} hint={backend ? `compute backend: ${backend}` : undefined}>
+              <Select<TrainBackbone>
+                name="backbone"
+                value={form.backbone}
+                options={TRAIN_BACKBONES.map((b) => ({ value: b, label: BACKBONE_LABELS[b] }))}
+                onChange={(v) => set('backbone', v)}
+              />
+            </Field>
+            {input('inputSize', 'Input size (px)', 'paper: 112')}
+            <div className="field checks">
+              <Check name="freezeBackbone" label="Freeze the backbone (train the heads only: fast on CPU)" checked={form.freezeBackbone} onChange={(v) => set('freezeBackbone', v)} />
+              <Check name="augment" label="Augment (random crop, flip, colour jitter per sample)" checked={form.augment} onChange={(v) => set('augment', v)} />
+            </div>
+          </div>
+        </fieldset>
+      ) : (
+        <fieldset className="form-section">
+          <legend>Sequence model</legend>
+          <div className="form-grid four">
+            {input('window', 'Window (frames)', 'paper: 32')}
+            {input('trainStride', 'Training stride', 'half the window: 16')}
+            {input('evalStride', 'Evaluation stride', 'the window: 32; overlaps are averaged')}
+            {input('hidden', 'GRU units per direction', 'bidirectional, 64 each way')}
+          </div>
+        </fieldset>
+      )}
       <fieldset className="form-section">
         <legend>Schedule</legend>
         <div className="form-grid four">
-          {text('epochs', 'Epochs', role === 'teacher' ? 'paper: 8' : 'paper: 3')}
-          {text('batch', 'Batch', 'paper: 32')}
-          {text('lr', 'Learning rate', 'Adam, paper: 1e-4')}
-          {text('seed', 'Seed')}
-          {text('lrDivisor', 'Divide lr by', 'paper: ÷10')}
-          {text('lrStepEpochs', 'every … epochs', 'paper: 3')}
-          {text('maxStepsPerEpoch', 'Max steps per epoch', '0 = the whole epoch')}
-          {text('auClonePercentage', 'ML-ROS clone budget %', 'of the AU pool, 25')}
+          {input('epochs', 'Epochs', text.epochsHint[role])}
+          {input('batch', ...text.batch)}
+          {input('lr', 'Learning rate', 'Adam, paper: 1e-4')}
+          {input('seed', 'Seed')}
+          {input('lrDivisor', 'Divide lr by', 'paper: ÷10')}
+          {input('lrStepEpochs', 'every … epochs', 'paper: 3')}
+          {input('maxStepsPerEpoch', 'Max steps per epoch', '0 = the whole epoch')}
+          {arch === 'cnn' && input('auClonePercentage', 'ML-ROS clone budget %', 'of the AU pool, 25')}
         </div>
       </fieldset>
-      <fieldset className="form-section">
-        <legend>Balancing per task</legend>
-        <div className="checks row">
-          <Check name="balanceAu" label="AU: ML-ROS" checked={form.balanceAu} onChange={(v) => set('balanceAu', v)} />
-          <Check name="balanceExpr" label="EXPR: equal classes" checked={form.balanceExpr} onChange={(v) => set('balanceExpr', v)} />
-          <Check name="balanceVa" label="VA: 20-bin resampling" checked={form.balanceVa} onChange={(v) => set('balanceVa', v)} />
-        </div>
-      </fieldset>
+      {arch === 'cnn' && (
+        <fieldset className="form-section">
+          <legend>Balancing per task</legend>
+          <div className="checks row">
+            <Check name="balanceAu" label="AU: ML-ROS" checked={form.balanceAu} onChange={(v) => set('balanceAu', v)} />
+            <Check name="balanceExpr" label="EXPR: equal classes" checked={form.balanceExpr} onChange={(v) => set('balanceExpr', v)} />
+            <Check name="balanceVa" label="VA: 20-bin resampling" checked={form.balanceVa} onChange={(v) => set('balanceVa', v)} />
+          </div>
+        </fieldset>
+      )}
       <fieldset className="form-section">
         <legend>Datasets</legend>
         <DatasetChooser datasets={info?.datasets ?? []} value={form.datasets} onChange={(v) => set('datasets', v)} />
+        {arch === 'cnn-rnn' && <span className="field-hint">The CNN-RNN trains on video and image-sequence media only (image datasets have no sequences).</span>}
       </fieldset>
-      {Object.keys(issues).some((k) => issues[k as TrainField]) && (
+      {Object.values(issues).some(Boolean) && (
         <p className="callout error" data-testid="form-invalid">
           Some values need attention before the job can start.
         </p>
@@ -160,7 +251,7 @@ function CnnTrainForm({ role }: { role: Role }) {
           Cancel
         </button>
         <button type="submit" className="button primary" data-testid="train-submit" disabled={starting}>
-          {role === 'teacher' ? 'Start teacher' : 'Start students'}
+          {text.start[role]}
         </button>
       </div>
     </form>

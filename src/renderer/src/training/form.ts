@@ -1,82 +1,163 @@
-// The training dialogs' forms as plain data: the paper's defaults, and the conversion of what was
-// typed into job params validated by the same zod schemas the worker applies (src/shared/
-// train-config.ts), with every problem attached to the field it concerns. Pure: no DOM, no React.
+// The training dialogs' forms as plain data: one training form for both architectures (the CNN's
+// backbone/input/freeze/balancing fields, the CNN-RNN's feature model/window/stride/GRU fields, the
+// schedule and the students' fields they share), the paper's defaults, and the conversion of what was
+// typed into a typed job start ('train.teacher', 'train.students', 'train.rnn-teacher',
+// 'train.rnn-students') validated by the job map's own schemas (src/shared/jobs-contract.ts), with
+// every problem attached to the field it concerns. Pure: no DOM, no React.
 import { z } from 'zod';
+import type { ModelSummary } from '../../../shared/contract';
+import { jobParamsIssues, type JobParamsInput } from '../../../shared/jobs-contract';
+import type { Split } from '../../../shared/labels';
+import {
+  RNN_HIDDEN,
+  RNN_STUDENT_EPOCHS,
+  RNN_TEACHER_EPOCHS,
+  RNN_WINDOW,
+  rnnConfigIssues,
+  rnnStrides,
+  type ModelType,
+} from '../../../shared/rnn-config';
 import {
   EvaluateParams,
+  FACE_INPUT_SIZE,
   SoftLabelParams,
   STUDENT_COUNT,
   STUDENT_EPOCHS,
-  StudentParams,
   TEACHER_EPOCHS,
-  TeacherParams,
   trainConfigIssues,
   type TrainBackbone,
 } from '../../../shared/train-config';
-import type { Split } from '../../../shared/labels';
-import type { ModelSummary } from '../../../shared/contract';
 
 export type Role = 'teacher' | 'student';
 
 /** Text fields hold what the user typed; they become numbers only on submit. */
 export interface TrainForm {
-  backbone: TrainBackbone;
-  freezeBackbone: boolean;
-  inputSize: string;
+  /** The architecture: the CNN, or the CNN-RNN over a CNN's frozen features. */
+  arch: ModelType;
+  // ---- both architectures: the schedule and the data
   epochs: string;
+  /** Images per batch (CNN), windows per batch (CNN-RNN). */
   batch: string;
   lr: string;
   lrStepEpochs: string;
   /** The divisor of the step schedule (paper: ÷10), shown as such rather than as a factor 0.1. */
   lrDivisor: string;
   seed: string;
-  balanceAu: boolean;
-  balanceExpr: boolean;
-  balanceVa: boolean;
-  augment: boolean;
-  /** Dataset names; empty = every dataset of the project. */
-  datasets: string[];
   maxStepsPerEpoch: string;
-  auClonePercentage: string;
-  // students only
+  /** Dataset names; empty = every dataset of the project (the CNN-RNN trains on its video and sequence media). */
+  datasets: string[];
+  // ---- students only (both architectures)
   teacher: string;
   count: string;
   lambda: string;
   temperature: string;
+  // ---- the CNN
+  backbone: TrainBackbone;
+  freezeBackbone: boolean;
+  inputSize: string;
+  balanceAu: boolean;
+  balanceExpr: boolean;
+  balanceVa: boolean;
+  augment: boolean;
+  auClonePercentage: string;
+  // ---- the CNN-RNN
+  /** Id of the CNN whose frozen features the RNN reads; '' = the engine's default (the best CNN student). Teacher only. */
+  featuresFrom: string;
+  window: string;
+  trainStride: string;
+  evalStride: string;
+  hidden: string;
+  /** The strides are the window's defaults and follow it (until the user types one). */
+  stridesFollow: boolean;
 }
 
 export type TrainField = keyof TrainForm;
 export type Issues<F extends string = string> = Partial<Record<F, string>>;
 export type Checked<T, F extends string = string> = { ok: true; params: T } | { ok: false; issues: Issues<F> };
 
+/** The training jobs, and a start of one with its params typed by the jobs map. */
+export type TrainKind = 'train.teacher' | 'train.students' | 'train.rnn-teacher' | 'train.rnn-students';
+export type TrainStart = { [K in TrainKind]: { kind: K; params: JobParamsInput<K> } }[TrainKind];
+
+/** The job each model type starts from each dialog. */
+export function jobKindOf(arch: ModelType, role: Role): TrainKind {
+  if (arch === 'cnn-rnn') return role === 'teacher' ? 'train.rnn-teacher' : 'train.rnn-students';
+  return role === 'teacher' ? 'train.teacher' : 'train.students';
+}
+
+/** Numeric fields per architecture (the students' fields added for students). */
+const SCHEDULE: TrainField[] = ['epochs', 'batch', 'lr', 'lrStepEpochs', 'lrDivisor', 'seed', 'maxStepsPerEpoch'];
+export const ARCH_FIELDS: Record<ModelType, { numeric: TrainField[] }> = {
+  cnn: { numeric: ['inputSize', ...SCHEDULE, 'auClonePercentage'] },
+  'cnn-rnn': { numeric: ['window', 'trainStride', 'evalStride', 'hidden', ...SCHEDULE] },
+};
+const STUDENT_NUMERIC: TrainField[] = ['count', 'lambda', 'temperature'];
+
 /** The backbone offered first: the paper's ResNet-50 where a GPU backend runs, else the engine's CPU default. */
 export function defaultBackbone(computeBackend: string | null): TrainBackbone {
   return computeBackend === 'tfjs-node-gpu' ? 'resnet50' : 'resnet18';
 }
 
-export function defaultTrainForm(role: Role, backbone: TrainBackbone = 'resnet18', teacher: number | null = null): TrainForm {
+export interface TrainFormDefaults {
+  arch?: ModelType;
+  backbone?: TrainBackbone;
+  teacher?: number | null;
+  featuresFrom?: number | null;
+}
+
+/** The form with the paper's defaults for the architecture (CNN: teacher 8 epochs, students 3; CNN-RNN: windows of 32, strides 16/32, 64 GRU units, 3 epochs). */
+export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainForm {
+  const arch = o.arch ?? 'cnn';
+  const s = rnnStrides({ window: RNN_WINDOW });
+  const epochs = arch === 'cnn' ? (role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS) : role === 'teacher' ? RNN_TEACHER_EPOCHS : RNN_STUDENT_EPOCHS;
   return {
-    backbone,
-    freezeBackbone: false,
-    inputSize: '112',
-    epochs: String(role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS),
+    arch,
+    epochs: String(epochs),
     batch: '32',
     lr: '1e-4',
     lrStepEpochs: '3',
     lrDivisor: '10',
     seed: '0',
+    maxStepsPerEpoch: '0',
+    datasets: [],
+    teacher: o.teacher == null ? '' : String(o.teacher),
+    count: String(STUDENT_COUNT),
+    lambda: '0.6',
+    temperature: '1.5',
+    backbone: o.backbone ?? 'resnet18',
+    freezeBackbone: false,
+    inputSize: '112',
     balanceAu: true,
     balanceExpr: true,
     balanceVa: true,
     augment: true,
-    datasets: [],
-    maxStepsPerEpoch: '0',
     auClonePercentage: '25',
-    teacher: teacher === null ? '' : String(teacher),
-    count: String(STUDENT_COUNT),
-    lambda: '0.6',
-    temperature: '1.5',
+    featuresFrom: o.featuresFrom == null ? '' : String(o.featuresFrom),
+    window: String(RNN_WINDOW),
+    trainStride: String(s.trainStride),
+    evalStride: String(s.evalStride),
+    hidden: String(RNN_HIDDEN),
+    stridesFollow: true,
   };
+}
+
+const isCount = (t: string) => /^\s*\d+\s*$/.test(t) && Number(t) >= 1;
+
+/**
+ * The form after the user set one field. The face backbone takes 112-pixel inputs (the input size
+ * follows it); the strides follow the window (half of it, all of it) until the user types a
+ * stride, and from then on stay as typed.
+ */
+export function setTrainField<K extends TrainField>(f: TrainForm, k: K, v: TrainForm[K]): TrainForm {
+  const next: TrainForm = { ...f, [k]: v };
+  if (k === 'backbone' && v === 'face') next.inputSize = String(FACE_INPUT_SIZE);
+  if (k === 'trainStride' || k === 'evalStride') next.stridesFollow = false;
+  if (k === 'window' && f.stridesFollow && typeof v === 'string' && isCount(v)) {
+    const s = rnnStrides({ window: Number(v) });
+    next.trainStride = String(s.trainStride);
+    next.evalStride = String(s.evalStride);
+  }
+  return next;
 }
 
 /** A typed number: '' and text that is not a finite number are problems of that field. */
@@ -92,56 +173,94 @@ export function parseNumber(text: string, field: string, issues: Issues): number
 }
 
 /** zod issue path → form field (balance.au → balanceAu, lrFactor → lrDivisor, …). */
-function fieldOf(path: readonly PropertyKey[]): string {
-  const p = path.map(String).join('.');
+function fieldOf(path: string): string {
   const map: Record<string, string> = {
     'balance.au': 'balanceAu',
     'balance.expr': 'balanceExpr',
     'balance.va': 'balanceVa',
     lrFactor: 'lrDivisor',
+    '(params)': 'form',
   };
-  return map[p] ?? (p.split('.')[0] || 'form');
+  return map[path] ?? (path.split('.')[0] || 'form');
 }
 
 export function schemaIssues(error: z.ZodError, into: Issues): void {
-  for (const i of error.issues) {
-    const f = fieldOf(i.path);
-    into[f] ??= i.message;
-  }
+  for (const i of error.issues) into[fieldOf(i.path.map(String).join('.') || '(params)')] ??= i.message;
 }
 
-const NUMERIC: TrainField[] = ['inputSize', 'epochs', 'batch', 'lr', 'lrStepEpochs', 'lrDivisor', 'seed', 'maxStepsPerEpoch', 'auClonePercentage'];
-const STUDENT_NUMERIC: TrainField[] = ['count', 'lambda', 'temperature'];
+/** The problems the job map's schema finds in a start, attached to the form's fields. */
+function startIssues(start: TrainStart, into: Issues): boolean {
+  const found = jobParamsIssues(start.kind, start.params);
+  for (const i of found) into[fieldOf(i.path)] ??= i.message;
+  return found.length === 0;
+}
 
-/** Teacher or students params from the form, or the problems per field. */
-export function trainParams(role: Role, f: TrainForm): Checked<Record<string, unknown>, TrainField | 'form'> {
+/** The job start (kind and params) the form describes, or the problems per field. */
+export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainStart } | { ok: false; issues: Issues<TrainField | 'form'> } {
   const issues: Issues = {};
-  const n = Object.fromEntries([...NUMERIC, ...(role === 'student' ? STUDENT_NUMERIC : [])].map((k) => [k, parseNumber(f[k] as string, k, issues)]));
-  if (n.lrDivisor !== undefined && Number.isFinite(n.lrDivisor) && n.lrDivisor < 1) issues.lrDivisor ??= 'the learning rate is divided by at least 1';
-  const params: Record<string, unknown> = {
-    backbone: f.backbone,
-    freezeBackbone: f.freezeBackbone,
-    inputSize: n.inputSize,
-    epochs: n.epochs,
-    batch: n.batch,
-    lr: n.lr,
-    lrStepEpochs: n.lrStepEpochs,
-    lrFactor: n.lrDivisor > 0 ? 1 / n.lrDivisor : n.lrDivisor,
-    seed: n.seed,
-    datasets: f.datasets,
-    balance: { au: f.balanceAu, expr: f.balanceExpr, va: f.balanceVa },
-    augment: f.augment,
-    maxStepsPerEpoch: n.maxStepsPerEpoch,
-    auClonePercentage: n.auClonePercentage,
-  };
-  if (role === 'student') {
-    if (f.teacher === '') issues.teacher = 'choose the teacher whose soft labels the students learn from';
-    Object.assign(params, { teacher: Number(f.teacher), count: n.count, lambda: n.lambda, temperature: n.temperature });
+  const fields = [...ARCH_FIELDS[f.arch].numeric, ...(role === 'student' ? STUDENT_NUMERIC : [])];
+  const n: Partial<Record<TrainField, number>> = {};
+  for (const k of fields) {
+    const text = f[k];
+    if (typeof text === 'string') n[k] = parseNumber(text, k, issues);
   }
-  const parsed = (role === 'teacher' ? TeacherParams : StudentParams).safeParse(params);
-  if (!parsed.success) schemaIssues(parsed.error, issues);
-  else for (const i of trainConfigIssues(parsed.data)) issues[i.path] ??= i.message;
-  return Object.keys(issues).length ? { ok: false, issues } : { ok: true, params };
+  const num = (k: TrainField) => n[k] ?? Number.NaN;
+  if (Number.isFinite(num('lrDivisor')) && num('lrDivisor') < 1) issues.lrDivisor ??= 'the learning rate is divided by at least 1';
+  const schedule = {
+    epochs: num('epochs'),
+    batch: num('batch'),
+    lr: num('lr'),
+    lrStepEpochs: num('lrStepEpochs'),
+    lrFactor: num('lrDivisor') > 0 ? 1 / num('lrDivisor') : num('lrDivisor'),
+    seed: num('seed'),
+    datasets: f.datasets,
+    maxStepsPerEpoch: num('maxStepsPerEpoch'),
+  };
+  const student = () => {
+    if (f.teacher === '') issues.teacher = `choose the ${f.arch === 'cnn' ? '' : 'CNN-RNN '}teacher whose soft labels the students learn from`;
+    return { teacher: Number(f.teacher), count: num('count'), lambda: num('lambda'), temperature: num('temperature') };
+  };
+  let start: TrainStart;
+  if (f.arch === 'cnn') {
+    const cnn = {
+      ...schedule,
+      backbone: f.backbone,
+      freezeBackbone: f.freezeBackbone,
+      inputSize: num('inputSize'),
+      balance: { au: f.balanceAu, expr: f.balanceExpr, va: f.balanceVa },
+      augment: f.augment,
+      auClonePercentage: num('auClonePercentage'),
+    };
+    start = role === 'teacher' ? { kind: 'train.teacher', params: cnn } : { kind: 'train.students', params: { ...cnn, ...student() } };
+    // The cross-field rule once the schema passes (the backbone and input size are then valid).
+    if (startIssues(start, issues)) for (const i of trainConfigIssues({ backbone: f.backbone, inputSize: num('inputSize') })) issues[i.path] ??= i.message;
+  } else {
+    const rnn = { ...schedule, window: num('window'), trainStride: num('trainStride'), evalStride: num('evalStride'), hidden: num('hidden') };
+    start =
+      role === 'teacher'
+        ? { kind: 'train.rnn-teacher', params: f.featuresFrom === '' ? rnn : { ...rnn, featuresFrom: Number(f.featuresFrom) } }
+        : { kind: 'train.rnn-students', params: { ...rnn, ...student() } };
+    startIssues(start, issues);
+    // The cross-field rule whenever its own fields are numbers, so it shows with any other problem.
+    if ([rnn.window, rnn.trainStride, rnn.evalStride].every(Number.isFinite)) for (const i of rnnConfigIssues(rnn)) issues[i.path] ??= i.message;
+  }
+  return Object.keys(issues).length ? { ok: false, issues } : { ok: true, start };
+}
+
+/** CNN models that can give the features: ready teachers and students (an ensemble has no single extractor). */
+export function featureModels(models: ModelSummary[]): ModelSummary[] {
+  return models.filter((m) => m.arch === 'cnn' && m.status === 'ready' && m.kind !== 'ensemble');
+}
+
+/** Ready teachers of one architecture: the students of a type learn from a teacher of that type. */
+export function teachersOfType(models: ModelSummary[], type: ModelType): ModelSummary[] {
+  return models.filter((m) => m.kind === 'teacher' && m.status === 'ready' && m.arch === type);
+}
+
+/** Train teacher… opens on the CNN; Train students… on the type of the newest ready teacher (the one just trained). */
+export function defaultModelType(role: Role, models: ModelSummary[]): ModelType {
+  if (role === 'teacher') return 'cnn';
+  return models.filter((m) => m.kind === 'teacher' && m.status === 'ready').at(-1)?.arch ?? 'cnn';
 }
 
 export interface ModelJobForm {
@@ -149,7 +268,7 @@ export interface ModelJobForm {
   datasets: string[];
 }
 
-export function softLabelParams(f: ModelJobForm): Checked<Record<string, unknown>, 'model' | 'datasets' | 'form'> {
+export function softLabelParams(f: ModelJobForm): Checked<JobParamsInput<'soft-labels'>, 'model' | 'datasets' | 'form'> {
   if (f.model === '') return { ok: false, issues: { model: 'choose a model' } };
   const params = { model: Number(f.model), datasets: f.datasets };
   const parsed = SoftLabelParams.safeParse(params);
@@ -167,9 +286,9 @@ export interface EvaluateForm {
 }
 
 /** One evaluate job per chosen model (they queue one after another). */
-export function evaluateParams(f: EvaluateForm): Checked<Record<string, unknown>[], 'models' | 'dataset' | 'split' | 'form'> {
+export function evaluateParams(f: EvaluateForm): Checked<JobParamsInput<'evaluate'>[], 'models' | 'dataset' | 'split' | 'form'> {
   if (f.models.length === 0) return { ok: false, issues: { models: 'choose at least one model' } };
-  const list = f.models.map((model) => ({ model, split: f.split, ...(f.dataset ? { dataset: f.dataset } : {}) }));
+  const list: JobParamsInput<'evaluate'>[] = f.models.map((model) => ({ model, split: f.split, ...(f.dataset ? { dataset: f.dataset } : {}) }));
   const issues: Issues = {};
   for (const p of list) {
     const r = EvaluateParams.safeParse(p);
