@@ -1,0 +1,144 @@
+// The demo pipeline on the embedded synthetic dataset, in one function: generate synthetic
+// partially-labelled videos, import them, face crops, teacher, soft labels, students, ensemble,
+// evaluation — then the paper's Table 2 against the complete truth the labels only partly reveal.
+// `affect-workbench demo` (src/cli/commands/demo.ts) runs it with terminal progress bars and prints
+// the result; bench/rnn.ts builds on it.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobKind } from '../../shared/contract';
+import { formatSummary } from '../importers/index';
+import { importAndPrepare } from '../importers/service';
+import { listModels } from '../store/models';
+import { Project } from '../store/project';
+import { generateDemoDataset } from './generate';
+import { loadTruth, paperClaims, truthTable, type TruthRow } from './truth-table';
+
+export interface DemoOptions {
+  dir: string;
+  seed: number;
+  videos?: number;
+  frames?: number;
+  students: number;
+  backbone: string;
+  inputSize: number;
+  teacherEpochs: number;
+  studentEpochs: number;
+  lr: number;
+  batch: number;
+  maxSteps?: number;
+  freezeBackbone?: boolean;
+  /** Replace a folder at `dir` that is not an earlier demo project. */
+  force?: boolean;
+}
+
+/** The steps that run in this process and report progress: rendering the videos, importing them. */
+export type DemoStage = 'rendering' | 'importing';
+
+export interface DemoHooks {
+  /** One line for the user: each step's heading and summary. */
+  log(line: string): void;
+  /** Progress of an in-process step (a new stage starts after the previous one's last log line). */
+  progress?(stage: DemoStage, done: number, total: number): void;
+  /**
+   * Runs a job on the project in `dir` in a worker process and returns its result, throwing when
+   * the job did not finish (the CLI's runJob + requireDone: progress bars, Ctrl+C cancels).
+   * `quiet`: the job's progress and logs need not be shown.
+   */
+  runJob(dir: string, kind: JobKind, params: Record<string, unknown>, opts?: { quiet?: boolean }): Promise<unknown>;
+}
+
+export interface DemoResult {
+  /** The project folder (absolute). */
+  dir: string;
+  /** The generated dataset inside it. */
+  source: string;
+  /** Held-out test videos, all tasks on every frame. */
+  test: TruthRow[];
+  /** Training frames on the tasks they had no label for (label completion). */
+  completion: TruthRow[];
+  /** The paper's claims checked on `test`. */
+  claims: ReturnType<typeof paperClaims>;
+  seconds: number;
+}
+
+/** Refuses to overwrite anything but an earlier demo project. */
+export function prepareDemoDir(dir: string, force?: boolean): void {
+  if (!fs.existsSync(dir)) return;
+  const isDemo = fs.existsSync(path.join(dir, 'project.sqlite')) && (() => {
+    const p = Project.open(dir);
+    try {
+      return p.meta('demo') === '1';
+    } finally {
+      p.close();
+    }
+  })();
+  if (!isDemo && fs.readdirSync(dir).length > 0 && !force) {
+    throw new Error(`${dir} exists and is not a demo project; choose another --dir (or --force to replace it)`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export async function runDemoPipeline(o: DemoOptions, hooks: DemoHooks): Promise<DemoResult> {
+  const t0 = Date.now();
+  const log = hooks.log;
+  const dir = path.resolve(o.dir);
+  prepareDemoDir(dir, o.force);
+  const project = Project.create(dir, 'Affect Workbench demo');
+  project.db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', '1')`).run();
+  const source = project.path('media', 'demo-source');
+  log(`1/6 generating the synthetic demo dataset (seed ${o.seed}) into ${source}`);
+  const manifest = await generateDemoDataset(source, {
+    seed: o.seed,
+    videos: o.videos,
+    framesPerVideo: o.frames,
+    onProgress: (d, t) => hooks.progress?.('rendering', d, t),
+  });
+  log(`    ${manifest.videos.length} videos, ${manifest.videos.reduce((a, v) => a + v.frames, 0)} frames; each video labelled for some tasks only (partial labels)`);
+
+  log('2/6 importing the Aff-Wild2-format labels and videos');
+  const imp = await importAndPrepare(
+    project,
+    'affwild2',
+    [path.join(source, 'annotations')],
+    { dataset: 'demo', videos: path.join(source, 'videos'), manifest: path.join(source, 'demo.json'), allowLengthMismatch: false },
+    (d, t) => hooks.progress?.('importing', d, t),
+  );
+  log(formatSummary(imp.summary).replace(/^/gm, '    '));
+  project.close();
+
+  log('3/6 face crops (the demo videos are face-centred, like Aff-Wild2 cropped_aligned)');
+  await hooks.runJob(dir, 'faces', { mediaIds: imp.needFaces, mode: 'aligned' });
+
+  const frozen = o.freezeBackbone !== false;
+  const train = {
+    backbone: o.backbone,
+    inputSize: o.inputSize,
+    lr: o.lr,
+    batch: o.batch,
+    seed: o.seed,
+    freezeBackbone: frozen,
+    ...(o.maxSteps ? { maxStepsPerEpoch: o.maxSteps } : {}),
+  };
+  log(`4/6 teacher: ${o.backbone} backbone${frozen ? ' (frozen: heads trained on cached features)' : ''} at ${o.inputSize}px, ${o.teacherEpochs} epochs (Eq. 4 on the ground truth each frame has)`);
+  const teacher = (await hooks.runJob(dir, 'train.teacher', { ...train, epochs: o.teacherEpochs })) as { modelId: number };
+  await hooks.runJob(dir, 'soft-labels', { model: teacher.modelId });
+
+  log(`5/6 ${o.students} students on ground truth + the teacher's soft labels (Eq. 7, λ 0.6, T 1.5), then their ensemble`);
+  const st = (await hooks.runJob(dir, 'train.students', { ...train, teacher: teacher.modelId, count: o.students, epochs: o.studentEpochs })) as {
+    students: { modelId: number }[];
+    ensembleId: number;
+  };
+  for (const s of [...st.students.map((x) => x.modelId), st.ensembleId]) await hooks.runJob(dir, 'soft-labels', { model: s }, { quiet: true });
+
+  log('6/6 evaluation against the complete truth the labels only partly revealed');
+  const p = Project.open(dir);
+  try {
+    const frames = loadTruth(p.db, 'demo', source);
+    const models = listModels(p.db);
+    const test = truthTable(p.db, frames, (f) => f.split === 'test', models);
+    const completion = truthTable(p.db, frames, (f, task) => f.split === 'train' && !f.labelled.has(task), models);
+    return { dir, source, test, completion, claims: paperClaims(test), seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    p.close();
+  }
+}
