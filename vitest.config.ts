@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
-    setupFiles: ['tests/setup-source-runtime.ts'],
+    // setup-home first: a fresh AW_HOME per test file before anything else runs.
+    setupFiles: ['tests/setup-home.ts', 'tests/setup-source-runtime.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/pack/**/*.test.ts'],
+    setupFiles: ['tests/setup-home.ts'],
     environment: 'node',
     testTimeout: 900_000,
     hookTimeout: 900_000,

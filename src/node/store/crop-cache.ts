@@ -11,15 +11,23 @@
 //
 // Frame ids can be reused by SQLite after frames are deleted: whoever deletes frames deletes their
 // crops (deleteCrops), and writers replace rows (INSERT OR REPLACE), never assume absence.
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import sharp from 'sharp';
+import { openCacheDb } from './cache-db';
 
 export const CROP_SIZE = 112;
 export const CROP_FILE = path.join('cache', 'crops.sqlite');
 export const CROP_JPEG_QUALITY = 92;
 export const CROP_CACHE_VERSION = 1;
+
+const CROP_SCHEMA = `CREATE TABLE IF NOT EXISTS crops(
+  frame_id INTEGER PRIMARY KEY,
+  width    INTEGER NOT NULL,
+  height   INTEGER NOT NULL,
+  format   TEXT NOT NULL CHECK (format IN ('jpeg', 'png', 'rgb')),
+  data     BLOB NOT NULL
+) STRICT`;
 
 export type CropFormat = 'jpeg' | 'png' | 'rgb';
 
@@ -75,29 +83,7 @@ export class CropCache {
 
   /** Opens (creating if needed) the crop cache of the project in `projectDir`. */
   static open(projectDir: string): CropCache {
-    const file = path.join(projectDir, CROP_FILE);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
-    try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      const v = db.pragma('user_version', { simple: true }) as number;
-      if (v > CROP_CACHE_VERSION) throw new Error(`${file} was written by a newer Affect Workbench (crop cache version ${v})`);
-      if (v < CROP_CACHE_VERSION) {
-        db.exec(`CREATE TABLE IF NOT EXISTS crops(
-          frame_id INTEGER PRIMARY KEY,
-          width    INTEGER NOT NULL,
-          height   INTEGER NOT NULL,
-          format   TEXT NOT NULL CHECK (format IN ('jpeg', 'png', 'rgb')),
-          data     BLOB NOT NULL
-        ) STRICT`);
-        db.pragma(`user_version = ${CROP_CACHE_VERSION}`);
-      }
-    } catch (e) {
-      db.close();
-      throw e;
-    }
+    const { file, db } = openCacheDb(projectDir, { file: CROP_FILE, what: 'crop cache', version: CROP_CACHE_VERSION, schema: CROP_SCHEMA });
     return new CropCache(file, db);
   }
 

@@ -13,13 +13,28 @@
 // a delete, so each source records the fingerprint (weights SHA-256) of the model it was computed
 // with: a different fingerprint drops that model's rows. Reused frame ids must be cleared by whoever
 // deletes frames (deleteFrames), as for crops.
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openCacheDb } from './cache-db';
 
 export const FEATURE_FILE = path.join('cache', 'features.sqlite');
 export const FEATURE_CACHE_VERSION = 1;
 export type FeatureDtype = 'float32' | 'float16';
+
+const FEATURE_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS sources(
+    model_id    INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    dim         INTEGER NOT NULL CHECK (dim > 0),
+    dtype       TEXT NOT NULL CHECK (dtype IN ('float32', 'float16')),
+    created_at  TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS features(
+    model_id INTEGER NOT NULL,
+    frame_id INTEGER NOT NULL,
+    data     BLOB NOT NULL,
+    PRIMARY KEY (model_id, frame_id)
+  ) STRICT, WITHOUT ROWID;`;
 
 export class FeatureCache {
   private readonly getStmt;
@@ -37,36 +52,7 @@ export class FeatureCache {
   }
 
   static open(projectDir: string): FeatureCache {
-    const file = path.join(projectDir, FEATURE_FILE);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
-    try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      const v = db.pragma('user_version', { simple: true }) as number;
-      if (v > FEATURE_CACHE_VERSION) throw new Error(`${file} was written by a newer Affect Workbench (feature cache version ${v})`);
-      if (v < FEATURE_CACHE_VERSION) {
-        db.exec(`
-          CREATE TABLE IF NOT EXISTS sources(
-            model_id    INTEGER PRIMARY KEY,
-            fingerprint TEXT NOT NULL,
-            dim         INTEGER NOT NULL CHECK (dim > 0),
-            dtype       TEXT NOT NULL CHECK (dtype IN ('float32', 'float16')),
-            created_at  TEXT NOT NULL
-          ) STRICT;
-          CREATE TABLE IF NOT EXISTS features(
-            model_id INTEGER NOT NULL,
-            frame_id INTEGER NOT NULL,
-            data     BLOB NOT NULL,
-            PRIMARY KEY (model_id, frame_id)
-          ) STRICT, WITHOUT ROWID;`);
-        db.pragma(`user_version = ${FEATURE_CACHE_VERSION}`);
-      }
-    } catch (e) {
-      db.close();
-      throw e;
-    }
+    const { file, db } = openCacheDb(projectDir, { file: FEATURE_FILE, what: 'feature cache', version: FEATURE_CACHE_VERSION, schema: FEATURE_SCHEMA });
     return new FeatureCache(file, db);
   }
 
