@@ -117,9 +117,23 @@ describe('models.delete and the feature cache', () => {
   });
 
   it('uses a feature-cache module that loads no TensorFlow.js (the backend imports it)', () => {
-    const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/node/store/feature-cache.ts'), 'utf8');
-    const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-    expect(imports.sort()).toEqual(['better-sqlite3', 'node:fs', 'node:path']);
+    // Every module the feature cache reaches, following relative imports: none is TensorFlow.js or the learning core.
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/^(?:import|export) [^;]*? from '([^']+)';$/gms)) {
+        const base = path.resolve(path.dirname(file), m[1]);
+        if (m[1].startsWith('.')) visit(fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts'));
+        else packages.add(m[1]);
+      }
+    };
+    visit(path.resolve(import.meta.dirname, '../../src/node/store/feature-cache.ts'));
+    expect(seen.size).toBeGreaterThan(1); // it does follow the opener (cache-db.ts)
+    expect([...seen].filter((f) => f.includes(`${path.sep}ml${path.sep}`))).toEqual([]);
+    expect([...packages].filter((p) => p.startsWith('@tensorflow'))).toEqual([]);
+    expect(packages.has('better-sqlite3')).toBe(true);
   });
 });
 
