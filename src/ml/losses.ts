@@ -22,15 +22,20 @@
 // CCC is a batch statistic: for V and A, G_j = CE_j + (1 − CCC_S), where CCC_S is computed over the
 // subset S of the batch with VA labels (population variance) — i.e. the CCC term is shared equally
 // by the labelled samples and enters L_k as lambda·(|S|/B)·(1 − CCC_S). With lambda = 1 and every
-// sample labelled the student loss equals the teacher loss. Task weights (default 8/1/1/1, Eq. 4)
-// multiply each task's combined term in the student too, for the same reason.
+// sample labelled the student loss equals the teacher loss.
+// Task weights of the student: Eq. 7 has none; the reference (optimize_parameters_kd) sums the
+// four heads' terms (AU, EXPR, V, A) with weight 1 and averages over the per-task sub-batches,
+// i.e. over the samples: total = L_AU + L_EXPR + L_V + L_A, studentTaskWeights('none'). The
+// function's own default (options.weights unset) still multiplies by Eq. 4's 8/1/1/1, which is
+// studentTaskWeights('teacher') — callers pick (src/ml/train/cnn.ts follows the config).
 //
 // Temperature: Eq. 5 is KL(softmax(t/T) ‖ softmax(s/T)) with T = 1.5 and no T² factor; we follow
 // the paper (scaleByT2 = false). Hinton et al. multiply by T² to keep soft-target gradients on the
 // scale of hard-target ones; `scaleByT2: true` does that.
 
 import { tf } from './backend';
-import { NUM_AUS, NUM_EXPR, VA_BINS, VA_BIN_CENTRES } from '../shared/labels';
+import { NUM_AUS, NUM_EXPR, VA_BINS, VA_BIN_CENTRES, VA_BIN_EDGES } from '../shared/labels';
+import type { STUDENT_TASK_WEIGHTS } from '../shared/train-config';
 
 export interface HeadOutputs {
   au: tf.Tensor2D;
@@ -62,9 +67,6 @@ export const DEFAULT_LOSS_WEIGHTS: Readonly<LossWeights> = Object.freeze({ au: 8
 
 /** Added to the CCC denominator so a constant prediction on constant targets gives CCC 0, not NaN. */
 export const CCC_EPS = 1e-8;
-
-/** In bin units (1 bin = 0.1): values within 1e-6 below an edge count as on it. See vaBinIndex. */
-const VA_EDGE_NUDGE = 1e-5;
 
 export interface TeacherLossTerms {
   [name: string]: tf.Scalar;
@@ -161,14 +163,15 @@ function cleanValues(values: tf.Tensor1D, mask: tf.Tensor1D): tf.Tensor1D {
 }
 
 /**
- * Bin index of VA values in [−1, 1]: 20 equal-width, half-open bins [lo, hi), 1.0 in the last.
- * An exact bin edge (any multiple of 0.1, common in rescaled integer annotations) belongs to the
- * upper bin; without the small nudge, float32 rounding would put −0.9 or −0.6 one bin low.
+ * Bin index of VA values in [−1, 1]: 20 equal-width, half-open bins [lo, hi), 1.0 in the last. The
+ * bin is the number of inner edges (the shared float32 VA_BIN_EDGES) at or below the value, so
+ * every float32 label gets exactly the samplers' bin (labels.ts vaBin), edges in the upper bin.
  */
 export function vaBinIndex(values: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
-    const scaled = tf.add(tf.mul(tf.add(values.toFloat(), 1), VA_BINS / 2), VA_EDGE_NUDGE);
-    return tf.clipByValue(tf.floor(scaled), 0, VA_BINS - 1).toInt() as tf.Tensor1D;
+    const inner = tf.tensor1d(VA_BIN_EDGES.slice(1, VA_BINS) as number[], 'float32');
+    const atOrAbove = tf.greaterEqual(tf.expandDims(values.toFloat(), 1), tf.expandDims(inner, 0));
+    return tf.sum(tf.cast(atOrAbove, 'int32'), 1) as tf.Tensor1D;
   });
 }
 
@@ -273,6 +276,11 @@ export function vaLoss(logits: tf.Tensor2D, target: tf.Tensor1D, mask: tf.Tensor
 
 function weightsOf(w?: Partial<LossWeights>): LossWeights {
   return { ...DEFAULT_LOSS_WEIGHTS, ...(w ?? {}) };
+}
+
+/** The student's task weights: 'none' (Eq. 7, the reference: every head ×1) or 'teacher' (Eq. 4's `teacher` weights). */
+export function studentTaskWeights(mode: (typeof STUDENT_TASK_WEIGHTS)[number], teacher?: Partial<LossWeights>): LossWeights {
+  return mode === 'none' ? { au: 1, expr: 1, v: 1, a: 1 } : weightsOf(teacher);
 }
 
 function checkShapes(out: HeadOutputs): void {

@@ -18,7 +18,7 @@
 // replacement), and a frame is repeated only as often as its weight demands (oversampling).
 
 import { deriveSeed, mulberry32, randInt, shuffleInPlace, type Rng } from '../shared/random';
-import { VA_BINS, vaBin, type Task } from '../shared/labels';
+import { TASKS, VA_BINS, vaBin, type Task } from '../shared/labels';
 
 type MaybeNumber = number | null | undefined;
 
@@ -232,7 +232,9 @@ export function vaBalancedEpoch(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The merged multitask epoch
+// The multitask epoch: merged (batching 'proportional') or per task (batching 'per-task'). Every
+// item says which task's pool drew it: only that task's label is its ground truth (the paper:
+// "each instance is trained by the ground truth label of its corresponding task").
 
 /** Per-task pools: `samples[k]` is the global sample (frame) id of the pool's k-th labels. */
 export interface TaskPools {
@@ -259,40 +261,60 @@ export interface EpochItem {
   task: Task;
 }
 
+/** One task's list for an epoch: pool-local indices in draw order, and the pool's sample ids. */
+interface TaskList {
+  task: Task;
+  local: number[];
+  samples: readonly number[];
+}
+
 /**
- * The paper's training epoch: each task's (balanced) list, shuffled, then interleaved so every
- * stretch of the epoch — hence every batch — carries the tasks in proportion to their list sizes
- * (item k of a task with n items sits at a jittered position (k + u)/n). Deterministic in `seed`;
- * each task draws from its own derived stream, so switching one task's balancing off does not
- * change the others' draws. A frame labelled for two tasks can appear once per pool.
+ * One pass of a task's sampler over its pool: ML-ROS (AU), class-balanced (EXPR), VA balancing
+ * (mode `vaMode`), or a plain shuffle where that task's balancing is off; null without a pool.
+ */
+function taskList(pools: TaskPools, task: Task, options: MergedEpochOptions, rng: Rng): TaskList | null {
+  const on = options.balance?.[task] !== false;
+  const plain = (samples: readonly number[]) => shuffleInPlace(samples.map((_, k) => k), rng);
+  if (task === 'au' && pools.au?.samples.length) {
+    const local = on ? shuffleInPlace(mlRos(pools.au.labels, { percentage: options.auClonePercentage, rng }).indices, rng) : plain(pools.au.samples);
+    return { task, local, samples: pools.au.samples };
+  }
+  if (task === 'expr' && pools.expr?.samples.length) {
+    const local = on ? classBalancedEpoch(pools.expr.classes, { epochSize: options.exprEpochSize, rng }) : plain(pools.expr.samples);
+    return { task, local, samples: pools.expr.samples };
+  }
+  if (task === 'va' && pools.va?.samples.length) {
+    const { valence, arousal } = pools.va;
+    const local = on ? vaBalancedEpoch(valence, arousal, { epochSize: options.vaEpochSize, mode: options.vaMode, rng }) : plain(pools.va.samples);
+    return { task, local, samples: pools.va.samples };
+  }
+  return null;
+}
+
+/**
+ * Pass `pass` of a task's list (null without a pool or with an empty list). Each task draws from its
+ * own stream derived from (seed, task, pass), so switching one task's balancing off does not
+ * change the others' draws; pass 0 is the task's list in the merged epoch.
+ */
+function taskPass(pools: TaskPools, task: Task, options: MergedEpochOptions, pass: number): TaskList | null {
+  const l = taskList(pools, task, options, mulberry32(deriveSeed(options.seed, pass === 0 ? task : `${task}-pass-${pass}`)));
+  return l && l.local.length > 0 ? l : null;
+}
+
+/** Pass 0 of every task with a pool, in AU, EXPR, VA order. */
+function taskLists(pools: TaskPools, options: MergedEpochOptions): TaskList[] {
+  return TASKS.map((t) => taskPass(pools, t, options, 0)).filter((l): l is TaskList => l !== null);
+}
+
+/**
+ * The merged epoch (batching 'proportional'): each task's (balanced) list, shuffled, then
+ * interleaved so every stretch of the epoch — hence every batch — carries the tasks in proportion
+ * to their list sizes (item k of a task with n items sits at a jittered position (k + u)/n).
+ * Deterministic in `seed`. A frame labelled for two tasks can appear once per pool.
  */
 export function mergedEpoch(pools: TaskPools, options: MergedEpochOptions): EpochItem[] {
-  const on = (t: Task) => options.balance?.[t] !== false;
-  const rngFor = (t: string) => mulberry32(deriveSeed(options.seed, t));
-  const lists: { task: Task; local: number[]; samples: readonly number[] }[] = [];
-  if (pools.au && pools.au.samples.length) {
-    const rng = rngFor('au');
-    const local = on('au')
-      ? shuffleInPlace(mlRos(pools.au.labels, { percentage: options.auClonePercentage, rng }).indices, rng)
-      : shuffleInPlace(pools.au.samples.map((_, k) => k), rng);
-    lists.push({ task: 'au', local, samples: pools.au.samples });
-  }
-  if (pools.expr && pools.expr.samples.length) {
-    const rng = rngFor('expr');
-    const local = on('expr')
-      ? classBalancedEpoch(pools.expr.classes, { epochSize: options.exprEpochSize, rng })
-      : shuffleInPlace(pools.expr.samples.map((_, k) => k), rng);
-    lists.push({ task: 'expr', local, samples: pools.expr.samples });
-  }
-  if (pools.va && pools.va.samples.length) {
-    const rng = rngFor('va');
-    const { valence, arousal } = pools.va;
-    const local = on('va')
-      ? vaBalancedEpoch(valence, arousal, { epochSize: options.vaEpochSize, mode: options.vaMode, rng })
-      : shuffleInPlace(pools.va.samples.map((_, k) => k), rng);
-    lists.push({ task: 'va', local, samples: pools.va.samples });
-  }
-  const rng = rngFor('interleave');
+  const lists = taskLists(pools, options);
+  const rng = mulberry32(deriveSeed(options.seed, 'interleave'));
   const keyed: { key: number; item: EpochItem }[] = [];
   for (const l of lists) {
     const m = l.local.length;
@@ -300,4 +322,43 @@ export function mergedEpoch(pools: TaskPools, options: MergedEpochOptions): Epoc
   }
   keyed.sort((a, b) => a.key - b.key);
   return keyed.map((x) => x.item);
+}
+
+/**
+ * Items per task in one step of `batch` items shared by `tasks` tasks: an even split, the remainder
+ * to the first tasks (AU, EXPR, VA order). Throws when a task would get none.
+ */
+export function taskShares(tasks: number, batch: number): number[] {
+  if (tasks > 0 && batch < tasks) throw new Error(`batching 'per-task' needs a batch of at least ${tasks} (one item per task with labels); got ${batch}`);
+  return Array.from({ length: tasks }, (_, i) => Math.floor(batch / tasks) + (i < batch % tasks ? 1 : 0));
+}
+
+/**
+ * The per-task epoch (batching 'per-task', the reference code's loader: every step takes a fixed
+ * number of items from EACH task's own balanced stream; see taskShares). Returns the steps.
+ *
+ * Length: S = max over tasks of ⌈n_t / b_t⌉ steps (n_t the length of task t's balanced list, b_t
+ * its share of the batch): the longest stream relative to its share is drawn once in full, and a
+ * stream that runs out — the shorter ones, and the longest on its last step — continues with its
+ * sampler's next pass (a fresh balanced draw, seeded by (seed, task, pass)). So every step holds
+ * exactly `batch` items, b_t of them from task t, and each task's draws stay balanced pass by pass.
+ * The reference instead ends the epoch with its shortest loader (drop_last) and never cycles; we
+ * do not, because with partial labels the pools here can differ by orders of magnitude: ending at
+ * the shortest would leave most of a large pool unseen every epoch and shrink the epoch — the unit
+ * of the paper's learning-rate schedule — to the smallest task.
+ */
+export function perTaskEpoch(pools: TaskPools, options: MergedEpochOptions & { batch: number }): EpochItem[][] {
+  const first = taskLists(pools, options);
+  const shares = taskShares(first.length, options.batch);
+  const steps = Math.max(0, ...first.map((l, i) => Math.ceil(l.local.length / shares[i])));
+  const streams = first.map((l, i) => {
+    const need = steps * shares[i];
+    const out: EpochItem[] = [];
+    for (let pass = 1, list: TaskList | null = l; list && out.length < need; pass++) {
+      for (const k of list.local.slice(0, need - out.length)) out.push({ sample: list.samples[k], task: list.task });
+      if (out.length < need) list = taskPass(pools, l.task, options, pass);
+    }
+    return out;
+  });
+  return Array.from({ length: steps }, (_, s) => streams.flatMap((st, i) => st.slice(s * shares[i], (s + 1) * shares[i])));
 }

@@ -17,12 +17,25 @@ export const VA_BINS = 20;
 export const VA_BIN_CENTRES: readonly number[] = Array.from({ length: VA_BINS }, (_, i) => -1 + (2 * i + 1) / VA_BINS);
 
 /**
- * Bin index of a valence/arousal value in [-1, 1]; bins are half-open [lo, hi), 1.0 falls into the
- * last bin. The 1e-9 nudge puts exact edges (−0.9, −0.8, … after float rounding) in the upper bin.
+ * The edges of the VA bins, as float32 numbers: VA_BIN_EDGES[k] is the float32 nearest to
+ * −1 + 2k / VA_BINS (k = 0 … VA_BINS). The one binning rule of the project: the samplers bin with
+ * vaBin below, the loss bins float32 tensors against these same numbers (src/ml/losses.ts
+ * vaBinIndex), so both put every label in the same bin. Labels are stored as float32, and a
+ * multiple of 0.1 (AFEW-VA's rescaled integers) is then exactly its edge's float32: it belongs to
+ * the upper bin.
+ */
+export const VA_BIN_EDGES: readonly number[] = Array.from({ length: VA_BINS + 1 }, (_, k) => Math.fround((2 * k - VA_BINS) / VA_BINS));
+
+/**
+ * Bin index of a valence/arousal value in [-1, 1]: bins are half-open [EDGE[k], EDGE[k+1]), 1.0 falls
+ * into the last bin, values below −1 into the first. The value is first rounded to float32 (as a
+ * tensor or a Float32Array stores it), so the result is the loss's bin for every number.
  */
 export function vaBin(v: number): number {
-  const b = Math.floor(((v + 1) * VA_BINS) / 2 + 1e-9);
-  return Math.min(VA_BINS - 1, Math.max(0, b));
+  const x = Math.fround(v);
+  let b = 0;
+  while (b < VA_BINS - 1 && x >= VA_BIN_EDGES[b + 1]) b++;
+  return b;
 }
 
 export const TASKS = ['au', 'expr', 'va'] as const;

@@ -10,14 +10,37 @@ import { SPLITS } from './labels';
 export const TRAIN_BACKBONES = ['resnet50', 'resnet18', 'small', 'face'] as const;
 export type TrainBackbone = (typeof TRAIN_BACKBONES)[number];
 
+/** How VA-labelled frames are balanced (src/ml/samplers.ts vaBalanceWeights). */
+export const VA_BALANCE_MODES = ['marginals', 'cells', 'valence', 'arousal'] as const;
+
 export const BalanceConfig = z.object({
   au: z.boolean().default(true),
   expr: z.boolean().default(true),
   va: z.boolean().default(true),
+  /** 'marginals': valence and arousal bins each as even as the data allow; 'cells': uniform over occupied 2-D (v, a) bins. */
+  vaMode: z.enum(VA_BALANCE_MODES).default('marginals'),
 });
 
+// Where this implementation may differ from the paper, the paper's way is the default and today's
+// earlier behaviour stays available under a name, recorded in the model's config
+// (docs/ARCHITECTURE.md "Paper vs here").
+
+/** How a step's batch is made: 'per-task' a fixed share of every task's pool each step (the reference code: batch_size per task); 'proportional' drawn from the merged epoch, so tasks appear in proportion to their pools. */
+export const BATCHINGS = ['per-task', 'proportional'] as const;
+/** Task weights of the student loss (Eq. 7): 'none' (the paper; the reference averages the terms) or 'teacher' (Eq. 4's weights, e.g. AU ×8). */
+export const STUDENT_TASK_WEIGHTS = ['none', 'teacher'] as const;
+/** AU decision thresholds: 'half' (0.5, the paper's Table 2) or 'tuned' (per AU on the validation split; reported only on other splits). */
+export const AU_THRESHOLDS = ['half', 'tuned'] as const;
+
+/**
+ * The backbone when none is chosen: the best pretrained one available offline, `face` (face-api's
+ * expression net, weights in the npm package, 112×112 input, the inputSize default). The ResNets
+ * and `small` start from random weights (hours per epoch on a CPU): only when asked for by name.
+ */
+export const DEFAULT_BACKBONE: TrainBackbone = 'face';
+
 export const TrainConfig = z.object({
-  backbone: z.enum(TRAIN_BACKBONES).default('resnet18'),
+  backbone: z.enum(TRAIN_BACKBONES).default(DEFAULT_BACKBONE),
   freezeBackbone: z.boolean().default(false),
   inputSize: z.number().int().min(16).max(512).default(112),
   epochs: z.number().int().min(1).max(1000).optional(),
@@ -29,7 +52,7 @@ export const TrainConfig = z.object({
   seed: z.number().int().min(0).default(0),
   /** Dataset names to train on (all when empty). */
   datasets: z.array(z.string()).default([]),
-  balance: BalanceConfig.default({ au: true, expr: true, va: true }),
+  balance: BalanceConfig.default({ au: true, expr: true, va: true, vaMode: 'marginals' }),
   /** ML-ROS clone budget, % of the AU pool (Charte et al.: 10–25 %). */
   auClonePercentage: z.number().min(0).max(400).default(25),
   augment: z.boolean().default(true),
@@ -40,6 +63,9 @@ export const TrainConfig = z.object({
   temperature: z.number().positive().default(1.5),
   /** Cap on training steps per epoch (0 = the whole epoch); for quick checks and tests. */
   maxStepsPerEpoch: z.number().int().min(0).default(0),
+  batching: z.enum(BATCHINGS).default('per-task'),
+  studentTaskWeights: z.enum(STUDENT_TASK_WEIGHTS).default('none'),
+  auThresholds: z.enum(AU_THRESHOLDS).default('half'),
 });
 export type TrainConfig = z.output<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;

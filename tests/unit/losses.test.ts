@@ -10,6 +10,7 @@ import {
   klDistillPerSample,
   readLossTerms,
   studentLoss,
+  studentTaskWeights,
   teacherLoss,
   vaBinIndex,
   vaExpectation,
@@ -17,7 +18,8 @@ import {
   type BatchTargets,
   type HeadOutputs,
 } from '../../src/ml/losses';
-import { VA_BIN_CENTRES, vaBin } from '../../src/shared/labels';
+import { VA_BIN_CENTRES, VA_BIN_EDGES, vaBin } from '../../src/shared/labels';
+import { mulberry32 } from '../../src/shared/random';
 
 // Plain-JS math for the expected values (small batches, written out term by term).
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -101,6 +103,35 @@ describe.each(['cpu', 'wasm'])('on the %s backend', (backend) => {
       expect(e[1]).toBeCloseTo(0, 6); // uniform: mean of symmetric centres
       const z = row(20, 4);
       expect(val(vaExpectation(tf.tensor2d([z])))).toBeCloseTo(expectation(z), 5);
+    });
+
+    it('one binning rule: the loss bins every float32 label as the samplers do (labels.ts vaBin)', () => {
+      // The 21 AFEW-VA values k/10 as stored (float32): each is its edge's float32, so bin k + 10.
+      const tenths = Array.from({ length: 21 }, (_, i) => Math.fround((i - 10) / 10));
+      const expected = tenths.map((_, i) => Math.min(i, 19));
+      expect(tenths.map(vaBin)).toEqual(expected);
+      expect(vaBinIndex(tf.tensor1d(tenths)).arraySync()).toEqual(expected);
+      // Every edge and its float32 neighbours, the ends and beyond, and random float32 values.
+      const f32 = new Float32Array(1);
+      const i32 = new Int32Array(f32.buffer);
+      /** The float32 next to x, up (d = 1) or down (d = -1). */
+      const ulp = (x: number, d: number) => {
+        if (x === 0) return Math.fround(d * 1.4e-45);
+        f32[0] = x;
+        i32[0] += x > 0 ? d : -d;
+        return f32[0];
+      };
+      const rng = mulberry32(31);
+      const values = [
+        ...VA_BIN_EDGES.flatMap((e) => [e, ulp(e, 1), ulp(e, -1)]),
+        -1.5, 1.5, 0, -0,
+        ...Array.from({ length: 2000 }, () => Math.fround(rng() * 2.2 - 1.1)),
+      ].map(Math.fround);
+      expect(vaBinIndex(tf.tensor1d(values)).arraySync()).toEqual(values.map(vaBin));
+      // The edges are the float32 of -1 + k/10; the bins are ordered and cover [-1, 1].
+      VA_BIN_EDGES.forEach((e, k) => expect(e).toBe(Math.fround(-1 + k / 10)));
+      expect(vaBin(-1)).toBe(0);
+      expect(vaBin(1)).toBe(19);
     });
 
     it('CCC uses population variance: [1,2,3] vs [2,3,4] gives 4/7 (the unbiased form would give 2/3)', () => {
@@ -280,6 +311,19 @@ describe.each(['cpu', 'wasm'])('on the %s backend', (backend) => {
       expect(got.total).toBeCloseTo(e.total, 4);
       expect(got.auDistill).toBeCloseTo(e.auDistill, 5);
       expect(got.exprDistill).toBeCloseTo(e.exprDistill, 5);
+    });
+
+    it("task weights: 'none' (Eq. 7, the reference) sums the four terms unweighted, 'teacher' keeps Eq. 4's (today's default)", () => {
+      expect(studentTaskWeights('none', { au: 8 })).toEqual({ au: 1, expr: 1, v: 1, a: 1 });
+      expect(studentTaskWeights('teacher')).toEqual({ au: 8, expr: 1, v: 1, a: 1 });
+      expect(studentTaskWeights('teacher', { au: 3, v: 2 })).toEqual({ au: 3, expr: 1, v: 2, a: 1 });
+      const e = expectedJs(0.6, 1.5, false);
+      const none = readLossTerms(studentLoss(toOutputs(s), toOutputs(t), targets(), { weights: studentTaskWeights('none') }));
+      expect(none.total).toBeCloseTo(e.au + e.expr + e.v + e.a, 4);
+      for (const k of ['au', 'expr', 'v', 'a'] as const) expect(none[k]).toBeCloseTo(e[k], 5);
+      const teacher = readLossTerms(studentLoss(toOutputs(s), toOutputs(t), targets(), { weights: studentTaskWeights('teacher') }));
+      expect(teacher.total).toBeCloseTo(e.total, 4); // 8·AU + EXPR + V + A
+      expect(teacher.total).toBeCloseTo(readLossTerms(studentLoss(toOutputs(s), toOutputs(t), targets())).total, 5);
     });
 
     it('honours λ, T and T² scaling', () => {

@@ -7,6 +7,8 @@ import {
   meanIR,
   mergedEpoch,
   mlRos,
+  perTaskEpoch,
+  taskShares,
   vaBalancedEpoch,
   vaBalanceWeights,
   weightedEpoch,
@@ -233,5 +235,42 @@ describe('merged multitask epoch', () => {
     expect(vaOf(off)).toEqual(vaOf(e));
     // Missing pools are simply absent.
     expect(mergedEpoch({ expr: pools.expr }, { seed: 1 }).every((x) => x.task === 'expr')).toBe(true);
+  });
+
+  it("per-task shares: batch split evenly over the tasks with a pool, remainder to the first (AU, EXPR, VA)", () => {
+    expect(taskShares(3, 32)).toEqual([11, 11, 10]);
+    expect(taskShares(3, 30)).toEqual([10, 10, 10]);
+    expect(taskShares(2, 7)).toEqual([4, 3]);
+    expect(taskShares(1, 5)).toEqual([5]);
+    expect(() => taskShares(3, 2)).toThrow(/at least 3/);
+  });
+
+  it("per-task epoch: every step takes a fixed share of each task's own balanced stream; the longest (per share) sets the length", () => {
+    const steps = perTaskEpoch(pools, { seed: 5, batch: 30 });
+    // Lists: AU 44, EXPR 300, VA 200, 10 each per step -> max(⌈44/10⌉, ⌈300/10⌉, ⌈200/10⌉) = 30 steps.
+    expect(steps).toHaveLength(30);
+    for (const b of steps) expect([count(b, 'au'), count(b, 'expr'), count(b, 'va')]).toEqual([10, 10, 10]);
+    const stream = (task: string) => steps.flatMap((b) => b.filter((x) => x.task === task));
+    const merged = mergedEpoch(pools, { seed: 5 });
+    // Each stream starts with the task's list of the merged epoch (same seed, same draws) …
+    for (const task of ['au', 'expr', 'va']) {
+      const list = merged.filter((x) => x.task === task);
+      expect(stream(task).slice(0, list.length)).toEqual(list);
+    }
+    // … EXPR is drawn exactly once (balanced: 60 ± 1 per class), and the shorter streams are cycled
+    // with fresh passes of their sampler: AU's 300 = 44 + 44 + … (every original in each full pass).
+    const exprCounts = tally(stream('expr').map((x) => exprClasses[x.sample - 2000]));
+    for (const n of exprCounts.values()) expect(Math.abs(n - 60)).toBeLessThanOrEqual(1);
+    const au = stream('au').map((x) => x.sample);
+    expect(au).toHaveLength(300);
+    for (let p = 0; p + 44 <= 300; p += 44) expect(new Set(au.slice(p, p + 44)).size).toBe(40);
+    expect(au.slice(44, 88)).not.toEqual(au.slice(0, 44)); // a new pass, not a repeat
+    // Deterministic in the seed; missing pools split the batch among the others.
+    expect(perTaskEpoch(pools, { seed: 5, batch: 30 })).toEqual(steps);
+    expect(perTaskEpoch(pools, { seed: 6, batch: 30 })).not.toEqual(steps);
+    const two = perTaskEpoch({ expr: pools.expr, va: pools.va }, { seed: 5, batch: 31 });
+    expect(two).toHaveLength(Math.max(Math.ceil(300 / 16), Math.ceil(200 / 15)));
+    for (const b of two) expect([count(b, 'au'), count(b, 'expr'), count(b, 'va')]).toEqual([0, 16, 15]);
+    expect(perTaskEpoch({}, { seed: 5, batch: 30 })).toEqual([]);
   });
 });

@@ -2,13 +2,18 @@
 import { tf } from '../backend';
 import type { BatchTargets, HeadOutputs } from '../losses';
 import type { SampleSet } from '../../shared/samples';
-import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../shared/labels';
+import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, type Task } from '../../shared/labels';
 
 /**
- * Targets and masks of the given sample rows (every label the frame has; masks mark which). A
- * negative row is a padded step (sequence windows): it carries no label.
+ * Targets and masks of the given sample rows. With `tasks` (one per row: the task whose pool drew
+ * it, EpochItem.task) a row carries only that task's label, as the paper trains "each instance by
+ * the ground truth label of its corresponding task": a frame drawn by ML-ROS for its AUs does not
+ * bring its expression or VA label past the expression/VA balancing. Without `tasks`, every label
+ * the frame has (the sequence windows of ../rnn). Masks mark which. A negative row is a padded step
+ * (sequence windows): it carries no label.
  */
-export function targetsOf(s: SampleSet, rows: readonly number[]): BatchTargets {
+export function targetsOf(s: SampleSet, rows: readonly number[], tasks?: readonly Task[]): BatchTargets {
+  if (tasks && tasks.length !== rows.length) throw new Error(`targetsOf: ${rows.length} rows but ${tasks.length} tasks`);
   const B = rows.length;
   const au = new Float32Array(B * NUM_AUS);
   const auMask = new Float32Array(B * NUM_AUS);
@@ -17,20 +22,21 @@ export function targetsOf(s: SampleSet, rows: readonly number[]): BatchTargets {
   const v = new Float32Array(B);
   const a = new Float32Array(B);
   const vaMask = new Float32Array(B);
+  const wants = (i: number, t: Task) => !tasks || tasks[i] === t;
   rows.forEach((r, i) => {
     if (r < 0) return;
-    for (let k = 0; k < NUM_AUS; k++) {
+    for (let k = 0; k < NUM_AUS && wants(i, 'au'); k++) {
       const t = s.au[r * NUM_AUS + k];
       if (t >= 0) {
         au[i * NUM_AUS + k] = t;
         auMask[i * NUM_AUS + k] = 1;
       }
     }
-    if (s.expr[r] >= 0) {
+    if (wants(i, 'expr') && s.expr[r] >= 0) {
       expr[i] = s.expr[r];
       exprMask[i] = 1;
     }
-    if (!Number.isNaN(s.valence[r])) {
+    if (wants(i, 'va') && !Number.isNaN(s.valence[r])) {
       v[i] = s.valence[r];
       a[i] = s.arousal[r];
       vaMask[i] = 1;

@@ -1,16 +1,20 @@
 // The CNN as an architecture of the training loop (./trainer.ts, ./arch.ts), and its inference.
 //
-// An epoch is the merged multitask epoch of the samplers (ML-ROS for AUs, class-balanced EXPR,
-// VA-bin balancing, each switchable); batches of crops are loaded (augmented when configured) while
-// the previous step runs.
+// An epoch's batches come from the samplers (ML-ROS for AUs, class-balanced EXPR, VA-bin balancing
+// in the config's vaMode, each switchable): by default ('per-task') every step takes a fixed share
+// of the batch from each task's own balanced stream, as the reference code's loader does;
+// 'proportional' cuts the merged epoch (tasks in proportion to their lists). Each item is supervised
+// only by the label of the task it was drawn for (targetsOf with tasks); a student's distillation
+// terms cover every task (Eq. 7). Batches of crops are loaded (augmented when configured) while the
+// previous step runs.
 //
 // Frozen backbone (the CPU fast path): backbone features are computed once per frame (inference
 // mode, no augmentation) and only the heads are trained on them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
-import { studentLoss, teacherLoss, type BatchTargets, type HeadOutputs } from '../losses';
-import { mergedEpoch, type TaskPools } from '../samplers';
+import { studentLoss, studentTaskWeights, teacherLoss, type BatchTargets, type HeadOutputs, type StudentLossOptions } from '../losses';
+import { mergedEpoch, perTaskEpoch, taskShares, type EpochItem, type MergedEpochOptions, type TaskPools } from '../samplers';
 import { buildModel, disposeNet, extractFeatures, forward, loadCheckpoint, saveCheckpoint, saveModel, trainableVariables, type MultitaskNet } from '../models';
 import type { DownsampleFactors, SampleSet } from '../../shared/samples';
 import { mulberry32, deriveSeed } from '../../shared/random';
@@ -72,6 +76,30 @@ export function taskPools(s: SampleSet, factors: DownsampleFactors): TaskPools {
     expr: expr.length ? { samples: expr, classes } : undefined,
     va: va.length ? { samples: va, valence: v, arousal: a } : undefined,
   };
+}
+
+type EpochConfig = Pick<TrainConfig, 'seed' | 'batch' | 'batching' | 'balance' | 'auClonePercentage'>;
+
+/** The samplers' options of one epoch: a function of (seed, epoch), so a resumed run draws the same batches. */
+function epochOptions(c: EpochConfig, epoch: number): MergedEpochOptions {
+  return { seed: deriveSeed(c.seed, `epoch-${epoch}`), balance: c.balance, vaMode: c.balance.vaMode, auClonePercentage: c.auClonePercentage };
+}
+
+/**
+ * The steps of one epoch under the config's batching. 'per-task': `batch` items per step split
+ * evenly over the tasks with a pool (samplers.ts perTaskEpoch says how many steps an epoch has);
+ * 'proportional': the merged epoch cut into batches of `batch` (the last one shorter).
+ */
+export function epochBatches(pools: TaskPools, c: EpochConfig, epoch: number): EpochItem[][] {
+  const o = epochOptions(c, epoch);
+  if (c.batching === 'per-task') return perTaskEpoch(pools, { ...o, batch: c.batch });
+  const items = mergedEpoch(pools, o);
+  return Array.from({ length: Math.ceil(items.length / c.batch) }, (_, k) => items.slice(k * c.batch, (k + 1) * c.batch));
+}
+
+/** Options of the student loss (Eq. 7) from the config; task weights per `studentTaskWeights`. */
+export function studentLossOptions(c: Pick<TrainConfig, 'lambda' | 'temperature' | 'weights' | 'studentTaskWeights'>): StudentLossOptions {
+  return { lambda: c.lambda, temperature: c.temperature, weights: studentTaskWeights(c.studentTaskWeights, c.weights) };
 }
 
 /** Runs `fn` over batches of rows of `s`, in order; returns the concatenated 55-float records. */
@@ -161,28 +189,29 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
 
     const pools = taskPools(s, inp.downsample);
     if (!pools.au && !pools.expr && !pools.va) throw new Error('no labelled training frames in the chosen datasets (train split)');
+    if (c.batching === 'per-task') taskShares([pools.au, pools.expr, pools.va].filter(Boolean).length, c.batch); // throws if too small
     if (inp.role === 'student') requireTeacherRecords(s.frameId.subarray(0, s.n), inp.teacherRecords);
     const valRows = Array.from({ length: val.n }, (_, i) => i);
 
     return {
       vars,
       epoch(epoch) {
-        const items = mergedEpoch(pools, { seed: deriveSeed(c.seed, `epoch-${epoch}`), balance: c.balance, auClonePercentage: c.auClonePercentage });
+        const steps = epochBatches(pools, c, epoch);
         const rng = mulberry32(deriveSeed(c.seed, `augment-${epoch}`));
         const makeInput = frozen ? featureInput(s) : imageInput(crops, s, size, c.augment ? rng : undefined);
         return {
-          items: items.length,
+          items: steps.reduce((n, b) => n + b.length, 0),
           async batch(k) {
-            const r = items.slice(k * c.batch, (k + 1) * c.batch).map((it) => it.sample);
+            const r = steps[k].map((it) => it.sample);
             const x = await makeInput(r);
             const teacher = inp.role === 'student' ? headsFromRecords(r.map((i) => inp.teacherRecords!.get(s.frameId[i])!)) : null;
-            return { x, targets: targetsOf(s, r), teacher };
+            return { x, targets: targetsOf(s, r, steps[k].map((it) => it.task)), teacher };
           },
         };
       },
       loss({ x, targets, teacher }) {
         const out = forward(model, x, { training: true });
-        return teacher ? studentLoss(out, teacher, targets, { lambda: c.lambda, temperature: c.temperature, weights: c.weights }) : teacherLoss(out, targets, c.weights);
+        return teacher ? studentLoss(out, teacher, targets, studentLossOptions(c)) : teacherLoss(out, targets, c.weights);
       },
       disposeBatch({ x, targets, teacher }) {
         tf.dispose(x);

@@ -19,3 +19,15 @@ export function resolveTrainConfig(input: TrainConfigInput, role: 'teacher' | 's
   if (issues.length) throw new Error(issues[0].message);
   return { ...c, epochs: c.epochs ?? (role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS) };
 }
+
+/** The behaviour of configurations stored before the paper-following options existed (docs/ARCHITECTURE.md "Paper vs here"). */
+export const TRAIN_LEGACY = { batching: 'proportional', studentTaskWeights: 'teacher', auThresholds: 'tuned' } as const satisfies Partial<TrainConfig>;
+
+/**
+ * A configuration stored with a model (models.config): fields it lacks were not there when it was
+ * trained, so a resumed run keeps the behaviour of that time (TRAIN_LEGACY), not today's defaults.
+ */
+export function resolveStoredTrainConfig(stored: Record<string, unknown>, role: 'teacher' | 'student'): TrainConfig & { epochs: number } {
+  const legacy = Object.fromEntries(Object.entries(TRAIN_LEGACY).filter(([k]) => stored[k] === undefined));
+  return resolveTrainConfig({ ...stored, ...legacy } as TrainConfigInput, role);
+}
