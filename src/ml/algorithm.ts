@@ -1,13 +1,14 @@
 // Algorithm 1 of the paper (§3): a teacher trained on the partial labels (Eq. 4), N students
 // trained on ground truth plus the teacher's soft labels (Eq. 7), each with its own seed, and their
-// ensemble (mean probabilities, AU thresholds tuned on validation). Pure learning: samples arrive in
+// ensemble (mean probabilities; AU thresholds 0.5, or tuned on validation when the students' config
+// says auThresholds 'tuned'; its validation metrics at 0.5 either way). Pure learning: samples arrive in
 // memory, and what needs a project (model folders, status, learning curves, stored soft labels)
 // goes through `AlgorithmStore`, kept in a project by src/node/training/engine/store.ts.
 import { NUM_AUS } from '../shared/labels';
 import type { EvaluationBlock } from '../shared/metrics';
 import type { SampleSet } from '../shared/samples';
 import { ensembleRecords } from '../shared/softlabels';
-import type { Arch, LoopConfig, TrainHooks } from './train/arch';
+import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks } from './train/arch';
 import { archTrainer, trainModel } from './train/archs';
 import { evaluatePredictions, tuneThresholds } from './train/evaluate';
 
@@ -49,8 +50,13 @@ export type JobConfig = LoopConfig & { datasets: string[]; lambda: number; tempe
 export interface TrainedModel {
   modelId: number;
   thresholds: number[];
+  /** The split `thresholds` were tuned on; null: 0.5, not tuned. */
+  thresholdsTunedOn: ThresholdsTunedOn;
+  /** Validation metrics of the kept epoch at AU threshold 0.5. */
   val: EvaluationBlock | null;
   epochs: number;
+  /** The epoch whose weights the model keeps (the best validation epoch). */
+  keptEpoch: number;
   resumedFrom: number | null;
 }
 
@@ -69,7 +75,7 @@ async function trainOne(
   );
   store.setReady(run.modelId, r.thresholds);
   trainer.dispose(r.net);
-  return { modelId: run.modelId, thresholds: r.thresholds, val: r.val, epochs: r.epochs, resumedFrom: r.resumedFrom };
+  return { modelId: run.modelId, thresholds: r.thresholds, thresholdsTunedOn: r.thresholdsTunedOn, val: r.val, epochs: r.epochs, keptEpoch: r.keptEpoch, resumedFrom: r.resumedFrom };
 }
 
 /** Step 1: the teacher, on the partial labels alone (Eq. 4). */
@@ -88,8 +94,11 @@ export interface StudentPlan {
 
 export interface StudentsOutcome {
   students: { modelId: number; thresholds: number[]; val: EvaluationBlock | null }[];
-  /** The ensemble's thresholds, tuned on the validation split (0.5 without one), and its validation metrics. */
-  ensemble: { thresholds: number[]; val: EvaluationBlock | null };
+  /**
+   * The ensemble's thresholds (0.5; tuned on the validation split when the students' config says
+   * 'tuned' and there is one), the split they were tuned on, and its validation metrics at 0.5.
+   */
+  ensemble: { thresholds: number[]; thresholdsTunedOn: ThresholdsTunedOn; val: EvaluationBlock | null };
 }
 
 /**
@@ -119,16 +128,21 @@ export async function trainStudentModels(
     });
     students.push({ modelId: r.modelId, thresholds: r.thresholds, val: r.val });
   }
-  return { students, ensemble: await ensembleThresholds(store, students.map((s) => s.modelId), job.sets.val, hooks) };
+  const tune = plans.some((p) => p.cfg.auThresholds === 'tuned');
+  return { students, ensemble: await ensembleThresholds(store, students.map((s) => s.modelId), job.sets.val, tune, hooks) };
 }
 
-/** The ensemble's mean-probability records on validation: thresholds tuned there, and its metrics. */
-async function ensembleThresholds(store: AlgorithmStore, members: number[], val: SampleSet, hooks: AlgorithmHooks): Promise<StudentsOutcome['ensemble']> {
-  if (!val.n) return { thresholds: new Array<number>(NUM_AUS).fill(0.5), val: null };
+/**
+ * The ensemble's mean-probability records on validation: its metrics there at AU threshold 0.5 and,
+ * with `tune` (the students' auThresholds 'tuned'), per-AU thresholds tuned there.
+ */
+async function ensembleThresholds(store: AlgorithmStore, members: number[], val: SampleSet, tune: boolean, hooks: AlgorithmHooks): Promise<StudentsOutcome['ensemble']> {
+  const half = new Array<number>(NUM_AUS).fill(0.5);
+  if (!val.n) return { thresholds: half, thresholdsTunedOn: null, val: null };
   const rows = Array.from({ length: val.n }, (_, i) => i);
   const parts: Float32Array[] = [];
   for (const id of members) parts.push(await store.records(id, val, hooks));
   const rec = ensembleRecords(parts);
-  const thresholds = tuneThresholds(val, rows, rec);
-  return { thresholds, val: evaluatePredictions(val, rows, rec, thresholds) };
+  const thresholds = tune ? tuneThresholds(val, rows, rec) : half;
+  return { thresholds, thresholdsTunedOn: tune ? 'val' : null, val: evaluatePredictions(val, rows, rec) };
 }

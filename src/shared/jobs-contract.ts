@@ -77,7 +77,12 @@ export const StudentsResult = z.object({
 /** 'soft-labels'. */
 export const SoftLabelsResult = z.object({ modelId: id, frames: count, seconds: z.number() });
 
-/** 'evaluate': the evaluation report (the CLI's `evaluate --json` document). */
+/**
+ * 'evaluate': the evaluation report (the CLI's `evaluate --json` document). `au` and `auAtHalf` are
+ * the AU metrics at threshold 0.5 (the main figure); `auTuned` those at the model's tuned thresholds,
+ * only when they were tuned on another split than the evaluated one (else null); optional for
+ * results stored before issue 18.
+ */
 export const EvaluateResult = EvaluationResult.extend({ auAtHalf: AuEvaluation.nullable() });
 
 /** 'probe' (src/ml/probe.ts ProbeResult). */

@@ -6,12 +6,21 @@
 // - Missing labels are skipped, never counted as negatives. An AU label is present only where it
 //   is exactly 0 or 1 (−1, NaN, null, undefined = unlabelled); an expression label only where it
 //   is an integer class id 0..6; a valence/arousal label only where it is a finite number.
-// - F1 follows scikit-learn's `zero_division=0`: a class (or AU) with no true positives, no false
-//   positives and no false negatives — nothing to find and nothing claimed — scores F1 = 0. This
-//   is the conservative choice and what the challenge's sklearn-based scripts print.
-// - Expression macro F1 averages over all 7 classes, present in the split or not (DESIGN §3).
-// - AU F1 averages over the AUs that have at least one labelled frame (an AU nobody labelled has
-//   no F1 to report); accuracy pools every labelled AU decision.
+// - F1 follows scikit-learn's `f1_score` (default zero_division, which scores 0): a binary F1 with
+//   no true positives, no false positives and no false negatives — nothing to find and nothing
+//   claimed — is 0, and so is the F1 of a class that is predicted but never true, or true but
+//   never predicted. Checked against scikit-learn 1.9 (tests/unit/metrics.test.ts).
+// - Expression macro F1 is scikit-learn's `f1_score(average='macro')`, which the challenge's
+//   evaluation (and the reference code's EXPR_metric) calls: the mean over the classes present in
+//   the labelled frames' truth OR their predictions. A class absent from both is left out (it was
+//   averaged in as 0 before issue 18, which gave 0.394 instead of 0.435 on the demo); a class only
+//   predicted counts with F1 0. `perClass` lists the present classes only.
+// - AU F1 is the unweighted mean of each AU's binary F1 (positive class) over the AUs that have at
+//   least one labelled frame: all 8 on fully labelled AU data, as the ABAW evaluation and the
+//   reference code's averaged_f1_score (a mean over every AU column) do — an AU labelled but with no
+//   positive in truth nor prediction counts with F1 0 (scikit-learn's binary F1). Only an AU nobody
+//   labelled is left out (partial labels: there is no column for it to score). Accuracy pools every
+//   labelled AU decision.
 // - An AU is predicted active when its probability is >= its threshold.
 // - CCC uses population (biased) moments, the same definition as the training loss.
 
@@ -89,10 +98,29 @@ export function perClassF1(confusion: readonly (readonly number[])[]): number[] 
   });
 }
 
-/** Unweighted (macro) mean of per-class F1 over every class of the matrix. */
+/**
+ * Classes present in a confusion matrix: with at least one true frame (row) or one prediction
+ * (column) — scikit-learn's label set for `f1_score` without `labels` (unique of y_true ∪ y_pred).
+ */
+export function presentClasses(confusion: readonly (readonly number[])[]): boolean[] {
+  return confusion.map((row, c) => row.some((v) => v > 0) || confusion.some((r) => r[c] > 0));
+}
+
+/**
+ * Unweighted (macro) mean of per-class F1 over the classes present in truth or predictions
+ * (scikit-learn's `f1_score(average='macro')`); 0 when no class is present.
+ */
 export function macroF1(confusion: readonly (readonly number[])[]): number {
   const f = perClassF1(confusion);
-  return f.length === 0 ? 0 : f.reduce((s, v) => s + v, 0) / f.length;
+  const present = presentClasses(confusion);
+  let sum = 0;
+  let n = 0;
+  f.forEach((v, c) => {
+    if (!present[c]) return;
+    sum += v;
+    n++;
+  });
+  return n === 0 ? 0 : sum / n;
 }
 
 /** Trace / total; 0 for an empty matrix. */
@@ -169,7 +197,7 @@ export function ccc(pred: ArrayLike<number>, truth: ArrayLike<MaybeNumber>): num
 // AU and EXPR metrics
 
 export interface AuMetrics {
-  /** Unweighted mean F1 over AUs that have labels. */
+  /** Unweighted mean F1 over the AUs that have labels (all 8 on fully labelled AU data). */
   f1: number;
   /** Accuracy over all labelled AU decisions. */
   acc: number;
@@ -226,14 +254,14 @@ export function auMetrics(
 }
 
 export interface ExprMetrics {
-  /** Macro F1 over the 7 classes. */
+  /** Macro F1 over the classes present in truth or predictions (scikit-learn's average='macro'). */
   f1: number;
   acc: number;
   /** 0.67·F1 + 0.33·Acc. */
   score: number;
   /** Rows = true class, columns = predicted, Aff-Wild2 class order. */
   confusion: number[][];
-  /** F1 per expression name. */
+  /** F1 per expression name, for the classes present in truth or predictions (the others are absent). */
   perClass: Record<string, number>;
 }
 
@@ -250,8 +278,11 @@ export function exprMetrics(probs: readonly (ArrayLike<number> | number)[], labe
   const perClassList = perClassF1(confusion);
   const f1 = macroF1(confusion);
   const acc = accuracyFromConfusion(confusion);
+  const present = presentClasses(confusion);
   const perClass: Record<string, number> = {};
-  EXPRESSIONS.forEach((name, i) => (perClass[name] = perClassList[i]));
+  EXPRESSIONS.forEach((name, i) => {
+    if (present[i]) perClass[name] = perClassList[i];
+  });
   return { f1, acc, score: 0.67 * f1 + 0.33 * acc, confusion, perClass };
 }
 

@@ -33,8 +33,18 @@ export const EvaluationResult = z.object({
   expr: ExprEvaluation.nullable(),
   valence: z.object({ ccc: score }).nullable(),
   arousal: z.object({ ccc: score }).nullable(),
-  /** AU metrics at the fixed 0.5 threshold next to the tuned ones. */
+  /**
+   * AU metrics at the fixed 0.5 threshold. Since issue 18 `au` is the same figure (the main
+   * number); in reports from before it, `au` used the model's thresholds (tuned on val).
+   */
   auAtHalf: AuEvaluation.nullable().optional(),
+  /**
+   * AU metrics at the model's tuned thresholds: only when they were tuned on another split than the
+   * one evaluated, else null. Absent in reports from before issue 18.
+   */
+  auTuned: AuEvaluation.nullable().optional(),
+  /** The split the model's AU thresholds were tuned on; null: 0.5, nothing tuned. Absent in reports from before issue 18. */
+  auThresholdsTunedOn: z.enum(SPLITS).nullable().optional(),
 });
 export type EvaluationResult = z.infer<typeof EvaluationResult>;
 

@@ -29,7 +29,10 @@ const scores = (c: number) => Array.from({ length: 7 }, (_, i) => (i === c ? 0.7
 //                         3: zeros             4: [1,0,0,0,3,0,0]   5: zeros   6: [0,0,0,0,0,1,0]
 // F1: Neutral 2·2/(4+1+1) = 2/3; Anger 2/(2+1+1) = 1/2; Disgust 1; Fear (absent everywhere) 0;
 //     Happiness 6/(6+1+1) = 3/4; Sadness (predicted once, wrongly) 0; Surprise (never predicted) 0.
-// Macro F1 = (2/3 + 1/2 + 1 + 3/4) / 7 = 5/12; Acc = 7/11.
+// Macro F1 over the 6 classes present in truth or predictions (Fear is in neither: its only
+// prediction is on an unlabelled frame) = (2/3 + 1/2 + 1 + 3/4 + 0 + 0) / 6 = 35/72; Acc = 7/11.
+// scikit-learn 1.9.1, f1_score(t, p, average='macro') on the 11 labelled pairs: 0.4861111111111111
+// (= 35/72); with labels=range(7) (the old average over all 7): 0.41666666666666663 (= 5/12).
 const exprTruth = [0, 0, 0, 1, 1, 2, 4, 4, 4, 4, 6, null, -1];
 const exprPred = [0, 0, 1, 1, 4, 2, 4, 4, 0, 4, 5, 3, 6];
 const exprConfusion = [
@@ -75,21 +78,68 @@ describe('F1, accuracy and confusion', () => {
     expect(m).toEqual(exprConfusion);
     const f = perClassF1(m);
     [2 / 3, 1 / 2, 1, 0, 3 / 4, 0, 0].forEach((v, i) => expect(f[i]).toBeCloseTo(v, 12));
-    expect(macroF1(m)).toBeCloseTo(5 / 12, 12);
+    expect(macroF1(m)).toBeCloseTo(35 / 72, 12);
     expect(accuracyFromConfusion(m)).toBeCloseTo(7 / 11, 12);
     expect(accuracy(exprTruth, exprPred)).toBeCloseTo(7 / 11, 12);
   });
 
   it('EXPR metric = 0.67·F1 + 0.33·Acc over labelled frames, from scores or class ids', () => {
     const r = exprMetrics(exprPred.map(scores), exprTruth)!;
-    expect(r.f1).toBeCloseTo(5 / 12, 12);
+    expect(r.f1).toBeCloseTo(35 / 72, 12);
     expect(r.acc).toBeCloseTo(7 / 11, 12);
-    expect(r.score).toBeCloseTo(0.67 * (5 / 12) + 0.33 * (7 / 11), 12);
+    expect(r.score).toBeCloseTo(0.67 * (35 / 72) + 0.33 * (7 / 11), 12);
     expect(r.confusion).toEqual(exprConfusion);
-    expect(r.perClass.Fear).toBe(0);
+    // Fear is neither true nor predicted on a labelled frame: no F1 to report; Sadness (only predicted) is 0.
+    expect(Object.keys(r.perClass)).toEqual(['Neutral', 'Anger', 'Disgust', 'Happiness', 'Sadness', 'Surprise']);
+    expect(r.perClass.Fear).toBeUndefined();
+    expect(r.perClass.Sadness).toBe(0);
     expect(r.perClass.Happiness).toBeCloseTo(0.75, 12);
     expect(exprMetrics(exprPred, exprTruth)!.score).toBeCloseTo(r.score, 12);
     expect(exprMetrics([scores(1)], [null])).toBeNull();
+  });
+
+  // Expected values from scikit-learn 1.9.1 (sklearn.metrics.f1_score, default zero_division),
+  // each also worked by hand in its comment.
+  it('macro F1 follows scikit-learn: classes absent from truth and predictions are left out', () => {
+    // truth [0,0,1,1] pred [0,2,1,1]: classes {0,1,2}. F1 0: TP1 FN1 -> 2/3; F1 1: TP2 -> 1;
+    // F1 2 (only predicted): FP1 -> 0. Macro (2/3 + 1 + 0) / 3 = 5/9; sklearn 0.5555555555555555.
+    const a = exprMetrics([0, 2, 1, 1], [0, 0, 1, 1])!;
+    expect(a.f1).toBeCloseTo(5 / 9, 12);
+    expect(a.perClass).toEqual({ Neutral: expect.closeTo(2 / 3, 12), Anger: 1, Disgust: 0 });
+    // One class, always right: macro F1 1 (sklearn 1.0), not 1/7.
+    expect(exprMetrics([3, 3, 3], [3, 3, 3])!.f1).toBe(1);
+    // truth [0,1,2] pred [0,0,0]: F1 0: TP1 FP2 -> 1/2; classes 1 and 2 never predicted -> 0.
+    // Macro 1/6; sklearn 0.16666666666666666 (and the same with truth and prediction swapped).
+    expect(exprMetrics([0, 0, 0], [0, 1, 2])!.f1).toBeCloseTo(1 / 6, 12);
+    expect(exprMetrics([0, 1, 2], [0, 0, 0])!.f1).toBeCloseTo(1 / 6, 12);
+    // Predictions on unlabelled frames do not make a class present: truth [4,4,-] pred [4,4,6] -> 1.
+    expect(exprMetrics([4, 4, 6], [4, 4, null])!.f1).toBe(1);
+    // An empty matrix has no class: 0.
+    expect(macroF1(Array.from({ length: 7 }, () => new Array<number>(7).fill(0)))).toBe(0);
+  });
+
+  it('AU F1 is the binary F1 of each labelled AU, all-negative AUs counting 0 (scikit-learn, ABAW)', () => {
+    // f1_score([0,0,0,0], [0,0,0,0]) = 0.0, f1_score([0,0,0,0], [0,1,0,0]) = 0.0,
+    // f1_score([0,1,0,0], [0,0,0,0]) = 0.0 (sklearn 1.9.1). The ABAW / reference AU_metric averages
+    // over every AU column: with all 8 labelled, AU1 perfect (F1 1) and AU2..AU25 all negative in
+    // truth and prediction (F1 0 each), F1 = 1/8, Acc = 1, score = 0.5·1/8 + 0.5 = 9/16.
+    const probs = [
+      [0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+      [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+    ];
+    const labels = [
+      [1, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0],
+    ];
+    const r = auMetrics(probs, labels)!;
+    expect(Object.keys(r.perAU)).toHaveLength(8);
+    expect(r.f1).toBeCloseTo(1 / 8, 12);
+    expect(r.acc).toBe(1);
+    expect(r.score).toBeCloseTo(9 / 16, 12);
+    // An AU nobody labelled (AU25 here) has no column to score: the mean is over the other 7.
+    const partial = auMetrics(probs, labels.map((l) => [...l.slice(0, 7), -1]))!;
+    expect(Object.keys(partial.perAU)).toHaveLength(7);
+    expect(partial.f1).toBeCloseTo(1 / 7, 12);
   });
 
   it('AU metric = 0.5·F1 + 0.5·Acc, each AU only where labelled', () => {
@@ -192,7 +242,7 @@ describe('evaluation block', () => {
       },
     });
     expect(block.au!.score).toBeCloseTo(0.25 + 4 / 13, 12);
-    expect(block.expr!.score).toBeCloseTo(0.67 * (5 / 12) + 0.33 * (7 / 11), 12);
+    expect(block.expr!.score).toBeCloseTo(0.67 * (35 / 72) + 0.33 * (7 / 11), 12);
     expect(block.valence!.ccc).toBeCloseTo(4 / 7, 12);
     expect(block.arousal!.ccc).toBe(0);
     expect(block.n).toEqual({ au: 4, expr: 11, va: 3 });

@@ -3,8 +3,11 @@
 // writing what the dashboard reads (a tiny teacher on rendered faces, run in this process).
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createModel } from '../../src/node/store/models';
-import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/node/training/engine/pipeline';
+import { createModel, getModel, setModelStatus } from '../../src/node/store/models';
+import { evaluateModel, generateSoftLabels, thresholdsTunedOn, trainTeacher } from '../../src/node/training/engine/pipeline';
+import type { EngineSession } from '../../src/node/training/engine/context';
+import { Project } from '../../src/node/store/project';
+import { readModelMeta } from '../../src/ml/models';
 import { Backend } from '../../src/node/app/backend';
 import { inProcessClient } from '../../src/node/app/inprocess';
 import { unwrap } from '../../src/shared/result';
@@ -96,6 +99,10 @@ describe('evaluations.table / evaluations.points', () => {
     const { modelId } = await trainTeacher(dir, cfg, hooks);
     await generateSoftLabels(dir, { model: modelId }, hooks);
     const rep = await evaluateModel(dir, { model: modelId, split: 'val' }, hooks);
+    // auThresholds 'half' (the default): AU at 0.5 is the figure, nothing tuned to report.
+    expect(rep.au?.threshold).toEqual(new Array(8).fill(0.5));
+    expect(rep.auAtHalf).toEqual(rep.au);
+    expect([rep.auTuned, rep.auThresholdsTunedOn]).toEqual([null, null]);
 
     const b = new Backend({ transport: 'inprocess' });
     b.openProject(dir, false);
@@ -120,5 +127,58 @@ describe('evaluations.table / evaluations.points', () => {
     const expected = Array.from(probabilitiesOf(recs).valence, (v) => Math.round(v * 1e4) / 1e4);
     pts.valence.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 3));
     await b.close();
+  });
+
+  it('reports AU at 0.5 first, and at thresholds tuned on val only for another split (issue 18)', async () => {
+    const dir = path.join(tmp.dir, 'tuned');
+    (await buildEngineFixture(dir, { videos: 3, frames: 12 })).close();
+    const hooks = { progress: () => {}, log: () => {}, checkpoint: async () => {} };
+    const cfg = { backbone: 'small' as const, inputSize: 32, epochs: 1, batch: 8, maxStepsPerEpoch: 2, auThresholds: 'tuned' as const };
+    const { modelId } = await trainTeacher(dir, cfg, hooks);
+    expect((await readModelMeta(path.join(dir, 'models', String(modelId)))).auThresholdsTunedOn).toBe('val');
+    // Thresholds away from 0.5 whatever the tiny model's tuning found (stored as the trainer stores them).
+    const tuned = [0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7];
+    const p = Project.open(dir);
+    setModelStatus(p.db, modelId, 'ready', tuned);
+    p.close();
+    await generateSoftLabels(dir, { model: modelId }, hooks);
+
+    // On the split they were tuned on: the 0.5 figure only.
+    const onVal = await evaluateModel(dir, { model: modelId, split: 'val' }, hooks);
+    expect(onVal.auThresholdsTunedOn).toBe('val');
+    expect(onVal.au?.threshold).toEqual(new Array(8).fill(0.5));
+    expect(onVal.auAtHalf).toEqual(onVal.au);
+    expect(onVal.auTuned).toBeNull();
+    // On another split: both, 0.5 first.
+    const onTrain = await evaluateModel(dir, { model: modelId, split: 'train' }, hooks);
+    expect(onTrain.au?.threshold).toEqual(new Array(8).fill(0.5));
+    expect(onTrain.auAtHalf).toEqual(onTrain.au);
+    expect(onTrain.auTuned?.threshold).toEqual(tuned);
+    // What the dashboard reads back keeps both (the stored report's schema has the new fields).
+    const b = new Backend({ transport: 'inprocess' });
+    b.openProject(dir, false);
+    const table = unwrap(await inProcessClient(b).call('evaluations.table', { dataset: '', split: 'train' }));
+    expect(table.rows[0].result.auTuned?.threshold).toEqual(tuned);
+    expect(table.rows[0].result.auThresholdsTunedOn).toBe('val');
+    await b.close();
+  }, 120_000);
+
+  it("knows which split a model's thresholds were tuned on: its meta, else val for tuned-looking thresholds", async () => {
+    const sess = { project: { dir: path.join(tmp.dir, 'no-such-project') } } as unknown as EngineSession;
+    const tuned = [0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+    // No files (an ensemble, or a model from before the option): thresholds away from 0.5 were tuned on val.
+    expect(await thresholdsTunedOn(sess, { id: 1, kind: 'ensemble', arch: 'cnn', thresholds: tuned })).toBe('val');
+    expect(await thresholdsTunedOn(sess, { id: 2, kind: 'teacher', arch: 'cnn', thresholds: tuned })).toBe('val');
+    // 0.5 everywhere, or none: nothing tuned.
+    expect(await thresholdsTunedOn(sess, { id: 1, kind: 'ensemble', arch: 'cnn', thresholds: new Array(8).fill(0.5) })).toBeNull();
+    expect(await thresholdsTunedOn(sess, { id: 1, kind: 'teacher', arch: 'cnn-rnn', thresholds: null })).toBeNull();
+    // A model whose meta says 'half' (auThresholdsTunedOn null) is believed over its thresholds.
+    const dir = path.join(tmp.dir, 'engine');
+    const p = Project.open(dir);
+    const m = getModel(p.db, 1)!;
+    p.close();
+    const real = { project: { dir } } as unknown as EngineSession;
+    expect((await readModelMeta(path.join(dir, 'models', String(m.id)))).auThresholdsTunedOn).toBeNull();
+    expect(await thresholdsTunedOn(real, { ...m, thresholds: tuned })).toBeNull();
   });
 });

@@ -86,13 +86,32 @@ const row = (id: number, kind: EvaluationRow['kind'], au: number | null, v: numb
 });
 
 describe('Table 2', () => {
-  it('names rows like the paper and reads each column, tuned or at 0.5', () => {
+  it('names rows like the paper and reads each column, AU at 0.5 unless tuned figures are allowed', () => {
+    // `row` is a report from before issue 18 on the val split: `au` at tuned thresholds, `auAtHalf` at 0.5.
     const rows = [row(1, 'teacher', 0.5, 0.3), row(2, 'student', 0.6, null), row(3, 'student', null, 0.1), row(4, 'ensemble', 0.7, 0.2)];
     expect(rowLabels(rows)).toEqual(['Teacher', 'Student0', 'Student1', 'Student Ensemble']);
-    expect(rows.map((r) => cell(r, 'au'))).toEqual([0.5, 0.6, null, 0.7]);
-    expect(cell(rows[0], 'au', true)).toBe(0.25);
+    // Issue 18: the AU column is the 0.5 figure; thresholds tuned on val are never shown for val.
+    expect(rows.map((r) => cell(r, 'au'))).toEqual([0.25, 0.3, null, 0.35]);
+    expect(cell(rows[0], 'au', true)).toBeNull();
     expect(rows.map((r) => cell(r, 'valence'))).toEqual([0.3, null, 0.1, 0.2]);
     expect(cell(rows[0], 'expr')).toBeNull();
+  });
+
+  it('shows AU at tuned thresholds only for a split other than the one they were tuned on', () => {
+    const au = (score: number, threshold: number) => ({ f1: score, acc: score, score, threshold: new Array<number>(8).fill(threshold), perAU: {} });
+    const onTest = (r: EvaluationRow, result: Partial<EvaluationRow['result']>): EvaluationRow => ({ ...r, result: { ...r.result, split: 'test', ...result } });
+    const base = row(1, 'teacher', null, null);
+    // A new report of a model tuned on val, evaluated on test: both figures.
+    const tunedOnVal = onTest(base, { au: au(0.4, 0.5), auAtHalf: au(0.4, 0.5), auTuned: au(0.6, 0.3), auThresholdsTunedOn: 'val' });
+    expect([cell(tunedOnVal, 'au'), cell(tunedOnVal, 'au', true)]).toEqual([0.4, 0.6]);
+    // A model with 0.5 thresholds ('half'): no tuned figure.
+    const half = onTest(base, { au: au(0.4, 0.5), auAtHalf: au(0.4, 0.5), auTuned: null, auThresholdsTunedOn: null });
+    expect([cell(half, 'au'), cell(half, 'au', true)]).toEqual([0.4, null]);
+    // An old report on test: its `au` used thresholds tuned on val, so it is the tuned figure there.
+    const old = onTest(base, { au: au(0.6, 0.3), auAtHalf: au(0.4, 0.5) });
+    expect([cell(old, 'au'), cell(old, 'au', true)]).toEqual([0.4, 0.6]);
+    const oldHalf = onTest(base, { au: au(0.4, 0.5), auAtHalf: au(0.4, 0.5) });
+    expect(cell(oldHalf, 'au', true)).toBeNull();
   });
 });
 

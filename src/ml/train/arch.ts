@@ -2,7 +2,8 @@
 // architectures put themselves in ('cnn': ./cnn.ts, 'cnn-rnn': ../rnn/trainer.ts; ./archs.ts
 // loads both). The loop owns everything the two share: build-or-resume, Adam with the paper's
 // step schedule, the epoch loop (prefetch, NaN check, loss sums, progress), validation,
-// checkpoints, history, threshold tuning and the final save. An architecture says how to build,
+// checkpoints, history, keeping the best validation epoch, threshold tuning and the final save.
+// An architecture says how to build,
 // load and save its net, how an epoch is cut into batches, the loss of a batch and how to predict
 // records for the validation split.
 import type { tf } from '../backend';
@@ -23,7 +24,28 @@ export interface TrainHooks {
 }
 
 /** The configuration fields the loop reads (both architectures' resolved configs have them). */
-export type LoopConfig = Pick<TrainConfig, 'lr' | 'lrStepEpochs' | 'lrFactor' | 'batch' | 'maxStepsPerEpoch' | 'seed'> & { epochs: number };
+export type LoopConfig = Pick<TrainConfig, 'lr' | 'lrStepEpochs' | 'lrFactor' | 'batch' | 'maxStepsPerEpoch' | 'seed'> & {
+  epochs: number;
+  /** 'half' (absent: a config without the option, e.g. the CNN-RNN's): 0.5; 'tuned': per AU on the validation split. */
+  auThresholds?: TrainConfig['auThresholds'];
+};
+
+/** The split a model's AU thresholds were tuned on; null: not tuned (0.5). The trainer tunes on 'val' only. */
+export type ThresholdsTunedOn = 'val' | null;
+
+/**
+ * The best validation epoch so far (the model the loop keeps): its 1-based number, its selection
+ * score (sum of the validation task scores at AU threshold 0.5, ./evaluate.ts selectionScore), and
+ * where its checkpoint and validation records are (`dir`, relative to the checkpoint folder).
+ */
+export interface BestEpoch {
+  epoch: number;
+  score: number;
+  dir: string;
+  /** SHA-256 and size of `dir`/val-records.bin (the best epoch's validation records). */
+  recordsSha256: string;
+  recordsBytes: number;
+}
 
 /** What every architecture's training input carries. */
 export interface TrainInputBase<C extends LoopConfig = LoopConfig> {
@@ -40,13 +62,21 @@ export interface TrainInputBase<C extends LoopConfig = LoopConfig> {
 export interface TrainerState {
   epochsDone: number;
   history: Record<string, unknown>[];
+  /** Absent in checkpoints written before the loop kept the best epoch; null without a validation split. */
+  best?: BestEpoch | null;
 }
 
 export interface TrainResult<Net> {
+  /** The kept model: the best validation epoch's weights (the last epoch's without a validation split). */
   net: Net;
+  /** Per-AU thresholds stored with the model: 0.5 unless the config says 'tuned' (then tuned on `thresholdsTunedOn`). */
   thresholds: number[];
+  thresholdsTunedOn: ThresholdsTunedOn;
+  /** The kept epoch's validation metrics at AU threshold 0.5 (the reported figure; never the tuned thresholds on the split they were tuned on). */
   val: EvaluationBlock | null;
   epochs: number;
+  /** The epoch (1-based) whose weights were kept. */
+  keptEpoch: number;
   resumedFrom: number | null;
 }
 

@@ -1,5 +1,5 @@
 // Evaluation of per-frame predictions (soft-label records) against a sample set's labels with the
-// ABAW metrics; per-AU threshold tuning on validation data.
+// ABAW metrics; per-AU threshold tuning on validation data; the score that picks the kept epoch.
 import { evaluationBlock, tuneAuThresholds, type EvaluationBlock } from '../../shared/metrics';
 import { NUM_AUS } from '../../shared/labels';
 import { recordProbabilities, type RecordProbabilities } from '../../shared/softlabels';
@@ -37,4 +37,14 @@ export function tuneThresholds(s: SampleSet, rows: readonly number[], records: F
 /** The compact per-task scores of a block (for logs, epoch rows and tables). */
 export function scoresOf(b: EvaluationBlock): { au: number | null; expr: number | null; valence: number | null; arousal: number | null } {
   return { au: b.au?.score ?? null, expr: b.expr?.score ?? null, valence: b.valence?.ccc ?? null, arousal: b.arousal?.ccc ?? null };
+}
+
+/**
+ * The score the training loop keeps the best epoch by: the sum of the task scores (AU and EXPR
+ * ABAW scores, valence and arousal CCC) of a validation block at AU threshold 0.5, as the
+ * reference code's `_validate` sums its task metrics. A task without validation labels adds 0.
+ */
+export function selectionScore(b: EvaluationBlock): number {
+  const s = scoresOf(b);
+  return (s.au ?? 0) + (s.expr ?? 0) + (s.valence ?? 0) + (s.arousal ?? 0);
 }

@@ -3,6 +3,7 @@
 // confusion matrix (rows: true class, columns: predicted; shaded by the share of the true class).
 import { AU_NAMES, EXPRESSIONS } from '../../../shared/labels';
 import type { EvaluationRow } from '../../../shared/training-contract';
+import { auOf } from './table2-data';
 
 const f3 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
 
@@ -12,9 +13,9 @@ export function shade(v: number): string {
   return `rgba(37, 99, 201, ${(0.08 + 0.62 * a).toFixed(3)})`;
 }
 
-export function PerAuTable({ rows, labels, atHalf }: { rows: EvaluationRow[]; labels: string[]; atHalf: boolean }) {
-  const withAu = rows.map((r, i) => ({ r, label: labels[i], au: atHalf ? r.result.auAtHalf : r.result.au })).filter((x) => x.au);
-  if (!withAu.length) return <p className="empty">No AU labels in this split.</p>;
+export function PerAuTable({ rows, labels, tuned }: { rows: EvaluationRow[]; labels: string[]; tuned: boolean }) {
+  const withAu = rows.map((r, i) => ({ r, label: labels[i], au: auOf(r.result, tuned) })).filter((x) => x.au);
+  if (!withAu.length) return <p className="empty">{tuned ? 'No AU figures at tuned thresholds for this split.' : 'No AU labels in this split.'}</p>;
   return (
     <table className="table compact heat" data-testid="per-au">
       <thead>

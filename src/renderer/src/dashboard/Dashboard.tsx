@@ -24,7 +24,9 @@ export function Dashboard() {
   const table = useEvaluationTable(dataset, split);
   const models = useModelDetails();
   const [teacher, setTeacher] = useState<number | null>(null);
-  const [atHalf, setAtHalf] = useState(false);
+  const [tunedChoice, setTuned] = useState(false);
+  // Thresholds are tuned on the validation split: figures at them are shown for other splits only.
+  const tuned = tunedChoice && split !== 'val';
   const [selected, setSelected] = useState<number | null>(null);
   const all = table && table.dataset === dataset && table.split === split ? table.rows : [];
   const rows = familyRows(all, teacher);
@@ -73,9 +75,9 @@ export function Dashboard() {
               ))}
             </select>
           </label>
-          <label className="check">
-            <input type="checkbox" data-testid="results-at-half" checked={atHalf} onChange={(e) => setAtHalf(e.target.checked)} />
-            AU at threshold 0.5 (instead of the tuned thresholds)
+          <label className="check" title="AU is scored at threshold 0.5 (the paper's Table 2). Models trained with tuned thresholds have them tuned on the validation split, so their figures are shown for the other splits only.">
+            <input type="checkbox" data-testid="results-tuned" checked={tuned} disabled={split === 'val'} onChange={(e) => setTuned(e.target.checked)} />
+            AU at thresholds tuned on val {split === 'val' ? '(other splits only)' : '(instead of 0.5)'}
           </label>
           <button type="button" className="button" data-testid="results-evaluate" onClick={() => runCommand('train.evaluate')}>
             Evaluate…
@@ -86,14 +88,14 @@ export function Dashboard() {
             No evaluations of {dataset || 'all datasets'} / {split} yet. Training → Evaluate… runs the ABAW metrics for the models you choose; each result lands here.
           </p>
         ) : (
-          <Table2 rows={rows} selected={current?.id ?? null} onSelect={setSelected} atHalf={atHalf} />
+          <Table2 rows={rows} selected={current?.id ?? null} onSelect={setSelected} tuned={tuned} />
         )}
       </section>
       {rows.length > 0 && (
         <section className="panel">
           <h2 className="panel-title">Per AU and per class</h2>
           <div className="table-scroll">
-            <PerAuTable rows={rows} labels={labels} atHalf={atHalf} />
+            <PerAuTable rows={rows} labels={labels} tuned={tuned} />
           </div>
           <div className="table-scroll">
             <PerClassTable rows={rows} labels={labels} />
