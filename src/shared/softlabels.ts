@@ -10,6 +10,7 @@
 //   then the values: 8 AU logits, 7 EXPR logits, 20 valence-bin logits, 20 arousal-bin logits.
 // Ensembles store log(mean probability) for EXPR/VA and logit(mean probability) for AU
 // (ensembleRecords), so every model's record is read the same way.
+import { halfTable, toHalf } from './float16';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, VA_BIN_CENTRES } from './labels';
 
 export const SOFT_LABEL_VERSION = 1;
@@ -69,7 +70,7 @@ export function decodeSoftLabel(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(n);
   if (dtype === DTYPE_F32) for (let i = 0; i < n; i++) out[i] = dv.getFloat32(SOFT_LABEL_HEADER + 4 * i, true);
   else {
-    const t = halves();
+    const t = halfTable();
     for (let i = 0; i < n; i++) out[i] = t[dv.getUint16(SOFT_LABEL_HEADER + 2 * i, true)];
   }
   return out;
@@ -94,43 +95,6 @@ export function splitSoftLabel(v: Float32Array): SoftLabel {
   let o = 0;
   const take = (n: number) => v.subarray(o, (o += n));
   return { au: take(NUM_AUS), expr: take(NUM_EXPR), v: take(VA_BINS), a: take(VA_BINS) };
-}
-
-let halfTable: Float32Array | null = null;
-
-/** float16 bit pattern → value, for all 65,536 patterns (256 KiB, built on first use). */
-function halves(): Float32Array {
-  if (halfTable) return halfTable;
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) t[h] = fromHalf(h);
-  return (halfTable = t);
-}
-
-// IEEE 754 half precision (round to nearest even is not needed for soft labels: truncation error < 1e-3 relative).
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-function toHalf(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  let exp = ((x >>> 23) & 0xff) - 127 + 15;
-  let mant = x & 0x7fffff;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant = (mant | 0x800000) >> (1 - exp);
-    return sign | (mant >> 13);
-  }
-  if (exp >= 31) return sign | 0x7c00;
-  exp = exp & 0x1f;
-  return sign | (exp << 10) | (mant >> 13);
-}
-function fromHalf(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * Math.pow(2, -14) * (mant / 1024);
-  if (exp === 31) return mant ? NaN : sign * Infinity;
-  return sign * Math.pow(2, exp - 15) * (1 + mant / 1024);
 }
 
 /**
@@ -189,7 +153,7 @@ export class LogitReader {
       return;
     }
     if (dtype === DTYPE_F16 && len === F16_RECORD_BYTES) {
-      const t = halves();
+      const t = halfTable();
       const s = this.scratch;
       let p = off + SOFT_LABEL_HEADER;
       for (let i = 0; i < SOFT_LABEL_WIDTH; i++, p += 2) s[i] = t[buf[p] | (buf[p + 1] << 8)];

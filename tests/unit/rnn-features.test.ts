@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultFeatureModel, resolveFeatureModel } from '../../src/node/training/engine/features';
 import { createModel, setModelStatus } from '../../src/node/store/models';
 import { Project } from '../../src/node/store/project';
-import { FeatureCache, fromHalf, toHalf } from '../../src/node/store/feature-cache';
+import { FeatureCache } from '../../src/node/store/feature-cache';
+import { fromHalf, toHalf } from '../../src/shared/float16';
 import { mulberry32 } from '../../src/shared/random';
 import { tempDir } from './helpers';
 

@@ -5,9 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
 import { matMul, matMulConstLeft } from '../../src/ml/rnn/gru';
-import { buildRnnNet, disposeRnnNet, rnnForward, rnnPredict, rnnVariables, RNN_OUTPUTS, type RnnNet, type RnnNetConfig } from '../../src/ml/rnn/model';
+import { buildRnnNet, disposeRnnNet, gruInputWidth, rnnForward, rnnInputWidth, rnnPredict, rnnVariables, RNN_OUTPUTS, type RnnNet, type RnnNetConfigInput } from '../../src/ml/rnn/model';
 import { loadRnnCheckpoint, loadRnnNet, saveRnnCheckpoint, saveRnnNet } from '../../src/ml/rnn/io';
 import { mulberry32 } from '../../src/shared/random';
+import { HEAD_HIDDEN } from '../../src/ml/models';
+import { HEAD_EMBEDDING_DIM } from '../../src/ml/rnn/features';
 import { tempDir } from './helpers';
 
 const tmp = tempDir('aw-rnn-model-');
@@ -16,7 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-const CFG: RnnNetConfig = { featureDim: 3, hidden: 2, window: 4, seed: 5 };
+/** A net as the first implementation built it (no rnnInput / reluAfterGru: backbone features, no ReLU). */
+const CFG: RnnNetConfigInput = { featureDim: 3, hidden: 2, window: 4, seed: 5 };
+/** The paper's / reference's net: each task's GRU reads its head's embedding (3 wide here), ReLU after the GRUs. */
+const PAPER: RnnNetConfigInput = { ...CFG, rnnInput: 'head-embedding', reluAfterGru: true };
 
 function features(B: number, T: number, F: number, lengths: number[], seed: number): number[][][] {
   const rng = mulberry32(seed);
@@ -30,8 +35,12 @@ function weightsOf(net: RnnNet): Weights {
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** The model in float64 JS, written from the equations (PyTorch GRU, gates r, z, n). */
-function reference(W: Weights, H: number, x: number[][][], lengths: number[]): Record<string, number[][]> {
+/**
+ * The model in float64 JS, written from the equations (PyTorch GRU, gates r, z, n). `embedding`:
+ * x holds 3 head embeddings of that width side by side and group g's GRUs read the g-th; `relu`:
+ * ReLU on the GRU outputs before the output layers (the reference's GRU_Head).
+ */
+function reference(W: Weights, H: number, x: number[][][], lengths: number[], o: { relu?: boolean; embedding?: number } = {}): Record<string, number[][]> {
   const B = x.length;
   const T = x[0].length;
   const get = (name: string) => W.get(name)!;
@@ -63,15 +72,19 @@ function reference(W: Weights, H: number, x: number[][][], lengths: number[]): R
     return out;
   };
   const res: Record<string, number[][]> = {};
+  const groups = ['au', 'expr', 'va'];
   for (const [name, group] of RNN_OUTPUTS) {
     const rows: number[][] = [];
+    const E = o.embedding;
+    const g = groups.indexOf(group);
     for (let bi = 0; bi < B; bi++) {
-      const f = gru(`${group}/fwd`, x[bi], false, lengths[bi]);
-      const bw = gru(`${group}/bwd`, x[bi], true, lengths[bi]);
+      const seq = E === undefined ? x[bi] : x[bi].map((row) => row.slice(g * E, (g + 1) * E));
+      const f = gru(`${group}/fwd`, seq, false, lengths[bi]);
+      const bw = gru(`${group}/bwd`, seq, true, lengths[bi]);
       const K = get(`out/${name}/kernel`);
       const bias = get(`out/${name}/bias`).data;
       for (let t = 0; t < T; t++) {
-        const hcat = [...f[t], ...bw[t]];
+        const hcat = [...f[t], ...bw[t]].map((v) => (o.relu ? Math.max(0, v) : v));
         rows.push(bias.map((bb, k) => bb + dot(K, hcat, k)));
       }
     }
@@ -134,6 +147,62 @@ describe('rnnForward', () => {
   });
 });
 
+describe('what the GRUs read, and the ReLU after them', () => {
+  it('a net without rnnInput / reluAfterGru is the first implementation’s: backbone features, no ReLU', () => {
+    const net = buildRnnNet(CFG);
+    expect(net.config).toEqual({ ...CFG, rnnInput: 'backbone', reluAfterGru: false });
+    expect(net.weights.get('expr/fwd/kernel')!.shape).toEqual([3, 6]);
+    disposeRnnNet(net);
+  });
+
+  it('head embeddings: each task’s GRUs take one 128-d embedding, and the model 3 of them side by side', () => {
+    const net = buildRnnNet({ featureDim: HEAD_HIDDEN, hidden: 64, window: 32, seed: 1, rnnInput: 'head-embedding', reluAfterGru: true });
+    for (const g of ['au', 'expr', 'va']) for (const d of ['fwd', 'bwd']) expect(net.weights.get(`${g}/${d}/kernel`)!.shape).toEqual([128, 192]);
+    expect(rnnInputWidth(net.config)).toBe(384);
+    expect(gruInputWidth('head-embedding', HEAD_EMBEDDING_DIM)).toBe(128);
+    expect(gruInputWidth('backbone', 512)).toBe(512);
+    expect(() => rnnPredict(net, tf.zeros([1, 2, 128]) as tf.Tensor3D, [2])).toThrow(/width 128, the model takes 384 \(3 head embeddings of 128\)/);
+    disposeRnnNet(net);
+  });
+
+  it('head embeddings with ReLU match the float64 reference, padded window included', () => {
+    const net = buildRnnNet(PAPER);
+    const lengths = [4, 2];
+    const x = features(2, 4, 9, lengths, 21);
+    const out = rnnPredict(net, tf.tensor3d(x), lengths);
+    const ref = reference(weightsOf(net), 2, x, lengths, { relu: true, embedding: 3 });
+    for (const k of ['au', 'expr', 'v', 'a'] as const) expect(maxAbsDiff(out[k].arraySync() as number[][], ref[k])).toBeLessThan(1e-5);
+    // Not the same function as without the ReLU.
+    const plain = reference(weightsOf(net), 2, x, lengths, { embedding: 3 });
+    expect(maxAbsDiff(out.expr.arraySync() as number[][], plain.expr)).toBeGreaterThan(1e-4);
+    tf.dispose(Object.values(out));
+    disposeRnnNet(net);
+  });
+
+  it('ReLU after the GRUs on backbone features matches the reference', () => {
+    const net = buildRnnNet({ ...CFG, reluAfterGru: true });
+    const lengths = [4, 3];
+    const x = features(2, 4, 3, lengths, 22);
+    const out = rnnPredict(net, tf.tensor3d(x), lengths);
+    const ref = reference(weightsOf(net), 2, x, lengths, { relu: true });
+    for (const k of ['au', 'expr', 'v', 'a'] as const) expect(maxAbsDiff(out[k].arraySync() as number[][], ref[k])).toBeLessThan(1e-5);
+    tf.dispose(Object.values(out));
+    disposeRnnNet(net);
+  });
+
+  it('each task’s GRU reads its own embedding only', () => {
+    const net = buildRnnNet({ ...PAPER, hidden: 4 });
+    const x = features(1, 4, 9, [4], 23);
+    const changed = x.map((w) => w.map((row) => row.map((v, j) => (j >= 3 && j < 6 ? v + 1 : v)))); // the EXPR embedding
+    const a = rnnPredict(net, tf.tensor3d(x), [4]);
+    const b = rnnPredict(net, tf.tensor3d(changed), [4]);
+    expect(maxAbsDiff(a.expr.arraySync() as number[][], b.expr.arraySync() as number[][])).toBeGreaterThan(1e-4);
+    for (const k of ['au', 'v', 'a'] as const) expect(maxAbsDiff(a[k].arraySync() as number[][], b[k].arraySync() as number[][])).toBe(0);
+    tf.dispose([...Object.values(a), ...Object.values(b)]);
+    disposeRnnNet(net);
+  });
+});
+
 /** Σ outputs · r for fixed r: a loss every output entry contributes to differently. */
 function weightedSum(out: Record<string, tf.Tensor>, seed: number): tf.Scalar {
   const rng = mulberry32(seed);
@@ -151,7 +220,7 @@ function refWeightedSum(o: Record<string, number[][]>, seed: number): number {
   return s;
 }
 
-async function gradients(backend: string, cfg: RnnNetConfig, x: number[][][], lengths: number[]): Promise<Map<string, Float32Array>> {
+async function gradients(backend: string, cfg: RnnNetConfigInput, x: number[][][], lengths: number[]): Promise<Map<string, Float32Array>> {
   await tf.setBackend(backend);
   const net = buildRnnNet(cfg);
   const xt = tf.tensor3d(x);
@@ -163,39 +232,50 @@ async function gradients(backend: string, cfg: RnnNetConfig, x: number[][][], le
   return byName;
 }
 
+/** The wasm gradients of every weight (3 entries each) against finite differences of the float64 reference. */
+async function checkFiniteDifferences(cfg: RnnNetConfigInput, refOpts: { relu?: boolean; embedding?: number }, x: number[][][], lengths: number[]): Promise<void> {
+  const g = await gradients('wasm', cfg, x, lengths);
+  const net = buildRnnNet(cfg);
+  const W = weightsOf(net);
+  disposeRnnNet(net);
+  const rng = mulberry32(4);
+  const eps = 1e-5;
+  let checked = 0;
+  for (const [name, w] of W) {
+    for (let k = 0; k < 3; k++) {
+      const i = Math.floor(rng() * w.data.length);
+      const at = (d: number) => {
+        const W2: Weights = new Map(W);
+        const data = [...w.data];
+        data[i] += d;
+        W2.set(name, { data, shape: w.shape });
+        return refWeightedSum(reference(W2, cfg.hidden, x, lengths, refOpts), 9);
+      };
+      const num = (at(eps) - at(-eps)) / (2 * eps);
+      expect(Math.abs(g.get(name)![i] - num)).toBeLessThan(1e-3 + 1e-3 * Math.abs(num));
+      checked++;
+    }
+  }
+  expect(checked).toBe(W.size * 3);
+}
+
 describe('gradients', () => {
   it('match finite differences of the float64 reference', async () => {
     const lengths = [4, 3];
-    const x = features(2, 4, 3, lengths, 3);
-    const g = await gradients('wasm', CFG, x, lengths);
-    const net = buildRnnNet(CFG);
-    const W = weightsOf(net);
-    disposeRnnNet(net);
-    const rng = mulberry32(4);
-    const eps = 1e-5;
-    let checked = 0;
-    for (const [name, w] of W) {
-      for (let k = 0; k < 3; k++) {
-        const i = Math.floor(rng() * w.data.length);
-        const at = (d: number) => {
-          const W2: Weights = new Map(W);
-          const data = [...w.data];
-          data[i] += d;
-          W2.set(name, { data, shape: w.shape });
-          return refWeightedSum(reference(W2, CFG.hidden, x, lengths), 9);
-        };
-        const num = (at(eps) - at(-eps)) / (2 * eps);
-        expect(Math.abs(g.get(name)![i] - num)).toBeLessThan(1e-3 + 1e-3 * Math.abs(num));
-        checked++;
-      }
-    }
-    expect(checked).toBe(W.size * 3);
+    await checkFiniteDifferences(CFG, {}, features(2, 4, 3, lengths, 3), lengths);
   });
 
-  it('agree between the wasm backend and the pure-JS cpu backend', async () => {
-    const cfg = { featureDim: 16, hidden: 8, window: 6, seed: 2 };
+  it('match finite differences with head embeddings and ReLU after the GRUs', async () => {
+    const lengths = [4, 3];
+    await checkFiniteDifferences(PAPER, { relu: true, embedding: 3 }, features(2, 4, 9, lengths, 13), lengths);
+  });
+
+  it.each([
+    ['backbone', { featureDim: 16, hidden: 8, window: 6, seed: 2 }, 16],
+    ['head embeddings, ReLU', { featureDim: 16, hidden: 8, window: 6, seed: 2, rnnInput: 'head-embedding', reluAfterGru: true }, 48],
+  ] as const)('agree between the wasm backend and the pure-JS cpu backend (%s)', async (_name, cfg, width) => {
     const lengths = [6, 4, 1];
-    const x = features(3, 6, 16, lengths, 7);
+    const x = features(3, 6, width, lengths, 7);
     const cpu = await gradients('cpu', cfg, x, lengths);
     const wasm = await gradients('wasm', cfg, x, lengths);
     for (const [name, ref] of cpu) {
@@ -246,6 +326,51 @@ describe('files', () => {
     bytes[3] ^= 0xff;
     fs.writeFileSync(wfile, bytes);
     await expect(loadRnnNet(dir)).rejects.toThrow(/checksum/);
+  });
+
+  it('a new model file records what its GRUs read and the ReLU', async () => {
+    const net = buildRnnNet(PAPER);
+    const dir = path.join(tmp.dir, 'paper');
+    await saveRnnNet(net, dir);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { config: Record<string, unknown> };
+    expect(json.config).toMatchObject({ featureDim: 3, rnnInput: 'head-embedding', reluAfterGru: true });
+    const { net: back } = await loadRnnNet(dir);
+    expect(back.config).toEqual(net.config);
+    const x = tf.tensor3d(features(2, 4, 9, [4, 1], 24));
+    const a = rnnPredict(net, x, [4, 1]);
+    const b = rnnPredict(back, x, [4, 1]);
+    for (const k of ['au', 'expr', 'v', 'a'] as const) expect(b[k].arraySync()).toEqual(a[k].arraySync());
+    tf.dispose([x, ...Object.values(a), ...Object.values(b)]);
+    disposeRnnNet(back);
+    disposeRnnNet(net);
+  });
+
+  it('an old model file (no rnnInput / reluAfterGru) loads as it was built and predicts exactly as before', async () => {
+    const net = buildRnnNet({ ...CFG, seed: 9 });
+    const dir = path.join(tmp.dir, 'old');
+    await saveRnnNet(net, dir);
+    // The first implementation wrote only featureDim, hidden, window and seed.
+    const file = path.join(dir, 'model.json');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { config: Record<string, unknown> };
+    delete json.config.rnnInput;
+    delete json.config.reluAfterGru;
+    expect(Object.keys(json.config).sort()).toEqual(['featureDim', 'hidden', 'seed', 'window']);
+    fs.writeFileSync(file, JSON.stringify(json));
+    const { net: back } = await loadRnnNet(dir);
+    expect(back.config).toMatchObject({ rnnInput: 'backbone', reluAfterGru: false });
+    const lengths = [4, 2];
+    const xs = features(2, 4, 3, lengths, 25);
+    const x = tf.tensor3d(xs);
+    const a = rnnPredict(net, x, lengths);
+    const b = rnnPredict(back, x, lengths);
+    const ref = reference(weightsOf(back), 2, xs, lengths);
+    for (const k of ['au', 'expr', 'v', 'a'] as const) {
+      expect(b[k].arraySync()).toEqual(a[k].arraySync());
+      expect(maxAbsDiff(b[k].arraySync() as number[][], ref[k])).toBeLessThan(1e-5);
+    }
+    tf.dispose([x, ...Object.values(a), ...Object.values(b)]);
+    disposeRnnNet(back);
+    disposeRnnNet(net);
   });
 
   it('a resumed checkpoint continues bit-identically', async () => {

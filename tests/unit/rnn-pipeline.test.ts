@@ -1,6 +1,8 @@
 // The CNN-RNN end to end on a small project with real rendered face sequences: a tiny CNN teacher
 // gives the features; the RNN teacher, its soft labels, two RNN students and their ensemble;
-// evaluation; resume after an interruption; image datasets left out of training.
+// evaluation; resume after an interruption; image datasets left out of training. The paper's
+// options by default (head embeddings, ReLU after the GRUs, students distilled on their own
+// windows), the first implementation's by name, and a model stored before those options existed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,8 @@ import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/node/
 import { trainRnnStudents, trainRnnTeacher } from '../../src/node/training/engine/rnn-pipeline';
 import { FeatureCache } from '../../src/node/store/feature-cache';
 import { getModel } from '../../src/node/store/models';
+import { featureCacheKey } from '../../src/node/store/feature-cache';
+import { rnnEngine } from '../../src/node/training/engine/archs';
 import { Project } from '../../src/node/store/project';
 import { openCropCache } from '../../src/node/store/crop-cache';
 import { renderFace, NEUTRAL_STYLE } from '../../src/node/demo/face';
@@ -74,22 +78,27 @@ describe('CNN-RNN pipeline', () => {
     const m = db((p) => getModel(p.db, r.modelId))!;
     expect(m).toMatchObject({ kind: 'teacher', arch: 'cnn-rnn', status: 'ready', backbone: 'small', name: `rnn-teacher-${r.modelId}` });
     expect(m.config).toMatchObject({ featuresFrom: cnnId, window: 32, trainStride: 16, evalStride: 32, hidden: 64, epochs: 2 });
+    // The paper's options, recorded with the model and in its file.
+    expect(m.config).toMatchObject({ rnnInput: 'head-embedding', reluAfterGru: true, studentTargets: 'own-windows' });
+    expect(modelJson(r.modelId).config).toMatchObject({ featureDim: 128, rnnInput: 'head-embedding', reluAfterGru: true });
     expect(m.thresholds).toHaveLength(8);
     expect(logs.join('\n')).toMatch(/3 training frames of image datasets are left out/);
     expect(logs.join('\n')).toMatch(/training frames: 160; validation frames: 80/);
-    expect(logs.join('\n')).toMatch(/computing teacher-\d+'s features for 240 frames/);
+    expect(logs.join('\n')).toMatch(/head embeddings of teacher-\d+ \(small\), ReLU after the GRUs/);
+    expect(logs.join('\n')).toMatch(/computing teacher-\d+'s head embeddings for 240 frames/);
     // Validation metrics for every task (the fixture's val videos carry every label).
     expect(r.val?.au?.score).toBeGreaterThan(0);
     expect(r.val?.expr?.score).toBeGreaterThan(0);
     expect(Number.isFinite(r.val?.valence?.ccc)).toBe(true);
     expect(fs.existsSync(path.join(dir, 'models', String(r.modelId), 'model.json'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'models', String(r.modelId), 'checkpoint', 'checkpoint.json'))).toBe(true);
-    // The features of the 240 video frames are cached; a second run computes none.
+    // The head embeddings (3 × 128) of the 240 video frames are cached; a second run computes none.
     const cache = FeatureCache.open(dir);
-    cache.source(cnnId, fingerprint(cnnId), dimOf(cnnId));
-    const all = db((p) => p.db.prepare(`SELECT f.id FROM frames f JOIN media m ON m.id = f.media_id WHERE m.kind = 'sequence'`).pluck().all() as number[]);
+    const key = featureCacheKey(cnnId, 'head-embedding');
+    cache.source(key, `${fingerprint(cnnId)}:head-embedding`, 384);
+    const all = videoFrames();
     expect(all).toHaveLength(240);
-    expect(cache.missing(cnnId, all)).toEqual([]);
+    expect(cache.missing(key, all)).toEqual([]);
     cache.close();
   });
 
@@ -124,6 +133,8 @@ describe('CNN-RNN pipeline', () => {
     expect(s0).toMatchObject({ kind: 'student', arch: 'cnn-rnn', parentId: teacherId, status: 'ready' });
     expect(s0.config.seed).not.toBe(s1.config.seed);
     expect(s0.config.featuresFrom).toBe(cnnId);
+    // Students read what their teacher's GRUs read, and learn from the teacher run on their own windows.
+    expect(s0.config).toMatchObject({ rnnInput: 'head-embedding', reluAfterGru: true, studentTargets: 'own-windows' });
     const w0 = fs.readFileSync(path.join(dir, 'models', String(s0.id), 'weights.bin'));
     const w1 = fs.readFileSync(path.join(dir, 'models', String(s1.id), 'weights.bin'));
     expect(w0.equals(w1)).toBe(false);
@@ -135,12 +146,64 @@ describe('CNN-RNN pipeline', () => {
     expect(ev.au!.score).toBeCloseTo(r.ensembleVal!.au!.score, 6);
   });
 
-  it('refuses students without the teacher’s soft labels, and features from a non-CNN model', async () => {
+  it('refuses students on stored soft labels the teacher has not made, and features from a non-CNN model', async () => {
     logs = [];
     const t = await trainRnnTeacher(dir, { ...FAST, epochs: 1, featuresFrom: cnnId }, hooks);
     expect(logs.join('\n')).not.toMatch(/computing .* features/); // all cached by the first run
-    await expect(trainRnnStudents(dir, { teacher: t.modelId, count: 1, epochs: 1 }, hooks)).rejects.toThrow(/soft labels for 0 of 160 training frames: run "soft-labels --model/);
+    await expect(trainRnnStudents(dir, { teacher: t.modelId, count: 1, epochs: 1, studentTargets: 'stored' }, hooks)).rejects.toThrow(/soft labels for 0 of 160 training frames: run "soft-labels --model/);
+    // Students on their own windows (the default) run the teacher as they train: no stored soft labels needed.
+    const own = await trainRnnStudents(dir, { teacher: t.modelId, count: 1, epochs: 1, maxStepsPerEpoch: 1 }, hooks);
+    expect(own.students).toHaveLength(1);
     await expect(trainRnnTeacher(dir, { ...FAST, featuresFrom: teacherId }, hooks)).rejects.toThrow(/is a cnn-rnn model; features come from a CNN/);
+  });
+
+  let legacyId = 0;
+  it('keeps the first implementation by name: backbone features, no ReLU, students on stored soft labels', async () => {
+    logs = [];
+    const t = await trainRnnTeacher(dir, { ...FAST, epochs: 1, featuresFrom: cnnId, rnnInput: 'backbone', reluAfterGru: false }, hooks);
+    legacyId = t.modelId;
+    expect(logs.join('\n')).toMatch(/computing teacher-\d+'s features for 240 frames/);
+    expect(logs.join('\n')).toMatch(/backbone features of teacher-\d+ \(small\), windows 32/);
+    expect(modelJson(t.modelId).config).toMatchObject({ featureDim: dimOf(cnnId), rnnInput: 'backbone', reluAfterGru: false });
+    // Both kinds of the CNN's outputs stay cached side by side.
+    const cache = FeatureCache.open(dir);
+    cache.source(cnnId, fingerprint(cnnId), dimOf(cnnId));
+    cache.source(featureCacheKey(cnnId, 'head-embedding'), `${fingerprint(cnnId)}:head-embedding`, 384);
+    expect(cache.missing(cnnId, videoFrames())).toEqual([]);
+    expect(cache.missing(featureCacheKey(cnnId, 'head-embedding'), videoFrames())).toEqual([]);
+    cache.close();
+    await generateSoftLabels(dir, { model: t.modelId }, hooks);
+    const r = await trainRnnStudents(dir, { teacher: t.modelId, count: 1, epochs: 1, lr: 3e-3, batch: 4, studentTargets: 'stored', reluAfterGru: false }, hooks);
+    const s = db((p) => getModel(p.db, r.students[0].modelId))!;
+    expect(s.config).toMatchObject({ rnnInput: 'backbone', reluAfterGru: false, studentTargets: 'stored' });
+    expect(modelJson(s.id).config).toMatchObject({ rnnInput: 'backbone', reluAfterGru: false });
+  });
+
+  it('a model stored before the options existed is read as it was trained and predicts exactly as before', async () => {
+    const before = softLabels(legacyId);
+    expect(before.size).toBe(243);
+    // What the first implementation stored: no rnnInput / reluAfterGru / studentTargets, in the
+    // database or the model file.
+    db((p) => {
+      const m = getModel(p.db, legacyId)!;
+      const { rnnInput: _i, reluAfterGru: _r, studentTargets: _s, ...old } = m.config;
+      p.db.prepare('UPDATE models SET config = ? WHERE id = ?').run(JSON.stringify(old), legacyId);
+      p.db.prepare('DELETE FROM soft_labels WHERE model_id = ?').run(legacyId);
+    });
+    const file = path.join(dir, 'models', String(legacyId), 'model.json');
+    const json = modelJson(legacyId);
+    delete json.config.rnnInput;
+    delete json.config.reluAfterGru;
+    fs.writeFileSync(file, JSON.stringify(json));
+    const m = db((p) => getModel(p.db, legacyId))!;
+    expect(m.config.rnnInput).toBeUndefined();
+    expect(rnnEngine.config(m, 'teacher')).toMatchObject({ rnnInput: 'backbone', reluAfterGru: false, studentTargets: 'stored', epochs: 1 });
+    await generateSoftLabels(dir, { model: legacyId }, hooks);
+    expect(softLabels(legacyId)).toEqual(before);
+    // New students of that old teacher read its backbone features and get today's other defaults.
+    const r = await trainRnnStudents(dir, { teacher: legacyId, count: 1, epochs: 1, lr: 3e-3, batch: 4 }, hooks);
+    const s = db((p) => getModel(p.db, r.students[0].modelId))!;
+    expect(s.config).toMatchObject({ rnnInput: 'backbone', reluAfterGru: true, studentTargets: 'own-windows' });
   });
 
   it('resumes an interrupted teacher and ends where an uninterrupted run ends', async () => {
@@ -171,9 +234,19 @@ describe('CNN-RNN pipeline', () => {
   });
 });
 
+function modelJson(id: number): { weightsSha256: string; config: Record<string, unknown>; meta: { featureDim: number } } {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'models', String(id), 'model.json'), 'utf8')) as ReturnType<typeof modelJson>;
+}
 function fingerprint(id: number): string {
-  return (JSON.parse(fs.readFileSync(path.join(dir, 'models', String(id), 'model.json'), 'utf8')) as { weightsSha256: string }).weightsSha256;
+  return modelJson(id).weightsSha256;
 }
 function dimOf(id: number): number {
-  return (JSON.parse(fs.readFileSync(path.join(dir, 'models', String(id), 'model.json'), 'utf8')) as { meta: { featureDim: number } }).meta.featureDim;
+  return modelJson(id).meta.featureDim;
+}
+function videoFrames(): number[] {
+  return db((p) => p.db.prepare(`SELECT f.id FROM frames f JOIN media m ON m.id = f.media_id WHERE m.kind = 'sequence'`).pluck().all() as number[]);
+}
+function softLabels(id: number): Map<number, string> {
+  const rows = db((p) => p.db.prepare('SELECT frame_id, data FROM soft_labels WHERE model_id = ? ORDER BY frame_id').all(id) as { frame_id: number; data: Buffer }[]);
+  return new Map(rows.map((r) => [r.frame_id, r.data.toString('hex')]));
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel, setModelStatus } from '../../src/node/store/models';
-import { FEATURE_FILE, FeatureCache } from '../../src/node/store/feature-cache';
+import { FEATURE_FILE, FeatureCache, featureCacheKey } from '../../src/node/store/feature-cache';
 import { defaultFeatureModel } from '../../src/node/training/engine/features';
 import { saveEvaluation } from '../../src/node/training/evaluations';
 import { epochRow } from '../../src/node/training/runs';
@@ -81,6 +81,9 @@ describe('models.delete and the feature cache', () => {
     cache.source(b, 'fb', 2, 'float32');
     cache.put(a, [1, 2, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
     cache.put(b, [1, 2], new Float32Array([7, 8, 9, 10]));
+    // a's head embeddings (the CNN-RNN's default input) are cached beside its backbone features
+    cache.source(featureCacheKey(a, 'head-embedding'), 'fa:head-embedding', 2, 'float32');
+    cache.put(featureCacheKey(a, 'head-embedding'), [1], new Float32Array([11, 12]));
     cache.close();
     const rnn = createModel(t.db, { kind: 'teacher', arch: 'cnn-rnn', config: { featuresFrom: b } }).id;
 
@@ -96,7 +99,7 @@ describe('models.delete and the feature cache', () => {
     const c = FeatureCache.open(dir);
     const rows = (id: number) => c.db.prepare('SELECT COUNT(*) FROM features WHERE model_id = ?').pluck().get(id);
     const sources = () => c.db.prepare('SELECT model_id FROM sources ORDER BY model_id').pluck().all();
-    expect([rows(a), rows(b), sources()]).toEqual([0, 2, [b]]);
+    expect([rows(a), rows(-a), rows(b), sources()]).toEqual([0, 0, 2, [b]]);
     c.close();
 
     // Once the CNN-RNN is gone, its feature model can go, with its rows.

@@ -45,11 +45,11 @@ function rnnParams(role: Role, f: TrainForm) {
 }
 
 describe('CNN-RNN training form', () => {
-  it('defaults to windows of 32, strides 16 / 32, 64 GRU units and 3 epochs, which the worker resolves unchanged', () => {
+  it('defaults to windows of 32, strides 16 / 32, 64 GRU units and the paper’s 8 teacher epochs, which the worker resolves unchanged', () => {
     const r = rnnParams('teacher', defaultRnnForm('teacher', { featuresFrom: 4 }));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.params).toMatchObject({ featuresFrom: 4, window: 32, trainStride: 16, evalStride: 32, hidden: 64, epochs: 3, batch: 32, lr: 1e-4, lrFactor: 0.1, lrStepEpochs: 3 });
+    expect(r.params).toMatchObject({ featuresFrom: 4, window: 32, trainStride: 16, evalStride: 32, hidden: 64, epochs: 8, batch: 32, lr: 1e-4, lrFactor: 0.1, lrStepEpochs: 3 });
     const parsed = RnnTeacherParams.parse(r.params);
     expect(parsed.resume).toBeUndefined();
     // What the dialog sends resolves to what the engine resolves from nothing but the feature model.

@@ -8,13 +8,16 @@
 // A checkpoint folder holds those two plus optimizer.bin and checkpoint.json (the CNN's checkpoint
 // format; optimizer slots named by the stable weight names, Adam's running β powers included so a
 // resumed run is bit-identical to an uninterrupted one).
+// config.rnnInput and config.reluAfterGru were added later within version 1: a file without them
+// was written by the first implementation and is read as it was built (RNN_NET_LEGACY: 'backbone',
+// no ReLU), so it predicts exactly as before; files written now always carry both.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomicAsync } from '../../base/fsutil';
 import { tf } from '../backend';
 import { checkFormat, readArrayBuffer, sha256, verifyBytes } from '../models/io';
 import { CHECKPOINT_FILE, readOptimizerCheckpoint, restoreOptimizer, writeOptimizerCheckpoint } from '../models/checkpoint';
-import { buildRnnNet, rnnWeightSpecs, type RnnNet, type RnnNetConfig } from './model';
+import { buildRnnNet, completeRnnNetConfig, rnnWeightSpecs, type RnnNet, type RnnNetConfig, type RnnNetConfigInput } from './model';
 
 export const RNN_MODEL_FORMAT = 'affect-workbench-rnn-model';
 export const RNN_MODEL_FORMAT_VERSION = 1;
@@ -29,7 +32,8 @@ export interface RnnModelMeta {
 interface RnnModelJson {
   format: string;
   version: number;
-  config: RnnNetConfig;
+  /** Complete when written now; older files lack rnnInput / reluAfterGru (see the header). */
+  config: RnnNetConfigInput;
   weightSpecs: tf.io.WeightsManifestEntry[];
   weightsBytes: number;
   weightsSha256: string;
@@ -58,7 +62,7 @@ async function readJson(dir: string): Promise<RnnModelJson> {
   const file = path.join(dir, MODEL_FILE);
   const json = JSON.parse(await fs.readFile(file, 'utf8')) as RnnModelJson;
   checkFormat(file, json, RNN_MODEL_FORMAT, RNN_MODEL_FORMAT_VERSION);
-  return json;
+  return { ...json, config: completeRnnNetConfig(json.config) };
 }
 
 export async function loadRnnNet(dir: string): Promise<{ net: RnnNet; meta: RnnModelMeta }> {
@@ -79,7 +83,7 @@ export async function loadRnnNet(dir: string): Promise<{ net: RnnNet; meta: RnnM
 
 export async function readRnnMeta(dir: string): Promise<{ config: RnnNetConfig; meta: RnnModelMeta }> {
   const json = await readJson(dir);
-  return { config: json.config, meta: json.meta };
+  return { config: completeRnnNetConfig(json.config), meta: json.meta };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,12 @@
 // frame, in a seeded random order. The CNN's per-frame balancing samplers are not applied: a
 // window carries the label mix of a stretch of video, and resampling windows by one frame's
 // label would duplicate its neighbours too (the reference CNN-RNN code trains on plain sequences).
+//
+// A student's soft labels (config.studentTargets): 'own-windows' runs the teacher RNN, in inference
+// mode, on each batch's windows and distils from those outputs, as the reference code does
+// (Multitask-CNN-RNN/models/resnet50.py optimize_parameters_kd: teacher_model on the same
+// input_image under no_grad; train.py puts the teacher in eval mode); 'stored' reads the teacher's
+// stored per-frame records (predicted over stride-evalStride windows and merged).
 import { tf } from '../backend';
 import type { BatchTargets, HeadOutputs } from '../losses';
 import type { SampleSet } from '../../shared/samples';
@@ -16,14 +22,20 @@ import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerStat
 import type { ResolvedRnnConfig } from './config';
 import type { FeatureSource } from './features';
 import { hasRnnCheckpoint, loadRnnCheckpoint, saveRnnCheckpoint, saveRnnNet } from './io';
+import { studentTaskWeights } from '../losses';
 import { sequenceStudentLoss, sequenceTeacherLoss, validSteps, windowTargets, windowTeacherHeads } from './losses';
-import { buildRnnNet, disposeRnnNet, rnnForward, rnnPredict, rnnVariables, type RnnNet } from './model';
+import { buildRnnNet, disposeRnnNet, gruInputWidth, rnnForward, rnnInputWidth, rnnPredict, rnnVariables, type RnnNet } from './model';
 import { sequencesOf, windowsOf, WindowMerger, type Window } from './windows';
 
 export interface RnnTrainInput extends TrainInputBase<ResolvedRnnConfig> {
   features: FeatureSource;
   /** Whether a media's frames form a sequence (video, image sequence). */
   isSequence: (mediaId: number) => boolean;
+  /**
+   * Student with studentTargets 'own-windows': the trained teacher RNN (it reads the same features).
+   * The caller owns it (loads it once for all students, disposes it after).
+   */
+  teacherNet?: () => Promise<RnnNet>;
 }
 
 export type RnnTrainResult = TrainResult<RnnNet>;
@@ -96,7 +108,15 @@ export async function predictRnn(net: RnnNet, features: FeatureSource, s: Sample
 export const rnnTrainer: ArchTrainer<RnnTrainInput, RnnNet, RnnBatch> = registerArch({
   arch: 'cnn-rnn',
   unit: 'windows',
-  build: async (inp) => buildRnnNet({ featureDim: inp.features.dim, hidden: inp.config.hidden, window: inp.config.window, seed: inp.config.seed }),
+  build: async (inp) =>
+    buildRnnNet({
+      featureDim: gruInputWidth(inp.config.rnnInput, inp.features.dim),
+      hidden: inp.config.hidden,
+      window: inp.config.window,
+      seed: inp.config.seed,
+      rnnInput: inp.config.rnnInput,
+      reluAfterGru: inp.config.reluAfterGru,
+    }),
   hasCheckpoint: hasRnnCheckpoint,
   loadCheckpoint: (dir) => loadRnnCheckpoint<TrainerState>(dir),
   saveCheckpoint: saveRnnCheckpoint,
@@ -106,11 +126,21 @@ export const rnnTrainer: ArchTrainer<RnnTrainInput, RnnNet, RnnBatch> = register
   async prepare(net, inp) {
     const { config: c, train: s, val } = inp;
     const T = c.window;
-    if (net.config.featureDim !== inp.features.dim) throw new Error(`the checkpoint takes ${net.config.featureDim} features, the feature model gives ${inp.features.dim}`);
+    if (net.config.rnnInput !== c.rnnInput) throw new Error(`the checkpoint's GRUs read ${net.config.rnnInput} inputs, the configuration says ${c.rnnInput}`);
+    if (rnnInputWidth(net.config) !== inp.features.dim) throw new Error(`the checkpoint takes ${rnnInputWidth(net.config)} features, the feature model gives ${inp.features.dim}`);
     const vars = rnnVariables(net);
     const windows = windowsOf(sequencesOf(s, inp.isSequence), T, c.trainStride).filter((w) => w.rows.some((r) => hasLabel(s, r)));
     if (!windows.length) throw new Error('no labelled training frames in video or image-sequence media of the chosen datasets (train split)');
-    if (inp.role === 'student') requireTeacherRecords(windows.flatMap((w) => Array.from(w.rows, (r) => s.frameId[r])), inp.teacherRecords);
+    const ownWindows = inp.role === 'student' && c.studentTargets === 'own-windows';
+    let teacherNet: RnnNet | null = null;
+    if (ownWindows) {
+      if (!inp.teacherNet) throw new Error('students with studentTargets own-windows need the teacher model');
+      teacherNet = await inp.teacherNet();
+      const tc = teacherNet.config;
+      if (tc.rnnInput !== net.config.rnnInput || rnnInputWidth(tc) !== inp.features.dim) {
+        throw new Error(`the teacher's GRUs read ${tc.rnnInput} inputs of width ${rnnInputWidth(tc)}, the student's ${net.config.rnnInput} of width ${inp.features.dim}`);
+      }
+    } else if (inp.role === 'student') requireTeacherRecords(windows.flatMap((w) => Array.from(w.rows, (r) => s.frameId[r])), inp.teacherRecords);
     return {
       vars,
       epoch(epoch) {
@@ -123,7 +153,10 @@ export const rnnTrainer: ArchTrainer<RnnTrainInput, RnnNet, RnnBatch> = register
             const targets = windowTargets(s, part.map((w) => w.rows), T);
             const valid = validSteps(lengths, T);
             let teacher: HeadOutputs | null = null;
-            if (inp.role === 'student') {
+            if (teacherNet) {
+              // The teacher on the very windows the student sees, as constants (no gradient).
+              teacher = rnnPredict(teacherNet, x, lengths);
+            } else if (inp.role === 'student') {
               const recs: (Float32Array | null)[] = [];
               for (const w of part) for (let t = 0; t < T; t++) recs.push(t < w.rows.length ? inp.teacherRecords!.get(s.frameId[w.rows[t]])! : null);
               teacher = windowTeacherHeads(recs);
@@ -135,7 +168,7 @@ export const rnnTrainer: ArchTrainer<RnnTrainInput, RnnNet, RnnBatch> = register
       loss({ x, lengths, targets, valid, teacher }) {
         const out = rnnForward(net, x, lengths);
         return teacher
-          ? sequenceStudentLoss(out, teacher, targets, valid, { lambda: c.lambda, temperature: c.temperature, weights: c.weights })
+          ? sequenceStudentLoss(out, teacher, targets, valid, { lambda: c.lambda, temperature: c.temperature, weights: studentTaskWeights(c.studentTaskWeights, c.weights) })
           : sequenceTeacherLoss(out, targets, c.weights);
       },
       disposeBatch({ x, targets, valid, teacher }) {

@@ -70,7 +70,7 @@ export async function studentsJob<C extends JobConfig, TP extends { resume?: num
     const base = arch.studentBase(sess, teacher, p);
     const bound: BoundArch<R> = arch.bind(sess, base, teacher);
     const sets = bound.sets(hooks);
-    const stored = teacherRecordsFor(sess, teacher, sets.train);
+    const stored = arch.usesStoredTeacherRecords(base) ? teacherRecordsFor(sess, teacher, sets.train) : new Map<number, Float32Array>();
     let students = studentGroup(sess, teacher, {
       resume: p.resume,
       count: p.count,

@@ -49,4 +49,6 @@ export interface EngineArch<C extends JobConfig, TP extends { resume?: number },
   /** The base configuration of the students of `teacher`. */
   studentBase(sess: EngineSession, teacher: ModelRow, params: SP): C;
   bind(sess: EngineSession, cfg: C, owner: ModelRow): BoundArch<R>;
+  /** Whether students of this configuration learn from the teacher's stored soft labels (else the teacher runs during training). */
+  usesStoredTeacherRecords(cfg: C): boolean;
 }
