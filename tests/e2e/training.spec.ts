@@ -43,7 +43,16 @@ test('Training menu: teacher with live progress, a cancelled second run, soft la
   await expect(dialog.field('lrStepEpochs')).toHaveValue('3');
   await expect(dialog.field('batch')).toHaveValue('32');
   await expect(dialog.field('balanceAu')).toBeChecked();
+  // The pretrained face backbone by default; a backbone from random weights shows its time estimate first.
+  await expect(dialog.field('backbone')).toHaveValue('face');
+  await expect(dialog.field('inputSize')).toHaveValue('112');
+  await expect(dialog.root.getByTestId('backbone-estimate')).toHaveAttribute('data-from-scratch', 'false');
   await screenshot(page, 'training-dialog-teacher');
+  await dialog.fill({ backbone: 'resnet18' });
+  const estimate = dialog.root.getByTestId('backbone-estimate');
+  await expect(estimate).toHaveAttribute('data-from-scratch', 'true');
+  await expect(estimate).toContainText(/resnet18 from random weights: about 2\.5 images\/s .+ for 8 epochs of [\d,]+ frames; the pretrained face backbone/);
+  await screenshot(page, 'training-dialog-estimate');
   await dialog.fill({ ...QUICK, epochs: '0', lr: 'fast' });
   await dialog.submit('train-submit');
   await expect(dialog.issue('epochs')).toBeVisible();

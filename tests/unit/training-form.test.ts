@@ -2,17 +2,28 @@
 // shares with the worker (src/shared/train-config.ts): the paper's defaults, what a form turns into,
 // and every refusal attached to its field.
 import { describe, expect, it } from 'vitest';
-import { resolveTrainConfig } from '../../src/ml/train/config';
-import { StudentParams, TeacherParams, learningRate } from '../../src/shared/train-config';
-import { defaultBackbone, defaultTrainForm, evaluateParams, newestFamily, setTrainField, softLabelParams, trainParams } from '../../src/renderer/src/training/form';
+import { resolveStoredTrainConfig, resolveTrainConfig } from '../../src/ml/train/config';
+import { StudentParams, TeacherParams, TrainConfig, learningRate } from '../../src/shared/train-config';
+import { defaultBackbone, defaultTrainForm, evaluateParams, newestFamily, setTrainField, softLabelParams, trainEstimate, trainParams } from '../../src/renderer/src/training/form';
+import type { DatasetSummary } from '../../src/shared/contract';
 
 describe('shared training schemas', () => {
+  it('follow the paper by default; a stored config from before the options keeps its old behaviour', () => {
+    expect(resolveTrainConfig({}, 'student')).toMatchObject({ batching: 'per-task', studentTaskWeights: 'none', auThresholds: 'half', balance: { vaMode: 'marginals' } });
+    expect(resolveStoredTrainConfig({ backbone: 'small', seed: 3 }, 'student')).toMatchObject({ backbone: 'small', seed: 3, batching: 'proportional', studentTaskWeights: 'teacher', auThresholds: 'tuned' });
+    expect(resolveStoredTrainConfig({ backbone: 'small', batching: 'per-task', auThresholds: 'half' }, 'teacher')).toMatchObject({ batching: 'per-task', auThresholds: 'half', studentTaskWeights: 'teacher' });
+  });
   it('default to the paper: Adam 1e-4 ÷10 every 3 epochs, teacher 8 / students 3 epochs, 5 students, λ 0.6, T 1.5', () => {
     const t = resolveTrainConfig(TeacherParams.parse({}), 'teacher');
     expect([t.lr, t.lrFactor, t.lrStepEpochs, t.epochs, t.batch]).toEqual([1e-4, 0.1, 3, 8, 32]);
     const s = StudentParams.parse({ teacher: 1 });
     expect([resolveTrainConfig(s, 'student').epochs, s.count, s.lambda, s.temperature]).toEqual([3, 5, 0.6, 1.5]);
     expect([0, 2, 3, 5, 6].map((e) => learningRate(t, e))).toEqual([1e-4, 1e-4, 1e-4 * 0.1, 1e-4 * 0.1, 1e-4 * 0.1 * 0.1]);
+  });
+  it('default to the pretrained face backbone at its 112-pixel input, not frozen', () => {
+    expect(TrainConfig.parse({})).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false });
+    expect(resolveTrainConfig(TeacherParams.parse({}), 'teacher')).toMatchObject({ backbone: 'face', inputSize: 112 });
+    expect(StudentParams.parse({ teacher: 1 }).backbone).toBe('face');
   });
   it('refuse the face backbone at another input size (the engine and the dialog alike)', () => {
     expect(() => resolveTrainConfig({ backbone: 'face', inputSize: 64 }, 'teacher')).toThrow('112');
@@ -24,7 +35,7 @@ describe('training dialog forms', () => {
     const r = trainParams('teacher', defaultTrainForm('teacher'));
     expect(r.ok).toBe(true);
     if (!r.ok || r.start.kind !== 'train.teacher') throw new Error('expected a train.teacher start');
-    expect(r.start.params).toMatchObject({ backbone: 'resnet18', epochs: 8, batch: 32, lr: 1e-4, lrStepEpochs: 3, lrFactor: 0.1, balance: { au: true, expr: true, va: true } });
+    expect(r.start.params).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false, epochs: 8, batch: 32, lr: 1e-4, lrStepEpochs: 3, lrFactor: 0.1, balance: { au: true, expr: true, va: true } });
     // What the dialog sends parses to what the engine resolves from no params at all, but for the epochs it states.
     expect(resolveTrainConfig(TeacherParams.parse(r.start.params), 'teacher')).toEqual(resolveTrainConfig(TeacherParams.parse({}), 'teacher'));
   });
@@ -59,10 +70,40 @@ describe('training dialog forms', () => {
     expect(setTrainField(f, 'backbone', 'small').inputSize).toBe('112');
   });
 
-  it('default the backbone to the paper’s ResNet-50 only on a GPU backend', () => {
-    expect(defaultBackbone('tfjs-node-gpu')).toBe('resnet50');
-    expect(defaultBackbone('wasm')).toBe('resnet18');
-    expect(defaultBackbone(null)).toBe('resnet18');
+  it('default the backbone to the pretrained face net on every backend, teacher and students alike', () => {
+    expect(defaultBackbone()).toBe('face');
+    expect([defaultTrainForm('teacher').backbone, defaultTrainForm('student').backbone]).toEqual(['face', 'face']);
+    expect(defaultTrainForm('teacher').inputSize).toBe('112');
+    expect(defaultTrainForm('teacher').freezeBackbone).toBe(false);
+  });
+
+  it('estimate the run’s time next to the backbone: a warning from random weights, from the project’s labelled frames', () => {
+    const ds = (name: string, train: number, val: number, labels: DatasetSummary['labels']): DatasetSummary => ({
+      id: 1,
+      name,
+      sourceFormat: 'test',
+      settings: {},
+      frames: train + val,
+      splits: { train, val },
+      labels,
+      media: [],
+    });
+    // 10,000 of 12,000 frames train: 6,000 AU + 6,000 EXPR labels × 10/12 = 10,000 training images per epoch.
+    const datasets = [ds('big', 10_000, 2_000, { au: 6_000, expr: 6_000, va: 0 }), ds('other', 100, 0, { au: 100, expr: 0, va: 0 })];
+    const teacher = { ...defaultTrainForm('teacher'), datasets: ['big'] };
+    const face = trainEstimate('teacher', teacher, datasets, 'wasm');
+    expect(face?.fromScratch).toBe(false);
+    expect(face?.text).toMatch(/^face pretrained: about 27 images\/s on this machine’s wasm backend → about .+ for 8 epochs of 10,000 frames$/);
+    const r18 = trainEstimate('teacher', setTrainField(teacher, 'backbone', 'resnet18'), datasets, 'wasm');
+    expect(r18?.fromScratch).toBe(true);
+    // 8 × (10,000 / 2.5 + 2,000 / 11.5) s ≈ 9 h 17 min, up to twice that.
+    expect(r18?.text).toMatch(/^resnet18 from random weights: about 2\.5 images\/s on this machine’s wasm backend → about 9 h 20 min – 19 h for 8 epochs of 10,000 frames; the pretrained face backbone \(face-api expression net\) trains at about 27 images\/s → about /);
+    // Epochs, the step cap and the students' count as typed; all datasets when none is ticked.
+    const students = { ...defaultTrainForm('student', { backbone: 'small', teacher: 1 }), count: '2', epochs: '1', maxStepsPerEpoch: '10' };
+    expect(trainEstimate('student', students, datasets, null)?.text).toMatch(/^small from random weights: about 150 images\/s on the wasm CPU backend → .+ for 2 runs × 1 epoch of 320 frames;/);
+    // Nothing to estimate for the CNN-RNN form, or a project without labels.
+    expect(trainEstimate('teacher', { ...teacher, arch: 'cnn-rnn' }, datasets, null)).toBeNull();
+    expect(trainEstimate('teacher', teacher, [], null)).toBeNull();
   });
 
   it('soft labels need a model; evaluation makes one job per model with the dataset only when one is chosen', () => {

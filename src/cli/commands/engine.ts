@@ -12,9 +12,11 @@ import { listModels, resolveModelRef } from '../../node/store/models';
 import { STUDENT_RUNS, TEACHER_RUNS, type ResumableKind } from '../../node/training/runs';
 import type { JobParamsInput } from '../../shared/jobs-contract';
 import { SPLITS, type Split } from '../../shared/labels';
-import { MODEL_TYPES, type RnnTrainConfigInput } from '../../shared/rnn-config';
+import { MODEL_TYPES, RNN_INPUTS, RNN_STUDENT_TARGETS, type RnnTrainConfigInput } from '../../shared/rnn-config';
 import { AppError } from '../../shared/result';
-import { TRAIN_BACKBONES, type TrainBackbone, type TrainConfigInput } from '../../shared/train-config';
+import { AU_THRESHOLDS, BATCHINGS, DEFAULT_BACKBONE, STUDENT_TASK_WEIGHTS, VA_BALANCE_MODES, STUDENT_COUNT, STUDENT_EPOCHS, TEACHER_EPOCHS, TRAIN_BACKBONES, type TrainBackbone, type TrainConfigInput } from '../../shared/train-config';
+import { epochFrames, estimateText, isPretrained } from '../../shared/train-estimate';
+import { projectInfo } from '../../node/store/info';
 import { requireDone, resumeRun, runJobResult } from '../run-job';
 import { formatEvaluation, formatModels } from '../format-engine';
 
@@ -52,11 +54,22 @@ interface TrainOpts {
   stride?: number;
   evalStride?: number;
   hidden?: number;
+  batching?: (typeof BATCHINGS)[number];
+  studentTaskWeights?: (typeof STUDENT_TASK_WEIGHTS)[number];
+  auThresholds?: (typeof AU_THRESHOLDS)[number];
+  vaBalance?: (typeof VA_BALANCE_MODES)[number];
+  rnnInput?: (typeof RNN_INPUTS)[number];
+  reluAfterGru?: boolean;
+  studentTargets?: (typeof RNN_STUDENT_TARGETS)[number];
 }
 
 function trainOptions(c: Command): Command {
   return c
-    .addOption(new Option('--backbone <name>', 'backbone').choices([...TRAIN_BACKBONES]))
+    .addOption(
+      new Option('--backbone <name>', `backbone (default ${DEFAULT_BACKBONE}: face-api's expression net, pretrained, 112 px; the others start from random weights, and the time estimate is printed first)`).choices([
+        ...TRAIN_BACKBONES,
+      ]),
+    )
     .option('--freeze-backbone', 'train the heads only (backbone features cached once: the fast path on CPU)')
     .option('--epochs <n>', 'epochs (teacher 8, students 3)', num)
     .option('--batch <n>', 'batch size (32)', num)
@@ -71,7 +84,15 @@ function trainOptions(c: Command): Command {
     .option('--window <n>', 'cnn-rnn: frames per window (32)', num)
     .option('--stride <n>', 'cnn-rnn: training window stride (16)', num)
     .option('--eval-stride <n>', 'cnn-rnn: evaluation window stride (32; overlaps are averaged)', num)
-    .option('--hidden <n>', 'cnn-rnn: GRU units per direction (64)', num);
+    .option('--hidden <n>', 'cnn-rnn: GRU units per direction (64)', num)
+    // Where we may differ from the paper, its way is the default; the earlier behaviour stays by name (docs/ARCHITECTURE.md "Paper vs here").
+    .addOption(new Option('--batching <how>', 'per-task: a fixed share of every task each step (the reference); proportional: tasks in proportion to their pools').choices([...BATCHINGS]))
+    .addOption(new Option('--student-task-weights <w>', "students' loss: none (Eq. 7) or teacher (Eq. 4's weights, AU ×8)").choices([...STUDENT_TASK_WEIGHTS]))
+    .addOption(new Option('--au-thresholds <t>', 'half: AU decisions at 0.5 (the paper); tuned: per AU on the validation split').choices([...AU_THRESHOLDS]))
+    .addOption(new Option('--va-balance <mode>', 'VA balancing: marginals (valence and arousal bins each even), cells (2-D bins), valence, arousal').choices([...VA_BALANCE_MODES]))
+    .addOption(new Option('--rnn-input <what>', "cnn-rnn: head-embedding (each task's 128-d head features, the reference) or backbone").choices([...RNN_INPUTS]))
+    .option('--no-relu-after-gru', 'cnn-rnn: no ReLU between the GRU and the output layer (the reference has one)')
+    .addOption(new Option('--student-targets <from>', "cnn-rnn students: own-windows (the teacher runs on the student's windows, the reference) or stored soft labels").choices([...RNN_STUDENT_TARGETS]));
 }
 
 /** Job params of a CNN-RNN run (teacher or students); the CNN-only options are refused rather than ignored. */
@@ -82,6 +103,8 @@ function rnnParams(o: TrainOpts): Omit<RnnTrainConfigInput, 'featuresFrom'> {
     ['inputSize', '--input-size', undefined],
     ['balance', '--no-balance', true],
     ['augment', '--no-augment', true],
+    ['batching', '--batching', undefined],
+    ['vaBalance', '--va-balance', undefined],
   ];
   for (const [k, flag, unset] of cnnOnly) if (o[k] !== unset && o[k] !== undefined) throw usage(`${flag} does not apply to --model-type cnn-rnn (its CNN is frozen; see --features-from)`);
   const p: Omit<RnnTrainConfigInput, 'featuresFrom'> = {};
@@ -95,11 +118,18 @@ function rnnParams(o: TrainOpts): Omit<RnnTrainConfigInput, 'featuresFrom'> {
   if (o.stride !== undefined) p.trainStride = o.stride;
   if (o.evalStride !== undefined) p.evalStride = o.evalStride;
   if (o.hidden !== undefined) p.hidden = o.hidden;
+  if (o.studentTaskWeights) p.studentTaskWeights = o.studentTaskWeights;
+  if (o.auThresholds) p.auThresholds = o.auThresholds;
+  if (o.rnnInput) p.rnnInput = o.rnnInput;
+  if (o.reluAfterGru === false) p.reluAfterGru = false;
+  if (o.studentTargets) p.studentTargets = o.studentTargets;
   return p;
 }
 
 const RNN_ONLY: [keyof TrainOpts, string][] = [
   ['featuresFrom', '--features-from'],
+  ['rnnInput', '--rnn-input'],
+  ['studentTargets', '--student-targets'],
   ['window', '--window'],
   ['stride', '--stride'],
   ['evalStride', '--eval-stride'],
@@ -108,6 +138,7 @@ const RNN_ONLY: [keyof TrainOpts, string][] = [
 
 function refuseRnnOnly(o: TrainOpts): void {
   for (const [k, flag] of RNN_ONLY) if (o[k] !== undefined) throw usage(`${flag} needs --model-type cnn-rnn`);
+  if (o.reluAfterGru === false) throw usage('--no-relu-after-gru needs --model-type cnn-rnn');
 }
 
 /** Options that set up a new run; a resumed run continues with the settings of the run it resumes. */
@@ -128,6 +159,13 @@ const NEW_RUN_ONLY: [string, string, unknown?][] = [
   ['stride', '--stride'],
   ['evalStride', '--eval-stride'],
   ['hidden', '--hidden'],
+  ['batching', '--batching'],
+  ['studentTaskWeights', '--student-task-weights'],
+  ['auThresholds', '--au-thresholds'],
+  ['vaBalance', '--va-balance'],
+  ['rnnInput', '--rnn-input'],
+  ['reluAfterGru', '--no-relu-after-gru', true],
+  ['studentTargets', '--student-targets'],
   ['count', '--count'],
   ['lambda', '--lambda'],
   ['temperature', '--temperature'],
@@ -184,10 +222,52 @@ function trainParams(o: TrainOpts): TrainConfigInput {
   if (o.augment === false) p.augment = false;
   if (o.inputSize !== undefined) p.inputSize = o.inputSize;
   if (o.maxSteps !== undefined) p.maxStepsPerEpoch = o.maxSteps;
+  if (o.batching) p.batching = o.batching;
+  if (o.studentTaskWeights) p.studentTaskWeights = o.studentTaskWeights;
+  if (o.auThresholds) p.auThresholds = o.auThresholds;
+  if (o.vaBalance) p.balance = { ...(p.balance ?? {}), vaMode: o.vaBalance };
   return p;
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+
+/**
+ * The time estimate of a CNN run (src/shared/train-estimate.ts) on the project's labelled frames
+ * and the backend its newest job ran on, or null for the pretrained backbone: a backbone from
+ * random weights is trained only when asked for by name, and the user sees what it costs first
+ * (then it goes on: no prompt, the CLI runs on headless servers too).
+ */
+export function fromScratchEstimate(dir: string, role: 'teacher' | 'students', o: TrainOpts & { count?: number }): string | null {
+  const backbone = o.backbone ?? DEFAULT_BACKBONE;
+  if (isPretrained(backbone)) return null;
+  const p = Project.open(dir);
+  try {
+    const { train, val } = epochFrames(projectInfo(p).datasets, o.datasets ?? []);
+    const backend = p.db.prepare('SELECT backend FROM runs WHERE backend IS NOT NULL ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
+    return estimateText(
+      {
+        backbone,
+        freezeBackbone: o.freezeBackbone === true,
+        epochs: o.epochs ?? (role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS),
+        frames: train,
+        valFrames: val,
+        batch: o.batch,
+        maxStepsPerEpoch: o.maxSteps,
+        runs: role === 'students' ? (o.count ?? STUDENT_COUNT) : 1,
+        backend: backend ?? null,
+      },
+      { faceChoice: '--backbone face' },
+    );
+  } finally {
+    p.close();
+  }
+}
+
+/** Says the estimate on stderr (stdout stays the result, JSON with --json). */
+function sayEstimate(dir: string, role: 'teacher' | 'students', o: TrainOpts & { count?: number }): void {
+  const line = fromScratchEstimate(dir, role, o);
+  if (line) process.stderr.write(`${line}\n`);
+}
 
 export function registerEngineCommands(program: Command): void {
   const trainCmd = program.command('train').description('train a teacher or students (runs in a worker process)');
@@ -210,7 +290,9 @@ export function registerEngineCommands(program: Command): void {
       r = await runJobResult(dir, 'train.rnn-teacher', params, { quiet: o.json });
     } else {
       refuseRnnOnly(o);
-      r = await runJobResult(dir, 'train.teacher', trainParams(o), { quiet: o.json });
+      sayEstimate(dir, 'teacher', o);
+      // The backbone is recorded in the job's params even when it is the default (the job list names it).
+      r = await runJobResult(dir, 'train.teacher', { backbone: DEFAULT_BACKBONE, ...trainParams(o) }, { quiet: o.json });
     }
     out(o.json ? JSON.stringify(r, null, 2) : `teacher #${r.modelId} (${r.name}) ready\n${formatEvaluation(r.val)}`);
   });
@@ -249,6 +331,7 @@ export function registerEngineCommands(program: Command): void {
         r = await runJobResult(dir, 'train.rnn-students', { ...rnnParams(o), ...student }, { quiet: o.json });
       } else {
         refuseRnnOnly(o);
+        sayEstimate(dir, 'students', o);
         r = await runJobResult(dir, 'train.students', { ...trainParams(o), ...student }, { quiet: o.json });
       }
     }

@@ -5,9 +5,10 @@ import { createModel, type ModelRow } from '../../store/models';
 import type { SampleSet } from '../../../shared/samples';
 import { downsampleFactors } from '../../labels/samples';
 import { disposeNet, loadModel } from '../../../ml/models';
-import { TrainConfig, resolveTrainConfig } from '../../../ml/train/config';
+import { resolveStoredTrainConfig, resolveTrainConfig } from '../../../ml/train/config';
 import { predictSamples } from '../../../ml/train/cnn';
 import type { StudentParams, TeacherParams } from '../../../shared/train-config';
+import { isPretrained } from '../../../shared/train-estimate';
 import { modelDir, type EngineHooks, type EngineSession } from './context';
 import type { EngineArch } from './arch';
 import { trainingSets } from './sets';
@@ -19,7 +20,7 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
   label: 'CNN',
   logPrefix: '',
   namePrefix: '',
-  config: (m, role) => resolveTrainConfig(m.config as z.input<typeof TrainConfig>, role),
+  config: (m, role) => resolveStoredTrainConfig(m.config, role),
 
   async createTeacher(sess, p) {
     const cfg = resolveTrainConfig(p, 'teacher');
@@ -28,10 +29,12 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
   },
 
   studentBase: (_sess, _teacher, p) => resolveTrainConfig(p, 'student'),
+  usesStoredTeacherRecords: () => true,
 
   bind: (sess, cfg) => ({
     backbone: cfg.backbone,
-    describe: (model) => `teacher ${model.name}: ${cfg.backbone}${cfg.freezeBackbone ? ' (frozen backbone)' : ''}, ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
+    describe: (model) =>
+      `teacher ${model.name}: ${cfg.backbone} (${isPretrained(cfg.backbone) ? 'pretrained' : 'from random weights'}${cfg.freezeBackbone ? ', frozen' : ''}), ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
     result: {},
     ensembleConfig: {},
     sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),

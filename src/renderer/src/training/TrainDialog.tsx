@@ -1,5 +1,6 @@
 // Train teacher… and Train students…: the model type, then one training form (form.ts) whose
-// sections follow the architecture: for the CNN the backbone, input size, freezing and balancing,
+// sections follow the architecture: for the CNN the backbone (the pretrained `face` by default, the
+// run's time estimate beside it: a warning for a backbone from random weights), input size, freezing and balancing,
 // for the CNN-RNN the CNN whose frozen features the GRUs read (the engine's choice, the best CNN
 // student, preselected), windows, strides and GRU size; for both the schedule with the paper's
 // defaults (CNN teacher 8 epochs, CNN-RNN 3, students 3, Adam 1e-4 ÷10 every 3 epochs, batch 32,
@@ -9,6 +10,7 @@ import { useEffect, useState } from 'react';
 import type { ModelSummary } from '../../../shared/contract';
 import { MODEL_TYPES, type ModelType } from '../../../shared/rnn-config';
 import { TRAIN_BACKBONES, type TrainBackbone } from '../../../shared/train-config';
+import { isPretrained } from '../../../shared/train-estimate';
 import { call } from '../api';
 import { startJob } from '../session';
 import { reportError, useApp } from '../store';
@@ -21,6 +23,7 @@ import {
   jobKindOf,
   setTrainField,
   teachersOfType,
+  trainEstimate,
   trainParams,
   type Issues,
   type Role,
@@ -31,11 +34,13 @@ import { TrainingModal } from './Modal';
 import { closeTrainingDialog, showStartedJob } from './ui-state';
 
 const BACKBONE_LABELS: Record<TrainBackbone, string> = {
-  resnet50: 'ResNet-50 (the paper’s)',
-  resnet18: 'ResNet-18 (CPU-sized)',
-  small: 'Small ResNet (quick checks)',
+  resnet50: 'ResNet-50 (the paper’s layout, random weights)',
+  resnet18: 'ResNet-18 (random weights)',
+  small: 'Small ResNet (random weights, quick checks)',
   face: 'face-api expression net (face-pretrained, 112 px)',
 };
+/** The pretrained backbone first (the default), then those that start from random weights. */
+const BACKBONE_OPTIONS = [...TRAIN_BACKBONES].sort((a, b) => Number(isPretrained(b)) - Number(isPretrained(a))).map((b) => ({ value: b, label: BACKBONE_LABELS[b] }));
 
 const TYPE_LABELS: Record<ModelType, string> = {
   cnn: 'CNN (per frame)',
@@ -62,7 +67,7 @@ const ARCH_TEXT: Record<ModelType, { teacher: string; noTeacher: string; teacher
   },
 };
 
-/** The newest probe's backend decides the default backbone (ResNet-50 only where a GPU runs it). */
+/** The newest probe's backend (else a recent job's): shown by the backbone, and the basis of the time estimate. */
 function useProbedBackend(): string | null {
   return useApp((s) => s.jobs.find((j) => j.kind === 'probe' && j.status === 'done')?.backend ?? s.jobs.find((j) => j.backend)?.backend ?? null);
 }
@@ -111,7 +116,7 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
   const cnns = featureModels(models);
   const teachers = teachersOfType(models, arch);
   const text = ARCH_TEXT[arch];
-  const [form, setForm] = useState<TrainForm>(() => defaultTrainForm(role, { arch, backbone: defaultBackbone(backend), teacher: teachers.at(-1)?.id ?? null }));
+  const [form, setForm] = useState<TrainForm>(() => defaultTrainForm(role, { arch, backbone: defaultBackbone(), teacher: teachers.at(-1)?.id ?? null }));
   const [issues, setIssues] = useState<Issues<TrainField | 'form'>>({});
   const kind = jobKindOf(arch, role);
   const starting = useApp((s) => s.busy[`jobs.start:${kind}`] ?? false);
@@ -132,6 +137,7 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
     );
   };
   const teacher = teachers.find((t) => String(t.id) === form.teacher);
+  const estimate = trainEstimate(role, form, info?.datasets ?? [], backend);
 
   const submit = async () => {
     const r = trainParams(role, form);
@@ -188,14 +194,14 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
           <legend>Model</legend>
           <div className="form-grid">
             <Field name="backbone" label="Backbone" issue={issues.backbone} hint={backend ? `compute backend: ${backend}` : undefined}>
-              <Select<TrainBackbone>
-                name="backbone"
-                value={form.backbone}
-                options={TRAIN_BACKBONES.map((b) => ({ value: b, label: BACKBONE_LABELS[b] }))}
-                onChange={(v) => set('backbone', v)}
-              />
+              <Select<TrainBackbone> name="backbone" value={form.backbone} options={BACKBONE_OPTIONS} onChange={(v) => set('backbone', v)} />
             </Field>
             {input('inputSize', 'Input size (px)', 'paper: 112')}
+            {estimate && (
+              <p className={`backbone-estimate${estimate.fromScratch ? ' from-scratch' : ''}`} data-testid="backbone-estimate" data-from-scratch={estimate.fromScratch}>
+                {estimate.text}
+              </p>
+            )}
             <div className="field checks">
               <Check name="freezeBackbone" label="Freeze the backbone (train the heads only: fast on CPU)" checked={form.freezeBackbone} onChange={(v) => set('freezeBackbone', v)} />
               <Check name="augment" label="Augment (random crop, flip, colour jitter per sample)" checked={form.augment} onChange={(v) => set('augment', v)} />

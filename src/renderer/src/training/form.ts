@@ -5,7 +5,7 @@
 // 'train.rnn-students') validated by the job map's own schemas (src/shared/jobs-contract.ts), with
 // every problem attached to the field it concerns. Pure: no DOM, no React.
 import { z } from 'zod';
-import type { ModelSummary } from '../../../shared/contract';
+import type { DatasetSummary, ModelSummary } from '../../../shared/contract';
 import { jobParamsIssues, type JobParamsInput } from '../../../shared/jobs-contract';
 import type { Split } from '../../../shared/labels';
 import {
@@ -18,6 +18,7 @@ import {
   type ModelType,
 } from '../../../shared/rnn-config';
 import {
+  DEFAULT_BACKBONE,
   EvaluateParams,
   FACE_INPUT_SIZE,
   SoftLabelParams,
@@ -27,6 +28,7 @@ import {
   trainConfigIssues,
   type TrainBackbone,
 } from '../../../shared/train-config';
+import { epochFrames, estimateText, isPretrained } from '../../../shared/train-estimate';
 
 export type Role = 'teacher' | 'student';
 
@@ -93,9 +95,50 @@ export const ARCH_FIELDS: Record<ModelType, { numeric: TrainField[] }> = {
 };
 const STUDENT_NUMERIC: TrainField[] = ['count', 'lambda', 'temperature'];
 
-/** The backbone offered first: the paper's ResNet-50 where a GPU backend runs, else the engine's CPU default. */
-export function defaultBackbone(computeBackend: string | null): TrainBackbone {
-  return computeBackend === 'tfjs-node-gpu' ? 'resnet50' : 'resnet18';
+/**
+ * The backbone offered first, on every backend: the engine's default, the pretrained `face` (a GPU
+ * makes the ResNets faster, not pretrained). The ResNets and `small` start from random weights and
+ * are chosen by name, with the time estimate beside them (trainEstimate).
+ */
+export function defaultBackbone(): TrainBackbone {
+  return DEFAULT_BACKBONE;
+}
+
+/** What the Model section says about the backbone before the run starts: how long it will take, and whether it starts from random weights. */
+export interface BackboneEstimate {
+  /** The backbone has no pretrained weights: the estimate is a warning. */
+  fromScratch: boolean;
+  text: string;
+}
+
+/**
+ * The time estimate of the form's CNN run on the project's datasets (src/shared/train-estimate.ts):
+ * the frames from project.info's counts for the chosen datasets, the epochs, batch and step cap as
+ * typed (the paper's defaults while a field does not hold a number), students × their count.
+ */
+export function trainEstimate(role: Role, f: TrainForm, datasets: readonly DatasetSummary[], backend: string | null): BackboneEstimate | null {
+  if (f.arch !== 'cnn') return null;
+  const { train, val } = epochFrames(datasets, f.datasets);
+  if (train === 0) return null;
+  const n = (text: string, fallback: number) => {
+    const v = Number(text.trim());
+    return text.trim() !== '' && Number.isFinite(v) && v >= 0 ? v : fallback;
+  };
+  const text = estimateText(
+    {
+      backbone: f.backbone,
+      freezeBackbone: f.freezeBackbone,
+      epochs: n(f.epochs, role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS),
+      frames: train,
+      valFrames: val,
+      batch: n(f.batch, 32),
+      maxStepsPerEpoch: n(f.maxStepsPerEpoch, 0),
+      runs: role === 'student' ? Math.max(1, Math.round(n(f.count, STUDENT_COUNT))) : 1,
+      backend,
+    },
+    { faceChoice: 'face-api expression net' },
+  );
+  return { fromScratch: !isPretrained(f.backbone), text };
 }
 
 export interface TrainFormDefaults {
@@ -105,7 +148,7 @@ export interface TrainFormDefaults {
   featuresFrom?: number | null;
 }
 
-/** The form with the paper's defaults for the architecture (CNN: teacher 8 epochs, students 3; CNN-RNN: windows of 32, strides 16/32, 64 GRU units, 3 epochs). */
+/** The form with the paper's defaults for the architecture (CNN: teacher 8 epochs, students 3; CNN-RNN: windows of 32, strides 16/32, 64 GRU units, teacher 8 epochs, students 3). */
 export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainForm {
   const arch = o.arch ?? 'cnn';
   const s = rnnStrides({ window: RNN_WINDOW });
@@ -124,7 +167,7 @@ export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainFo
     count: String(STUDENT_COUNT),
     lambda: '0.6',
     temperature: '1.5',
-    backbone: o.backbone ?? 'resnet18',
+    backbone: o.backbone ?? DEFAULT_BACKBONE,
     freezeBackbone: false,
     inputSize: '112',
     balanceAu: true,

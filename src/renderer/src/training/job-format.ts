@@ -21,7 +21,8 @@ export function jobTitle(job: JobSummary): string {
   const p = job.params;
   switch (job.kind) {
     case 'train.teacher':
-      return p.resume ? `Teacher${resumeNote(p)}` : `Teacher · ${str(p.backbone) ?? 'resnet18'}`;
+      // Without a backbone in its params a run took the engine's default of its day (resnet18 before `face`): not named.
+      return p.resume ? `Teacher${resumeNote(p)}` : `Teacher · ${str(p.backbone) ?? 'default backbone'}`;
     case 'train.students':
       return `Students${p.count ? ` ×${str(p.count)}` : ''} of #${str(p.teacher) ?? '?'}${resumeNote(p)}`;
     case 'train.rnn-teacher':
