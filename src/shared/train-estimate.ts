@@ -27,7 +27,7 @@ export interface Throughput {
   measured: boolean;
 }
 
-const ARCH_6 = 'docs/ARCHITECTURE.md §6, "Per backbone on wasm" (npx tsx bench/models.ts: wasm SIMD, 1 thread, batch 32, 112², best of a shared session, 2 cores)';
+const ARCH_6 = 'docs/ARCHITECTURE.md §6, "Per backbone on wasm" (npm run bench -- models: wasm SIMD, 1 thread, batch 32, 112², best of a shared session, 2 cores)';
 
 /** Measured on the wasm backend. Every training figure here is for batch 32 at 112×112. */
 export const WASM_THROUGHPUT: Record<TrainBackbone, Throughput> = {
