@@ -10,8 +10,23 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Version of the merged-label formats (CSV and JSON Lines); bumped when a column changes meaning. */
 export const MERGED_FORMAT_VERSION = 1;
-/** First line of a merged CSV: a `#` comment naming the format and its version. */
+/** The format's name: in a merged CSV's sidecar (and its optional `#` comment line), and in JSON Lines' first line. */
 export const MERGED_FORMAT_NAME = 'affect-workbench merged-labels';
+
+/**
+ * A merged CSV starts with its header row (so pandas, Excel and R read it as it is); its provenance
+ * (format, version, policy, model, columns, rows) is in a sidecar JSON file beside it: `<file>.json`
+ * (`labels.csv` → `labels.csv.json`; appending, never replacing the extension, so no export's sidecar
+ * is ever another export's file). `commentHeader` puts the older `# affect-workbench …` line first as well.
+ */
+export function sidecarPath(csvFile: string): string {
+  return `${csvFile}.json`;
+}
+
+/** The project's folder for exports (`<project>/exports`): what browser mode writes into and serves at GET /exports/<name>. */
+export const EXPORTS_FOLDER = 'exports';
+/** URL prefix of the browser-mode download endpoint: `/exports/<file name>` (one path segment, no folders). */
+export const EXPORTS_URL_PREFIX = '/exports/';
 
 /** The label layers a policy may use; precedence is fixed: human over imported, the model only fills gaps. */
 export const LAYERS = ['gt', 'human', 'model'] as const;
@@ -46,6 +61,12 @@ export interface ExportOptions {
   labelledOnly?: boolean;
   /** Replace an existing output file (csv/jsonl) or non-empty folder (affwild2). */
   overwrite?: boolean;
+  /**
+   * CSV: open the file with the `# affect-workbench merged-labels v1 policy=… model=…` comment line
+   * before the header row (the format before v1's header-first default). Off by default: pandas,
+   * Excel and R would take that line for the header. The sidecar is written either way.
+   */
+  commentHeader?: boolean;
 }
 
 export interface ExportSummary {
@@ -80,6 +101,7 @@ export const ExportRequest = z.object({
       sources: z.array(z.enum(SOURCE_KINDS)).optional(),
       labelledOnly: z.boolean().optional(),
       overwrite: z.boolean().optional(),
+      commentHeader: z.boolean().optional(),
     })
     .strict()
     .default({}),

@@ -85,8 +85,10 @@ test('File → Import… brings in a CSV dataset; File → Export… writes its 
   await screenshot(page, 'import-export-export-done');
 
   const text = fs.readFileSync(out, 'utf8');
-  expect(text.split('\n')[0]).toBe('# affect-workbench merged-labels v1 policy=gt+human model=none');
-  const got = parse(text, { columns: true, comment: '#', comment_no_infix: true }) as Record<string, string>[];
+  // the header comes first (spreadsheets read it); the provenance is in the sidecar <out>.json
+  expect(text.split('\n')[0]).toMatch(/^dataset,media,frame,/);
+  expect(JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'))).toMatchObject({ policy: 'gt+human', model: null });
+  const got = parse(text, { columns: true }) as Record<string, string>[];
   expect(got.map((r) => [r.dataset, r.media, r.frame, r.file, r.subject, r.split])).toEqual(
     ROWS.map((r, i) => ['faces-mini', 'faces', String(i), r[0], r[1], r[2]]),
   );

@@ -216,12 +216,14 @@ function wholeExport(file: string, frames: number): 'csv' | 'jsonl' {
   expect(text.includes('\0'), 'NUL bytes in the output').toBe(false);
   expect(text.endsWith('\n')).toBe(true);
   const lines = text.slice(0, -1).split('\n');
-  if (lines[0].startsWith('# affect-workbench merged-labels v1')) {
-    expect(lines.length).toBe(2 + frames);
-    const width = lines[1].split(',').length;
-    expect(lines[1].startsWith('dataset,media,frame,')).toBe(true);
-    lines.slice(2).forEach((l, i) => {
-      if (l.split(',').length !== width || !l.startsWith(`big,long,${i},`)) throw new Error(`CSV line ${i + 3} is not row ${i}: ${l.slice(0, 80)}`);
+  // A CSV starts with its header (the provenance is in the sidecar <file>.json), or with the
+  // `# affect-workbench` comment line when --comment-header asked for it.
+  const header = lines[0].startsWith('# affect-workbench merged-labels v1') ? 1 : 0;
+  if (lines[header].startsWith('dataset,media,frame,')) {
+    expect(lines.length).toBe(header + 1 + frames);
+    const width = lines[header].split(',').length;
+    lines.slice(header + 1).forEach((l, i) => {
+      if (l.split(',').length !== width || !l.startsWith(`big,long,${i},`)) throw new Error(`CSV line ${i + header + 2} is not row ${i}: ${l.slice(0, 80)}`);
     });
     return 'csv';
   }
@@ -275,7 +277,8 @@ describe('affect-workbench export, real processes', () => {
       expect(r.stdout).toMatch(/^Exported 200,000 frames to /);
     }
     wholeExport(out, FRAMES);
-    expect(listing(dir)).toEqual(['out.x']);
+    // the CSV export's sidecar stays beside whichever file won the rename
+    expect(listing(dir)).toEqual(['out.x', 'out.x.json']);
   }, 120_000);
 
   it('two exports to one file without --force: one writes it whole, the other is refused cleanly', async () => {
@@ -292,7 +295,8 @@ describe('affect-workbench export, real processes', () => {
     expect(lost.stdout).toBe('');
     expect(lost.stderr).toMatch(/^error: .*out\.x already exists/i);
     expect(wholeExport(out, FRAMES)).toBe(format);
-    expect(listing(dir)).toEqual(['out.x']);
+    // a refused CSV export writes no sidecar
+    expect(listing(dir)).toEqual(format === 'csv' ? ['out.x', 'out.x.json'] : ['out.x']);
   }, 120_000);
 
   /** Starts an export and SIGKILLs it once its temporary holds data; returns the temporary's name. */

@@ -46,9 +46,10 @@ describe('affect-workbench export', () => {
     const text = await cli(['export', 'csv', proj, out]);
     expect(text).toMatch(/^Exported 5 frames to .*labels ü\.csv \(csv, policy gt\+human\+model, model #1\)/);
     const lines = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('# affect-workbench merged-labels v1 policy=gt+human+model model=1');
-    expect(lines.length).toBe(2 + 5);
-    expect(lines[3]).toBe('A,v,1,,0.04,,train,1,1,1,1,1,1,1,1,Fear,-0.95,0.95,model:1,model:1,model:1');
+    expect(lines[0]).toMatch(/^dataset,media,frame,file,timestamp,subject,split,AU1,/);
+    expect(lines.length).toBe(1 + 5);
+    expect(JSON.parse(fs.readFileSync(`${out}.json`, 'utf8'))).toMatchObject({ format: 'affect-workbench merged-labels', version: 1, policy: 'gt+human+model', model: 1, rows: 5 });
+    expect(lines[2]).toBe('A,v,1,,0.04,,train,1,1,1,1,1,1,1,1,Fear,-0.95,0.95,model:1,model:1,model:1');
   });
 
   it('passes policy, filters and --json through; refuses to overwrite without --force', async () => {

@@ -42,10 +42,11 @@ describe('data.export', () => {
       const job = backend.jobs.get(jobId)!;
       expect(job).toMatchObject({ kind: 'export', status: 'done', progress: 1 });
       const out = path.join(dir, 'exports', 'labels.csv');
-      expect(job.result).toMatchObject({ format: 'csv', out, rows: 30_010, files: [out], policy: 'gt+human' });
+      expect(job.result).toMatchObject({ format: 'csv', out, rows: 30_010, files: [out, `${out}.json`], policy: 'gt+human' });
       const lines = fs.readFileSync(out, 'utf8').split('\n');
-      expect(lines.length).toBe(2 + 30_010 + 1);
-      expect(lines[2]).toMatch(/^DS,big,0,,0,,train,/);
+      expect(lines.length).toBe(1 + 30_010 + 1);
+      expect(lines[0]).toMatch(/^dataset,media,frame,/);
+      expect(lines[1]).toMatch(/^DS,big,0,,0,,train,/);
 
       // mistakes are answers, not failed jobs
       const again = await dispatch(backend.handlers, 'data.export', { format: 'csv', out, options: {} });

@@ -77,14 +77,14 @@ const AUS = ['AU1', 'AU2', 'AU4', 'AU6', 'AU12', 'AU15', 'AU20', 'AU25', 'AU26']
 const auOf = (r: Row) => AUS.map((a) => r[a]).join('');
 
 describe('merged CSV: default policy (gt + human + newest ready ensemble)', () => {
-  it('writes the version line, the columns, and quotes names with commas, quotes, # and non-ASCII', async () => {
+  it('writes the header row first, the provenance to the sidecar, and quotes names with commas, quotes, # and non-ASCII', async () => {
     const { text, rows, summary } = await csv();
     const lines = text.split('\n');
-    expect(lines[0]).toBe(`# affect-workbench merged-labels v1 policy=gt+human+model model=${m.ens}`);
-    expect(lines[1]).toBe(
+    expect(lines[0]).toBe(
       'dataset,media,frame,file,timestamp,subject,split,AU1,AU2,AU4,AU6,AU12,AU15,AU20,AU25,AU26,expression,valence,arousal,au_source,expr_source,va_source',
     );
-    expect(lines[2].startsWith('"#Aff, ""Wild"" — é","vidéo, ""1""",0,,0,"sub,jé",train,')).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp.dir, 'out.csv.json'), 'utf8'))).toMatchObject({ policy: 'gt+human+model', model: m.ens });
+    expect(lines[1].startsWith('"#Aff, ""Wild"" — é","vidéo, ""1""",0,,0,"sub,jé",train,')).toBe(true);
     expect(summary.modelId).toBe(m.ens);
     expect(summary.aus).toEqual([1, 2, 4, 6, 12, 15, 20, 25, 26]);
     expect(summary.rows).toBe(8);
@@ -160,7 +160,7 @@ describe('merged CSV: default policy (gt + human + newest ready ensemble)', () =
 
   it('adds the model probabilities on request', async () => {
     const { text, rows: r } = await csv({ probabilities: true });
-    const header = text.split('\n')[1].split(',');
+    const header = text.split('\n')[0].split(',');
     expect(header.slice(-17)).toEqual([
       'p_AU1', 'p_AU2', 'p_AU4', 'p_AU6', 'p_AU12', 'p_AU15', 'p_AU20', 'p_AU25',
       'p_Neutral', 'p_Anger', 'p_Disgust', 'p_Fear', 'p_Happiness', 'p_Sadness', 'p_Surprise', 'p_valence', 'p_arousal',

@@ -44,13 +44,14 @@ describe('per-test-file settings folder', () => {
       expect(readRecent()).toEqual([]); // init alone records nothing
       const r = cli('evaluate', path.join(dir, 'p'), '--model', '9');
       expect(r.stderr).toMatch(/no model with id 9/);
+      // read while the project exists: the list drops projects whose folder is gone
+      const recent = readRecent();
+      expect(recent.map((e) => e.name)).toEqual(['p']);
+      expect(recent[0].dir).toBe(path.join(dir, 'p'));
+      expect(snapshot(realRecent)).toEqual(before);
+      if (before) expect(before.text).not.toContain(recent[0].dir);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    const recent = readRecent();
-    expect(recent.map((r) => r.name)).toEqual(['p']);
-    expect(recent[0].dir).toBe(path.join(dir, 'p'));
-    expect(snapshot(realRecent)).toEqual(before);
-    if (before) expect(before.text).not.toContain(recent[0].dir);
   }, 60_000);
 });

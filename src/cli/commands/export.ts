@@ -1,5 +1,6 @@
 // `affect-workbench export csv|affwild2|jsonl DIR OUT [options]`: the File → Export… of the UI,
 // with a progress bar on a terminal, Ctrl+C to cancel (nothing is left under OUT), and a summary.
+import path from 'node:path';
 import { Argument, Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { Project } from '../../node/store/project';
@@ -23,6 +24,7 @@ interface Flags {
   source?: string[];
   labelledOnly?: boolean;
   force?: boolean;
+  commentHeader?: boolean;
   json?: boolean;
 }
 
@@ -32,7 +34,7 @@ export function formatSummary(s: ExportSummary): string {
   const secs = s.elapsedMs / 1000;
   const lines = [
     `Exported ${s.rows.toLocaleString('en-US')} frames to ${s.out} (${s.format}, policy ${s.policy}${s.modelId !== null ? `, model #${s.modelId}` : ''}) ` +
-      `in ${secs.toFixed(1)} s${s.files.length > 1 ? `, ${s.files.length} files` : ''}.`,
+      `in ${secs.toFixed(1)} s${s.format === 'csv' && s.files.length === 2 ? `; provenance in ${path.basename(s.files[1])}` : s.files.length > 1 ? `, ${s.files.length} files` : ''}.`,
     `  AU columns: ${s.aus.map((n) => `AU${n}`).join(', ')}`,
   ];
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
@@ -49,6 +51,7 @@ export function exportOptions(o: Flags): ExportOptions {
     sources: parseSources(listOption(o.source)),
     labelledOnly: !!o.labelledOnly,
     overwrite: !!o.force,
+    ...(o.commentHeader ? { commentHeader: true } : {}),
   };
 }
 
@@ -67,6 +70,7 @@ export function registerExportCommand(program: Command): Command {
     .option('--source <source>', 'only frames with a label from: imported, human, accepted, cleared, model', collect)
     .option('--labelled-only', 'skip frames with no label (csv, jsonl)')
     .option('--force', 'replace an existing output')
+    .option('--comment-header', 'csv: open the file with the "# affect-workbench merged-labels v1 …" line before the header row (the provenance is always in the sidecar <out>.json)')
     .option('--json', 'print the summary as JSON')
     .action(async (format: ExportFormat, dir: string, out: string, o: Flags, cmd: Command) => {
       // An explicit --policy counts as chosen; the default does not (a missing ensemble then only warns).

@@ -3,7 +3,7 @@
 import type { EventMessage, EventName, EventPayload } from '../../shared/contract';
 import type { Handlers } from '../../shared/dispatch';
 import { AppError } from '../../shared/result';
-import { readRecent, rememberProject } from './config';
+import { forgetProject, projectGone, readRecent, rememberProject } from './config';
 import { projectInfo } from '../store/info';
 import { labelsInRange } from '../labels/labels';
 import { JobSupervisor } from '../jobs/supervisor';
@@ -112,7 +112,22 @@ export class Backend {
     return {
       'app.info': () => ({ version: APP_VERSION, transport: this.opts.transport, project: this.project?.summary() ?? null }),
       'project.create': ({ dir, name }) => this.openProject(dir, true, name).summary(),
-      'project.open': ({ dir }) => this.openProject(dir, false).summary(),
+      'project.open': ({ dir }) => {
+        try {
+          return this.openProject(dir, false).summary();
+        } catch (e) {
+          // A vanished project (folder deleted or moved) leaves the recent list; the renderer re-reads it.
+          if (!projectGone(dir)) throw e;
+          let forgotten = false;
+          try {
+            forgotten = forgetProject(dir);
+          } catch {
+            /* an unwritable config folder: the error below still says what happened */
+          }
+          if (!forgotten) throw e;
+          throw new AppError('not-found', `The project ${dir} is gone (its folder or its database was deleted or moved); it was removed from the recent projects.`);
+        }
+      },
       'project.close': () => {
         this.closeProject();
         return null;

@@ -34,8 +34,11 @@ export async function runExport(
     db.exec('BEGIN');
     const plan = planExport(db, options);
     prepareTarget(target, format === 'affwild2' ? 'folder' : 'file', !!options.overwrite);
-    const write = format === 'csv' ? writeCsv : format === 'jsonl' ? writeJsonl : writeAffWild2;
-    const r = await write(db, plan, target, !!options.overwrite, onProgress, signal);
+    const overwrite = !!options.overwrite;
+    const r =
+      format === 'csv'
+        ? await writeCsv(db, plan, target, overwrite, onProgress, signal, options)
+        : await (format === 'jsonl' ? writeJsonl : writeAffWild2)(db, plan, target, overwrite, onProgress, signal);
     return {
       format,
       out: target,

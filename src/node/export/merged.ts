@@ -1,12 +1,16 @@
 // The merged per-frame formats: CSV (quoting by csv-stringify) and JSON Lines, written in one pass
 // through a temporary sibling of the target (rows.ts builds the text of each row; atomic.ts the
 // rule for the temporary). `overwrite`: the file may replace a target that exists when it is done.
+// A CSV starts with its header row; its provenance goes to the sidecar `<file>.json`, written by the
+// same atomic rule once the CSV is in place (so a sidecar never describes a CSV that was not written).
+import path from 'node:path';
+import { writeFileAtomic } from '../../base/fsutil';
 import type { Db } from '../store/database';
 import { AtomicFile } from './atomic';
-import { mergedColumns, probabilityColumns, versionLine } from './columns';
+import { mergedColumns, probabilityColumns, sidecarMeta, versionLine } from './columns';
 import { drive } from './drive';
 import { exportFrames, type ExportFrame } from './frames';
-import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, type ProgressFn } from './options';
+import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, sidecarPath, type ExportOptions, type ProgressFn } from './options';
 import type { ExportPlan } from './plan';
 import { CsvRows, JsonRows } from './rows';
 
@@ -38,10 +42,37 @@ async function writeMerged(
   }
 }
 
-export function writeCsv(db: Db, plan: ExportPlan, out: string, overwrite: boolean, onProgress?: ProgressFn, signal?: AbortSignal): Promise<MergedResult> {
+/**
+ * The merged CSV: the header row first (with `options.commentHeader`, the `# affect-workbench
+ * merged-labels v1 …` line before it), then one row per frame; then its sidecar `<file>.json`.
+ */
+export async function writeCsv(
+  db: Db,
+  plan: ExportPlan,
+  out: string,
+  overwrite: boolean,
+  onProgress?: ProgressFn,
+  signal?: AbortSignal,
+  options: Pick<ExportOptions, 'commentHeader' | 'datasets'> = {},
+): Promise<MergedResult> {
   const rows = new CsvRows(plan.aus, plan.probabilities);
-  const header = `${versionLine(plan.policy, plan.model?.id ?? null)}\n${CsvRows.header(mergedColumns(plan.aus, plan.probabilities))}`;
-  return writeMerged(db, plan, out, overwrite, header, (f, file) => file.write(rows.line(f)), onProgress, signal);
+  const columns = mergedColumns(plan.aus, plan.probabilities);
+  const comment = options.commentHeader ? `${versionLine(plan.policy, plan.model?.id ?? null)}\n` : '';
+  const r = await writeMerged(db, plan, out, overwrite, `${comment}${CsvRows.header(columns)}`, (f, file) => file.write(rows.line(f)), onProgress, signal);
+  const meta = sidecarMeta({
+    file: path.basename(out),
+    policy: plan.policy,
+    model: plan.model?.id ?? null,
+    columns,
+    rows: r.rows,
+    commentHeader: !!options.commentHeader,
+    filters: { datasets: options.datasets ?? null, splits: plan.splits ?? null, sources: plan.sources ? [...plan.sources] : null, labelledOnly: plan.labelledOnly },
+    warnings: plan.warnings,
+  });
+  // The CSV is this export's now (committed): its sidecar replaces whatever sidecar was there.
+  const side = sidecarPath(out);
+  writeFileAtomic(side, `${JSON.stringify(meta, null, 2)}\n`, { replace: true });
+  return { rows: r.rows, files: [out, side] };
 }
 
 /**

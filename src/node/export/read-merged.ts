@@ -1,11 +1,16 @@
 // Reading a merged-labels file (CSV or JSON Lines, format v1) back, one frame at a time: the inverse
 // of the writers, for importers and tests. Checks the format line and version first, so a file from
-// a newer workbench is refused with a clear message instead of being misread. Cells follow the
+// a newer workbench is refused with a clear message instead of being misread. A CSV comes in two
+// forms, both read: header row first with the provenance in the sidecar `<file>.json` (the default
+// since the header-first change; a CSV without a sidecar — hand-made, or the sidecar left behind —
+// reads with an unknown policy, which the importer treats like one with gt), or the older
+// `# affect-workbench merged-labels v1 …` comment line before the header row. Cells follow the
 // importers' rules (../importers/cells.ts): decimal numbers, digit-only frame indices, no NUL, length
 // limits per cell and line. Errors name the file and line (and, in JSON Lines, the key).
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { EXPRESSIONS, MAX_AU_NUMBER } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import { checkCell, lineTooLong, MAX_LINE_CHARS, parseDecimal, parseIndex } from '../importers/cells';
@@ -13,7 +18,7 @@ import { quote } from '../importers/errors';
 import { lineChunks } from '../importers/lines';
 import { BASE_COLUMNS, LABEL_COLUMNS, SOURCE_COLUMNS } from './columns';
 import { parseSource } from './merge';
-import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION } from './options';
+import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, sidecarPath } from './options';
 
 export interface MergedRecord {
   dataset: string;
@@ -169,28 +174,88 @@ export interface MergedItem {
   bytes: number;
 }
 
-/** CSV or JSON Lines, from the first character: `{` opens a JSON Lines format line, `#` the CSV one. */
+/** Columns that make a first line a merged CSV's header row (a header-first CSV has no comment line). */
+const HEADER_MARKS = ['dataset', 'media', 'frame'];
+
+/** A first line that is a CSV header row naming the merged columns. */
+function isHeaderRow(line: string): boolean {
+  try {
+    const rows = parseSync(line, { bom: true, to_line: 1, relax_column_count: true }) as string[][];
+    const cols = rows[0] ?? [];
+    return HEADER_MARKS.every((c) => cols.includes(c));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CSV or JSON Lines, from the first line: `{` opens a JSON Lines format line, `#` the CSV comment
+ * line, and a CSV header row naming dataset, media and frame a header-first CSV.
+ */
 export function sniffMergedFormat(file: string, shown = file): 'csv' | 'jsonl' {
   const fd = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(16);
-    const n = fs.readSync(fd, buf, 0, 16, 0);
-    const head = buf.toString('utf8', 0, n).replace(/^\uFEFF/, '').trimStart();
+    const buf = Buffer.alloc(64 * 1024);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.toString('utf8', 0, n).replace(/^\uFEFF/, '');
+    const head = text.trimStart();
     if (head.startsWith('{')) return 'jsonl';
     if (head.startsWith('#')) return 'csv';
-    throw bad(shown, 1, `expected a merged-labels file: a "# ${MERGED_FORMAT_NAME} v…" line (CSV) or a {"format": "${MERGED_FORMAT_NAME}", …} line (JSON Lines)`);
+    if (isHeaderRow(text.split(/\r?\n/, 1)[0])) return 'csv';
+    throw bad(
+      shown,
+      1,
+      `expected a merged-labels file: a CSV whose first line is its header row (dataset,media,frame,…) or a "# ${MERGED_FORMAT_NAME} v…" line, or JSON Lines opening with {"format": "${MERGED_FORMAT_NAME}", …}`,
+    );
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /**
- * Streams the frames of a merged CSV with their line numbers. `onHeader` receives the format line's
- * contents and the columns. `shown` names the file in error messages (default: its path).
+ * The provenance of a header-first CSV, from its sidecar `<file>.json` (written by the export):
+ * version, policy and model. No sidecar: version 1, policy unknown (''), no model. A sidecar that is
+ * there but is not ours, or names a newer version, is refused like a bad comment line.
+ */
+export function readSidecar(file: string, shown = file): MergedHeader {
+  const side = sidecarPath(file);
+  const sideShown = sidecarPath(shown);
+  let text: string;
+  try {
+    text = fs.readFileSync(side, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { version: MERGED_FORMAT_VERSION, policy: '', model: null, columns: [] };
+    throw new AppError('invalid-input', `${sideShown}: cannot read the sidecar of ${shown} (${(e as Error).message})`, { file: sideShown });
+  }
+  let meta: { format?: unknown; version?: unknown; policy?: unknown; model?: unknown };
+  try {
+    meta = JSON.parse(text) as typeof meta;
+  } catch {
+    throw bad(sideShown, 1, `not JSON: the sidecar of ${shown} must be {"format": "${MERGED_FORMAT_NAME}", "version": …, "policy": …, "model": …}`);
+  }
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || meta.format !== MERGED_FORMAT_NAME || typeof meta.version !== 'number') {
+    throw bad(sideShown, 1, `expected the sidecar of ${shown}: {"format": "${MERGED_FORMAT_NAME}", "version": …, "policy": …, "model": …}`);
+  }
+  checkVersion(meta.version, sideShown);
+  const policy = meta.policy ?? '';
+  if (typeof policy !== 'string') throw bad(sideShown, 1, `policy must be a string such as "gt+human", not ${JSON.stringify(policy)}`);
+  checkCell(policy, sideShown, 1, 'a policy');
+  const model = meta.model ?? null;
+  if (model !== null && !(typeof model === 'number' && Number.isSafeInteger(model) && model >= 0)) throw bad(sideShown, 1, `model must be a model id or null, not ${JSON.stringify(model)}`);
+  return { version: meta.version, policy, model, columns: [] };
+}
+
+/**
+ * Streams the frames of a merged CSV with their line numbers. `onHeader` receives the provenance (the
+ * comment line's contents, else the sidecar's) and the columns. `shown` names the file in error
+ * messages (default: its path).
  */
 export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHeader) => void, shown = file): AsyncGenerator<MergedItem> {
-  const header = parseVersionLine((await firstLine(file)).replace(/^\uFEFF/, ''), shown);
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: 2, info: true, max_record_size: MAX_LINE_CHARS }));
+  const first = (await firstLine(file)).replace(/^\uFEFF/, '');
+  const commented = first.startsWith('#');
+  const header = commented ? parseVersionLine(first, shown) : readSidecar(file, shown);
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: commented ? 2 : 1, info: true, max_record_size: MAX_LINE_CHARS }));
   let columns: string[] | null = null;
   let at = new Map<string, number>();
   let aus: number[] = [];

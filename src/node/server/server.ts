@@ -3,7 +3,8 @@
 // HttpOnly SameSite=Strict cookie and also accepted as a Bearer header; the Host header must name
 // this server (no DNS rebinding); POSTs must be JSON and same-origin; WebSocket upgrades check the
 // Origin; every payload is validated by the contract; files are served only from the renderer
-// folder and the media registered in the open project.
+// folder, the media registered in the open project, and (GET /exports/<name>, as attachments) the
+// files of the open project's exports folder, named by file name only (exports.ts).
 // Robustness: every request part is parsed by functions that never throw (request-parts.ts); every
 // handler, the upgrade path included, answers an error instead of throwing (guards.ts); a body over
 // the limit gets a 413 the client really receives (body.ts). Nothing a request carries may end the process.
@@ -24,6 +25,8 @@ import { mediaFileFor } from '../app/media-files';
 import { CONTENT_TYPES, contentTypeOf } from '../app/content-types';
 import { declaredLength, readBodyLimited, refuseBody } from './body';
 import { answerOnSocket, guardUpgrade, onClientError } from './guards';
+import { exportFileFor, exportNameOf, sendExport } from './exports';
+import { EXPORTS_URL_PREFIX } from '../../shared/export-options';
 import { cookieValues, headerValue, isJsonContentType, localRedirect, parseRequestTarget, safeDecode } from './request-parts';
 
 export const CSP =
@@ -168,6 +171,22 @@ export async function startServer(backend: Backend, opts: ServerOptions): Promis
         const code = e instanceof AppError ? e.code : 'internal';
         const status = code === 'not-found' || code === 'no-project' ? 404 : code === 'forbidden' ? 403 : 500;
         sendJson(res, status, err(code, (e as Error).message));
+      }
+      return;
+    }
+
+    if (url.pathname.startsWith(EXPORTS_URL_PREFIX)) {
+      if (!authorised(req)) return sendJson(res, 401, err('unauthorised', 'Missing or wrong session token'));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, err('method-not-allowed', 'GET only'));
+      if (!originAllowed(req)) return sendJson(res, 403, err('forbidden', 'Cross-origin request refused'));
+      try {
+        const name = exportNameOf(url.pathname.slice(EXPORTS_URL_PREFIX.length));
+        await sendExport(req, res, exportFileFor(backend.requireProject().dir, name), name);
+      } catch (e) {
+        if (res.headersSent) return void res.destroy();
+        const code = e instanceof AppError ? e.code : 'internal';
+        const status = code === 'not-found' || code === 'no-project' ? 404 : code === 'invalid-input' ? 400 : 500;
+        sendJson(res, status, err(code, status === 500 ? 'The export could not be read' : (e as Error).message));
       }
       return;
     }

@@ -1,6 +1,7 @@
-// Recently opened projects (project.recent); a click opens one. The open project is marked.
+// Recently opened projects (project.recent); a click opens one. The open project is marked. When
+// opening fails the list is read again: the backend drops a project whose folder is gone.
 import { navigate } from '../router';
-import { openProject } from '../session';
+import { openProject, refreshRecent } from '../session';
 import { useApp } from '../store';
 import { fmtDate } from '../format';
 
@@ -26,7 +27,9 @@ export function RecentList() {
             disabled={busy}
             title={r.dir === current ? 'Open now' : `Open ${r.dir}`}
             onClick={async () => {
-              if (r.dir !== current && (await openProject(r.dir))) navigate({ name: 'home' });
+              if (r.dir === current) return;
+              if (await openProject(r.dir)) navigate({ name: 'home' });
+              else await refreshRecent();
             }}
           >
             <span className="recent-name">

@@ -1,8 +1,11 @@
 // File → Export…: the merged labels as a CSV, JSON Lines or Aff-Wild2 annotation files — format,
 // output path, merge policy, the model that fills gaps (and its probabilities), dataset and split
 // filters — written by the worker job 'export' with progress and cancel (contract: data.export).
-import { useState, type FormEvent } from 'react';
-import { EXPORT_FORMATS, type ExportFormat, type ExportRequest } from '../../../shared/export-options';
+// Browser mode: the file is written on the server, so the dialog asks only for a file name, writes it
+// into the project's exports folder and, when the job is done, downloads it (GET /exports/<name>,
+// src/node/server/exports.ts) and offers a link per file written (the CSV and its sidecar).
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { EXPORT_FORMATS, EXPORTS_FOLDER, EXPORTS_URL_PREFIX, type ExportFormat, type ExportRequest } from '../../../shared/export-options';
 import { jobResultOf, type JobResult } from '../../../shared/jobs-contract';
 import { SPLITS, type Split } from '../../../shared/labels';
 import { transport } from '../api';
@@ -25,9 +28,63 @@ const POLICIES = [
 ];
 const DEFAULT_POLICY = 'gt+human+model';
 
+const separatorOf = (dir: string) => (dir.includes('\\') && !dir.includes('/') ? '\\' : '/');
+const defaultName = (format: ExportFormat) => (format === 'affwild2' ? 'affwild2' : `merged-labels.${format}`);
+
 function defaultOut(dir: string, format: ExportFormat): string {
-  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
-  return `${dir}${sep}exports${sep}${format === 'affwild2' ? 'affwild2' : `merged-labels.${format}`}`;
+  // browser mode: a name in the project's exports folder (the server resolves it against the project)
+  if (transport === 'http') return defaultName(format);
+  const sep = separatorOf(dir);
+  return `${dir}${sep}${EXPORTS_FOLDER}${sep}${defaultName(format)}`;
+}
+
+/**
+ * Browser mode: a plain name is a file of the project's exports folder (downloaded when done); a path
+ * with a separator is a place on the server's disk (the server runs on this machine), as in the app.
+ */
+function browserOut(text: string): { out: string; problem: string | null } {
+  if (/[/\\]/.test(text)) return { out: text, problem: null };
+  if (text.startsWith('.')) return { out: text, problem: 'The file name must not start with a dot.' };
+  return { out: `${EXPORTS_FOLDER}/${text}`, problem: null };
+}
+
+/** The download URL of a file the export wrote, when it lies directly in the project's exports folder (browser mode). */
+function downloadUrl(dir: string, file: string): { url: string; name: string } | null {
+  const sep = separatorOf(dir);
+  const folder = `${dir}${sep}${EXPORTS_FOLDER}${sep}`;
+  if (!file.startsWith(folder)) return null;
+  const name = file.slice(folder.length);
+  if (name === '' || /[/\\]/.test(name)) return null;
+  return { url: `${EXPORTS_URL_PREFIX}${encodeURIComponent(name)}`, name };
+}
+
+/** Starts a browser download of `url` (same origin: the session cookie goes with it). */
+function download(url: string, name: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+function Downloads({ s, dir }: { s: JobResult<'export'>; dir: string }) {
+  const links = s.files.map((f) => downloadUrl(dir, f)).filter((l): l is { url: string; name: string } => l !== null);
+  if (s.format === 'affwild2' || links.length === 0) {
+    return <p className="muted" data-testid="export-no-download">This export is a folder on the server ({s.out}); only single files of the project&apos;s exports folder can be downloaded.</p>;
+  }
+  return (
+    <ul className="data-downloads" data-testid="export-downloads">
+      {links.map((l) => (
+        <li key={l.url}>
+          <a href={l.url} download={l.name} data-testid="export-download">
+            Download {l.name}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function Summary({ s }: { s: JobResult<'export'> }) {
@@ -62,10 +119,22 @@ export function ExportDialog() {
   const [splits, setSplits] = useState<Split[]>([...SPLITS]);
   const [labelledOnly, setLabelledOnly] = useState(false);
   const [overwrite, setOverwrite] = useState(false);
+  const [commentHeader, setCommentHeader] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [jobId, setJobId] = useState<number | null>(null);
   const job = useJob(jobId);
+  const browser = transport === 'http';
+  const downloaded = useRef<number | null>(null);
+  const finished = job?.status === 'done' ? jobResultOf('export', job) : null;
+
+  // Browser mode: the finished export's file is downloaded once (the sidecar has its own link).
+  useEffect(() => {
+    if (!browser || !finished || jobId === null || downloaded.current === jobId || finished.format === 'affwild2') return;
+    downloaded.current = jobId;
+    const first = downloadUrl(dir, finished.out);
+    if (first) download(first.url, first.name);
+  }, [browser, finished, jobId, dir]);
 
   const noModel = model === 'none';
   const policies = noModel ? POLICIES.filter((p) => !p.value.includes('model')) : POLICIES;
@@ -90,9 +159,14 @@ export function ExportDialog() {
     e.preventDefault();
     if (busy || !out.trim()) return;
     setError(null);
+    const target = browser ? browserOut(out.trim()) : { out: out.trim(), problem: null };
+    if (target.problem) {
+      setError(target.problem);
+      return;
+    }
     const req: ExportRequest = {
       format,
-      out: out.trim(),
+      out: target.out,
       options: {
         ...(effectivePolicy !== DEFAULT_POLICY ? { policy: effectivePolicy } : {}),
         model: /^\d+$/.test(model) ? Number(model) : model,
@@ -101,6 +175,7 @@ export function ExportDialog() {
         ...(splits.length < SPLITS.length ? { splits: SPLITS.filter((s) => splits.includes(s)) } : {}),
         labelledOnly,
         overwrite,
+        ...(format === 'csv' && commentHeader ? { commentHeader: true } : {}),
       },
     };
     setBusy(true);
@@ -115,11 +190,12 @@ export function ExportDialog() {
 
   if (jobId !== null) {
     const done = job?.status === 'done';
-    const result = done ? jobResultOf('export', job) : null;
+    const result = finished;
     return (
       <div className="form" data-testid="export-running">
         <JobProgress jobId={jobId} label="export" unit="frames" />
         {result && <Summary s={result} />}
+        {result && browser && <Downloads s={result} dir={dir} />}
         {job?.status === 'cancelled' && <p className="muted">Cancelled: nothing was written under the output path.</p>}
         <div className="form-actions">
           {job && job.status !== 'queued' && job.status !== 'running' && (
@@ -163,7 +239,15 @@ export function ExportDialog() {
         </label>
       </div>
       <label className="field">
-        <span className="field-label">{format === 'affwild2' ? 'Output folder' : 'Output file'}</span>
+        <span className="field-label">
+          {browser
+            ? format === 'affwild2'
+              ? "Folder name (in the project's exports folder on the server) or a folder path on the server"
+              : "File name (written to the project's exports folder, then downloaded) or a file path on the server"
+            : format === 'affwild2'
+              ? 'Output folder'
+              : 'Output file'}
+        </span>
         <span className="field-row">
           <input
             className="input mono grow"
@@ -220,6 +304,10 @@ export function ExportDialog() {
         <label className="check">
           <input type="checkbox" data-testid="export-labelled-only" disabled={format === 'affwild2'} checked={labelledOnly} onChange={(e) => setLabelledOnly(e.target.checked)} /> only
           frames with a label
+        </label>
+        <label className="check" title="Off: the CSV starts with its header row (spreadsheets, pandas, R); the provenance is in the sidecar <file>.json either way">
+          <input type="checkbox" data-testid="export-comment-header" disabled={format !== 'csv'} checked={format === 'csv' && commentHeader} onChange={(e) => setCommentHeader(e.target.checked)} /> start
+          the CSV with a # provenance line
         </label>
         <label className="check">
           <input type="checkbox" data-testid="export-overwrite" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} /> replace an existing output
