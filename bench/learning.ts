@@ -1,6 +1,6 @@
 // Learning-quality benchmark (issue 4): the paper's Table 2 layout on real faces.
 //
-//   npx tsx bench/learning.ts [--fer DIR] [--per-class N] [--students N]
+//   npx tsx bench/learning.ts [--fer DIR] [--per-class N] [--students N] [--seed S]
 //
 // FER2013 (../shared/data/fer2013-train, 48×48 grey faces with expression labels; development
 // data, never committed): a class-balanced sample split into train/val/test folders, imported as
@@ -27,6 +27,7 @@ const opt = (name: string, def: string) => {
 const ferDir = path.resolve(opt('--fer', path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'fer2013-train')));
 const perClass = Number(opt('--per-class', '400'));
 const students = Number(opt('--students', '3'));
+const seed = Number(opt('--seed', '1'));
 if (!fs.existsSync(ferDir)) {
   console.error(`FER2013 images not found at ${ferDir} (pass --fer DIR)`);
   process.exit(2);
@@ -50,7 +51,7 @@ const imp = await importAndPrepare(p, 'images', [src], { dataset: 'fer2013' });
 p.close();
 console.log(`imported ${imp.summary.frames} FER2013 faces in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-const train = { backbone: 'face' as const, freezeBackbone: true, lr: 1e-3, batch: 32, seed: 1 };
+const train = { backbone: 'face' as const, freezeBackbone: true, lr: 1e-3, batch: 32, seed };
 const quiet = { quiet: true };
 const t1 = Date.now();
 const teacher = requireDone(await runJob(dir, 'train.teacher', { ...train, epochs: 8 }, quiet)) as { modelId: number };
