@@ -10,6 +10,12 @@
 //   the next step starts from what the annotator saw.
 // - "Settled" = not playing, no seek in flight, the displayed frame is the target. Tests and the
 //   overlay wait for it; the displayed index is shown in every state.
+// - A landed seek is checked until the frame callback agrees with it. A callback can report an
+//   older frame after `seeked` (on a busy machine the first frame's callback, frame 0, runs late),
+//   and the callback registered from it may then never fire: a paused video presents nothing more,
+//   the seek's frame having been presented in between. Such a report is shown, but it does not end
+//   the check: while paused with no seek in flight and the frame shown not the one at currentTime,
+//   the watchdog reads currentTime after NO_CALLBACK_MS (issue 16, item 6).
 import type { FrameTimes } from '../../../shared/frame-times';
 
 export interface ClockListener {
@@ -79,7 +85,20 @@ export class VideoClock implements FrameClock {
     if (this.playing) this.target = frame;
     if (this.fallback) clearTimeout(this.fallback);
     this.fallback = null;
+    // Paused on a landed seek but told of another frame: a late callback, keep checking.
+    if (!this.playing && this.seekingTo === null && !this.video.seeking && this.video.readyState >= 2 && frame !== this.times.frameAt(this.video.currentTime)) this.watchdog();
     this.emit();
+  }
+
+  /** After NO_CALLBACK_MS without a callback: the frame at the landed time is the one on screen. */
+  private watchdog(): void {
+    if (this.fallback) clearTimeout(this.fallback);
+    this.fallback = setTimeout(() => {
+      this.fallback = null;
+      if (this.dead || this.seekingTo !== null || this.playing || this.video.seeking) return;
+      const f = this.times.frameAt(this.video.currentTime);
+      if (f !== this.frame) this.presented(f);
+    }, NO_CALLBACK_MS);
   }
 
   seek(frame: number): void {
@@ -112,15 +131,9 @@ export class VideoClock implements FrameClock {
       this.issue();
       return;
     }
-    if (this.frame !== landed) {
-      // The frame callback normally follows within a frame; if the decoder re-presented the frame
-      // that was already showing there is none, and the landed time is the truth.
-      if (this.fallback) clearTimeout(this.fallback);
-      this.fallback = setTimeout(() => {
-        this.fallback = null;
-        if (!this.dead && this.seekingTo === null && !this.playing) this.presented(this.times.frameAt(this.video.currentTime));
-      }, NO_CALLBACK_MS);
-    }
+    // The frame callback normally follows within a frame; if the decoder re-presented the frame
+    // that was already showing there is none, and the landed time is the truth.
+    if (this.frame !== landed) this.watchdog();
     this.emit();
   }
 

@@ -3,6 +3,7 @@
 // ReviewController per opened media item holds the state; this file lays the parts out and routes
 // keys to the shortcut table.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { DatasetSummary } from '../../../shared/contract';
 import type { MediaDetail } from '../../../shared/review-contract';
 import { call } from '../api';
 import { parseRoute, routeHash } from '../router';
@@ -38,8 +39,13 @@ function isTyping(t: EventTarget | null): boolean {
   return t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
 }
 
+/** One empty list: a selector must return a stored value, and a fresh `[]` on every call makes
+ * useSyncExternalStore re-render forever (React #185) while project.info is null (just after a
+ * project switch, before its info arrives). */
+const NO_DATASETS: DatasetSummary[] = [];
+
 function Workspace({ c }: { c: ReviewController }) {
-  const datasets = useApp((s) => s.info?.datasets ?? []);
+  const datasets = useApp((s) => s.info?.datasets ?? NO_DATASETS);
   const frame = useReview(c, (s) => s.frame);
   // This frame's data object: stable until its chunk is (re)loaded, so other chunks arriving do not re-render the screen.
   const data = useReview(c, (s) => c.cache.get(s.frame));
@@ -87,11 +93,16 @@ function Workspace({ c }: { c: ReviewController }) {
   );
 }
 
+type Opened = { dir: string; id: number } & ({ c: ReviewController } | { error: string });
+
 export function ReviewScreen({ mediaId }: { mediaId: number | null }) {
   const project = useApp((s) => s.project);
   // The project's folder, not its summary object: the summary is replaced whenever labels change.
   const projectDir = project?.dir ?? null;
-  const [state, setState] = useState<{ id: number; c: ReviewController } | { id: number; error: string } | null>(null);
+  // Keyed on the project AND the media id: media ids restart at 1 in every project, so after a
+  // project switch (File → Open project…, or project.changed from another client) the same id is
+  // another item, and the old project's controller must not be shown for it even for one render.
+  const [state, setState] = useState<Opened | null>(null);
 
   useEffect(() => {
     if (!projectDir || mediaId === null) return;
@@ -102,9 +113,9 @@ export function ReviewScreen({ mediaId }: { mediaId: number | null }) {
       (m: MediaDetail) => {
         if (!live) return;
         c = new ReviewController(m, frameInHash() ?? 0);
-        setState({ id: mediaId, c });
+        setState({ dir: projectDir, id: mediaId, c });
       },
-      (e: Error) => live && setState({ id: mediaId, error: e.message }),
+      (e: Error) => live && setState({ dir: projectDir, id: mediaId, error: e.message }),
     );
     return () => {
       live = false;
@@ -137,12 +148,12 @@ export function ReviewScreen({ mediaId }: { mediaId: number | null }) {
         Choose a media item: expand a dataset on the <a href={routeHash({ name: 'home' })}>project screen</a> and click a media name.
       </Message>
     );
-  if (!state || state.id !== mediaId) return <p className="empty">Loading…</p>;
+  if (!state || state.id !== mediaId || state.dir !== projectDir) return <p className="empty">Loading…</p>;
   if ('error' in state)
     return (
       <Message testId="review-missing">
         {state.error} <a href={routeHash({ name: 'home' })}>Back to the project</a>
       </Message>
     );
-  return <Workspace key={state.c.snapshot.media.id} c={state.c} />;
+  return <Workspace key={`${state.dir}\n${state.id}`} c={state.c} />;
 }
