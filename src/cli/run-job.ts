@@ -10,10 +10,14 @@ import { startResume, type ResumableKind } from '../node/training/runs';
 import type { JobSummary } from '../shared/contract';
 import { parseJobResult, type AnyJobKind, type JobParamsInput, type JobResult } from '../shared/jobs-contract';
 import { AppError } from '../shared/result';
+import { progressLines, type ProgressStream, type ThrottleOptions } from './progress';
 
 export interface RunJobOptions {
   /** Print nothing but errors (for --json output on stdout). */
   quiet?: boolean;
+  /** Where progress and log lines go (process.stderr; a fake stream and clock in tests). */
+  stream?: ProgressStream;
+  throttle?: ThrottleOptions;
 }
 
 /** What to run: a new job, or the continuation of an earlier run by its job id (`accept` vets the kind and params). */
@@ -79,15 +83,17 @@ export async function runRequest(projectDir: string, req: JobRequest, opts: RunJ
 
 async function follow(backend: Backend, req: JobRequest, opts: RunJobOptions): Promise<JobSummary> {
   const kind = 'kind' in req ? req.kind : 'resume';
-  const tty = !!process.stderr.isTTY && !opts.quiet;
+  const stream = opts.stream ?? process.stderr;
+  const tty = !!stream.isTTY && !opts.quiet;
   const bar = tty
     ? new cliProgress.SingleBar(
         { format: '{stage} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} | {info}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,
       )
     : null;
+  // Not a terminal (a log file, CI): throttled lines (./progress.ts), not one per batch.
+  const lines = !tty && !opts.quiet ? progressLines(stream, kind, opts.throttle) : null;
   let started = false;
-  let lastLine = 0;
   let lastStage: string | null = null;
   backend.subscribe((m) => {
     if (m.event === 'job.progress') {
@@ -110,10 +116,8 @@ async function follow(backend: Backend, req: JobRequest, opts: RunJobOptions): P
           bar.setTotal(p.total);
           bar.update(p.done, { stage: p.stage ?? kind, info });
         }
-      } else if (!opts.quiet && (Date.now() - lastLine > 2000 || p.done === p.total || p.stage !== lastStage)) {
-        lastLine = Date.now();
-        lastStage = p.stage;
-        process.stderr.write(`${p.stage ?? kind}: ${p.done}/${p.total} ${info}\n`);
+      } else {
+        lines?.update(p.done, p.total, p.stage, info);
       }
     } else if (m.event === 'job.log' && !opts.quiet) {
       const l = m.payload as { level: string; line: string };
@@ -121,7 +125,7 @@ async function follow(backend: Backend, req: JobRequest, opts: RunJobOptions): P
         bar.stop();
         started = false;
       }
-      process.stderr.write(`${l.level === 'info' ? '' : `${l.level}: `}${l.line}\n`);
+      stream.write(`${l.level === 'info' ? '' : `${l.level}: `}${l.line}\n`);
     }
   });
   const r =
@@ -135,7 +139,7 @@ async function follow(backend: Backend, req: JobRequest, opts: RunJobOptions): P
           },
           req.resume,
         );
-  if (!('kind' in req) && !opts.quiet) process.stderr.write(`resuming job #${req.resume} as job #${r}\n`);
+  if (!('kind' in req) && !opts.quiet) stream.write(`resuming job #${req.resume} as job #${r}\n`);
   const onInt = () => {
     process.stderr.write('\ncancelling… (the last checkpoint is kept)\n');
     backend.jobs.cancel(r);

@@ -5,6 +5,7 @@
 // with the run and the model. Pure TypeScript (imports zod and the label schema only).
 import { z } from 'zod';
 import { SPLITS } from './labels';
+import { isPretrained } from './train-estimate';
 
 /** Backbones the engine builds (src/ml/models/build.ts); the one list every layer offers. */
 export const TRAIN_BACKBONES = ['resnet50', 'resnet18', 'small', 'face'] as const;
@@ -92,7 +93,16 @@ export const TeacherParams = TrainConfig.extend({
   resumeOf: ResumeOf,
 });
 export const SoftLabelParams = z.object({ model: modelRef, datasets: z.array(z.string()).default([]) });
+/**
+ * Students take their teacher's backbone, input size and freezing unless told otherwise: those
+ * three have no defaults here (a default would be indistinguishable from a choice); the students
+ * job fills what was left out from the teacher's stored config (studentModelSettings), so the job's
+ * params record what the user chose and the models' configs what ran.
+ */
 export const StudentParams = TrainConfig.extend({
+  backbone: z.enum(TRAIN_BACKBONES).optional(),
+  freezeBackbone: z.boolean().optional(),
+  inputSize: z.number().int().min(16).max(512).optional(),
   teacher: modelRef,
   count: z.number().int().min(1).max(50).default(STUDENT_COUNT),
   /** Internal: continue the newest unfinished set of students of this teacher (set by resumeJob). */
@@ -105,10 +115,46 @@ export const EvaluateParams = z.object({
   split: z.enum(SPLITS).default('val'),
 });
 
-/** Rules across fields that the schemas alone do not express; [] when the config is consistent. */
-export function trainConfigIssues(c: Pick<TrainConfig, 'backbone' | 'inputSize'>): { path: string; message: string }[] {
-  if (c.backbone === 'face' && c.inputSize !== FACE_INPUT_SIZE) return [{ path: 'inputSize', message: `the face backbone takes ${FACE_INPUT_SIZE}×${FACE_INPUT_SIZE} inputs` }];
-  return [];
+/** Why freezing `backbone` is refused, with the fix (the CLI's flags and the dialog's fields). */
+export function frozenFromScratchMessage(backbone: TrainBackbone): string {
+  return (
+    `the ${backbone} backbone has no pretrained weights, so freezing it would train the heads on random features: ` +
+    `fine-tune it (leave out --freeze-backbone, or untick "Freeze the backbone") or choose the pretrained face backbone (--backbone face)`
+  );
+}
+
+/**
+ * Rules across fields that the schemas alone do not express; [] when the config is consistent.
+ * The face backbone takes 112-pixel inputs; only a pretrained backbone (isPretrained) may be frozen.
+ */
+export function trainConfigIssues(c: Pick<TrainConfig, 'backbone' | 'inputSize'> & { freezeBackbone?: boolean }): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (c.backbone === 'face' && c.inputSize !== FACE_INPUT_SIZE) issues.push({ path: 'inputSize', message: `the face backbone takes ${FACE_INPUT_SIZE}×${FACE_INPUT_SIZE} inputs` });
+  if (c.freezeBackbone && !isPretrained(c.backbone)) issues.push({ path: 'freezeBackbone', message: frozenFromScratchMessage(c.backbone) });
+  return issues;
+}
+
+/** The model settings students inherit from their teacher. */
+export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize'>;
+
+const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true });
+
+/**
+ * The backbone, input size and freezing of students: what the user gave, else their teacher's
+ * (`teacherConfig`: the teacher model's stored config). A backbone other than the teacher's takes
+ * the teacher's input size (112 for face), and the teacher's freezing only if it is pretrained, so
+ * that choosing another backbone never inherits a combination the rules refuse. A config that does
+ * not read as a CNN's (missing fields) counts as the defaults of the time.
+ */
+export function studentModelSettings(teacherConfig: unknown, given: Partial<StudentModelSettings>): StudentModelSettings {
+  const parsed = TeacherModelSettings.safeParse(teacherConfig ?? {});
+  const t: StudentModelSettings = parsed.success ? parsed.data : { backbone: DEFAULT_BACKBONE, freezeBackbone: false, inputSize: FACE_INPUT_SIZE };
+  const backbone = given.backbone ?? t.backbone;
+  return {
+    backbone,
+    inputSize: given.inputSize ?? (backbone === 'face' ? FACE_INPUT_SIZE : t.inputSize),
+    freezeBackbone: given.freezeBackbone ?? (t.freezeBackbone && isPretrained(backbone)),
+  };
 }
 
 /** Learning rate of an epoch (0-based) under the step schedule. */

@@ -38,7 +38,7 @@ test('Training menu: a CNN-RNN teacher on a CNN’s features, its students, and 
   await menu.choose('Training', 'train.teacher');
   await dialog.fill({ modelType: 'cnn-rnn' });
   await expect(dialog.root.locator('form')).toHaveAttribute('data-model-type', 'cnn-rnn');
-  for (const [k, v] of Object.entries({ window: '32', trainStride: '16', evalStride: '32', hidden: '64', epochs: '3', batch: '32', lr: '1e-4' }))
+  for (const [k, v] of Object.entries({ window: '32', trainStride: '16', evalStride: '32', hidden: '64', epochs: '8', batch: '32', lr: '1e-4' }))
     await expect(dialog.field(k)).toHaveValue(v);
   await expect(dialog.field('featuresFrom')).toHaveValue('1');
   await expect(dialog.field('featuresFrom').locator('option[value="1"]')).toContainText('teacher-1 (#1, teacher, small) · default (no CNN student yet)');

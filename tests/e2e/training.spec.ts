@@ -105,6 +105,10 @@ test('Training menu: teacher with live progress, a cancelled second run, soft la
   await expect(dialog.field('lambda')).toHaveValue('0.6');
   await expect(dialog.field('temperature')).toHaveValue('1.5');
   await expect(dialog.field('teacher')).toHaveValue('1');
+  // The students take the teacher's backbone, input size and freezing (the small one at 32 px, fine-tuned).
+  await expect(dialog.field('backbone')).toHaveValue('small');
+  await expect(dialog.field('inputSize')).toHaveValue('32');
+  await expect(dialog.field('freezeBackbone')).not.toBeChecked();
   await dialog.fill({ ...QUICK, count: '2', epochs: '1', maxStepsPerEpoch: '3' });
   await dialog.submit('train-submit');
   const students = await jobs.newest('train.students');

@@ -23,7 +23,9 @@ describe('shared training schemas', () => {
   it('default to the pretrained face backbone at its 112-pixel input, not frozen', () => {
     expect(TrainConfig.parse({})).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false });
     expect(resolveTrainConfig(TeacherParams.parse({}), 'teacher')).toMatchObject({ backbone: 'face', inputSize: 112 });
-    expect(StudentParams.parse({ teacher: 1 }).backbone).toBe('face');
+    // Students have no model defaults of their own: they take their teacher's (train-student-settings.test.ts).
+    expect(StudentParams.parse({ teacher: 1 }).backbone).toBeUndefined();
+    expect(resolveTrainConfig(StudentParams.parse({ teacher: 1 }), 'student')).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false });
   });
   it('refuse the face backbone at another input size (the engine and the dialog alike)', () => {
     expect(() => resolveTrainConfig({ backbone: 'face', inputSize: 64 }, 'teacher')).toThrow('112');

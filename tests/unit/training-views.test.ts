@@ -3,9 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSummary } from '../../src/shared/contract';
 import type { EvaluationRow } from '../../src/shared/training-contract';
-import { appendLoss, MAX_POINTS, type LossSeries } from '../../src/renderer/src/training/series';
-import { jobTitle, progressOf } from '../../src/renderer/src/training/job-format';
-import { cell, rowLabels } from '../../src/renderer/src/dashboard/table2-data';
+import { appendLoss, legendValue, MAX_POINTS, type LossSeries } from '../../src/renderer/src/training/series';
+import { elapsedAt, jobTitle, progressOf } from '../../src/renderer/src/training/job-format';
+import { auF1Cells, cell, exprF1Cells, NO_SUPPORT, rowLabels, scoreText } from '../../src/renderer/src/dashboard/table2-data';
+import { auMetrics, exprMetrics } from '../../src/shared/metrics';
+import { AU_NAMES, EXPRESSIONS } from '../../src/shared/labels';
 import { scatterData } from '../../src/renderer/src/dashboard/scatter-data';
 
 const empty = (): LossSeries => ({ x: [], y: { loss: [], au: [], expr: [], v: [], a: [] } });
@@ -122,5 +124,55 @@ describe('scatter data', () => {
       [null, -0.1, 0, 0.4, null],
       [-1, null, null, null, 1],
     ]);
+  });
+});
+
+describe('breakdowns: "n/a" where the split has no frame with the label', () => {
+  it('per AU: an AU no frame labels is absent from the report and shows n/a with the reason; a labelled AU keeps its F1', () => {
+    // AU 0 labelled on every frame, AU 1 on none (partial labels), the others labelled but never active.
+    const labels = [0, 1, 2, 3].map((i) => AU_NAMES.map((_, k) => (k === 0 ? i % 2 : k === 1 ? NaN : 0)));
+    const probs = [0, 1, 2, 3].map((i) => AU_NAMES.map((_, k) => (k === 0 ? i % 2 : 0.1)));
+    const au = auMetrics(probs, labels)!;
+    expect(au.perAU[AU_NAMES[1]]).toBeUndefined();
+    const cells = auF1Cells(au, AU_NAMES);
+    expect(cells[0]).toEqual({ text: '1.000', value: 1, title: 'threshold 0.50' });
+    expect(cells[1]).toEqual({ text: 'n/a', value: null, title: NO_SUPPORT });
+    expect(NO_SUPPORT).toBe('no frames with this label in the split');
+    // Labelled, never active, never predicted: F1 0 by scikit-learn's rule (and in the mean), so shown.
+    expect(cells[2].text).toBe('0.000');
+  });
+  it('per class: a class with no true frame shows n/a, also when it was predicted (F1 0 in the report)', () => {
+    // Truth: classes 0 and 1 only; class 2 predicted once (present in the report with F1 0).
+    const e = exprMetrics([0, 1, 2, 1], [0, 1, 1, 1])!;
+    expect(e.perClass[EXPRESSIONS[2]]).toBe(0);
+    const cells = exprF1Cells(e, EXPRESSIONS);
+    expect(cells.map((c) => c.text)).toEqual(['1.000', '0.800', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']);
+    expect(cells[2]).toEqual({ text: 'n/a', value: null, title: NO_SUPPORT });
+  });
+  it('Table 2: a task without labels in the split is n/a', () => {
+    expect([scoreText(null), scoreText(0.12345)]).toEqual(['n/a', '0.1235']);
+  });
+});
+
+describe('jobs panel: one clock, legends without placeholders', () => {
+  it('the list and the detail read the elapsed time from the same clock', () => {
+    const started = '2024-05-01T10:00:00.000Z';
+    const now = Date.parse(started) + 65_000;
+    const running = job({ startedAt: started });
+    expect(elapsedAt(running, now)).toBe('1 min 05 s');
+    expect(elapsedAt(running, now + 1_000)).toBe('1 min 06 s');
+    // A finished job: its own end, whatever the clock says.
+    expect(elapsedAt(job({ status: 'done', startedAt: started, finishedAt: '2024-05-01T10:00:12.000Z' }), now)).toBe('12 s');
+    expect(elapsedAt(job({ status: 'queued' }), now)).toBe('–');
+  });
+  it('legend values: at the cursor, else the newest value, else nothing (never uPlot\'s "--")', () => {
+    const chart = { data: [[1, 2, 3], [0.5, 0.25, null], [null, null, null]] };
+    const v3 = legendValue(3);
+    expect(v3(chart, 0.5, 1, 0)).toBe('0.500');
+    expect(v3(chart, null, 1, 2)).toBe(''); // no value at that step
+    expect(v3(chart, null, 1, null)).toBe('0.250'); // no cursor: the newest
+    expect(v3(chart, null, 2, null)).toBe(''); // a series without values
+    expect(legendValue(null)(chart, null, 0, null)).toBe('3');
+    expect(legendValue(null)({ data: [[]] }, null, 0, null)).toBe('');
   });
 });

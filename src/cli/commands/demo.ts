@@ -8,21 +8,15 @@ import cliProgress from 'cli-progress';
 import { requireDone, runJob } from '../run-job';
 import type { DemoOptions, DemoStage } from '../../node/demo/run';
 import { formatTruthTable } from '../../node/demo/truth-table';
+import { progressLines } from '../progress';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
 function bar(label: string) {
   if (!process.stderr.isTTY) {
-    let last = 0;
-    return {
-      update: (d: number, t: number) => {
-        if (Date.now() - last > 2000 || d === t) {
-          last = Date.now();
-          process.stderr.write(`${label}: ${d}/${t}\n`);
-        }
-      },
-      stop: () => {},
-    };
+    // Not a terminal: the CLI's one throttle for progress lines (../progress.ts).
+    const lines = progressLines(process.stderr, label);
+    return { update: (d: number, t: number) => lines.update(d, t, label), stop: () => {} };
   }
   const b = new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`, stream: process.stderr }, cliProgress.Presets.shades_classic);
   let started = false;

@@ -14,7 +14,22 @@ import type { JobParamsInput } from '../../shared/jobs-contract';
 import { SPLITS, type Split } from '../../shared/labels';
 import { MODEL_TYPES, RNN_INPUTS, RNN_STUDENT_TARGETS, type RnnTrainConfigInput } from '../../shared/rnn-config';
 import { AppError } from '../../shared/result';
-import { AU_THRESHOLDS, BATCHINGS, DEFAULT_BACKBONE, STUDENT_TASK_WEIGHTS, VA_BALANCE_MODES, STUDENT_COUNT, STUDENT_EPOCHS, TEACHER_EPOCHS, TRAIN_BACKBONES, type TrainBackbone, type TrainConfigInput } from '../../shared/train-config';
+import {
+  AU_THRESHOLDS,
+  BATCHINGS,
+  DEFAULT_BACKBONE,
+  STUDENT_TASK_WEIGHTS,
+  VA_BALANCE_MODES,
+  STUDENT_COUNT,
+  STUDENT_EPOCHS,
+  TEACHER_EPOCHS,
+  TRAIN_BACKBONES,
+  TrainConfig,
+  studentModelSettings,
+  trainConfigIssues,
+  type TrainBackbone,
+  type TrainConfigInput,
+} from '../../shared/train-config';
 import { epochFrames, estimateText, isPretrained } from '../../shared/train-estimate';
 import { projectInfo } from '../../node/store/info';
 import { requireDone, resumeRun, runJobResult } from '../run-job';
@@ -70,7 +85,8 @@ function trainOptions(c: Command): Command {
         ...TRAIN_BACKBONES,
       ]),
     )
-    .option('--freeze-backbone', 'train the heads only (backbone features cached once: the fast path on CPU)')
+    .option('--freeze-backbone', 'train the heads only (backbone features cached once: the fast path on CPU; pretrained backbones only). Students: as their teacher unless given')
+    .option('--no-freeze-backbone', "fine-tune the backbone (students of a frozen teacher: instead of the teacher's freezing)")
     .option('--epochs <n>', 'epochs (teacher 8, students 3)', num)
     .option('--batch <n>', 'batch size (32)', num)
     .option('--lr <x>', 'initial learning rate (1e-4, ÷10 every 3 epochs)', num)
@@ -78,7 +94,7 @@ function trainOptions(c: Command): Command {
     .option('--datasets <a,b>', 'datasets to train on (default: all)', list)
     .option('--no-balance', 'switch off ML-ROS / class / VA-bin balancing')
     .option('--no-augment', 'switch off augmentation')
-    .option('--input-size <px>', 'input size (112)', num)
+    .option('--input-size <px>', 'input size (112; students: their teacher\'s)', num)
     .option('--max-steps <n>', 'cap on steps per epoch (quick checks)', num)
     .addOption(new Option('--model-type <type>', 'cnn, or cnn-rnn (bidirectional GRUs over frozen CNN features; video media only)').choices([...MODEL_TYPES]))
     .option('--window <n>', 'cnn-rnn: frames per window (32)', num)
@@ -199,20 +215,27 @@ function acceptKinds(jobId: number, role: 'teacher' | 'students', modelType: Tra
   };
 }
 
-/** The architecture of a teacher (students follow their teacher's unless --model-type says). */
-function teacherArch(dir: string, ref: string): string {
+/** A teacher's architecture (students follow it unless --model-type says) and stored config (students inherit its model settings). */
+function teacherOf(dir: string, ref: string): { arch: string; backbone: string | null; config: Record<string, unknown> } {
   const p = Project.open(dir);
   try {
-    return resolveModelRef(p.db, /^\d+$/.test(ref) ? Number(ref) : ref).arch;
+    const m = resolveModelRef(p.db, /^\d+$/.test(ref) ? Number(ref) : ref);
+    return { arch: m.arch, backbone: m.backbone, config: m.config };
   } finally {
     p.close();
   }
 }
 
+/** The cross-field rules (trainConfigIssues) on a CNN run's params, refused in one line before a worker starts. */
+function refuseInconsistent(p: TrainConfigInput): void {
+  const issue = trainConfigIssues(TrainConfig.parse(p))[0];
+  if (issue) throw usage(issue.message);
+}
+
 function trainParams(o: TrainOpts): TrainConfigInput {
   const p: TrainConfigInput = {};
   if (o.backbone) p.backbone = o.backbone;
-  if (o.freezeBackbone) p.freezeBackbone = true;
+  if (o.freezeBackbone !== undefined) p.freezeBackbone = o.freezeBackbone;
   if (o.epochs !== undefined) p.epochs = o.epochs;
   if (o.batch !== undefined) p.batch = o.batch;
   if (o.lr !== undefined) p.lr = o.lr;
@@ -290,9 +313,11 @@ export function registerEngineCommands(program: Command): void {
       r = await runJobResult(dir, 'train.rnn-teacher', params, { quiet: o.json });
     } else {
       refuseRnnOnly(o);
-      sayEstimate(dir, 'teacher', o);
       // The backbone is recorded in the job's params even when it is the default (the job list names it).
-      r = await runJobResult(dir, 'train.teacher', { backbone: DEFAULT_BACKBONE, ...trainParams(o) }, { quiet: o.json });
+      const params = { backbone: DEFAULT_BACKBONE, ...trainParams(o) };
+      refuseInconsistent(params);
+      sayEstimate(dir, 'teacher', o);
+      r = await runJobResult(dir, 'train.teacher', params, { quiet: o.json });
     }
     out(o.json ? JSON.stringify(r, null, 2) : `teacher #${r.modelId} (${r.name}) ready\n${formatEvaluation(r.val)}`);
   });
@@ -327,12 +352,17 @@ export function registerEngineCommands(program: Command): void {
     } else {
       if (o.teacher === undefined) throw usage("required option '--teacher <id>' not specified (or --resume JOB_ID to continue a run)");
       const student = { teacher: modelRef(o.teacher), count: o.count, lambda: o.lambda, temperature: o.temperature };
-      if ((o.modelType ?? teacherArch(dir, o.teacher)) === 'cnn-rnn') {
+      const teacher = teacherOf(dir, o.teacher);
+      if ((o.modelType ?? teacher.arch) === 'cnn-rnn') {
         r = await runJobResult(dir, 'train.rnn-students', { ...rnnParams(o), ...student }, { quiet: o.json });
       } else {
         refuseRnnOnly(o);
-        sayEstimate(dir, 'students', o);
-        r = await runJobResult(dir, 'train.students', { ...trainParams(o), ...student }, { quiet: o.json });
+        // The job params hold what was given; the backbone, input size and freezing left out are the teacher's (the job resolves them the same way).
+        const params = trainParams(o);
+        const model = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, params);
+        refuseInconsistent({ ...params, ...model });
+        sayEstimate(dir, 'students', { ...o, ...model });
+        r = await runJobResult(dir, 'train.students', { ...params, ...student }, { quiet: o.json });
       }
     }
     out(o.json ? JSON.stringify(r, null, 2) : `students ${r.students.map((s) => `#${s.modelId}`).join(', ')}; ensemble #${r.ensembleId}\n${formatEvaluation(r.ensembleVal)}`);

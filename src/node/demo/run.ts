@@ -12,6 +12,8 @@ import { listModels } from '../store/models';
 import { Project } from '../store/project';
 import { generateDemoDataset } from './generate';
 import { loadTruth, paperClaims, truthTable, type TruthRow } from './truth-table';
+import { isPretrained } from '../../shared/train-estimate';
+import type { TrainBackbone } from '../../shared/train-config';
 
 export interface DemoOptions {
   dir: string;
@@ -19,7 +21,7 @@ export interface DemoOptions {
   videos?: number;
   frames?: number;
   students: number;
-  backbone: string;
+  backbone: TrainBackbone;
   inputSize: number;
   teacherEpochs: number;
   studentEpochs: number;
@@ -109,7 +111,8 @@ export async function runDemoPipeline(o: DemoOptions, hooks: DemoHooks): Promise
   log('3/6 face crops (the demo videos are face-centred, like Aff-Wild2 cropped_aligned)');
   await hooks.runJob(dir, 'faces', { mediaIds: imp.needFaces, mode: 'aligned' });
 
-  const frozen = o.freezeBackbone !== false;
+  // Only a pretrained backbone can be frozen (a frozen random backbone learns nothing: refused by the config checks).
+  const frozen = o.freezeBackbone !== false && isPretrained(o.backbone);
   const train = {
     backbone: o.backbone,
     inputSize: o.inputSize,
@@ -119,7 +122,7 @@ export async function runDemoPipeline(o: DemoOptions, hooks: DemoHooks): Promise
     freezeBackbone: frozen,
     ...(o.maxSteps ? { maxStepsPerEpoch: o.maxSteps } : {}),
   };
-  log(`4/6 teacher: ${o.backbone} backbone${frozen ? ' (frozen: heads trained on cached features)' : ''} at ${o.inputSize}px, ${o.teacherEpochs} epochs (Eq. 4 on the ground truth each frame has)`);
+  log(`4/6 teacher: ${o.backbone} backbone${frozen ? ' (frozen: heads trained on cached features)' : ''} at ${o.inputSize}px, ${o.teacherEpochs} epochs (Eq. 4 on the partial labels)`);
   const teacher = (await hooks.runJob(dir, 'train.teacher', { ...train, epochs: o.teacherEpochs })) as { modelId: number };
   await hooks.runJob(dir, 'soft-labels', { model: teacher.modelId });
 

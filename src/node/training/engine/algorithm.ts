@@ -48,6 +48,13 @@ export async function teacherJob<C extends JobConfig, TP extends { resume?: numb
   }
 }
 
+/** "face (frozen) at 112 px": a CNN configuration's model settings (what students took from their teacher or were given); null for a config without a backbone. */
+function modelLine(c: object): string | null {
+  const { backbone, freezeBackbone, inputSize } = c as { backbone?: unknown; freezeBackbone?: unknown; inputSize?: unknown };
+  if (typeof backbone !== 'string') return null;
+  return `${backbone}${freezeBackbone === true ? ' (frozen)' : ''} at ${String(inputSize)} px`;
+}
+
 export interface StudentsJobParams {
   teacher: string | number;
   count: number;
@@ -68,6 +75,8 @@ export async function studentsJob<C extends JobConfig, TP extends { resume?: num
     requireArch(arch, teacher, 'teacher');
     if (teacher.kind === 'ensemble') throw new Error('students learn from a teacher model, not an ensemble');
     const base = arch.studentBase(sess, teacher, p);
+    const model = modelLine(base);
+    if (model) hooks.log(`${arch.logPrefix}students of ${teacher.name}: ${model}`);
     const bound: BoundArch<R> = arch.bind(sess, base, teacher);
     const sets = bound.sets(hooks);
     const stored = arch.usesStoredTeacherRecords(base) ? teacherRecordsFor(sess, teacher, sets.train) : new Map<number, Float32Array>();

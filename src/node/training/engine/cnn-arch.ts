@@ -7,7 +7,7 @@ import { downsampleFactors } from '../../labels/samples';
 import { disposeNet, loadModel } from '../../../ml/models';
 import { resolveStoredTrainConfig, resolveTrainConfig } from '../../../ml/train/config';
 import { predictSamples } from '../../../ml/train/cnn';
-import type { StudentParams, TeacherParams } from '../../../shared/train-config';
+import { studentModelSettings, type StudentParams, type TeacherParams } from '../../../shared/train-config';
 import { isPretrained } from '../../../shared/train-estimate';
 import { modelDir, type EngineHooks, type EngineSession } from './context';
 import type { EngineArch } from './arch';
@@ -15,12 +15,23 @@ import { trainingSets } from './sets';
 
 type Cfg = ReturnType<typeof resolveTrainConfig>;
 
+/**
+ * A stored model's configuration. A model trained with a frozen backbone from random weights
+ * (refused for new runs since issue 16, trainConfigIssues) keeps its settings when it resumes: the
+ * rule is checked on the config without the freezing, which is then put back.
+ */
+function storedConfig(m: ModelRow, role: 'teacher' | 'student'): Cfg {
+  const frozen = m.config.freezeBackbone === true;
+  const c = resolveStoredTrainConfig(frozen ? { ...m.config, freezeBackbone: false } : m.config, role);
+  return frozen ? { ...c, freezeBackbone: true } : c;
+}
+
 export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output<typeof StudentParams>, object> = {
   arch: 'cnn',
   label: 'CNN',
   logPrefix: '',
   namePrefix: '',
-  config: (m, role) => resolveStoredTrainConfig(m.config, role),
+  config: storedConfig,
 
   async createTeacher(sess, p) {
     const cfg = resolveTrainConfig(p, 'teacher');
@@ -28,7 +39,11 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
     return { model, cfg };
   },
 
-  studentBase: (_sess, _teacher, p) => resolveTrainConfig(p, 'student'),
+  // Students take the teacher's backbone, input size and freezing unless the params name them.
+  studentBase: (_sess, teacher, p) => {
+    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, ...rest } = p;
+    return resolveTrainConfig({ ...rest, ...studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, { backbone, freezeBackbone, inputSize }) }, 'student');
+  },
   usesStoredTeacherRecords: () => true,
 
   bind: (sess, cfg) => ({

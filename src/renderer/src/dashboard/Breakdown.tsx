@@ -3,9 +3,18 @@
 // confusion matrix (rows: true class, columns: predicted; shaded by the share of the true class).
 import { AU_NAMES, EXPRESSIONS } from '../../../shared/labels';
 import type { EvaluationRow } from '../../../shared/training-contract';
-import { auOf } from './table2-data';
+import { auF1Cells, auOf, exprF1Cells, type F1Cell } from './table2-data';
 
 const f3 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
+
+/** One breakdown cell: shaded by its F1; "n/a" (no frame with the label in the split) unshaded, with the reason as its tooltip. */
+function F1Td({ c }: { c: F1Cell }) {
+  return (
+    <td className={`num${c.value === null ? ' muted' : ''}`} style={c.value === null ? undefined : { background: shade(c.value) }} title={c.title} data-na={c.value === null ? 'true' : undefined}>
+      {c.text}
+    </td>
+  );
+}
 
 /** Background for a value in [0, 1]: the accent colour at that strength. */
 export function shade(v: number): string {
@@ -32,14 +41,9 @@ export function PerAuTable({ rows, labels, tuned }: { rows: EvaluationRow[]; lab
         {withAu.map(({ r, label, au }) => (
           <tr key={r.id}>
             <td className="nowrap">{label}</td>
-            {AU_NAMES.map((n, k) => {
-              const v = au!.perAU[n];
-              return (
-                <td key={n} className="num" style={v === undefined ? undefined : { background: shade(v) }} title={`threshold ${au!.threshold[k]?.toFixed(2) ?? '–'}`}>
-                  {f3(v)}
-                </td>
-              );
-            })}
+            {auF1Cells(au!, AU_NAMES).map((c, k) => (
+              <F1Td key={AU_NAMES[k]} c={c} />
+            ))}
           </tr>
         ))}
       </tbody>
@@ -67,14 +71,9 @@ export function PerClassTable({ rows, labels }: { rows: EvaluationRow[]; labels:
         {withExpr.map(({ r, label, expr }) => (
           <tr key={r.id}>
             <td className="nowrap">{label}</td>
-            {EXPRESSIONS.map((n) => {
-              const v = expr!.perClass[n];
-              return (
-                <td key={n} className="num" style={v === undefined ? undefined : { background: shade(v) }}>
-                  {f3(v)}
-                </td>
-              );
-            })}
+            {exprF1Cells(expr!, EXPRESSIONS).map((c, i) => (
+              <F1Td key={EXPRESSIONS[i]} c={c} />
+            ))}
             <td className="num">{f3(expr!.acc)}</td>
           </tr>
         ))}

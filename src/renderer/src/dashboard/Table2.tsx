@@ -5,11 +5,9 @@
 // newest evaluation on the chosen dataset and split; clicking one details it below.
 import type { EvaluationRow } from '../../../shared/training-contract';
 import { ArchBadge } from './ArchBadge';
-import { cell, COLUMNS, rowLabels, type Column } from './table2-data';
+import { cell, COLUMNS, NO_SUPPORT, rowLabels, scoreText, type Column } from './table2-data';
 
 export { cell, rowLabels } from './table2-data';
-
-const f4 = (v: number | null) => (v === null ? '–' : v.toFixed(4));
 
 export function Table2({ rows, selected, onSelect, tuned }: { rows: EvaluationRow[]; selected: number | null; onSelect: (id: number) => void; tuned: boolean }) {
   const labels = rowLabels(rows);
@@ -58,8 +56,13 @@ export function Table2({ rows, selected, onSelect, tuned }: { rows: EvaluationRo
             {COLUMNS.map((c) => {
               const v = cell(r, c.key, tuned);
               return (
-                <td key={c.key} className={`num${v !== null && v === best[c.key] && rows.length > 1 ? ' best' : ''}`} data-testid={`t2-${c.key}`}>
-                  {f4(v)}
+                <td
+                  key={c.key}
+                  className={`num${v !== null && v === best[c.key] && rows.length > 1 ? ' best' : ''}${v === null ? ' muted' : ''}`}
+                  data-testid={`t2-${c.key}`}
+                  title={v === null ? NO_SUPPORT : undefined}
+                >
+                  {scoreText(v)}
                 </td>
               );
             })}

@@ -5,11 +5,14 @@ import type uPlot from 'uplot';
 import type { EpochRow } from '../../../shared/training-contract';
 import { Chart } from './Chart';
 import { LOSS_KEYS, type LossSeries } from './live';
+import { legendValue } from './series';
 
 const COLOURS = { loss: '#1b2230', au: '#2563c9', expr: '#c2410c', v: '#15803d', a: '#9333ea' } as const;
 const LABELS = { loss: 'total (8·AU + EXPR + V + A)', au: 'AU', expr: 'EXPR', v: 'V', a: 'A' } as const;
 
-const fmt = (digits: number) => (_: uPlot, v: number | null) => (v === null || v === undefined ? '–' : v.toFixed(digits));
+// Legends show the value at the cursor, else the newest one, else nothing (never uPlot's "--").
+const fmt = (digits: number) => legendValue(digits);
+const X_VALUE = legendValue(null);
 
 export function LossChart({ series }: { series: LossSeries }) {
   const data = useMemo(() => [series.x, ...LOSS_KEYS.map((k) => series.y[k])] as uPlot.AlignedData, [series]);
@@ -22,7 +25,7 @@ export function LossChart({ series }: { series: LossSeries }) {
       { scale: 'total', side: 1, label: 'total', size: 48, grid: { show: false } },
     ],
     series: [
-      { label: 'step' },
+      { label: 'step', value: X_VALUE },
       ...LOSS_KEYS.map((k) => ({
         label: LABELS[k],
         stroke: COLOURS[k],
@@ -62,7 +65,7 @@ export function EpochChart({ epochs }: { epochs: EpochRow[] }) {
       { scale: 'loss', side: 1, label: 'train loss', size: 48, grid: { show: false } },
     ],
     series: [
-      { label: 'epoch' },
+      { label: 'epoch', value: X_VALUE },
       val('AU', COLOURS.au),
       val('EXPR', COLOURS.expr),
       val('V', COLOURS.v),

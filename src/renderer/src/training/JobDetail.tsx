@@ -4,11 +4,11 @@ import { useEffect, useRef } from 'react';
 import type { JobSummary } from '../../../shared/contract';
 import type { EpochRow } from '../../../shared/training-contract';
 import { call } from '../api';
-import { fmtDate, fmtElapsed } from '../format';
+import { fmtDate } from '../format';
 import { cancelJob, guard, refreshJobs } from '../session';
 import { useApp } from '../store';
 import { EpochChart, LossChart } from './JobCharts';
-import { isRnnKind, isTraining, jobTitle, progressOf, resumeNote } from './job-format';
+import { elapsedAt, isRnnKind, isTraining, jobTitle, progressOf, resumeNote } from './job-format';
 import { useJobLive, watchJob } from './live';
 import { selectJob } from './ui-state';
 
@@ -94,7 +94,8 @@ function paramsLine(job: JobSummary): string {
   return [...parts, ...(resumed ? [resumed] : [])].join(' · ');
 }
 
-export function JobDetail({ job }: { job: JobSummary }) {
+/** `now`: the jobs panel's clock (./clock.ts), shared with the list's Time column. */
+export function JobDetail({ job, now }: { job: JobSummary; now: number }) {
   const p = useApp((s) => s.progress[job.id]);
   const live = useJobLive(job.id);
   useEffect(() => watchJob(job.id), [job.id]);
@@ -136,7 +137,7 @@ export function JobDetail({ job }: { job: JobSummary }) {
         {live.modelId !== null && <span data-testid="job-model">model #{live.modelId}</span>}
         <span>backend {job.backend ?? '–'}</span>
         <span>
-          started {fmtDate(job.startedAt)} · {fmtElapsed(job.startedAt, job.finishedAt)}
+          started {fmtDate(job.startedAt)} · <span data-testid="job-detail-elapsed">{elapsedAt(job, now)}</span>
         </span>
       </div>
       <p className="job-params mono">{paramsLine(job)}</p>

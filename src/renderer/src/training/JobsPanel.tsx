@@ -3,11 +3,12 @@
 // one at a time in the worker process, so queued jobs wait here for the running one.
 import { useEffect } from 'react';
 import type { JobSummary } from '../../../shared/contract';
-import { fmtDate, fmtElapsed } from '../format';
+import { fmtDate } from '../format';
 import { cancelJob } from '../session';
 import { useApp } from '../store';
 import { JobDetail } from './JobDetail';
-import { jobTitle, progressOf } from './job-format';
+import { useJobsClock } from './clock';
+import { elapsedAt, jobTitle, progressOf } from './job-format';
 import { selectJob, useTrainingUi } from './ui-state';
 
 function MiniProgress({ job }: { job: JobSummary }) {
@@ -28,7 +29,7 @@ function MiniProgress({ job }: { job: JobSummary }) {
   );
 }
 
-function JobRow({ job, selected }: { job: JobSummary; selected: boolean }) {
+function JobRow({ job, selected, now }: { job: JobSummary; selected: boolean; now: number }) {
   return (
     <tr
       data-testid="job-row"
@@ -51,7 +52,9 @@ function JobRow({ job, selected }: { job: JobSummary; selected: boolean }) {
       </td>
       <td>{job.backend ?? '–'}</td>
       <td className="muted nowrap">{fmtDate(job.startedAt)}</td>
-      <td className="muted nowrap">{fmtElapsed(job.startedAt, job.finishedAt)}</td>
+      <td className="muted nowrap" data-testid="job-elapsed">
+        {elapsedAt(job, now)}
+      </td>
       <td>
         {(job.status === 'running' || job.status === 'queued') && (
           <button
@@ -80,6 +83,8 @@ export function JobsPanel() {
     if (selected !== null && !jobs.some((j) => j.id === selected) && jobs.length) selectJob(null);
   }, [jobs, selected]);
   const queued = jobs.filter((j) => j.status === 'queued').length;
+  // One clock for the list's Time column and the detail's elapsed time.
+  const now = useJobsClock(jobs.some((j) => j.status === 'running'));
   if (!jobs.length)
     return (
       <section className="panel">
@@ -114,13 +119,13 @@ export function JobsPanel() {
             </thead>
             <tbody>
               {jobs.map((j) => (
-                <JobRow key={j.id} job={j} selected={current?.id === j.id} />
+                <JobRow key={j.id} job={j} selected={current?.id === j.id} now={now} />
               ))}
             </tbody>
           </table>
         </div>
       </section>
-      {current && <JobDetail job={current} />}
+      {current && <JobDetail job={current} now={now} />}
     </div>
   );
 }

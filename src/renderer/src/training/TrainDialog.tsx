@@ -6,8 +6,9 @@
 // defaults (CNN teacher 8 epochs, CNN-RNN 3, students 3, Adam 1e-4 ÷10 every 3 epochs, batch 32,
 // λ 0.6, T 1.5, 5 students) and the datasets, and for students the teacher of that type with
 // count, λ and T. Validated by the job map's own schemas before the job starts.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ModelSummary } from '../../../shared/contract';
+import type { ModelDetail } from '../../../shared/training-contract';
 import { MODEL_TYPES, type ModelType } from '../../../shared/rnn-config';
 import { TRAIN_BACKBONES, type TrainBackbone } from '../../../shared/train-config';
 import { isPretrained } from '../../../shared/train-estimate';
@@ -25,6 +26,7 @@ import {
   teachersOfType,
   trainEstimate,
   trainParams,
+  withTeacherSettings,
   type Issues,
   type Role,
   type TrainField,
@@ -88,6 +90,22 @@ function useFeatureDefault(arch: ModelType): number | null {
   return id;
 }
 
+/** The models with their stored configs (models.list), asked once per CNN students form: students start from their teacher's model settings. */
+function useModelConfigs(wanted: boolean): ModelDetail[] | null {
+  const [models, setModels] = useState<ModelDetail[] | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let live = true;
+    call('models.list', {})
+      .then((m) => live && setModels(m))
+      .catch(reportError);
+    return () => {
+      live = false;
+    };
+  }, [wanted]);
+  return models;
+}
+
 /** The engine's default is marked: the best CNN student, or a teacher while there are no CNN students. */
 const featureLabel = (m: ModelSummary, best: number | null) =>
   `${m.name} (#${m.id}, ${m.kind}, ${m.backbone ?? '?'})${m.id !== best ? '' : m.kind === 'student' ? ' · best CNN student' : ' · default (no CNN student yet)'}`;
@@ -124,7 +142,22 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
   useEffect(() => {
     if (best !== null) setForm((f) => (f.featuresFrom === '' ? { ...f, featuresFrom: String(best) } : f));
   }, [best]);
+  // CNN students take their teacher's backbone, input size and freezing: filled in when a teacher is chosen (and its config has arrived).
+  const configs = useModelConfigs(role === 'student' && arch === 'cnn');
+  const inheritedFrom = useRef<string | null>(null);
+  const modelTouched = useRef(false);
+  useEffect(() => {
+    const source = configs?.find((m) => String(m.id) === form.teacher);
+    if (!source || inheritedFrom.current === form.teacher) return;
+    const first = inheritedFrom.current === null;
+    inheritedFrom.current = form.teacher;
+    // The configs arrived after the user set the model fields of the preselected teacher: those stay.
+    if (first && modelTouched.current) return;
+    setForm((f) => withTeacherSettings(f, source));
+    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined }));
+  }, [configs, form.teacher]);
   const set = <K extends TrainField>(k: K, v: TrainForm[K]) => {
+    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone') modelTouched.current = true;
     setForm((f) => setTrainField(f, k, v));
     setIssues((i) => ({ ...i, [k]: undefined }));
   };
@@ -193,7 +226,12 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
         <fieldset className="form-section">
           <legend>Model</legend>
           <div className="form-grid">
-            <Field name="backbone" label="Backbone" issue={issues.backbone} hint={backend ? `compute backend: ${backend}` : undefined}>
+            <Field
+              name="backbone"
+              label="Backbone"
+              issue={issues.backbone}
+              hint={[role === 'student' && teacher ? 'as the teacher unless changed' : null, backend ? `compute backend: ${backend}` : null].filter(Boolean).join(' · ') || undefined}
+            >
               <Select<TrainBackbone> name="backbone" value={form.backbone} options={BACKBONE_OPTIONS} onChange={(v) => set('backbone', v)} />
             </Field>
             {input('inputSize', 'Input size (px)', 'paper: 112')}
@@ -203,7 +241,12 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
               </p>
             )}
             <div className="field checks">
-              <Check name="freezeBackbone" label="Freeze the backbone (train the heads only: fast on CPU)" checked={form.freezeBackbone} onChange={(v) => set('freezeBackbone', v)} />
+              <Check name="freezeBackbone" label="Freeze the backbone (train the heads only: fast on CPU; pretrained backbones only)" checked={form.freezeBackbone} onChange={(v) => set('freezeBackbone', v)} />
+              {issues.freezeBackbone && (
+                <span className="field-issue" data-testid="issue-freezeBackbone">
+                  {issues.freezeBackbone}
+                </span>
+              )}
               <Check name="augment" label="Augment (random crop, flip, colour jitter per sample)" checked={form.augment} onChange={(v) => set('augment', v)} />
             </div>
           </div>

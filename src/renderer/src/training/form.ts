@@ -25,6 +25,7 @@ import {
   STUDENT_COUNT,
   STUDENT_EPOCHS,
   TEACHER_EPOCHS,
+  studentModelSettings,
   trainConfigIssues,
   type TrainBackbone,
 } from '../../../shared/train-config';
@@ -184,16 +185,33 @@ export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainFo
   };
 }
 
+/** A model as the students form reads it: the teacher's backbone column and its stored config (models.list's ModelDetail). */
+export interface TeacherSettingsSource {
+  backbone: string | null;
+  config: Record<string, unknown>;
+}
+
+/**
+ * The students form with its teacher's backbone, input size and freezing (what the students job
+ * takes when they are left out: studentModelSettings); the user may change them afterwards.
+ */
+export function withTeacherSettings(f: TrainForm, teacher: TeacherSettingsSource): TrainForm {
+  const s = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, {});
+  return { ...f, backbone: s.backbone, inputSize: String(s.inputSize), freezeBackbone: s.freezeBackbone };
+}
+
 const isCount = (t: string) => /^\s*\d+\s*$/.test(t) && Number(t) >= 1;
 
 /**
  * The form after the user set one field. The face backbone takes 112-pixel inputs (the input size
- * follows it); the strides follow the window (half of it, all of it) until the user types a
+ * follows it); a backbone without pretrained weights is not frozen; the strides follow the window (half of it, all of it) until the user types a
  * stride, and from then on stay as typed.
  */
 export function setTrainField<K extends TrainField>(f: TrainForm, k: K, v: TrainForm[K]): TrainForm {
   const next: TrainForm = { ...f, [k]: v };
   if (k === 'backbone' && v === 'face') next.inputSize = String(FACE_INPUT_SIZE);
+  // Only a pretrained backbone may be frozen (trainConfigIssues): another one starts unfrozen; ticking Freeze then says why not.
+  if (k === 'backbone' && typeof v === 'string' && !isPretrained(v as TrainBackbone)) next.freezeBackbone = false;
   if (k === 'trainStride' || k === 'evalStride') next.stridesFollow = false;
   if (k === 'window' && f.stridesFollow && typeof v === 'string' && isCount(v)) {
     const s = rnnStrides({ window: Number(v) });
@@ -276,7 +294,7 @@ export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainS
     };
     start = role === 'teacher' ? { kind: 'train.teacher', params: cnn } : { kind: 'train.students', params: { ...cnn, ...student() } };
     // The cross-field rule once the schema passes (the backbone and input size are then valid).
-    if (startIssues(start, issues)) for (const i of trainConfigIssues({ backbone: f.backbone, inputSize: num('inputSize') })) issues[i.path] ??= i.message;
+    if (startIssues(start, issues)) for (const i of trainConfigIssues({ backbone: f.backbone, inputSize: num('inputSize'), freezeBackbone: f.freezeBackbone })) issues[i.path] ??= i.message;
   } else {
     const rnn = { ...schedule, window: num('window'), trainStride: num('trainStride'), evalStride: num('evalStride'), hidden: num('hidden') };
     start =

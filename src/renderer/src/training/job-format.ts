@@ -4,6 +4,16 @@
 import type { EventPayload, JobSummary } from '../../../shared/contract';
 import { fmtSeconds } from '../format';
 
+/**
+ * How long a job ran ("3 min 05 s"), or has been running at `now` (the jobs panel's one clock,
+ * ./clock.ts, so the list and the detail show the same time); "–" before it started.
+ */
+export function elapsedAt(job: Pick<JobSummary, 'startedAt' | 'finishedAt'>, now: number): string {
+  if (!job.startedAt) return '–';
+  const ms = (job.finishedAt ? new Date(job.finishedAt).getTime() : now) - new Date(job.startedAt).getTime();
+  return ms < 1000 ? `${Math.max(0, ms)} ms` : fmtSeconds(ms / 1000);
+}
+
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
 /**

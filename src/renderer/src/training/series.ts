@@ -28,3 +28,33 @@ export function appendLoss(s: LossSeries, done: number, metrics: Record<string, 
   }
   return next;
 }
+
+/** What a uPlot legend value function reads of its chart (structurally: the chart's data). */
+export interface LegendChart {
+  data: readonly ArrayLike<number | null | undefined>[];
+}
+
+/**
+ * A chart legend's value for a series (uPlot's `series[i].value`): with the cursor on the chart the
+ * value at the cursor, else the series' newest value, so the legend always says something useful;
+ * '' where the series has no value (a task without loss at that step), never uPlot's "--"
+ * placeholder. `digits`: decimals, or null for the x series' whole numbers (step, epoch).
+ */
+export function legendValue(digits: number | null) {
+  return (u: LegendChart, v: number | null, sidx: number, idx: number | null | undefined): string => {
+    let x: number | null | undefined = v;
+    if (idx === null || idx === undefined) {
+      const d = u.data[sidx] ?? [];
+      x = null;
+      for (let i = d.length - 1; i >= 0; i--) {
+        const y = d[i];
+        if (y !== null && y !== undefined) {
+          x = y;
+          break;
+        }
+      }
+    }
+    if (x === null || x === undefined || !Number.isFinite(x)) return '';
+    return digits === null ? String(x) : x.toFixed(digits);
+  };
+}
