@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../../../ml/backend';
 import { disposeNet, extractFeatures, loadModel, readModelMeta } from '../../../ml/models';
-import { getModel, listModels, type ModelRow } from '../../store/models';
+import { getModel, type ModelRow } from '../../store/models';
+import { checkFeatureModel, defaultFeatureModelId } from '../feature-default';
 import type { Db } from '../../store/database';
 import { extractHeadEmbeddings, HEAD_EMBEDDING_DIM, type FeatureSource } from '../../../ml/rnn/features';
 import type { RnnInput } from '../../../ml/rnn/config';
@@ -18,46 +19,15 @@ import { modelDir, type EngineHooks, type EngineSession } from './context';
 import { FeatureCache, featureCacheKey, type FeatureDtype } from '../../store/feature-cache';
 
 
-/** Checks that a model can give features: a ready CNN teacher or student with its files. */
-export function checkFeatureModel(m: ModelRow): void {
-  if (m.arch !== 'cnn') throw new Error(`model ${m.id} (${m.name}) is a ${m.arch} model; features come from a CNN teacher or student`);
-  if (m.kind === 'ensemble') throw new Error(`model ${m.id} (${m.name}) is an ensemble, which has no single feature extractor: choose one of its students`);
-  if (m.status !== 'ready') throw new Error(`model ${m.id} (${m.name}) is not ready (status ${m.status})`);
-}
-
-/** The summed validation scores of the last epoch a CNN model recorded (null when it has none). */
-async function validationScore(dir: string): Promise<number | null> {
-  try {
-    const meta = await readModelMeta(dir);
-    const history = (meta.history ?? []) as { val?: Record<string, number | null> | null }[];
-    const val = history[history.length - 1]?.val;
-    if (!val) return null;
-    const scores = Object.values(val).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    return scores.length ? scores.reduce((a, b) => a + b, 0) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The CNN to take features from when the user names none: the paper's choice, the best CNN student
- * (highest sum of its last validation scores: AU, EXPR, valence CCC, arousal CCC); without scores
- * the newest student; without students the best (else newest) teacher.
+ * (src/node/training/feature-default.ts, the one home of the rule, which the dialogs' picker uses too).
  */
 export async function defaultFeatureModel(db: Db, projectDir: string): Promise<ModelRow> {
-  const ready = listModels(db).filter((m) => m.arch === 'cnn' && m.status === 'ready' && m.kind !== 'ensemble');
-  for (const kind of ['student', 'teacher'] as const) {
-    const cands = ready.filter((m) => m.kind === kind);
-    if (!cands.length) continue;
-    let best: ModelRow | null = null;
-    let bestScore = -Infinity;
-    for (const m of cands) {
-      const s = await validationScore(path.join(projectDir, m.path ?? path.join('models', String(m.id))));
-      if (s !== null && s > bestScore) [best, bestScore] = [m, s];
-    }
-    return best ?? cands[cands.length - 1];
-  }
-  throw new Error('no trained CNN model to take features from: train a CNN teacher (and students) first');
+  const id = defaultFeatureModelId(db, projectDir);
+  if (id === null) throw new Error('no trained CNN model to take features from: train a CNN teacher (and students) first');
+  return getModel(db, id)!;
 }
 
 /** Resolves the feature model of a run: the given id, else the default. */
