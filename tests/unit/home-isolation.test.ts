@@ -48,7 +48,8 @@ describe('per-test-file settings folder', () => {
       const recent = readRecent();
       expect(recent.map((e) => e.name)).toEqual(['p']);
       expect(recent[0].dir).toBe(path.join(dir, 'p'));
-      expect(snapshot(realRecent)).toEqual(before);
+      // The real list never got this project (other programs of the user may write it meanwhile).
+      expect(snapshot(realRecent)?.text ?? '').not.toContain(recent[0].dir);
       if (before) expect(before.text).not.toContain(recent[0].dir);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
