@@ -65,7 +65,7 @@ test('Training menu: a CNN-RNN teacher on a CNN’s features, its students, and 
   await expect(detail.getByTestId('epoch-row')).toHaveCount(1);
   await expect(detail.getByTestId('epoch-table')).toContainText('Windows/s');
   await expect(detail.getByTestId('loss-chart')).toHaveAttribute('data-points', /^[1-9]\d*$/);
-  await expect(detail.getByTestId('job-log')).toContainText('CNN-RNN teacher rnn-teacher-2: features of teacher-1');
+  await expect(detail.getByTestId('job-log')).toContainText('CNN-RNN teacher rnn-teacher-2: head embeddings of teacher-1');
   await expect(detail.getByTestId('job-log')).toContainText('epoch 1/1');
   await screenshot(page, 'training-rnn-teacher-done');
 
