@@ -8,7 +8,7 @@ import { NUM_AUS } from '../shared/labels';
 import type { EvaluationBlock } from '../shared/metrics';
 import type { SampleSet } from '../shared/samples';
 import { ensembleRecords } from '../shared/softlabels';
-import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks } from './train/arch';
+import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks, TrainResult } from './train/arch';
 import { archTrainer, trainModel } from './train/archs';
 import { evaluatePredictions, tuneThresholds } from './train/evaluate';
 
@@ -47,18 +47,8 @@ export interface TrainJob {
 /** The configuration fields Algorithm 1 reads (both architectures' resolved configs have them). */
 export type JobConfig = LoopConfig & { datasets: string[]; lambda: number; temperature: number };
 
-export interface TrainedModel {
-  modelId: number;
-  thresholds: number[];
-  /** The split `thresholds` were tuned on; null: 0.5, not tuned. */
-  thresholdsTunedOn: ThresholdsTunedOn;
-  /** Validation metrics of the kept epoch at AU threshold 0.5. */
-  val: EvaluationBlock | null;
-  epochs: number;
-  /** The epoch whose weights the model keeps (the best validation epoch). */
-  keptEpoch: number;
-  resumedFrom: number | null;
-}
+/** A trained model of the job: the trainer's result (src/ml/train/arch.ts TrainResult) without the net. */
+export type TrainedModel = Omit<TrainResult<unknown>, 'net'> & { modelId: number };
 
 /** Trains one model of a job with its architecture's registered trainer, records its curve and marks it ready. */
 async function trainOne(
