@@ -22,6 +22,22 @@ export interface SampleSet {
   split: Split[];
 }
 
+/** `n` frames with no label yet (AU −1, EXPR −1, VA NaN); the caller fills ids, indices and splits. */
+export function unlabelledSamples(n: number): SampleSet {
+  return {
+    n,
+    frameId: new Int32Array(n),
+    mediaId: new Int32Array(n),
+    idx: new Int32Array(n),
+    datasetId: new Int32Array(n).fill(1),
+    au: new Int8Array(n * NUM_AUS).fill(-1),
+    expr: new Int8Array(n).fill(-1),
+    valence: new Float32Array(n).fill(NaN),
+    arousal: new Float32Array(n).fill(NaN),
+    split: new Array<Split>(n).fill('train'),
+  };
+}
+
 export function hasTask(s: SampleSet, i: number, task: Task): boolean {
   if (task === 'expr') return s.expr[i] >= 0;
   if (task === 'va') return !Number.isNaN(s.valence[i]);

@@ -10,7 +10,7 @@ import { vaBalancedEpoch, type EpochItem } from '../../src/ml/samplers';
 import { TrainConfig } from '../../src/shared/train-config';
 import { NUM_AUS, NUM_EXPR, type Task } from '../../src/shared/labels';
 import { deriveSeed, mulberry32 } from '../../src/shared/random';
-import type { SampleSet } from '../../src/shared/samples';
+import { unlabelledSamples, type SampleSet } from '../../src/shared/samples';
 
 /**
  * Demo-like training frames (npm run demo's train split): 12 videos of 200 frames, each labelled
@@ -23,16 +23,10 @@ function demoLikeSamples(seed = 2020): SampleSet {
   const n = videos.length * perVideo;
   const rng = mulberry32(seed);
   const s: SampleSet = {
-    n,
+    ...unlabelledSamples(n),
     frameId: Int32Array.from({ length: n }, (_, i) => i + 1),
     mediaId: Int32Array.from({ length: n }, (_, i) => Math.floor(i / perVideo)),
     idx: Int32Array.from({ length: n }, (_, i) => i % perVideo),
-    datasetId: new Int32Array(n).fill(1),
-    au: new Int8Array(n * NUM_AUS).fill(-1),
-    expr: new Int8Array(n).fill(-1),
-    valence: new Float32Array(n).fill(NaN),
-    arousal: new Float32Array(n).fill(NaN),
-    split: new Array(n).fill('train'),
   };
   const auRate = [0.15, 0.1, 0.2, 0.25, 0.3, 0.05, 0.04, 0.4];
   const exprWeights = [0.55, 0.05, 0.03, 0.04, 0.18, 0.07, 0.08];

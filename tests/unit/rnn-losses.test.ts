@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
 import { studentLoss, teacherLoss, readLossTerms, type BatchTargets, type HeadOutputs } from '../../src/ml/losses';
 import { sequenceStudentLoss, sequenceTeacherLoss, validSteps, windowTargets, windowTeacherHeads } from '../../src/ml/rnn/losses';
-import type { SampleSet } from '../../src/shared/samples';
+import { unlabelledSamples, type SampleSet } from '../../src/shared/samples';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../src/shared/labels';
 import { mulberry32 } from '../../src/shared/random';
 
@@ -16,16 +16,10 @@ beforeAll(async () => {
 function samples(): SampleSet {
   const n = 6;
   const s: SampleSet = {
-    n,
+    ...unlabelledSamples(n),
     frameId: Int32Array.from({ length: n }, (_, i) => 10 + i),
     mediaId: new Int32Array(n).fill(1),
     idx: Int32Array.from({ length: n }, (_, i) => i),
-    datasetId: new Int32Array(n).fill(1),
-    au: new Int8Array(n * NUM_AUS).fill(-1),
-    expr: new Int8Array(n).fill(-1),
-    valence: new Float32Array(n).fill(NaN),
-    arousal: new Float32Array(n).fill(NaN),
-    split: new Array(n).fill('train'),
   };
   s.au.set([1, 0, 0, 1, 1, 0, 0, 1], 0);
   s.au.set([0, -1, 1, -1, 0, 0, -1, 1], NUM_AUS);

@@ -22,7 +22,7 @@ import { rnnTrainer, type RnnTrainInput } from '../../src/ml/rnn/trainer';
 import type { TrainHooks } from '../../src/ml/train/arch';
 import { NUM_AUS, SOFT_LABEL_WIDTH } from '../../src/shared/labels';
 import { mulberry32 } from '../../src/shared/random';
-import type { SampleSet } from '../../src/shared/samples';
+import { unlabelledSamples, type SampleSet } from '../../src/shared/samples';
 import { tempDir } from './helpers';
 
 const tmp = tempDir('aw-rnn-options-');
@@ -93,16 +93,10 @@ describe('head embeddings', () => {
 function samples(): SampleSet {
   const n = 20;
   const s: SampleSet = {
-    n,
+    ...unlabelledSamples(n),
     frameId: Int32Array.from({ length: n }, (_, i) => 100 + i),
     mediaId: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 1 : 2)),
     idx: Int32Array.from({ length: n }, (_, i) => i % 10),
-    datasetId: new Int32Array(n).fill(1),
-    au: new Int8Array(n * NUM_AUS).fill(-1),
-    expr: new Int8Array(n).fill(-1),
-    valence: new Float32Array(n).fill(NaN),
-    arousal: new Float32Array(n).fill(NaN),
-    split: new Array(n).fill('train'),
   };
   for (let i = 0; i < n; i += 3) s.expr[i] = i % 7;
   for (let i = 1; i < n; i += 4) s.au.set([1, 0, 1, 0, 0, 1, 0, 1], i * NUM_AUS);

@@ -1,7 +1,7 @@
 // Windows over sequences and the merge of overlapping window predictions (pure functions).
 import { describe, expect, it } from 'vitest';
 import { mergeWindowRecords, sequencesOf, windowSpans, windowsOf, WindowMerger } from '../../src/ml/rnn/windows';
-import type { SampleSet } from '../../src/shared/samples';
+import { unlabelledSamples, type SampleSet } from '../../src/shared/samples';
 import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS } from '../../src/shared/labels';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -15,16 +15,10 @@ const softmax = (z: number[]) => {
 function sampleSet(media: number[], idx: number[]): SampleSet {
   const n = media.length;
   return {
-    n,
+    ...unlabelledSamples(n),
     frameId: Int32Array.from({ length: n }, (_, i) => 100 + i),
     mediaId: Int32Array.from(media),
     idx: Int32Array.from(idx),
-    datasetId: new Int32Array(n).fill(1),
-    au: new Int8Array(n * NUM_AUS).fill(-1),
-    expr: new Int8Array(n).fill(-1),
-    valence: new Float32Array(n).fill(NaN),
-    arousal: new Float32Array(n).fill(NaN),
-    split: new Array(n).fill('train'),
   };
 }
 

@@ -4,7 +4,7 @@
 // sets are reduced to the 8 model AUs inside SQL (modelBits): no BigInt per row.
 import type { Db } from '../store/database';
 import { NUM_AUS, type Split, type Task } from '../../shared/labels';
-import type { DownsampleFactors, SampleSet } from '../../shared/samples';
+import { unlabelledSamples, type DownsampleFactors, type SampleSet } from '../../shared/samples';
 import { IS_HUMAN_SQL, modelAusInto, modelBits, takesSlot } from './layers';
 
 export interface SampleQuery {
@@ -53,18 +53,7 @@ export function loadSamples(db: Db, q: SampleQuery = {}): SampleSet {
     )
     .pluck()
     .get(...ids, ...splits) as number;
-  const s: SampleSet = {
-    n: 0,
-    frameId: new Int32Array(count),
-    mediaId: new Int32Array(count),
-    idx: new Int32Array(count),
-    datasetId: new Int32Array(count),
-    au: new Int8Array(count * NUM_AUS).fill(-1),
-    expr: new Int8Array(count).fill(-1),
-    valence: new Float32Array(count).fill(NaN),
-    arousal: new Float32Array(count).fill(NaN),
-    split: new Array<Split>(count),
-  };
+  const s = unlabelledSamples(count);
   let i = -1;
   let lastFid = -1;
   let heldByHuman = 0; // TASK_BIT flags of the current frame
