@@ -31,12 +31,13 @@ export function useEvaluationTable(dataset: string, split: Split): EvaluationTab
   return table;
 }
 
-export function useModelDetails(): ModelDetail[] | null {
+/** The models with their stored configs (models.list), asked again when evaluations finish; `wanted` false asks nothing. */
+export function useModelDetails(wanted = true): ModelDetail[] | null {
   const info = useApp((s) => s.info);
   const done = useEvaluationsDone();
   const [models, setModels] = useState<ModelDetail[] | null>(null);
   useEffect(() => {
-    if (!info) return;
+    if (!info || !wanted) return;
     let live = true;
     call('models.list', {})
       .then((m) => live && setModels(m))
@@ -44,7 +45,7 @@ export function useModelDetails(): ModelDetail[] | null {
     return () => {
       live = false;
     };
-  }, [info, done]);
+  }, [info, done, wanted]);
   return models;
 }
 

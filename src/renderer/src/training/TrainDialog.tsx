@@ -8,7 +8,6 @@
 // count, λ and T. Validated by the job map's own schemas before the job starts.
 import { useEffect, useRef, useState } from 'react';
 import type { ModelSummary } from '../../../shared/contract';
-import type { ModelDetail } from '../../../shared/training-contract';
 import { MODEL_TYPES, type ModelType } from '../../../shared/rnn-config';
 import { TRAIN_BACKBONES, type TrainBackbone } from '../../../shared/train-config';
 import { isPretrained } from '../../../shared/train-estimate';
@@ -33,6 +32,7 @@ import {
   type TrainForm,
 } from './form';
 import { TrainingModal } from './Modal';
+import { useModelDetails } from '../dashboard/data';
 import { closeTrainingDialog, showStartedJob } from './ui-state';
 
 const BACKBONE_LABELS: Record<TrainBackbone, string> = {
@@ -63,7 +63,7 @@ const ARCH_TEXT: Record<ModelType, { teacher: string; noTeacher: string; teacher
     teacher: 'CNN-RNN teacher',
     noTeacher: 'No trained CNN-RNN teacher yet',
     teacherHint: 'soft labels; the students read the teacher’s features',
-    epochsHint: { teacher: 'reference code: 3', student: 'paper: 3' },
+    epochsHint: { teacher: 'paper: 8', student: 'paper: 3' },
     batch: ['Batch (windows)', '32'],
     start: { teacher: 'Start CNN-RNN teacher', student: 'Start CNN-RNN students' },
   },
@@ -88,22 +88,6 @@ function useFeatureDefault(arch: ModelType): number | null {
     };
   }, [arch]);
   return id;
-}
-
-/** The models with their stored configs (models.list), asked once per CNN students form: students start from their teacher's model settings. */
-function useModelConfigs(wanted: boolean): ModelDetail[] | null {
-  const [models, setModels] = useState<ModelDetail[] | null>(null);
-  useEffect(() => {
-    if (!wanted) return;
-    let live = true;
-    call('models.list', {})
-      .then((m) => live && setModels(m))
-      .catch(reportError);
-    return () => {
-      live = false;
-    };
-  }, [wanted]);
-  return models;
 }
 
 /** The engine's default is marked: the best CNN student, or a teacher while there are no CNN students. */
@@ -143,7 +127,8 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
     if (best !== null) setForm((f) => (f.featuresFrom === '' ? { ...f, featuresFrom: String(best) } : f));
   }, [best]);
   // CNN students take their teacher's backbone, input size and freezing: filled in when a teacher is chosen (and its config has arrived).
-  const configs = useModelConfigs(role === 'student' && arch === 'cnn');
+  // students start from their teacher's model settings
+  const configs = useModelDetails(role === 'student' && arch === 'cnn');
   const inheritedFrom = useRef<string | null>(null);
   const modelTouched = useRef(false);
   useEffect(() => {
