@@ -42,17 +42,7 @@ async function throttle(cdp: CDPSession): Promise<void> {
 /** Waits for the player to rest on a frame (or 20 s), then reads the index shown and the pixels. */
 async function observe(r: ReviewPO): Promise<{ ui: number; pixels: number | null; settled: string | null }> {
   await expect(r.screen).toBeVisible({ timeout: 20_000 });
-  await r.page
-    .waitForFunction(
-      () => {
-        const doc = (globalThis as unknown as { document: { querySelector(s: string): { dataset: Record<string, string> } | null } }).document;
-        const el = doc.querySelector('[data-testid="frame-state"]');
-        return !!el && el.dataset.playing === 'false' && el.dataset.settled === 'true';
-      },
-      null,
-      { polling: 'raf', timeout: 20_000 },
-    )
-    .catch(() => undefined);
+  await r.waitSettled(20_000).catch(() => undefined); // an unsettled player is reported, not thrown
   // Let any late frame callback land before reading (a stale one would change the index now).
   await r.page.waitForTimeout(150);
   return { ui: await r.shown(), pixels: await r.pixelIndex(), settled: await r.frameState.getAttribute('data-settled') };

@@ -38,6 +38,11 @@ export class ReviewPO {
   async settled(): Promise<void> {
     // Page code as strings: this file compiles without the DOM library (tsconfig.node.json).
     await this.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(0))))');
+    await this.waitSettled();
+  }
+
+  /** Waits until the player is paused and says the frame on screen is the index shown (throws after `timeout`). */
+  async waitSettled(timeout = 10_000): Promise<void> {
     // A function (not a string: the page's CSP forbids string evaluation in waitForFunction).
     await this.page.waitForFunction(
       () => {
@@ -46,7 +51,7 @@ export class ReviewPO {
         return !!el && el.dataset.playing === 'false' && el.dataset.settled === 'true';
       },
       null,
-      { polling: 'raf', timeout: 10_000 },
+      { polling: 'raf', timeout },
     );
   }
 
