@@ -1,7 +1,8 @@
 // Terminal summaries of evaluation results and models.
 import type { z } from 'zod';
 import type { ModelRow } from '../node/store/models';
-import type { EvaluationBlock, JobResult } from '../shared/jobs-contract';
+import type { JobResult } from '../shared/jobs-contract';
+import type { EvaluationBlock } from '../shared/training-contract';
 
 const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(4));
 

@@ -11,7 +11,7 @@ import { ImportRequest } from './import-options';
 import { TASKS } from './labels';
 import { RnnStudentParams, RnnTeacherParams } from './rnn-config';
 import { EvaluateParams, SoftLabelParams, StudentParams, TeacherParams } from './train-config';
-import { AuEvaluation, EvaluationResult, ExprEvaluation } from './training-contract';
+import { AuEvaluation, EvaluationBlock, EvaluationResult } from './training-contract';
 
 const id = z.number().int().positive();
 const count = z.number().int().min(0);
@@ -41,14 +41,6 @@ export const FacesParams = z
 
 // ---------- results (what the jobs return today) ----------
 
-/** The per-task validation block of a training run (src/shared/metrics.ts EvaluationBlock). */
-export const EvaluationBlock = z.object({
-  au: AuEvaluation.nullable(),
-  expr: ExprEvaluation.nullable(),
-  valence: z.object({ ccc: z.number() }).nullable(),
-  arousal: z.object({ ccc: z.number() }).nullable(),
-  n: z.object({ au: count, expr: count, va: count }),
-});
 
 const TrainedModel = z.object({ modelId: id, thresholds: z.array(z.number()), val: EvaluationBlock.nullable() });
 

@@ -23,16 +23,20 @@ export const ExprEvaluation = z.object({
   perClass: z.record(z.string(), z.number()),
 });
 
-/** The evaluate job's report (the CLI's `evaluate --json` document); null for a task without labels. */
-export const EvaluationResult = z.object({
-  model: z.object({ id: z.number().int(), name: z.string(), kind: z.string() }),
-  dataset: z.string().nullable(),
-  split: z.enum(SPLITS),
-  n: z.object({ au: z.number().int(), expr: z.number().int(), va: z.number().int() }),
+/** Per-task metrics of a set of frames (src/shared/metrics.ts EvaluationBlock); null for a task without labels. */
+export const EvaluationBlock = z.object({
+  n: z.object({ au: z.number().int().min(0), expr: z.number().int().min(0), va: z.number().int().min(0) }),
   au: AuEvaluation.nullable(),
   expr: ExprEvaluation.nullable(),
   valence: z.object({ ccc: score }).nullable(),
   arousal: z.object({ ccc: score }).nullable(),
+});
+
+/** The evaluate job's report (the CLI's `evaluate --json` document). */
+export const EvaluationResult = EvaluationBlock.extend({
+  model: z.object({ id: z.number().int(), name: z.string(), kind: z.string() }),
+  dataset: z.string().nullable(),
+  split: z.enum(SPLITS),
   /**
    * AU metrics at the fixed 0.5 threshold. Since issue 18 `au` is the same figure (the main
    * number); in reports from before it, `au` used the model's thresholds (tuned on val).
