@@ -60,7 +60,7 @@ async function trainOne(
   const trainer = archTrainer(job.arch);
   const r = await trainModel(
     trainer,
-    { ...job.input, config: run.cfg, role: run.role, ...job.sets, teacherRecords: run.teacherRecords, modelDir: store.modelDir(run.modelId) },
+    { ...job.input, config: run.cfg, role: run.role, ...job.sets, teacherRecords: run.teacherRecords, modelDir: store.modelDir(run.modelId), modelId: run.modelId },
     { ...hooks, epochDone: (epoch, metrics) => store.recordEpoch(run.modelId, run.epochOffset + epoch, { ...metrics, modelId: run.modelId }) },
   );
   store.setReady(run.modelId, r.thresholds);
@@ -114,7 +114,10 @@ export async function trainStudentModels(
     hooks.log(`${label}student ${k + 1}/${plans.length}: ${p.name}, seed ${p.cfg.seed}, λ ${p.cfg.lambda}, T ${p.cfg.temperature}`);
     const r = await trainOne(store, job, { modelId: p.modelId, cfg: p.cfg, role: 'student', teacherRecords, epochOffset: k * p.cfg.epochs }, {
       ...hooks,
-      progress: (d, t, st, m) => hooks.progress(k * t + d, plans.length * t, `student ${k + 1}/${plans.length}, ${st}`, m),
+      // The loop's steps (reported with their metrics) add up over the students; a stage before the
+      // loop (computing backbone features) counts its own frames, not N times them.
+      progress: (d, t, st, m) =>
+        m ? hooks.progress(k * t + d, plans.length * t, `student ${k + 1}/${plans.length}, ${st}`, m) : hooks.progress(d, t, `student ${k + 1}/${plans.length}, ${st}`, m),
     });
     students.push({ modelId: r.modelId, thresholds: r.thresholds, val: r.val });
   }

@@ -1,12 +1,13 @@
 // The per-frame feature cache (cache/features.sqlite): float16 coding, reads and writes, and
-// invalidation when the feature model changes.
+// keys kept while a model uses them, and a version-1 file's rows dropped.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultFeatureModel, resolveFeatureModel } from '../../src/node/training/engine/features';
 import { createModel, setModelStatus } from '../../src/node/store/models';
 import { Project } from '../../src/node/store/project';
-import { FeatureCache } from '../../src/node/store/feature-cache';
+import Database from 'better-sqlite3';
+import { FEATURE_FILE, FeatureCache } from '../../src/node/store/feature-cache';
 import { fromHalf, toHalf } from '../../src/shared/float16';
 import { mulberry32 } from '../../src/shared/random';
 import { tempDir } from './helpers';
@@ -57,57 +58,79 @@ describe('float16', () => {
 });
 
 describe('FeatureCache', () => {
-  it('stores and reads features per (model, frame); reports missing frames', () => {
+  it('stores and reads rows per (key, frame); reports missing frames', () => {
     const c = open();
-    c.source(4, 'sha-a', 3, 'float32');
-    c.source(5, 'sha-b', 2); // float16
-    expect(c.missing(4, [1, 2, 3])).toEqual([1, 2, 3]);
-    c.put(4, [1, 3], Float32Array.of(0.1, 0.2, 0.3, 4, 5, 6));
-    c.put(5, [1], Float32Array.of(0.1, -1000.5));
-    expect(c.missing(4, [1, 2, 3])).toEqual([2]);
-    expect(Array.from(c.read(4, [3, 1]))).toEqual(Array.from(Float32Array.of(4, 5, 6, 0.1, 0.2, 0.3)));
-    const h = c.read(5, [1]);
+    c.source('backbone:a', 3, 'float32');
+    c.source('heads:b', 2); // float16
+    expect(c.missing('backbone:a', [1, 2, 3])).toEqual([1, 2, 3]);
+    c.put('backbone:a', [1, 3], Float32Array.of(0.1, 0.2, 0.3, 4, 5, 6));
+    c.put('heads:b', [1], Float32Array.of(0.1, -1000.5));
+    expect(c.missing('backbone:a', [1, 2, 3])).toEqual([2]);
+    expect(Array.from(c.read('backbone:a', [3, 1]))).toEqual(Array.from(Float32Array.of(4, 5, 6, 0.1, 0.2, 0.3)));
+    const h = c.read('heads:b', [1]);
     expect(h[0]).toBeCloseTo(0.1, 3);
     expect(h[1]).toBe(-1000.5);
     // Into a given buffer at an offset (the trainer fills padded window batches this way).
     const buf = new Float32Array(8).fill(-7);
-    c.read(4, [1], buf, 2);
+    c.read('backbone:a', [1], buf, 2);
     expect(Array.from(buf)).toEqual([-7, -7, ...Array.from(Float32Array.of(0.1, 0.2, 0.3)), -7, -7, -7]);
-    expect(() => c.read(4, [2])).toThrow(/no cached features of model 4 for frame 2/);
-    expect(() => c.put(4, [1], Float32Array.of(1, 2))).toThrow(/2 values for 1 frames × 3/);
+    expect(() => c.read('backbone:a', [2])).toThrow(/no cached features under backbone:a for frame 2/);
+    expect(() => c.put('backbone:a', [1], Float32Array.of(1, 2))).toThrow(/2 values for 1 frames × 3/);
   });
 
-  it('drops a model’s rows when its fingerprint, width or dtype changes, and survives reopening', () => {
+  it('drops a key’s rows when its width or dtype changes, and survives reopening', () => {
     const t = tempDir('aw-rnn-features-');
     cleanups.push(t.cleanup);
     let c = FeatureCache.open(t.dir);
-    c.source(1, 'v1', 2);
-    c.put(1, [10, 11], Float32Array.of(1, 2, 3, 4));
+    c.source('k', 2);
+    c.put('k', [10, 11], Float32Array.of(1, 2, 3, 4));
     c.close();
     c = FeatureCache.open(t.dir);
-    c.source(1, 'v1', 2);
-    expect(c.missing(1, [10, 11])).toEqual([]);
-    c.source(1, 'v2', 2); // retrained or reused id: another model
-    expect(c.missing(1, [10, 11])).toEqual([10, 11]);
-    c.put(1, [10], Float32Array.of(1, 2));
-    c.source(1, 'v2', 2, 'float32');
-    expect(c.missing(1, [10])).toEqual([10]);
-    expect(() => c.missing(2, [10])).toThrow(/not declared/);
+    c.source('k', 2);
+    expect(c.missing('k', [10, 11])).toEqual([]);
+    c.source('k', 3);
+    expect(c.missing('k', [10, 11])).toEqual([10, 11]);
+    c.put('k', [10], Float32Array.of(1, 2, 3));
+    c.source('k', 3, 'float32');
+    expect(c.missing('k', [10])).toEqual([10]);
+    expect(() => c.missing('other', [10])).toThrow(/not declared/);
     c.close();
   });
 
-  it('deletes per model and per frame', () => {
+  it('keeps a key while any model that used it remains; drops frames’ rows', () => {
     const c = open();
-    c.source(1, 'a', 1, 'float32');
-    c.source(2, 'b', 1, 'float32');
-    c.put(1, [1, 2], Float32Array.of(1, 2));
-    c.put(2, [1, 2], Float32Array.of(3, 4));
+    c.source('backbone:shared', 1, 'float32', 1);
+    c.source('backbone:shared', 1, 'float32', 2);
+    c.source('heads:one', 1, 'float32', 1);
+    c.put('backbone:shared', [1, 2], Float32Array.of(1, 2));
+    c.put('heads:one', [1, 2], Float32Array.of(3, 4));
+    expect(c.keysOf(1)).toEqual(['backbone:shared', 'heads:one']);
     c.deleteFrames([2]);
-    expect(c.missing(1, [1, 2])).toEqual([2]);
+    expect(c.missing('backbone:shared', [1, 2])).toEqual([2]);
+    c.deleteModel(1);
+    // Model 2 still uses the shared backbone rows; model 1's head embeddings are gone.
+    expect(c.missing('backbone:shared', [1])).toEqual([]);
+    expect(() => c.missing('heads:one', [1])).toThrow(/not declared/);
     c.deleteModel(2);
-    expect(() => c.missing(2, [1])).toThrow(/not declared/);
-    c.source(2, 'b', 1, 'float32');
-    expect(c.missing(2, [1])).toEqual([1]);
+    expect(() => c.missing('backbone:shared', [1])).toThrow(/not declared/);
+    expect(c.db.prepare('SELECT COUNT(*) FROM features').pluck().get()).toBe(0);
+  });
+
+  it('drops the rows of a version-1 file (keyed by model id) when it opens one', () => {
+    const t = tempDir('aw-rnn-features-');
+    cleanups.push(t.cleanup);
+    fs.mkdirSync(path.join(t.dir, 'cache'));
+    const old = new Database(path.join(t.dir, FEATURE_FILE));
+    old.exec(`CREATE TABLE sources(model_id INTEGER PRIMARY KEY, fingerprint TEXT, dim INTEGER, dtype TEXT, created_at TEXT);
+      CREATE TABLE features(model_id INTEGER, frame_id INTEGER, data BLOB, PRIMARY KEY (model_id, frame_id)) WITHOUT ROWID;
+      INSERT INTO features VALUES (1, 1, x'00'); PRAGMA user_version = 1;`);
+    old.close();
+    const c = FeatureCache.open(t.dir);
+    expect(c.db.prepare('SELECT COUNT(*) FROM features').pluck().get()).toBe(0);
+    c.source('k', 1, 'float32');
+    c.put('k', [1], Float32Array.of(5));
+    expect(Array.from(c.read('k', [1]))).toEqual([5]);
+    c.close();
   });
 });
 

@@ -10,9 +10,8 @@ import { buildEngineFixture, epochRows } from './engine-fixture';
 import { tempDir } from './helpers';
 import { evaluateModel, generateSoftLabels, trainTeacher } from '../../src/node/training/engine/pipeline';
 import { trainRnnStudents, trainRnnTeacher } from '../../src/node/training/engine/rnn-pipeline';
-import { FeatureCache } from '../../src/node/store/feature-cache';
+import { FeatureCache, headEmbeddingKey } from '../../src/node/store/feature-cache';
 import { getModel } from '../../src/node/store/models';
-import { featureCacheKey } from '../../src/node/store/feature-cache';
 import { rnnEngine } from '../../src/node/training/engine/archs';
 import { Project } from '../../src/node/store/project';
 import { openCropCache } from '../../src/node/store/crop-cache';
@@ -94,8 +93,9 @@ describe('CNN-RNN pipeline', () => {
     expect(fs.existsSync(path.join(dir, 'models', String(r.modelId), 'checkpoint', 'checkpoint.json'))).toBe(true);
     // The head embeddings (3 × 128) of the 240 video frames are cached; a second run computes none.
     const cache = FeatureCache.open(dir);
-    const key = featureCacheKey(cnnId, 'head-embedding');
-    cache.source(key, `${fingerprint(cnnId)}:head-embedding`, 384);
+    const key = headEmbeddingKey(fingerprint(cnnId));
+    cache.source(key, 384);
+    expect(cache.keysOf(cnnId)).toContain(key);
     const all = videoFrames();
     expect(all).toHaveLength(240);
     expect(cache.missing(key, all)).toEqual([]);
@@ -162,15 +162,18 @@ describe('CNN-RNN pipeline', () => {
     logs = [];
     const t = await trainRnnTeacher(dir, { ...FAST, epochs: 1, featuresFrom: cnnId, rnnInput: 'backbone', reluAfterGru: false }, hooks);
     legacyId = t.modelId;
-    expect(logs.join('\n')).toMatch(/computing teacher-\d+'s features for 240 frames/);
+    expect(logs.join('\n')).toMatch(/teacher-\d+: backbone features: 240 frames, 240 computed, 0 read from the feature cache/);
     expect(logs.join('\n')).toMatch(/backbone features of teacher-\d+ \(small\), windows 32/);
     expect(modelJson(t.modelId).config).toMatchObject({ featureDim: dimOf(cnnId), rnnInput: 'backbone', reluAfterGru: false });
     // Both kinds of the CNN's outputs stay cached side by side.
     const cache = FeatureCache.open(dir);
-    cache.source(cnnId, fingerprint(cnnId), dimOf(cnnId));
-    cache.source(featureCacheKey(cnnId, 'head-embedding'), `${fingerprint(cnnId)}:head-embedding`, 384);
-    expect(cache.missing(cnnId, videoFrames())).toEqual([]);
-    expect(cache.missing(featureCacheKey(cnnId, 'head-embedding'), videoFrames())).toEqual([]);
+    const backbone = modelJson(cnnId).meta.backboneKey;
+    expect(backbone).toMatch(/^backbone:[0-9a-f]{64}$/);
+    cache.source(backbone, dimOf(cnnId));
+    cache.source(headEmbeddingKey(fingerprint(cnnId)), 384);
+    expect(cache.missing(backbone, videoFrames())).toEqual([]);
+    expect(cache.missing(headEmbeddingKey(fingerprint(cnnId)), videoFrames())).toEqual([]);
+    expect(cache.keysOf(cnnId)).toEqual([backbone, headEmbeddingKey(fingerprint(cnnId))].sort());
     cache.close();
     await generateSoftLabels(dir, { model: t.modelId }, hooks);
     const r = await trainRnnStudents(dir, { teacher: t.modelId, count: 1, epochs: 1, lr: 3e-3, batch: 4, studentTargets: 'stored', reluAfterGru: false }, hooks);
@@ -234,7 +237,7 @@ describe('CNN-RNN pipeline', () => {
   });
 });
 
-function modelJson(id: number): { weightsSha256: string; config: Record<string, unknown>; meta: { featureDim: number } } {
+function modelJson(id: number): { weightsSha256: string; config: Record<string, unknown>; meta: { featureDim: number; backboneKey: string } } {
   return JSON.parse(fs.readFileSync(path.join(dir, 'models', String(id), 'model.json'), 'utf8')) as ReturnType<typeof modelJson>;
 }
 function fingerprint(id: number): string {

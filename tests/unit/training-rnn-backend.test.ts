@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createModel, setModelStatus } from '../../src/node/store/models';
-import { FEATURE_FILE, FeatureCache, featureCacheKey } from '../../src/node/store/feature-cache';
+import { FEATURE_FILE, FeatureCache } from '../../src/node/store/feature-cache';
 import { defaultFeatureModel } from '../../src/node/training/engine/features';
 import { saveEvaluation } from '../../src/node/training/evaluations';
 import { epochRow } from '../../src/node/training/runs';
@@ -71,19 +71,20 @@ describe('runs.resume for the CNN-RNN', () => {
 });
 
 describe('models.delete and the feature cache', () => {
-  it('drops the deleted CNN’s cached features, keeps other models’ rows, and refuses a CNN that a CNN-RNN reads', async () => {
+  it('drops the deleted CNN’s cached features, keeps rows another model uses, and refuses a CNN that a CNN-RNN reads', async () => {
     const t = fakeBackend(tmp.dir, 'delete-features');
     const dir = t.project.dir;
     const a = createModel(t.db, { kind: 'teacher', config: {} }).id;
     const b = createModel(t.db, { kind: 'student', parentId: a, config: {} }).id;
     const cache = FeatureCache.open(dir);
-    cache.source(a, 'fa', 2, 'float32');
-    cache.source(b, 'fb', 2, 'float32');
-    cache.put(a, [1, 2, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
-    cache.put(b, [1, 2], new Float32Array([7, 8, 9, 10]));
-    // a's head embeddings (the CNN-RNN's default input) are cached beside its backbone features
-    cache.source(featureCacheKey(a, 'head-embedding'), 'fa:head-embedding', 2, 'float32');
-    cache.put(featureCacheKey(a, 'head-embedding'), [1], new Float32Array([11, 12]));
+    // a and b share a frozen backbone's rows; each has its own head embeddings.
+    cache.source('backbone:shared', 2, 'float32', a);
+    cache.source('backbone:shared', 2, 'float32', b);
+    cache.put('backbone:shared', [1, 2, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
+    cache.source('heads:a', 2, 'float32', a);
+    cache.put('heads:a', [1], new Float32Array([11, 12]));
+    cache.source('heads:b', 2, 'float32', b);
+    cache.put('heads:b', [1, 2], new Float32Array([7, 8, 9, 10]));
     cache.close();
     const rnn = createModel(t.db, { kind: 'teacher', arch: 'cnn-rnn', config: { featuresFrom: b } }).id;
 
@@ -97,9 +98,10 @@ describe('models.delete and the feature cache', () => {
 
     await t.call('models.delete', { modelId: a });
     const c = FeatureCache.open(dir);
-    const rows = (id: number) => c.db.prepare('SELECT COUNT(*) FROM features WHERE model_id = ?').pluck().get(id);
-    const sources = () => c.db.prepare('SELECT model_id FROM sources ORDER BY model_id').pluck().all();
-    expect([rows(a), rows(-a), rows(b), sources()]).toEqual([0, 0, 2, [b]]);
+    const rows = (key: string) => c.db.prepare('SELECT COUNT(*) FROM features WHERE key = ?').pluck().get(key);
+    const sources = () => c.db.prepare('SELECT key FROM sources ORDER BY key').pluck().all();
+    // a's own rows are gone; the backbone rows b still uses stay.
+    expect([rows('heads:a'), rows('backbone:shared'), rows('heads:b'), sources()]).toEqual([0, 3, 2, ['backbone:shared', 'heads:b']]);
     c.close();
 
     // Once the CNN-RNN is gone, its feature model can go, with its rows.

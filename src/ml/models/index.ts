@@ -14,6 +14,7 @@ export {
   withTraining,
   type BuildOptions,
 } from './build';
+export { backboneKey } from './fingerprint';
 export { InputNormalization, TrainableBatchNorm } from './layers';
 export { FACE_FEATURE_DIM, FACE_MEAN_RGB, faceApiModelDir, readFaceApiWeights } from './face';
 export { RESNET_SPECS, type ResNetSpec } from './resnet';

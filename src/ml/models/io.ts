@@ -15,6 +15,7 @@ import path from 'node:path';
 import { writeFileAtomicAsync } from '../../base/fsutil';
 import { tf } from '../backend';
 import { assembleNet, resolveConfig, setBackboneTrainable } from './build';
+import { backboneKey } from './fingerprint';
 import './layers'; // registers the custom layer classes that model.json names
 import type { ModelConfig, MultitaskNet } from './types';
 
@@ -29,6 +30,8 @@ export interface ModelMeta {
   featureDim: number;
   /** Tuned decision threshold per AU (MODEL_AUS order); absent means 0.5. */
   auThresholds?: number[];
+  /** The feature cache's key of its backbone's features (./fingerprint.ts); absent in models saved before issue 14. */
+  backboneKey?: string;
   [key: string]: unknown;
 }
 
@@ -74,7 +77,7 @@ export function checkFormat(file: string, json: { format?: unknown; version?: un
 /** Saves `net` (weights, topology, config) and `meta` into `dir` (created if needed). */
 export async function saveModel(net: MultitaskNet, dir: string, meta: Partial<ModelMeta> = {}): Promise<ModelMeta> {
   await fs.mkdir(dir, { recursive: true });
-  const fullMeta: ModelMeta = { ...meta, config: net.config, featureDim: net.featureDim };
+  const fullMeta: ModelMeta = { ...meta, config: net.config, featureDim: net.featureDim, backboneKey: backboneKey(net, !net.config.freezeBackbone) };
   await net.model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));

@@ -30,10 +30,14 @@ export function headEmbeddingLayers(task: (typeof RNN_GROUPS)[number]): string[]
  * statistics), like extractFeatures.
  */
 export function extractHeadEmbeddings(net: MultitaskNet, images: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => headEmbeddingsOf(net, extractFeatures(net, images)));
+}
+
+/** The heads' embeddings from backbone features [B, featureDim] (cached features of a frozen backbone). */
+export function headEmbeddingsOf(net: MultitaskNet, features: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
-    const f = extractFeatures(net, images);
     const parts = RNN_GROUPS.map((task) => {
-      let y: tf.Tensor = f;
+      let y: tf.Tensor = features;
       for (const name of headEmbeddingLayers(task)) y = net.model.getLayer(name).apply(y, { training: false }) as tf.Tensor;
       return y;
     });

@@ -57,6 +57,8 @@ export interface TrainInputBase<C extends LoopConfig = LoopConfig> {
   teacherRecords?: Map<number, Float32Array>;
   /** Folder of the model (final files); the checkpoint lives in <modelDir>/checkpoint. */
   modelDir: string;
+  /** The model's id in its project (what it reads from shared caches is recorded as used by it). */
+  modelId?: number;
 }
 
 export interface TrainerState {

@@ -8,31 +8,30 @@
 // terms cover every task (Eq. 7). Batches of crops are loaded (augmented when configured) while the
 // previous step runs.
 //
-// Frozen backbone (the CPU fast path): backbone features are computed once per frame (inference
-// mode, no augmentation) and only the heads are trained on them.
+// Frozen backbone (the CPU fast path): backbone features come from the feature store, computed
+// once per (backbone weights, frame) for every run that uses that backbone (./backbone-features.ts),
+// and only the heads are trained on them; inference of a frozen model reads them too.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
 import { studentLoss, studentTaskWeights, teacherLoss, type BatchTargets, type HeadOutputs, type StudentLossOptions } from '../losses';
 import { mergedEpoch, perTaskEpoch, taskShares, type EpochItem, type MergedEpochOptions, type TaskPools } from '../samplers';
-import { buildModel, disposeNet, extractFeatures, forward, loadCheckpoint, saveCheckpoint, saveModel, trainableVariables, type MultitaskNet } from '../models';
+import { buildModel, disposeNet, forward, loadCheckpoint, saveCheckpoint, saveModel, trainableVariables, type MultitaskNet } from '../models';
 import type { DownsampleFactors, SampleSet } from '../../shared/samples';
 import { mulberry32, deriveSeed } from '../../shared/random';
 import { NUM_AUS, SOFT_LABEL_WIDTH, type Task } from '../../shared/labels';
 import { disposeTargets, headsFromRecords, recordsOf, targetsOf } from './batch';
 import type { TrainConfig } from './config';
 import type { CropReader } from './images';
-import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
+import { describeFeaturePass, ensureBackboneFeatures, loadFeatureRows, memoryFeatureStore, type FeaturePassHooks, type FeatureStore } from './backbone-features';
+import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainInputBase } from './arch';
 
 export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
   /** Per-dataset downsampling of the task pools (src/node/labels/samples.ts downsampleFactors). */
   downsample: DownsampleFactors;
   crops: CropReader;
-  /**
-   * Backbone features shared between runs whose frozen backbone has identical weights (the
-   * pretrained `face` backbone: the N students of one job compute them once).
-   */
-  sharedFeatures?: Map<number, Float32Array>;
+  /** Where a frozen backbone's features are kept (the project's feature cache); absent: in memory for this run. */
+  features?: FeatureStore;
 }
 
 interface CnnBatch {
@@ -132,22 +131,6 @@ function imageInput(crops: CropReader, set: SampleSet, size: number, rng?: () =>
   };
 }
 
-/** Frozen backbone: the features of every frame of `frameIds` not yet in `features`. */
-async function cacheFeatures(net: MultitaskNet, crops: CropReader, frameIds: number[], features: Map<number, Float32Array>, batch: number, hooks: TrainHooks) {
-  const size = net.config.inputSize;
-  const all = frameIds.filter((id) => !features.has(id));
-  for (let i = 0; i < all.length; i += batch) {
-    const ids = all.slice(i, i + batch);
-    const x = tf.tensor4d(await crops.batch(ids, size), [ids.length, size, size, 3]);
-    const f = extractFeatures(net, x);
-    const data = (await f.data()) as Float32Array;
-    ids.forEach((id, k) => features.set(id, data.slice(k * net.featureDim, (k + 1) * net.featureDim)));
-    tf.dispose([x, f]);
-    hooks.progress(Math.min(i + batch, all.length), all.length, 'caching backbone features');
-    await hooks.checkpoint();
-  }
-}
-
 export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = registerArch({
   arch: 'cnn',
   unit: 'samples',
@@ -171,17 +154,19 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
     }
     const size = net.config.inputSize;
 
-    // Frozen backbone: features once per frame, then heads only.
-    let features: Map<number, Float32Array> | null = null;
+    // Frozen backbone: the features of every train and validation frame from the store (computed
+    // only for frames no earlier run of this backbone saw), held in memory, then heads only.
+    let features: ReturnType<typeof loadFeatureRows> | null = null;
     if (frozen) {
-      const shareable = net.config.backbone === 'face' && inp.sharedFeatures !== undefined;
-      features = shareable ? inp.sharedFeatures! : new Map();
-      const ids = [...new Set([...Array.from(s.frameId.subarray(0, s.n)), ...Array.from(val.frameId.subarray(0, val.n))])];
-      await cacheFeatures(net, crops, ids, features, c.batch, hooks);
+      const store = inp.features ?? memoryFeatureStore();
+      const ids = [...Array.from(s.frameId.subarray(0, s.n)), ...Array.from(val.frameId.subarray(0, val.n))];
+      const pass = await ensureBackboneFeatures(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, ids, { batch: c.batch, hooks });
+      hooks.log(describeFeaturePass(pass));
+      features = loadFeatureRows(store, pass, ids);
     }
     const featureInput = (set: SampleSet) => async (r: readonly number[]) => {
       const buf = new Float32Array(r.length * net.featureDim);
-      r.forEach((i, k) => buf.set(features!.get(set.frameId[i])!, k * net.featureDim));
+      features!.fill(r.map((i) => set.frameId[i]), buf);
       return tf.tensor2d(buf, [r.length, net.featureDim]);
     };
     const model = frozen ? net.heads : net.model;
@@ -223,13 +208,36 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
   },
 });
 
-/** Predicts 55-float records for sample rows (inference; batches of images from the crop source). */
-export async function predictSamples(net: MultitaskNet, crops: CropReader, s: SampleSet, batch = 64, onBatch?: (done: number) => Promise<void>): Promise<Float32Array> {
+/**
+ * Predicts 55-float records for sample rows (inference). A model with a frozen backbone reads its
+ * backbone features from `features` (computing those of frames no run has seen) and runs its heads
+ * alone; otherwise batches of images from the crop source go through the whole net.
+ */
+export async function predictSamples(
+  net: MultitaskNet,
+  crops: CropReader,
+  s: SampleSet,
+  opts: { batch?: number; onBatch?: (done: number) => Promise<void>; features?: FeatureStore; owner?: number; log?: (line: string) => void; hooks?: FeaturePassHooks } = {},
+): Promise<Float32Array> {
+  const store = net.config.freezeBackbone ? opts.features : undefined;
+  const heads = store !== undefined;
+  // Heads alone are cheap: bigger batches (fewer calls) when they read cached features.
+  const batch = heads ? Math.max(opts.batch ?? 64, 256) : (opts.batch ?? 64);
   const rows = Array.from({ length: s.n }, (_, i) => i);
   let done = 0;
-  return predictRows(net, rows, imageInput(crops, s, net.config.inputSize), false, batch, async () => {
+  const onBatch = async () => {
     done = Math.min(s.n, done + batch);
-    if (onBatch) await onBatch(done);
-  });
+    if (opts.onBatch) await opts.onBatch(done);
+  };
+  if (!store) return predictRows(net, rows, imageInput(crops, s, net.config.inputSize), false, batch, onBatch);
+  const ids = Array.from(s.frameId.subarray(0, s.n));
+  const pass = await ensureBackboneFeatures(store, { net: async () => net, dim: net.featureDim, owner: opts.owner }, crops, ids, { batch: opts.batch ?? 64, hooks: opts.hooks });
+  opts.log?.(describeFeaturePass(pass));
+  const features = async (r: readonly number[]) => {
+    const buf = new Float32Array(r.length * net.featureDim);
+    store.read(pass.key, r.map((i) => s.frameId[i]), buf);
+    return tf.tensor2d(buf, [r.length, net.featureDim]);
+  };
+  return predictRows(net, rows, features, true, batch, onBatch);
 }
 

@@ -35,7 +35,9 @@ import { SummaryBuilder, type ImportSummary } from './summary';
 import { importVideos } from './video';
 import { CHUNK_POLICY, pauseSync, type ChunkPolicy } from './batch';
 import { ImportWriter, type WriterPlan } from './writer';
+import type Database from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { forgetFrames } from '../store/frame-caches';
 import { immediateTransaction, isSqliteBusy } from '../store/busy';
 import { pidAlive } from '../../base/processes';
 
@@ -120,16 +122,36 @@ function busyImportError(db: Db, ownId: number | null): AppError {
  */
 export async function dropStagingDataset(db: Db, datasetId: number, policy: ChunkPolicy = CHUNK_POLICY): Promise<void> {
   const state = db.prepare('SELECT state FROM datasets WHERE id = ?').pluck();
-  const batch = db.prepare(
-    `DELETE FROM frames WHERE id IN (SELECT f.id FROM media m JOIN frames f ON f.media_id = m.id WHERE m.dataset_id = ? LIMIT 2000)`,
-  );
+  const batch = db
+    .prepare(`DELETE FROM frames WHERE id IN (SELECT f.id FROM media m JOIN frames f ON f.media_id = m.id WHERE m.dataset_id = ? LIMIT 2000) RETURNING id`)
+    .pluck();
+  // The deleted frames' cached crops and features go too: a later import may get their ids.
+  const deleted: number[] = [];
+  try {
+    await dropStagingRows(db, datasetId, policy, state, batch, deleted);
+  } finally {
+    forgetFrames(path.dirname(db.name), deleted);
+  }
+}
+
+async function dropStagingRows(
+  db: Db,
+  datasetId: number,
+  policy: ChunkPolicy,
+  state: Database.Statement,
+  batch: Database.Statement,
+  deleted: number[],
+): Promise<void> {
   for (;;) {
     const done = immediateTransaction(db, policy.lockWaitMs, () => busyImportError(db, null), () => {
       if (state.get(datasetId) !== 'staging') return true;
       const t0 = performance.now();
       let n = 0;
-      do n = batch.run(datasetId).changes;
-      while (n > 0 && performance.now() - t0 < policy.chunkMs);
+      do {
+        const ids = batch.all(datasetId) as number[];
+        for (const id of ids) deleted.push(id);
+        n = ids.length;
+      } while (n > 0 && performance.now() - t0 < policy.chunkMs);
       if (n > 0) return false;
       db.prepare('DELETE FROM media WHERE dataset_id = ?').run(datasetId);
       db.prepare(`DELETE FROM datasets WHERE id = ? AND state = 'staging'`).run(datasetId); // its imports row goes with it

@@ -18,6 +18,7 @@ import { loadFaceModels, type FacePatch, type FaceModels } from './faceapi';
 import { FaceTracker, type TrackedFace, type TrackOptions } from './face-track';
 import { readRgb } from './image-face';
 import { probeVideo } from './probe';
+import { forgetFrames } from '../store/frame-caches';
 
 export interface FacePipelineOptions extends TrackOptions {
   /** 'detect' (default) finds and aligns faces; 'aligned' takes each image or video frame as an aligned face crop (Aff-Wild2 cropped_aligned, face-centred videos). */
@@ -114,7 +115,11 @@ export async function runFacePipeline(project: Project, mediaId: number, opts: F
     if (pending.length === 0) return true;
     const outcomes = models ? await finishDetect(models, pending) : pending.map((p) => finishAligned(p.px));
     const cropsOut = outcomes.filter((o) => o.crop).map((o) => ({ frameId: o.frameId, rgb: o.crop as Uint8Array }));
-    if (cropsOut.length) await crops.putCrops(cropsOut);
+    if (cropsOut.length) {
+      await crops.putCrops(cropsOut);
+      // Features computed from the frames' earlier crops no longer describe them.
+      forgetFrames(project.dir, cropsOut.map((c) => c.frameId), { keepCrops: true });
+    }
     writeBatch(outcomes);
     for (const o of outcomes) result[o.status]++;
     result.processed += outcomes.length;

@@ -2,10 +2,9 @@
 // Re-importing keeps the media id and the ids of frames that still exist (so labels and crops
 // attached to them survive); if the frames themselves changed (another frame count, other
 // timestamps, other image files) their face results are reset, because they described other pixels.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/database';
-import { CROP_FILE, openCropCache } from '../store/crop-cache';
+import { forgetFrames } from '../store/frame-caches';
 import type { Project } from '../store/project';
 
 export type Split = 'train' | 'val' | 'test';
@@ -109,22 +108,8 @@ export function upsertMedia(project: Project, spec: MediaSpec, frames: FrameSpec
     return { mediaId, created: !existing, framesReset: !!existing && !sameFrames, stale };
   });
   const { stale, ...result } = run.immediate();
-  dropCrops(project, stale);
+  forgetFrames(project.dir, stale);
   return result;
-}
-
-/**
- * Deletes cached crops of frames whose pixels changed or that were deleted (SQLite may reuse a
- * deleted frame's id). A crop cache that does not exist yet has nothing to delete.
- */
-export function dropCrops(project: Project, frameIds: number[]): void {
-  if (frameIds.length === 0 || !fs.existsSync(project.path(CROP_FILE))) return;
-  const cache = openCropCache(project.dir);
-  try {
-    cache.deleteCrops(frameIds);
-  } finally {
-    cache.close();
-  }
 }
 
 function samePaths(db: Db, mediaId: number, frames: FrameSpec): boolean {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Db } from '../store/database';
 // The feature cache's own module: it imports fs, path and better-sqlite3 only (no TensorFlow.js),
 // so the backend can use it; a unit test keeps it that way.
-import { FEATURE_FILE, FeatureCache, featureCacheKey } from '../store/feature-cache';
+import { FEATURE_FILE, FeatureCache } from '../store/feature-cache';
 import { deleteModel, getModel, listModels, renameModel, type ModelRow } from '../store/models';
 import { AppError } from '../../shared/result';
 import type { ModelDetail } from '../../shared/training-contract';
@@ -103,13 +103,12 @@ function featureUsers(db: Db, id: number): ModelRow[] {
   return listModels(db).filter((m) => m.arch === 'cnn-rnn' && m.config.featuresFrom === id);
 }
 
-/** Drops the model's rows from the project's feature cache (cache/features.sqlite), when there is one. */
+/** Drops the project's cached features (cache/features.sqlite, when there is one) that only this model used. */
 export function dropCachedFeatures(projectDir: string, id: number): void {
   if (!fs.existsSync(path.join(projectDir, FEATURE_FILE))) return;
   const cache = FeatureCache.open(projectDir);
   try {
-    cache.deleteModel(featureCacheKey(id, 'backbone'));
-    cache.deleteModel(featureCacheKey(id, 'head-embedding'));
+    cache.deleteModel(id);
   } finally {
     cache.close();
   }

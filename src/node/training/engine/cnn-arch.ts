@@ -53,17 +53,24 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
     result: {},
     ensembleConfig: {},
     sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),
-    // The frozen `face` backbone's features are computed once for all the runs of a job.
-    open: async () => ({ input: { downsample: downsampleFactors(sess.project.db), crops: sess.crops, sharedFeatures: new Map<number, Float32Array>() }, close() {} }),
+    // A frozen backbone's features come from the project's feature cache: computed once per backbone and frame.
+    open: async () => ({ input: { downsample: downsampleFactors(sess.project.db), crops: sess.crops, features: sess.features }, close() {} }),
   }),
 
   async predict(sess: EngineSession, m: ModelRow, s: SampleSet, rows: readonly number[], hooks: EngineHooks) {
     const { net } = await loadModel(modelDir(sess.project, m.id));
     try {
       const sub: SampleSet = { ...s, n: rows.length, frameId: Int32Array.from(rows, (i) => s.frameId[i]) };
-      return await predictSamples(net, sess.crops, sub, 64, async (done) => {
-        hooks.progress(done, rows.length, `predicting with ${m.name}`);
-        await hooks.checkpoint();
+      return await predictSamples(net, sess.crops, sub, {
+        onBatch: async (done) => {
+          hooks.progress(done, rows.length, `predicting with ${m.name}`);
+          await hooks.checkpoint();
+        },
+        // A frozen backbone's features from the cache: its heads alone run here.
+        features: sess.features,
+        owner: m.id,
+        log: (line) => hooks.log(`${m.name}: ${line}`),
+        hooks: { progress: (d, t) => hooks.progress(d, t, `caching ${m.name} features`), checkpoint: () => hooks.checkpoint() },
       });
     } finally {
       disposeNet(net);

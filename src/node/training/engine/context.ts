@@ -4,6 +4,8 @@ import { Project } from '../../store/project';
 import { openCropCache, type CropCache } from '../../store/crop-cache';
 import { initBackend, type BackendInfo } from '../../../ml/backend';
 import { CropSource } from './crop-source';
+import { FeatureCache } from '../../store/feature-cache';
+import type { FeatureStore } from '../../../ml/train/backbone-features';
 
 export interface EngineHooks {
   progress(done: number, total: number, stage: string | null, metrics?: Record<string, number> | null): void;
@@ -19,6 +21,8 @@ export interface EngineSession {
   project: Project;
   cache: CropCache;
   crops: CropSource;
+  /** The project's feature cache: frozen backbones' features, computed once per backbone and frame. */
+  readonly features: FeatureStore;
   backend: BackendInfo;
   /** The job this session works for (models it creates are tied to it: createModel's runId). */
   runId?: number;
@@ -33,13 +37,16 @@ export async function openSession(projectDir: string, hooks: EngineHooks): Promi
   hooks.meta?.({ backend: backend.name });
   const project = Project.open(projectDir);
   const cache = openCropCache(project.dir);
+  const featureCache = FeatureCache.open(project.dir);
   return {
     project,
     cache,
     crops: new CropSource(project, cache),
+    features: featureCache.asStore(),
     backend,
     runId: hooks.runId,
     close() {
+      featureCache.close();
       cache.close();
       project.close();
     },

@@ -2,23 +2,23 @@
 // once per frame from the face crops, inference mode, no augmentation, then read from the cache).
 //
 // Two kinds per CNN (the RNN's config.rnnInput): 'backbone', the backbone's features (featureDim
-// wide), and 'head-embedding', the AU, EXPR and VA heads' 128-d embeddings side by side (384 wide).
-// The feature cache keeps one row width per model id, so the embeddings are kept under the
-// negative id −cnn.id (featureCacheKey), with their own fingerprint: both kinds of one CNN stay
-// cached side by side. Whoever drops a model's cached features drops both keys.
+// wide, keyed by the backbone's weights and shared with every other run of that backbone:
+// src/ml/train/backbone-features.ts), and 'head-embedding', the AU, EXPR and VA heads' 128-d
+// embeddings side by side (384 wide, keyed by the CNN's weights). Both record the CNN as their
+// owner, so deleting it drops rows no other model uses.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../../../ml/backend';
-import { disposeNet, extractFeatures, loadModel, readModelMeta } from '../../../ml/models';
+import { disposeNet, loadModel, readModelMeta } from '../../../ml/models';
 import { getModel, type ModelRow } from '../../store/models';
 import { checkFeatureModel, defaultFeatureModelId } from '../feature-default';
 import type { Db } from '../../store/database';
-import { extractHeadEmbeddings, HEAD_EMBEDDING_DIM, type FeatureSource } from '../../../ml/rnn/features';
+import { extractHeadEmbeddings, HEAD_EMBEDDING_DIM, headEmbeddingsOf, type FeatureSource } from '../../../ml/rnn/features';
+import { describeFeaturePass, ensureBackboneFeatures, type FeaturePassHooks, type FeatureStore } from '../../../ml/train/backbone-features';
+import type { MultitaskNet } from '../../../ml/models';
 import type { RnnInput } from '../../../ml/rnn/config';
 import { modelDir, type EngineHooks, type EngineSession } from './context';
-import { FeatureCache, featureCacheKey, type FeatureDtype } from '../../store/feature-cache';
-
-
+import { FeatureCache, headEmbeddingKey, type FeatureDtype } from '../../store/feature-cache';
 
 /**
  * The CNN to take features from when the user names none: the paper's choice, the best CNN student
@@ -39,20 +39,24 @@ export async function resolveFeatureModel(db: Db, projectDir: string, ref: numbe
   return m;
 }
 
-/** The weights' SHA-256 of a saved CNN: the cache's fingerprint of the features it gives. */
+/** The weights' SHA-256 of a saved CNN: the key of the head embeddings it gives. */
 function fingerprintOf(dir: string): string {
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weightsSha256?: string };
   if (!json.weightsSha256) throw new Error(`${dir}/model.json has no weights checksum`);
   return json.weightsSha256;
 }
 
-
-const KIND_WORDS: Record<RnnInput, string> = { backbone: 'features', 'head-embedding': 'head embeddings' };
+/** Progress of a feature pass as the engine's hooks see it. */
+function passHooks(hooks: EngineHooks, what: string): FeaturePassHooks {
+  return { progress: (d, t) => hooks.progress(d, t, what), checkpoint: () => hooks.checkpoint() };
+}
 
 /**
  * Makes sure the outputs of kind `input` (default 'backbone') of CNN `cnn` for `frameIds` are
- * cached (computing the missing ones from the face crops) and returns a reader. The cache stays
- * open until `close`.
+ * cached and returns a reader. Backbone features are the shared rows of the CNN's backbone
+ * (computed by whichever run of that backbone came first: for a frozen backbone, usually the CNN's
+ * own training). Head embeddings are computed from those rows when the backbone is frozen (heads
+ * speed), else from the face crops. The cache stays open until `close`.
  */
 export async function prepareFeatures(
   sess: EngineSession,
@@ -65,43 +69,64 @@ export async function prepareFeatures(
   const input = opts.input ?? 'backbone';
   const dir = modelDir(sess.project, cnn.id);
   const meta = await readModelMeta(dir);
-  const key = featureCacheKey(cnn.id, input);
-  const dim = input === 'head-embedding' ? HEAD_EMBEDDING_DIM : meta.featureDim;
-  const what = KIND_WORDS[input];
+  const batch = opts.batch ?? 64;
+  const ids = [...new Set(Array.from(frameIds))];
   const cache = FeatureCache.open(sess.project.dir);
+  const store: FeatureStore = cache.asStore(opts.dtype);
+  let loaded: MultitaskNet | null = null;
+  const net = async () => (loaded ??= (await loadModel(dir)).net);
+  const backbone = { net, key: meta.backboneKey, dim: meta.featureDim, owner: cnn.id };
   try {
-    cache.source(key, input === 'head-embedding' ? `${fingerprintOf(dir)}:head-embedding` : fingerprintOf(dir), dim, opts.dtype ?? 'float16');
-    const missing = cache.missing(key, [...new Set(Array.from(frameIds))]);
-    if (missing.length) {
-      const batch = opts.batch ?? 64;
-      hooks.log(`computing ${cnn.name}'s ${what} for ${missing.length} frames (cached for later runs)`);
-      const { net } = await loadModel(dir);
-      try {
-        const size = net.config.inputSize;
-        for (let i = 0; i < missing.length; i += batch) {
-          const ids = missing.slice(i, i + batch);
-          const x = tf.tensor4d(await sess.crops.batch(ids, size), [ids.length, size, size, 3]);
-          const f = input === 'head-embedding' ? extractHeadEmbeddings(net, x) : extractFeatures(net, x);
-          const width = f.shape[1];
-          const data = (await f.data()) as Float32Array;
-          tf.dispose([x, f]);
-          if (width !== dim) throw new Error(`${cnn.name} gives ${what} of width ${width}, expected ${dim}`);
-          cache.put(key, ids, data);
-          hooks.progress(Math.min(i + batch, missing.length), missing.length, `caching ${cnn.name} ${what}`);
+    let key: string;
+    let dim: number;
+    if (input === 'backbone') {
+      const pass = await ensureBackboneFeatures(store, backbone, sess.crops, ids, { batch, hooks: passHooks(hooks, `caching ${cnn.name} features`) });
+      hooks.log(`${cnn.name}: ${describeFeaturePass(pass)}`);
+      ({ key, dim } = pass);
+    } else {
+      key = headEmbeddingKey(fingerprintOf(dir));
+      dim = HEAD_EMBEDDING_DIM;
+      store.open(key, dim, cnn.id);
+      const missing = store.missing(key, ids);
+      if (missing.length) {
+        hooks.log(`computing ${cnn.name}'s head embeddings for ${missing.length} frames (cached for later runs)`);
+        const n = await net();
+        // A frozen backbone's features are shared rows: the embeddings need only the heads.
+        const pass = meta.config.freezeBackbone ? await ensureBackboneFeatures(store, backbone, sess.crops, missing, { batch, hooks: passHooks(hooks, `caching ${cnn.name} features`) }) : null;
+        if (pass) hooks.log(`${cnn.name}: ${describeFeaturePass(pass)}`);
+        const step = pass ? 512 : batch;
+        for (let i = 0; i < missing.length; i += step) {
+          const part = missing.slice(i, i + step);
+          let x: tf.Tensor;
+          if (pass) {
+            const f = new Float32Array(part.length * pass.dim);
+            store.read(pass.key, part, f);
+            x = tf.tensor2d(f, [part.length, pass.dim]);
+          } else {
+            const size = n.config.inputSize;
+            x = tf.tensor4d(await sess.crops.batch(part, size), [part.length, size, size, 3]);
+          }
+          const e = pass ? headEmbeddingsOf(n, x) : extractHeadEmbeddings(n, x);
+          const width = e.shape[1];
+          const data = (await e.data()) as Float32Array;
+          tf.dispose([x, e]);
+          if (width !== dim) throw new Error(`${cnn.name} gives head embeddings of width ${width}, expected ${dim}`);
+          store.put(key, part, data);
+          hooks.progress(Math.min(i + step, missing.length), missing.length, `caching ${cnn.name} head embeddings`);
           await hooks.checkpoint();
         }
-      } finally {
-        disposeNet(net);
       }
     }
+    return {
+      modelId: cnn.id,
+      dim,
+      read: (rows, out, offset) => cache.read(key, rows, out, offset),
+      close: () => cache.close(),
+    };
   } catch (e) {
     cache.close();
     throw e;
+  } finally {
+    if (loaded) disposeNet(loaded);
   }
-  return {
-    modelId: cnn.id,
-    dim,
-    read: (ids, out, offset) => cache.read(key, ids, out, offset),
-    close: () => cache.close(),
-  };
 }

@@ -1,0 +1,129 @@
+// One feature pass per frozen backbone (issue 14): the features of a backbone are a function of its
+// weights and of the frame's face crop, so they are kept per (backbone fingerprint, frame) in a
+// store the Node layer provides (cache/features.sqlite, src/node/store/feature-cache.ts) and read
+// back by everything that runs that backbone frozen: the teacher's training, its soft labels,
+// every student, the ensemble, evaluation and the CNN-RNN. A student of a frozen face-backbone
+// teacher computes no features at all; soft labels and evaluation run at heads speed.
+//
+// The key hashes the backbone's weights themselves (src/ml/models/fingerprint.ts), so two models
+// share rows exactly when their backbones compute the same function; a frozen backbone is never
+// changed by training, so a teacher and its students share one key. A saved model records its key
+// (meta.backboneKey), so a job whose rows are all cached never loads the model. Whoever changes a frame's crop drops its rows (src/node/media/crops-changed.ts).
+import { tf } from '../backend';
+import { backboneKey, extractFeatures, type MultitaskNet } from '../models';
+import type { CropReader } from './images';
+
+/** Where backbone features are kept: rows of `dim` floats per (key, frame id). */
+export interface FeatureStore {
+  /**
+   * Declares the rows of `key` to be `dim` wide (rows stored under that key with another width are
+   * dropped) and records `owner` (a model id) as using them: deleting every owner drops them.
+   */
+  open(key: string, dim: number, owner?: number): void;
+  /** The frame ids of `frameIds` with no row under `key`. */
+  missing(key: string, frameIds: readonly number[]): number[];
+  /** Stores rows (n × dim, row k for frameIds[k]). */
+  put(key: string, frameIds: readonly number[], data: Float32Array): void;
+  /** Rows of the frames (n × dim) into `out` at `offset`; throws for a frame without a row. */
+  read(key: string, frameIds: ArrayLike<number>, out: Float32Array, offset?: number): void;
+}
+
+/** A store in memory (tests, benches, a project without a cache file). */
+export function memoryFeatureStore(): FeatureStore {
+  const keys = new Map<string, { dim: number; rows: Map<number, Float32Array> }>();
+  const get = (key: string) => {
+    const k = keys.get(key);
+    if (!k) throw new Error(`feature store: key ${key} was not opened`);
+    return k;
+  };
+  return {
+    open(key, dim) {
+      if (keys.get(key)?.dim !== dim) keys.set(key, { dim, rows: new Map() });
+    },
+    missing: (key, ids) => ids.filter((id) => !get(key).rows.has(id)),
+    put(key, ids, data) {
+      const k = get(key);
+      ids.forEach((id, i) => k.rows.set(id, data.slice(i * k.dim, (i + 1) * k.dim)));
+    },
+    read(key, ids, out, offset = 0) {
+      const k = get(key);
+      for (let i = 0; i < ids.length; i++) {
+        const r = k.rows.get(ids[i]);
+        if (!r) throw new Error(`feature store: no row of ${key} for frame ${ids[i]}`);
+        out.set(r, offset + i * k.dim);
+      }
+    },
+  };
+}
+
+export interface FeaturePassHooks {
+  progress?(done: number, total: number, stage: string): void;
+  checkpoint?(): Promise<void>;
+}
+
+/** What one call found: rows computed now and rows read from earlier passes (the cache's hit counter). */
+export interface FeaturePass {
+  key: string;
+  dim: number;
+  computed: number;
+  reused: number;
+}
+
+/**
+ * Makes sure the backbone features of every frame of `frameIds` are in `store` under the net's key,
+ * computing the missing ones from the face crops (inference mode, no augmentation). `net` is only
+ * called for when something is missing (a saved model need not be loaded when all rows are there);
+ * `known` gives the key without the net (a saved model's meta.backboneKey).
+ */
+export async function ensureBackboneFeatures(
+  store: FeatureStore,
+  source: { net: () => Promise<MultitaskNet>; key?: string; dim: number; owner?: number },
+  crops: CropReader,
+  frameIds: readonly number[],
+  opts: { batch?: number; hooks?: FeaturePassHooks } = {},
+): Promise<FeaturePass> {
+  const ids = [...new Set(frameIds)];
+  const key = source.key ?? backboneKey(await source.net());
+  store.open(key, source.dim, source.owner);
+  const missing = store.missing(key, ids);
+  if (missing.length) {
+    const net = await source.net();
+    if (backboneKey(net) !== key) throw new Error('feature store: the net does not match the backbone key it was named by');
+    const size = net.config.inputSize;
+    const batch = opts.batch ?? 64;
+    for (let i = 0; i < missing.length; i += batch) {
+      const part = missing.slice(i, i + batch);
+      const x = tf.tensor4d(await crops.batch(part, size), [part.length, size, size, 3]);
+      const f = extractFeatures(net, x);
+      const data = (await f.data()) as Float32Array;
+      tf.dispose([x, f]);
+      store.put(key, part, data);
+      opts.hooks?.progress?.(Math.min(i + batch, missing.length), missing.length, 'computing backbone features');
+      await opts.hooks?.checkpoint?.();
+    }
+  }
+  return { key, dim: source.dim, computed: missing.length, reused: ids.length - missing.length };
+}
+
+/** One line for a run's log: how many frames' features were computed and how many read back. */
+export function describeFeaturePass(p: FeaturePass): string {
+  return `backbone features: ${p.reused + p.computed} frames, ${p.computed} computed, ${p.reused} read from the feature cache`;
+}
+
+/** Rows of a pass loaded into memory (the trainer reads every epoch): `fill` copies frames' rows into a batch. */
+export function loadFeatureRows(store: FeatureStore, pass: FeaturePass, frameIds: readonly number[]): { fill(ids: ArrayLike<number>, out: Float32Array): void } {
+  const ids = [...new Set(frameIds)];
+  const data = new Float32Array(ids.length * pass.dim);
+  store.read(pass.key, ids, data);
+  const row = new Map<number, number>();
+  ids.forEach((id, i) => row.set(id, i));
+  return {
+    fill(want, out) {
+      for (let k = 0; k < want.length; k++) {
+        const r = row.get(want[k]);
+        if (r === undefined) throw new Error(`no backbone features loaded for frame ${want[k]}`);
+        out.set(data.subarray(r * pass.dim, (r + 1) * pass.dim), k * pass.dim);
+      }
+    },
+  };
+}
