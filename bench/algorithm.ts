@@ -1,0 +1,101 @@
+// Algorithm 1 end to end on real faces (issue 14's target: ≤ 10 minutes on 2 cores): teacher →
+// soft labels → N students → ensemble → evaluate, with the pretrained face backbone frozen, through
+// the worker jobs the CLI and the app run. Prints each stage's wall time and the feature cache's
+// counters (frames whose backbone features were computed vs read back), so a stage that computes
+// features it should have read shows at once.
+//
+//   npm run bench -- algorithm [--fer DIR] [--limit N] [--epochs 3] [--students 3] [--keep DIR]
+//
+// The set: every image of ../shared/data/fer2013-train (29,690 faces; --limit N takes the first N
+// per class), 70/10/20 train/val/test per class, imported once into --keep DIR (reused by later
+// runs; its models are deleted first so every run trains from scratch).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Project } from '../src/node/store/project';
+import { importAndPrepare } from '../src/node/importers/service';
+import { listModels } from '../src/node/store/models';
+import { deleteModelChecked } from '../src/node/training/models';
+import { requireDone, runJob } from '../src/cli/run-job';
+import { useSourceWorker } from '../src/node/app/dev-runtime';
+
+useSourceWorker();
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const ferDir = path.resolve(opt('--fer', path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'fer2013-train')));
+const limit = Number(opt('--limit', '0'));
+const epochs = Number(opt('--epochs', '3'));
+const students = Number(opt('--students', '3'));
+const keep = path.resolve(opt('--keep', path.join(os.tmpdir(), `aw-bench-algorithm-${limit || 'all'}`)));
+if (!fs.existsSync(ferDir)) {
+  console.error(`FER2013 images not found at ${ferDir} (pass --fer DIR)`);
+  process.exit(2);
+}
+
+const dir = path.join(keep, 'project');
+if (!fs.existsSync(path.join(dir, 'project.sqlite'))) {
+  fs.rmSync(keep, { recursive: true, force: true });
+  const src = path.join(keep, 'fer');
+  for (const cls of fs.readdirSync(ferDir).sort()) {
+    const all = fs.readdirSync(path.join(ferDir, cls)).sort();
+    (limit ? all.slice(0, limit) : all).forEach((f, i) => {
+      const split = i % 10 < 7 ? 'train' : i % 10 < 8 ? 'val' : 'test';
+      fs.mkdirSync(path.join(src, split, cls), { recursive: true });
+      fs.symlinkSync(path.join(ferDir, cls, f), path.join(src, split, cls, f));
+    });
+  }
+  const p = Project.create(dir, 'Algorithm 1 benchmark');
+  const t0 = Date.now();
+  const imp = await importAndPrepare(p, 'images', [src], { dataset: 'fer2013' });
+  p.close();
+  console.log(`imported ${imp.summary.frames} faces in ${((Date.now() - t0) / 1000).toFixed(1)} s (kept in ${keep})`);
+} else {
+  const p = Project.open(dir);
+  for (const m of listModels(p.db).sort((a, b) => b.id - a.id)) deleteModelChecked(p.db, dir, m.id);
+  p.close();
+  // The feature cache goes too: the run measures the first pass and its reuse.
+  fs.rmSync(path.join(dir, 'cache', 'features.sqlite'), { force: true });
+  for (const ext of ['-wal', '-shm']) fs.rmSync(path.join(dir, 'cache', `features.sqlite${ext}`), { force: true });
+}
+
+/** Log lines of a job: the feature cache's counters and the backend line are kept. */
+function capture() {
+  const lines: string[] = [];
+  return {
+    lines,
+    opts: { stream: { isTTY: false, write: (s: string) => void lines.push(...s.split('\n').filter((l) => /backbone features|compute backend/.test(l))) } },
+  };
+}
+
+const stages: { stage: string; seconds: number; features: string }[] = [];
+async function stage<T>(name: string, fn: (opts: ReturnType<typeof capture>['opts']) => Promise<T>): Promise<T> {
+  const c = capture();
+  const t = Date.now();
+  const r = await fn(c.opts);
+  const counts = c.lines
+    .map((l) => /(\d+) computed, (\d+) read/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .reduce((a, m) => ({ computed: a.computed + Number(m[1]), read: a.read + Number(m[2]) }), { computed: 0, read: 0 });
+  stages.push({ stage: name, seconds: (Date.now() - t) / 1000, features: `${counts.computed} computed, ${counts.read} read` });
+  console.log(`${name}: ${((Date.now() - t) / 1000).toFixed(1)} s; backbone features ${counts.computed} computed, ${counts.read} read`);
+  return r;
+}
+
+const train = { backbone: 'face' as const, freezeBackbone: true, epochs, seed: 1 };
+const total = Date.now();
+const teacher = await stage('teacher', async (o) => requireDone(await runJob(dir, 'train.teacher', train, o)));
+await stage('soft labels', async (o) => requireDone(await runJob(dir, 'soft-labels', { model: teacher.modelId }, o)));
+const st = await stage(`${students} students + ensemble`, async (o) =>
+  requireDone(await runJob(dir, 'train.students', { teacher: teacher.modelId, count: students, epochs }, o)),
+);
+await stage('evaluate (ensemble, test)', async (o) => requireDone(await runJob(dir, 'evaluate', { model: st.ensembleId, split: 'test' }, o)));
+const seconds = (Date.now() - total) / 1000;
+
+console.log(`\nAlgorithm 1, face backbone frozen, ${epochs} epochs, ${students} students, ${os.availableParallelism()} cores`);
+console.log(`  ${'stage'.padEnd(28)} ${'seconds'.padStart(8)}  backbone features`);
+for (const s of stages) console.log(`  ${s.stage.padEnd(28)} ${s.seconds.toFixed(1).padStart(8)}  ${s.features}`);
+console.log(`  ${'total'.padEnd(28)} ${seconds.toFixed(1).padStart(8)}  (target ≤ 600 s on 2 cores)`);
