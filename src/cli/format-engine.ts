@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { ModelRow } from '../node/store/models';
 import type { JobResult } from '../shared/jobs-contract';
 import type { EvaluationBlock } from '../shared/training-contract';
+import type { Split } from '../shared/labels';
+import { cell, COLUMNS, commonCounts, countsText, rowLabels, scoreText, tableCaption, type Table2Group } from '../shared/table2';
 
 const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(4));
 
@@ -20,6 +22,24 @@ export function formatEvaluation(b: PrintableEvaluation | null): string {
   lines.push(`  EXPR  0.67·F1+0.33·Acc ${f(b.expr?.score)}   (F1 ${f(b.expr?.f1)}, Acc ${f(b.expr?.acc)})`);
   lines.push(`  V     CCC             ${f(b.valence?.ccc)}`);
   lines.push(`  A     CCC             ${f(b.arousal?.ccc)}`);
+  return lines.join('\n');
+}
+
+/**
+ * One stored Table 2 as the Results tab shows it (src/shared/table2.ts: the same caption, counts,
+ * row names and cells): what it is measured against, the dataset and split, the frames per task,
+ * then a row per model; the AU score at the thresholds tuned on val beside it where a row has one.
+ */
+export function formatTable2(t: Table2Group & { dataset: string; split: Split }): string {
+  const labels = rowLabels(t.rows);
+  const tuned = t.rows.some((r) => cell(r, 'au', true) !== null);
+  const w = Math.max(24, ...t.rows.map((r, i) => `${labels[i]}  ${r.name} #${r.modelId}`.length));
+  const head = `  ${'Methods'.padEnd(w)}  ${COLUMNS.map((c) => c.label.padEnd(7)).join(' ')}${tuned ? '  FAU at thresholds tuned on val' : ''}`;
+  const lines = [tableCaption(t), `  ${countsText(commonCounts(t.rows))}`, head.trimEnd()];
+  t.rows.forEach((r, i) => {
+    const cells = COLUMNS.map((c) => scoreText(cell(r, c.key)).padEnd(7)).join(' ');
+    lines.push(`  ${`${labels[i]}  ${r.name} #${r.modelId}`.padEnd(w)}  ${cells}${tuned ? `  ${scoreText(cell(r, 'au', true))}` : ''}`.trimEnd());
+  });
   return lines.join('\n');
 }
 
