@@ -32,13 +32,16 @@ export function formatEvaluation(b: PrintableEvaluation | null): string {
  */
 export function formatTable2(t: Table2Group & { dataset: string; split: Split }): string {
   const labels = rowLabels(t.rows);
+  const names = t.rows.map((r) => `${r.name} #${r.modelId}`);
   const tuned = t.rows.some((r) => cell(r, 'au', true) !== null);
-  const w = Math.max(24, ...t.rows.map((r, i) => `${labels[i]}  ${r.name} #${r.modelId}`.length));
-  const head = `  ${'Methods'.padEnd(w)}  ${COLUMNS.map((c) => c.label.padEnd(7)).join(' ')}${tuned ? '  FAU at thresholds tuned on val' : ''}`;
-  const lines = [tableCaption(t), `  ${countsText(commonCounts(t.rows))}`, head.trimEnd()];
+  const lw = Math.max(16, ...labels.map((l) => l.length));
+  const nw = Math.max(5, ...names.map((n) => n.length));
+  const num = (s: string) => s.padStart(8);
+  const head = `  ${'Methods'.padEnd(lw)}  ${'Model'.padEnd(nw)}${COLUMNS.map((c) => num(c.label)).join('')}${tuned ? '  FAU at thresholds tuned on val' : ''}`;
+  const lines = [tableCaption(t), `  ${countsText(commonCounts(t.rows))}`, head];
   t.rows.forEach((r, i) => {
-    const cells = COLUMNS.map((c) => scoreText(cell(r, c.key)).padEnd(7)).join(' ');
-    lines.push(`  ${`${labels[i]}  ${r.name} #${r.modelId}`.padEnd(w)}  ${cells}${tuned ? `  ${scoreText(cell(r, 'au', true))}` : ''}`.trimEnd());
+    const cells = COLUMNS.map((c) => num(scoreText(cell(r, c.key)))).join('');
+    lines.push(`  ${labels[i].padEnd(lw)}  ${names[i].padEnd(nw)}${cells}${tuned ? `  ${scoreText(cell(r, 'au', true))}` : ''}`);
   });
   return lines.join('\n');
 }
