@@ -109,7 +109,7 @@ describe('runDemoPipeline', () => {
         expect(figures).toEqual(COLUMNS.map((col) => scoreText(cell(row, col.key))));
       });
     }
-  }, 120_000);
+  }, 180_000); // ~30 s on a quiet machine, 70 s on a loaded one: nine worker jobs
 
   it('replaces an earlier demo project or an empty folder, refuses anything else unless forced', () => {
     const other = path.join(tmp.dir, 'other');
