@@ -13,7 +13,7 @@
 //    Adam steps; by default the CNN-RNN gets as many steps as the CNN it is compared with (epochs
 //    chosen from the CNN's recorded steps, the ÷10 learning-rate steps scaled alike);
 // 3. one table per view (held-out test videos; training frames on the tasks they had no label for)
-//    with both architectures' rows, and the CNN-RNN's timings.
+//    with both architectures' rows, stored for the Results tab, and the CNN-RNN's timings.
 // --reuse skips step 1 when DIR already holds a finished demo project.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,9 @@ import path from 'node:path';
 import { runDemo } from '../src/cli/commands/demo';
 import { generateSoftLabels } from '../src/node/training/engine/pipeline';
 import { trainRnnStudents, trainRnnTeacher } from '../src/node/training/engine/rnn-pipeline';
-import { loadTruth, truthTable, type TruthRow } from '../src/node/demo/truth-table';
+import { loadTruth, storeTruthEvaluations, TRUTH_VIEWS, truthEvaluations } from '../src/node/demo/truth-table';
+import { DEMO_DATASET, demoTables } from '../src/node/demo/run';
+import { formatTable2 } from '../src/cli/format-engine';
 import type { EngineHooks } from '../src/node/training/engine/context';
 import { listModels, type ModelRow } from '../src/node/store/models';
 import { Project } from '../src/node/store/project';
@@ -58,14 +60,6 @@ const hooks: EngineHooks = {
   log: (line, level) => process.stderr.write(`    ${level && level !== 'info' ? `${level}: ` : ''}${line}\n`),
   checkpoint: async () => {},
 };
-
-function table(title: string, rows: (TruthRow & { arch: string })[]): string {
-  const f = (v: number | null) => (v === null ? '   –  ' : v.toFixed(4));
-  const lines = [title, `  ${'Methods'.padEnd(26)} ${'arch'.padEnd(8)} FAU     EXPR    Valence Arousal`];
-  for (const r of rows) lines.push(`  ${r.model.padEnd(26)} ${r.arch.padEnd(8)} ${f(r.au)}  ${f(r.expr)}  ${f(r.valence)}  ${f(r.arousal)}`);
-  if (rows[0]) lines.push(`  (frames: AU ${rows[0].n.au}, EXPR ${rows[0].n.expr}, VA ${rows[0].n.va})`);
-  return lines.join('\n');
-}
 
 /** Adam steps and epochs a CNN model's training recorded (model.json meta.history). */
 function stepsOf(m: ModelRow): { steps: number; epochs: number } {
@@ -138,19 +132,12 @@ async function main(): Promise<void> {
   const p = Project.open(dir);
   try {
     const source = p.path('media', 'demo-source');
-    const frames = loadTruth(p.db, 'demo', source);
+    const frames = loadTruth(p.db, DEMO_DATASET, source);
     const models = listModels(p.db).filter((m) => m.arch === 'cnn' || m.id === teacher.modelId || m.id === st.ensembleId || st.students.some((s) => s.modelId === m.id));
-    const arch = new Map(models.map((m) => [m.name, m.arch]));
-    const withArch = (rows: TruthRow[]) => rows.map((r) => ({ ...r, arch: arch.get(r.model) ?? '?' }));
-    console.log();
-    console.log(table('Test videos (held out), every task on every frame — ABAW metrics (paper Tables 2 and 3):', withArch(truthTable(p.db, frames, (f) => f.split === 'test', models))));
-    console.log();
-    console.log(
-      table(
-        'Training frames on the tasks they had NO label for (label completion):',
-        withArch(truthTable(p.db, frames, (f, task) => f.split === 'train' && !f.labelled.has(task), models)),
-      ),
-    );
+    // Stored like the demo's, so the Results tab shows the CNN and CNN-RNN rows side by side.
+    for (const view of Object.values(TRUTH_VIEWS)) storeTruthEvaluations(p.db, truthEvaluations(p.db, frames, DEMO_DATASET, view, models));
+    const shown = new Set(models.map((m) => m.id));
+    for (const t of demoTables(p.db).filter((x) => x.reference === 'complete-truth')) console.log(`\n${formatTable2({ ...t, rows: t.rows.filter((r) => shown.has(r.modelId)) })}`);
     console.log(`\nCNN-RNN teacher: ${teacher.epochs} epochs; validation (tuned AU thresholds): AU ${teacher.val?.au?.score?.toFixed(4) ?? '–'}, EXPR ${teacher.val?.expr?.score?.toFixed(4) ?? '–'}`);
   } finally {
     p.close();

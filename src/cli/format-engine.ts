@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { ModelRow } from '../node/store/models';
 import type { JobResult } from '../shared/jobs-contract';
 import type { EvaluationBlock } from '../shared/training-contract';
+import type { Split } from '../shared/labels';
+import { cell, COLUMNS, commonCounts, countsText, rowLabels, scoreText, tableCaption, type Table2Group } from '../shared/table2';
 
 const f = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(4));
 
@@ -20,6 +22,27 @@ export function formatEvaluation(b: PrintableEvaluation | null): string {
   lines.push(`  EXPR  0.67·F1+0.33·Acc ${f(b.expr?.score)}   (F1 ${f(b.expr?.f1)}, Acc ${f(b.expr?.acc)})`);
   lines.push(`  V     CCC             ${f(b.valence?.ccc)}`);
   lines.push(`  A     CCC             ${f(b.arousal?.ccc)}`);
+  return lines.join('\n');
+}
+
+/**
+ * One stored Table 2 as the Results tab shows it (src/shared/table2.ts: the same caption, counts,
+ * row names and cells): what it is measured against, the dataset and split, the frames per task,
+ * then a row per model; the AU score at the thresholds tuned on val beside it where a row has one.
+ */
+export function formatTable2(t: Table2Group & { dataset: string; split: Split }): string {
+  const labels = rowLabels(t.rows);
+  const names = t.rows.map((r) => `${r.name} #${r.modelId}`);
+  const tuned = t.rows.some((r) => cell(r, 'au', true) !== null);
+  const lw = Math.max(16, ...labels.map((l) => l.length));
+  const nw = Math.max(5, ...names.map((n) => n.length));
+  const num = (s: string) => s.padStart(8);
+  const head = `  ${'Methods'.padEnd(lw)}  ${'Model'.padEnd(nw)}${COLUMNS.map((c) => num(c.label)).join('')}${tuned ? '  FAU at thresholds tuned on val' : ''}`;
+  const lines = [tableCaption(t), `  ${countsText(commonCounts(t.rows))}`, head];
+  t.rows.forEach((r, i) => {
+    const cells = COLUMNS.map((c) => num(scoreText(cell(r, c.key)))).join('');
+    lines.push(`  ${labels[i].padEnd(lw)}  ${names[i].padEnd(nw)}${cells}${tuned ? `  ${scoreText(cell(r, 'au', true))}` : ''}`);
+  });
   return lines.join('\n');
 }
 

@@ -208,6 +208,9 @@ export interface AuMetrics {
   perAU: Record<string, number>;
 }
 
+/** Whether AU thresholds were tuned (some away from 0.5); 0.5 everywhere, or none, is the paper's fixed threshold. */
+export const thresholdsAreTuned = (t: readonly number[] | null | undefined): t is readonly number[] => !!t && t.some((x) => x !== 0.5);
+
 function thresholdsOf(t: number | readonly number[] | undefined): number[] {
   if (t === undefined) return new Array(NUM_AUS).fill(0.5);
   if (typeof t === 'number') return new Array(NUM_AUS).fill(t);

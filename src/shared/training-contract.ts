@@ -32,11 +32,31 @@ export const EvaluationBlock = z.object({
   arousal: z.object({ ccc: score }).nullable(),
 });
 
-/** The evaluate job's report (the CLI's `evaluate --json` document). */
+/**
+ * What an evaluation's predictions were compared with: 'labels', the ground truth present in the
+ * split (what the evaluate job measures); 'complete-truth', the demo's complete truth, which its
+ * partial labels only partly reveal (src/node/demo/truth-table.ts).
+ */
+export const EvaluationReference = z.enum(['labels', 'complete-truth']);
+export type EvaluationReference = z.infer<typeof EvaluationReference>;
+
+/**
+ * Which frames of the split count for each task: 'labelled', the frames that carry a label for it
+ * (the only choice against the labels); 'all', every frame (complete truth); 'unlabelled', the
+ * frames whose labels lack the task (complete truth: how well a model completes missing labels).
+ */
+export const MeasuredOn = z.enum(['labelled', 'all', 'unlabelled']);
+export type MeasuredOn = z.infer<typeof MeasuredOn>;
+
+/** The evaluate job's report (the CLI's `evaluate --json` document), and the demo's evaluations against its complete truth. */
 export const EvaluationResult = EvaluationBlock.extend({
   model: z.object({ id: z.number().int(), name: z.string(), kind: z.string() }),
   dataset: z.string().nullable(),
   split: z.enum(SPLITS),
+  /** Absent in reports from before issue 16: 'labels'. */
+  reference: EvaluationReference.optional(),
+  /** Absent in reports from before issue 16: 'labelled'. */
+  measuredOn: MeasuredOn.optional(),
   /**
    * AU metrics at the fixed 0.5 threshold. Since issue 18 `au` is the same figure (the main
    * number); in reports from before it, `au` used the model's thresholds (tuned on val).
@@ -85,6 +105,9 @@ export const EvaluationRow = z.object({
   parentId: z.number().int().nullable(),
   runId: z.number().int().nullable(),
   at: z.string(),
+  /** What the predictions were compared with, and on which frames (the stored row's columns). */
+  reference: EvaluationReference,
+  measuredOn: MeasuredOn,
   result: EvaluationResult,
 });
 export type EvaluationRow = z.infer<typeof EvaluationRow>;
@@ -156,7 +179,10 @@ export const trainingMethods = {
     output: z.object({
       dataset: z.string(),
       split: z.enum(SPLITS),
-      /** The newest evaluation of each model on this dataset and split. */
+      /**
+       * The newest evaluation of each model on this dataset and split, per reference and frames
+       * measured on (one Table 2 each: src/shared/table2.ts groupTables).
+       */
       rows: z.array(EvaluationRow),
       /** Every (dataset, split) with at least one stored evaluation. */
       available: z.array(z.object({ dataset: z.string(), split: z.enum(SPLITS), models: z.number().int() })),

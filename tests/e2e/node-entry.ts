@@ -7,3 +7,6 @@ useSourceWorker(); // the backend's workers run from the TypeScript sources
 export { Backend } from '../../src/node/app/backend';
 export { startServer } from '../../src/node/server/server';
 export { Project } from '../../src/node/store/project';
+export { saveEvaluation } from '../../src/node/training/evaluations';
+export { demoTables } from '../../src/node/demo/run';
+export { formatTable2 } from '../../src/cli/format-engine';

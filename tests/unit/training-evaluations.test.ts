@@ -91,6 +91,25 @@ describe('evaluations.table / evaluations.points', () => {
     await t.backend.close();
   });
 
+  it('keeps the newest evaluation of each model per reference: against the labels and against the complete truth side by side', async () => {
+    const t = fakeBackend(tmp.dir, 'references');
+    const teacher = createModel(t.db, { kind: 'teacher', config: {} }).id;
+    const truth = (score: number, measuredOn: 'all' | 'unlabelled') => ({ ...report(teacher, 'm', 'teacher', score), split: 'test', reference: 'complete-truth', measuredOn });
+    saveEvaluation(t.db, { modelId: teacher, dataset: 'demo', split: 'test', result: { ...report(teacher, 'm', 'teacher', 0.3), split: 'test' }, points: null, runId: null });
+    saveEvaluation(t.db, { modelId: teacher, dataset: 'demo', split: 'test', reference: 'complete-truth', measuredOn: 'all', result: truth(0.5, 'all'), points: null, runId: null });
+    saveEvaluation(t.db, { modelId: teacher, dataset: 'demo', split: 'test', reference: 'complete-truth', measuredOn: 'all', result: truth(0.55, 'all'), points: null, runId: null });
+    saveEvaluation(t.db, { modelId: teacher, dataset: 'demo', split: 'test', reference: 'complete-truth', measuredOn: 'unlabelled', result: truth(0.2, 'unlabelled'), points: null, runId: null });
+    const table = await t.call('evaluations.table', { dataset: 'demo', split: 'test' });
+    expect(table.rows.map((r) => [r.reference, r.measuredOn, r.result.au?.score])).toEqual([
+      ['labels', 'labelled', 0.3],
+      ['complete-truth', 'all', 0.55],
+      ['complete-truth', 'unlabelled', 0.2],
+    ]);
+    // One model, whatever it was measured against.
+    expect(table.available).toEqual([{ dataset: 'demo', split: 'test', models: 1 }]);
+    await t.backend.close();
+  });
+
   it('the engine evaluate job stores its report and a scatter sample that match its predictions', async () => {
     const dir = path.join(tmp.dir, 'engine');
     (await buildEngineFixture(dir, { videos: 3, frames: 12 })).close();
@@ -110,6 +129,8 @@ describe('evaluations.table / evaluations.points', () => {
     const table = unwrap(await c.call('evaluations.table', { dataset: '', split: 'val' }));
     expect(table.rows).toHaveLength(1);
     expect(table.rows[0].result).toEqual(EvaluationResult.parse(JSON.parse(JSON.stringify(rep))));
+    // Measured against the ground truth present in the split, each task on the frames labelled for it.
+    expect([rep.reference, rep.measuredOn, table.rows[0].reference, table.rows[0].measuredOn]).toEqual(['labels', 'labelled', 'labels', 'labelled']);
     expect(table.rows[0].result.expr?.confusion.flat().reduce((a, v) => a + v, 0)).toBe(rep.n.expr);
 
     // The fixture's validation media (one of three, 12 frames) carry every task: 12 labelled frames.

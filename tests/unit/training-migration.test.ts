@@ -50,3 +50,32 @@ describe('migration 4: evaluations and run logs', () => {
     db.close();
   });
 });
+
+describe('migration 8: what an evaluation is measured against', () => {
+  it('keeps earlier evaluations as against the labels, checks the pairs, and serves Table 2 per reference from the index', () => {
+    const tmp = tempDir('aw-mig8-');
+    cleanups.push(tmp.cleanup);
+    const file = path.join(tmp.dir, 'project.sqlite');
+    const v7 = openDatabase(file, { create: true, migrations: MIGRATIONS.filter((m) => m.version <= 7) });
+    v7.prepare(`INSERT INTO models (name, kind, arch, created_at) VALUES ('t', 'teacher', 'cnn', 'now')`).run();
+    v7.prepare(`INSERT INTO evaluations (model_id, dataset, split, result, at) VALUES (1, 'demo', 'test', '{}', 'now')`).run();
+    v7.close();
+
+    const db = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 8) });
+    expect(userVersion(db)).toBe(8);
+    expect(db.prepare('SELECT reference, measured_on FROM evaluations').get()).toEqual({ reference: 'labels', measured_on: 'labelled' });
+    const ev = db.prepare(`INSERT INTO evaluations (model_id, dataset, split, reference, measured_on, result, at) VALUES (1, 'demo', ?, ?, ?, '{}', 'now')`);
+    ev.run('test', 'complete-truth', 'all');
+    ev.run('train', 'complete-truth', 'unlabelled');
+    expect(() => ev.run('test', 'truth', 'all')).toThrow(/CHECK/);
+    expect(() => ev.run('test', 'labels', 'all')).toThrow(/CHECK/); // the labels are measured on the frames they label
+    expect(() => ev.run('test', 'complete-truth', 'labelled')).toThrow(/CHECK/);
+    expect(() => ev.run('test', 'complete-truth', 'some')).toThrow(/CHECK/);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT MAX(id) FROM evaluations WHERE dataset = ? AND split = ? GROUP BY model_id, reference, measured_on`)
+      .all('demo', 'test') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING COVERING INDEX evaluations_table/);
+    expect(plan.map((p) => p.detail).join(' ')).not.toMatch(/TEMP B-TREE/);
+    db.close();
+  });
+});

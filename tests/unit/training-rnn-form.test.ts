@@ -184,6 +184,8 @@ const row = (id: number, kind: EvaluationRow['kind'], arch: EvaluationRow['arch'
   parentId: null,
   runId: null,
   at: '',
+  reference: 'labels',
+  measuredOn: 'labelled',
   result: { model: { id, name: `m${id}`, kind }, dataset: null, split: 'val', n: { au: 0, expr: 0, va: 0 }, au: null, expr: null, valence: null, arousal: null },
 });
 

@@ -1,11 +1,23 @@
 // Pure pieces of the jobs panel and the dashboard: the live loss series, job titles and progress
-// text, Table 2 cells and row names, the scatter data.
+// text, Table 2 cells, row names, one table per reference with its caption and counts, the scatter data.
 import { describe, expect, it } from 'vitest';
 import type { JobSummary } from '../../src/shared/contract';
 import type { EvaluationRow } from '../../src/shared/training-contract';
 import { appendLoss, legendValue, MAX_POINTS, type LossSeries } from '../../src/renderer/src/training/series';
 import { elapsedAt, jobTitle, progressOf } from '../../src/renderer/src/training/job-format';
-import { auF1Cells, cell, exprF1Cells, NO_SUPPORT, rowLabels, scoreText } from '../../src/renderer/src/dashboard/table2-data';
+import {
+  auF1Cells,
+  cell,
+  commonCounts,
+  countsText,
+  exprF1Cells,
+  groupTables,
+  NO_SUPPORT,
+  preferredResults,
+  rowLabels,
+  scoreText,
+  tableCaption,
+} from '../../src/renderer/src/dashboard/table2-data';
 import { auMetrics, exprMetrics } from '../../src/shared/metrics';
 import { AU_NAMES, EXPRESSIONS } from '../../src/shared/labels';
 import { scatterData } from '../../src/renderer/src/dashboard/scatter-data';
@@ -74,6 +86,8 @@ const row = (id: number, kind: EvaluationRow['kind'], au: number | null, v: numb
   parentId: null,
   runId: null,
   at: '',
+  reference: 'labels',
+  measuredOn: 'labelled',
   result: {
     model: { id, name: `m${id}`, kind },
     dataset: null,
@@ -114,6 +128,56 @@ describe('Table 2', () => {
     expect([cell(old, 'au'), cell(old, 'au', true)]).toEqual([0.4, 0.6]);
     const oldHalf = onTest(base, { au: au(0.4, 0.5), auAtHalf: au(0.4, 0.5) });
     expect(cell(oldHalf, 'au', true)).toBeNull();
+  });
+});
+
+describe('Table 2 per reference (issue 16)', () => {
+  const as = (r: EvaluationRow, reference: EvaluationRow['reference'], measuredOn: EvaluationRow['measuredOn'], n = r.result.n): EvaluationRow => ({
+    ...r,
+    reference,
+    measuredOn,
+    result: { ...r.result, n, reference, measuredOn },
+  });
+  it('splits the rows into one table per reference: the labels first, then the complete truth on every frame, then on the unlabelled tasks', () => {
+    const t = row(1, 'teacher', 0.5, 0.3);
+    const e = row(2, 'ensemble', 0.6, 0.2);
+    const rows = [as(t, 'complete-truth', 'unlabelled'), as(t, 'complete-truth', 'all'), t, as(e, 'complete-truth', 'all'), e];
+    expect(groupTables(rows).map((g) => [g.reference, g.measuredOn, g.rows.map((r) => r.modelId)])).toEqual([
+      ['labels', 'labelled', [1, 2]],
+      ['complete-truth', 'all', [1, 2]],
+      ['complete-truth', 'unlabelled', [1]],
+    ]);
+    expect(groupTables([])).toEqual([]);
+  });
+
+  it('captions each table with what it is measured against, the dataset and split, and the frames per task', () => {
+    expect(tableCaption({ reference: 'labels', measuredOn: 'labelled', dataset: 'demo', split: 'test' })).toBe(
+      'Measured against the ground truth present in the split — demo / test split, each task on the frames labelled for it.',
+    );
+    expect(tableCaption({ reference: 'complete-truth', measuredOn: 'all', dataset: 'demo', split: 'test' })).toBe(
+      "Measured against the demo's complete truth — demo / test split, every task on every frame.",
+    );
+    expect(tableCaption({ reference: 'complete-truth', measuredOn: 'unlabelled', dataset: '', split: 'train' })).toBe(
+      "Measured against the demo's complete truth — all datasets / train split, each task on the frames that had no label for it (label completion).",
+    );
+    const a = as(row(1, 'teacher', 0.5, 0.3), 'labels', 'labelled', { au: 1200, expr: 400, va: 0 });
+    const b = as(row(2, 'student', 0.5, 0.3), 'labels', 'labelled', { au: 1200, expr: 400, va: 0 });
+    expect(countsText(commonCounts([a, b]))).toBe('Frames with a label in the reference: AU 1,200, EXPR 400, VA 0.');
+    // Rows evaluated when the labels were different: the counts are per row.
+    const c = as(row(3, 'student', 0.5, 0.3), 'labels', 'labelled', { au: 1100, expr: 400, va: 0 });
+    expect(commonCounts([a, c])).toBeNull();
+    expect(countsText(null)).toMatch(/differ between rows/);
+  });
+
+  it('opens the results where evaluations are when nothing is evaluated where it points (the demo: its test split)', () => {
+    const demo = [
+      { dataset: 'demo', split: 'test' as const, models: 5 },
+      { dataset: 'demo', split: 'train' as const, models: 5 },
+    ];
+    expect(preferredResults(demo, { dataset: '', split: 'val' })).toEqual({ dataset: 'demo', split: 'test' });
+    expect(preferredResults(demo, { dataset: 'demo', split: 'train' })).toBeNull();
+    expect(preferredResults([{ dataset: '', split: 'val' }], { dataset: '', split: 'val' })).toBeNull();
+    expect(preferredResults([], { dataset: '', split: 'val' })).toBeNull();
   });
 });
 

@@ -1,13 +1,13 @@
 // `affect-workbench demo` (= `npm run demo`): the flags, terminal progress and printing of the demo
 // pipeline (src/node/demo/run.ts: generate synthetic partially-labelled videos, import them, face
-// crops, teacher, soft labels, students, ensemble, evaluation), then the paper's Table 2 against the
-// complete truth.
+// crops, teacher, soft labels, students, ensemble, evaluation), then the stored Table 2s — against
+// the labels present in the test split and against the complete truth — as the Results tab shows them.
 import type { Command } from 'commander';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { requireDone, runJob } from '../run-job';
 import type { DemoOptions, DemoStage } from '../../node/demo/run';
-import { formatTruthTable } from '../../node/demo/truth-table';
+import { formatTable2 } from '../format-engine';
 import { progressLines } from '../progress';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -56,11 +56,11 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     runJob: async (dir, kind, params, opts) => requireDone(await runJob(dir, kind, params, opts)),
   });
   endBar();
-  out(formatTruthTable('Test videos (held out), all tasks on every frame — ABAW metrics:', r.test));
-  out(formatTruthTable('Training frames on the tasks they had NO label for (label completion):', r.completion));
-  out('Paper claims on the test videos (students ≥ teacher; ensemble ≥ best student):');
+  // The stored evaluations, as the Results tab (Training → Results) shows them: ABAW metrics, one table per reference.
+  for (const t of r.tables) out(`\n${formatTable2(t)}`);
+  out('\nPaper claims on the test videos against the complete truth (students ≥ teacher; ensemble ≥ best student):');
   for (const c of r.claims) out(`  ${c.task.padEnd(8)} students ≥ teacher: ${c.studentsBeatTeacher}   ensemble ≥ best student: ${c.ensembleBeatsBest ?? '–'}`);
-  out(`done in ${r.seconds.toFixed(0)} s. Look at it: npx affect-workbench serve ${path.relative(process.cwd(), r.dir) || '.'}`);
+  out(`done in ${r.seconds.toFixed(0)} s. Look at it (Training → Results shows these tables): npx affect-workbench serve ${path.relative(process.cwd(), r.dir) || '.'}`);
 }
 
 export function registerDemoCommand(program: Command): void {

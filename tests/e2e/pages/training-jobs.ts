@@ -67,4 +67,12 @@ export class ResultsPO {
   model(id: number): Locator {
     return this.page.locator(`[data-testid="dashboard-model-row"][data-model-id="${id}"]`);
   }
+  /** Every Table 2 shown: one per reference (the labels, the demo's complete truth). */
+  get groups(): Locator {
+    return this.page.getByTestId('table2-group');
+  }
+  /** The Table 2 measured against `reference` on `measuredOn` frames. */
+  group(reference: string, measuredOn: string): Locator {
+    return this.page.locator(`[data-testid="table2-group"][data-reference="${reference}"][data-measured-on="${measuredOn}"]`);
+  }
 }

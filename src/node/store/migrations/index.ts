@@ -7,6 +7,7 @@ import * as m0004 from './0004-evaluations';
 import * as m0005 from './0005-job-leases';
 import * as m0006 from './0006-import-staging';
 import * as m0007 from './0007-model-run';
+import * as m0008 from './0008-evaluation-reference';
 
 export interface Migration {
   version: number;
@@ -14,5 +15,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

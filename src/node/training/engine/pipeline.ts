@@ -16,7 +16,7 @@ import { cnnEngine } from './archs';
 import { withoutCrops } from './sets';
 import { SPLITS, type Split } from '../../../shared/labels';
 import { saveEvaluation, vaPoints } from '../evaluations';
-import type { EvaluationBlock } from '../../../shared/metrics';
+import { thresholdsAreTuned, type EvaluationBlock } from '../../../shared/metrics';
 import { NUM_AUS } from '../../../shared/labels';
 import { readModelMeta } from '../../../ml/models';
 import { readRnnMeta } from '../../../ml/rnn/io';
@@ -64,6 +64,9 @@ export interface EvaluationReport extends EvaluationBlock {
   model: { id: number; name: string; kind: string };
   dataset: string | null;
   split: Split;
+  /** Measured against the ground truth present in the split, each task on the frames labelled for it. */
+  reference: 'labels';
+  measuredOn: 'labelled';
   /** AU metrics at the fixed 0.5 threshold (= `au`). */
   auAtHalf: EvaluationBlock['au'];
   /** AU metrics at the model's tuned thresholds; null unless tuned on another split than `split`. */
@@ -80,7 +83,7 @@ export interface EvaluationReport extends EvaluationBlock {
  * trained before the option always had theirs tuned on the validation split.
  */
 export async function thresholdsTunedOn(sess: EngineSession, m: Pick<ModelRow, 'id' | 'kind' | 'arch' | 'thresholds'>): Promise<Split | null> {
-  if (!m.thresholds || m.thresholds.every((t) => t === 0.5)) return null;
+  if (!thresholdsAreTuned(m.thresholds)) return null;
   if (m.kind !== 'ensemble') {
     const dir = modelDir(sess.project, m.id);
     const meta: Record<string, unknown> | null = await (m.arch === 'cnn-rnn' ? readRnnMeta(dir).then((r) => r.meta) : readModelMeta(dir)).catch(() => null);
@@ -106,6 +109,8 @@ export async function evaluateModel(projectDir: string, params: z.input<typeof E
       model: { id: m.id, name: m.name, kind: m.kind },
       dataset: p.dataset ?? null,
       split: p.split,
+      reference: 'labels',
+      measuredOn: 'labelled',
       ...half,
       auAtHalf: half.au,
       auTuned,
@@ -114,7 +119,16 @@ export async function evaluateModel(projectDir: string, params: z.input<typeof E
     // Stored for the dashboard (Table 2 and the valence/arousal scatter): src/node/training/evaluations.ts.
     const pr = probabilitiesOf(rec);
     const points = vaPoints(pr, { valence: s.valence, arousal: s.arousal }, s.n);
-    saveEvaluation(sess.project.db, { modelId: m.id, dataset: report.dataset, split: p.split, result: report, points, runId: hooks.runId ?? null });
+    saveEvaluation(sess.project.db, {
+      modelId: m.id,
+      dataset: report.dataset,
+      split: p.split,
+      reference: report.reference,
+      measuredOn: report.measuredOn,
+      result: report,
+      points,
+      runId: hooks.runId ?? null,
+    });
     return report;
   } finally {
     sess.close();

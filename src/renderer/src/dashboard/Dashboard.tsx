@@ -1,16 +1,19 @@
 // Runs and models dashboard: the paper's Table 2 for a chosen dataset and split (optionally one
-// teacher's family), per-AU and per-class F1 of every row, the selected row's confusion matrix and
-// valence/arousal scatter, and the models themselves (review overlay choice, rename, delete).
-import { useState } from 'react';
+// teacher's family) — one table per reference, each captioned with what it is measured against
+// (the ground truth present in the split, or the demo's complete truth), the split and the frames
+// per task —, per-AU and per-class F1 of the selected row's table, the selected row's confusion
+// matrix and valence/arousal scatter, and the models themselves (review overlay choice, rename, delete).
+import { useEffect, useState } from 'react';
 import { SPLITS, type Split } from '../../../shared/labels';
 import type { EvaluationRow } from '../../../shared/training-contract';
 import { runCommand } from '../commands';
 import { useApp } from '../store';
-import { showResults, useTrainingUi } from '../training/ui-state';
+import { showResults, suggestResults, useTrainingUi } from '../training/ui-state';
 import { ConfusionMatrix, PerAuTable, PerClassTable } from './Breakdown';
 import { useEvaluationTable, useModelDetails, useVaPoints } from './data';
 import { ModelsPanel } from './ModelsPanel';
-import { rowLabels, Table2 } from './Table2';
+import { commonCounts, countsText, groupTables, preferredResults, referenceText, rowLabels, tableCaption } from './table2-data';
+import { Table2 } from './Table2';
 import { VaScatter } from './VaScatter';
 
 /** Rows of one teacher's family (the teacher and every model trained from it); all rows for null. */
@@ -28,10 +31,19 @@ export function Dashboard() {
   // Thresholds are tuned on the validation split: figures at them are shown for other splits only.
   const tuned = tunedChoice && split !== 'val';
   const [selected, setSelected] = useState<number | null>(null);
-  const all = table && table.dataset === dataset && table.split === split ? table.rows : [];
-  const rows = familyRows(all, teacher);
-  const labels = rowLabels(rows);
-  const current = rows.find((r) => r.id === selected) ?? rows.find((r) => r.kind === 'ensemble') ?? rows[0] ?? null;
+  const loaded = table && table.dataset === dataset && table.split === split ? table : null;
+  // Nothing chosen yet and nothing evaluated here: show where evaluations are (after `npm run demo`, its test split).
+  const suggestion = loaded ? preferredResults(loaded.available, { dataset, split }) : null;
+  useEffect(() => {
+    if (suggestion) suggestResults(suggestion.dataset, suggestion.split);
+  }, [suggestion?.dataset, suggestion?.split]);
+  const rows = familyRows(loaded?.rows ?? [], teacher);
+  const groups = groupTables(rows);
+  const picked = rows.find((r) => r.id === selected);
+  const group = (picked && groups.find((g) => g.rows.includes(picked))) ?? groups[0] ?? null;
+  const groupRows = group?.rows ?? [];
+  const labels = rowLabels(groupRows);
+  const current = picked ?? groupRows.find((r) => r.kind === 'ensemble') ?? groupRows[0] ?? null;
   const points = useVaPoints(current?.id ?? null);
   const teachers = (models ?? []).filter((m) => m.kind === 'teacher');
   const datasets = [...new Set([...(info?.datasets ?? []).map((d) => d.name), ...(table?.available ?? []).map((a) => a.dataset).filter(Boolean)])];
@@ -83,29 +95,52 @@ export function Dashboard() {
             Evaluate…
           </button>
         </div>
-        {rows.length === 0 ? (
+        {groups.length === 0 ? (
           <p className="empty" data-testid="table2-empty">
             No evaluations of {dataset || 'all datasets'} / {split} yet. Training → Evaluate… runs the ABAW metrics for the models you choose; each result lands here.
           </p>
         ) : (
-          <Table2 rows={rows} selected={current?.id ?? null} onSelect={setSelected} tuned={tuned} />
+          <>
+            {groups.some((g) => g.reference === 'complete-truth') && (
+              <p className="panel-hint" data-testid="table2-references">
+                The demo knows every frame&apos;s complete truth; its labels reveal only part of it. Each table says what it is measured against, so their figures differ.
+              </p>
+            )}
+            {groups.map((g) => (
+              <figure key={`${g.reference}/${g.measuredOn}`} className="table2-group" data-testid="table2-group" data-reference={g.reference} data-measured-on={g.measuredOn}>
+                <figcaption className="table2-caption">
+                  <span data-testid="table2-caption">{tableCaption({ ...g, dataset, split })}</span>{' '}
+                  <span className="muted" data-testid="table2-counts">
+                    {countsText(commonCounts(g.rows))}
+                  </span>
+                </figcaption>
+                <Table2 rows={g.rows} selected={current?.id ?? null} onSelect={setSelected} tuned={tuned} />
+              </figure>
+            ))}
+          </>
         )}
       </section>
-      {rows.length > 0 && (
+      {group && (
         <section className="panel">
-          <h2 className="panel-title">Per AU and per class</h2>
+          <h2 className="panel-title">
+            Per AU and per class{' '}
+            {groups.length > 1 && <span className="panel-count">against {referenceText(group.reference)} (the selected row&apos;s table)</span>}
+          </h2>
           <div className="table-scroll">
-            <PerAuTable rows={rows} labels={labels} tuned={tuned} />
+            <PerAuTable rows={groupRows} labels={labels} tuned={tuned} />
           </div>
           <div className="table-scroll">
-            <PerClassTable rows={rows} labels={labels} />
+            <PerClassTable rows={groupRows} labels={labels} />
           </div>
         </section>
       )}
       {current && (
         <section className="panel" data-testid="evaluation-detail" data-model-id={current.modelId}>
           <h2 className="panel-title">
-            {labels[rows.indexOf(current)]}: {current.name} #{current.modelId} <span className="panel-count">evaluated {new Date(current.at).toLocaleString('en-GB')}</span>
+            {labels[groupRows.indexOf(current)]}: {current.name} #{current.modelId}{' '}
+            <span className="panel-count">
+              against {referenceText(current.reference)}, evaluated {new Date(current.at).toLocaleString('en-GB')}
+            </span>
           </h2>
           <div className="detail-grid">
             <div>

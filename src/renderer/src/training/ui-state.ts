@@ -11,8 +11,11 @@ export interface TrainingUi {
   dialog: TrainingDialog | null;
   selectedJob: number | null;
   tab: TrainingTab;
-  /** The dataset ('' = all) and split the results tab shows. */
-  results: { dataset: string; split: Split };
+  /**
+   * The dataset ('' = all) and split the results tab shows; `chosen` once the user (or an
+   * evaluation they started) picked them, until then the tab may move to where evaluations are.
+   */
+  results: { dataset: string; split: Split; chosen: boolean };
 }
 
 const TAB_KEY = 'aw.training.tab';
@@ -25,7 +28,7 @@ function storedTab(): TrainingTab {
   }
 }
 
-let ui: TrainingUi = { dialog: null, selectedJob: null, tab: storedTab(), results: { dataset: '', split: 'val' } };
+let ui: TrainingUi = { dialog: null, selectedJob: null, tab: storedTab(), results: { dataset: '', split: 'val', chosen: false } };
 const subs = new Set<() => void>();
 
 function set(patch: Partial<TrainingUi>): void {
@@ -65,7 +68,12 @@ export function showTab(tab: TrainingTab): void {
 }
 
 export function showResults(dataset: string, split: Split): void {
-  set({ results: { dataset, split } });
+  set({ results: { dataset, split, chosen: true } });
+}
+
+/** Shows `dataset` and `split` unless the user chose what the results tab shows (the tab's first look, e.g. after `npm run demo`). */
+export function suggestResults(dataset: string, split: Split): void {
+  if (!ui.results.chosen) set({ results: { dataset, split, chosen: false } });
 }
 
 /** A training dialog started a job: show it in the jobs panel and close the dialog (nothing when the start failed). */
