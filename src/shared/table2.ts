@@ -107,10 +107,11 @@ export function commonCounts(rows: { result: { n: TaskCounts } }[]): TaskCounts 
   return rows.every((r) => r.result.n.au === n.au && r.result.n.expr === n.expr && r.result.n.va === n.va) ? n : null;
 }
 
-const count = (v: number) => v.toLocaleString('en-US');
+/** A frame count as every table writes it (1,400). */
+export const frameCount = (v: number) => v.toLocaleString('en-US');
 
 /** "Frames with a label in the reference: AU 800, EXPR 800, VA 800" (or that they differ by row). */
 export function countsText(n: TaskCounts | null): string {
   if (!n) return 'Frames with a label in the reference: they differ between rows (see each row).';
-  return `Frames with a label in the reference: AU ${count(n.au)}, EXPR ${count(n.expr)}, VA ${count(n.va)}.`;
+  return `Frames with a label in the reference: AU ${frameCount(n.au)}, EXPR ${frameCount(n.expr)}, VA ${frameCount(n.va)}.`;
 }

@@ -3,12 +3,12 @@
 // (the ground truth present in the split, or the demo's complete truth), the split and the frames
 // per task —, per-AU and per-class F1 of the selected row's table, the selected row's confusion
 // matrix and valence/arousal scatter, and the models themselves (review overlay choice, rename, delete).
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { SPLITS, type Split } from '../../../shared/labels';
 import type { EvaluationRow } from '../../../shared/training-contract';
 import { runCommand } from '../commands';
 import { useApp } from '../store';
-import { showResults, suggestResults, useTrainingUi } from '../training/ui-state';
+import { resultsOfProject, showResults, suggestResults, useTrainingUi } from '../training/ui-state';
 import { ConfusionMatrix, PerAuTable, PerClassTable } from './Breakdown';
 import { useEvaluationTable, useModelDetails, useVaPoints } from './data';
 import { ModelsPanel } from './ModelsPanel';
@@ -23,6 +23,8 @@ export function familyRows(rows: EvaluationRow[], teacher: number | null): Evalu
 
 export function Dashboard() {
   const info = useApp((s) => s.info);
+  const projectDir = useApp((s) => s.project?.dir ?? null);
+  useLayoutEffect(() => resultsOfProject(projectDir), [projectDir]);
   const { dataset, split } = useTrainingUi((s) => s.results);
   const table = useEvaluationTable(dataset, split);
   const models = useModelDetails();

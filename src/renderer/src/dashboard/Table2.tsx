@@ -6,6 +6,7 @@
 import type { EvaluationRow } from '../../../shared/training-contract';
 import { ArchBadge } from './ArchBadge';
 import { cell, COLUMNS, NO_SUPPORT, rowLabels, scoreText, type Column } from './table2-data';
+import { frameCount } from '../../../shared/table2';
 
 export { cell, rowLabels } from './table2-data';
 
@@ -67,7 +68,7 @@ export function Table2({ rows, selected, onSelect, tuned }: { rows: EvaluationRo
               );
             })}
             <td className="num muted">
-              {r.result.n.au} / {r.result.n.expr} / {r.result.n.va}
+              {frameCount(r.result.n.au)} / {frameCount(r.result.n.expr)} / {frameCount(r.result.n.va)}
             </td>
           </tr>
         ))}

@@ -15,7 +15,7 @@ export interface TrainingUi {
    * The dataset ('' = all) and split the results tab shows; `chosen` once the user (or an
    * evaluation they started) picked them, until then the tab may move to where evaluations are.
    */
-  results: { dataset: string; split: Split; chosen: boolean };
+  results: { dataset: string; split: Split; chosen: boolean; project: string | null };
 }
 
 const TAB_KEY = 'aw.training.tab';
@@ -28,7 +28,7 @@ function storedTab(): TrainingTab {
   }
 }
 
-let ui: TrainingUi = { dialog: null, selectedJob: null, tab: storedTab(), results: { dataset: '', split: 'val', chosen: false } };
+let ui: TrainingUi = { dialog: null, selectedJob: null, tab: storedTab(), results: { dataset: '', split: 'val', chosen: false, project: null } };
 const subs = new Set<() => void>();
 
 function set(patch: Partial<TrainingUi>): void {
@@ -68,12 +68,17 @@ export function showTab(tab: TrainingTab): void {
 }
 
 export function showResults(dataset: string, split: Split): void {
-  set({ results: { dataset, split, chosen: true } });
+  set({ results: { ...ui.results, dataset, split, chosen: true } });
 }
 
 /** Shows `dataset` and `split` unless the user chose what the results tab shows (the tab's first look, e.g. after `npm run demo`). */
 export function suggestResults(dataset: string, split: Split): void {
-  if (!ui.results.chosen) set({ results: { dataset, split, chosen: false } });
+  if (!ui.results.chosen) set({ results: { ...ui.results, dataset, split, chosen: false } });
+}
+
+/** The results tab of project `dir`: a choice made in another project does not carry over (each opens on its own evaluations). */
+export function resultsOfProject(dir: string | null): void {
+  if (ui.results.project !== dir) set({ results: { dataset: '', split: 'val', chosen: false, project: dir } });
 }
 
 /** A training dialog started a job: show it in the jobs panel and close the dialog (nothing when the start failed). */
