@@ -36,7 +36,7 @@ test('overview and zoom, work queue jumps, range selection', async ({ app: page,
     await expect(page.getByTestId('work-left')).toHaveText(`${counts[kind][task].toLocaleString('en-US')} left`);
     for (const direction of ['next', 'next', 'next', 'previous'] as const) {
       const from = await r.shown();
-      const want = await h['review.next']({ mediaId: seed.mediaId, kind, task, from, direction });
+      const want = await h['review.next']({ mediaId: seed.mediaId, kind, task, from, direction, order: 'frame' });
       expect(want.frame).not.toBeNull();
       await r.press(direction === 'next' ? 'f' : 'Shift+F');
       await expect(r.frameIndex).toHaveText(String(want.frame));
