@@ -170,25 +170,30 @@ export function auUncertainBand(thr: number, limit: number): [number, number] {
   return [thr * limit, thr + (1 - limit) * (1 - thr)];
 }
 
-/** One line per task saying what a limit means, with the numbers in force (thresholds of the model shown). */
-export function explainCriteria(kind: 'disagree' | 'uncertain', c: ReviewCriteria, thr: readonly number[], auNames: readonly string[]): Record<CriteriaTask, string> {
+/** Per task, what a limit means in words, with the numbers in force; `perAu` says it for each AU under the model's thresholds. */
+export function explainCriteria(
+  kind: 'disagree' | 'uncertain',
+  c: ReviewCriteria,
+  thr: readonly number[],
+  auNames: readonly string[],
+): Record<CriteriaTask, string> & { perAu: string[] } {
   if (kind === 'disagree') {
-    const aus = auNames.map((n, k) => {
-      const b = auDisagreeBounds(thr[k], c.disagree.au);
-      return `${n} (threshold ${pct(thr[k])}): absent but p ≥ ${pct(b.absentAbove)}, present but p ≤ ${pct(b.presentBelow)}`;
-    });
     return {
-      au: `An AU's probability is at least ${pct(c.disagree.au)} of the way past its threshold towards the opposite of the label. ${aus.join('; ')}.`,
+      au: `An AU's probability is at least ${pct(c.disagree.au)} of the way past its threshold towards the opposite of the label:`,
+      perAu: auNames.map((n, k) => {
+        const b = auDisagreeBounds(thr[k], c.disagree.au);
+        return `${n} (threshold ${pct(thr[k])}): absent but p ≥ ${pct(b.absentAbove)}, present but p ≤ ${pct(b.presentBelow)}`;
+      }),
       expr: `The model's expression is at least ${Math.round(c.disagree.expr * 100)} points more probable than the labelled one.`,
       va: `Valence or arousal is at least ${(c.disagree.va * 2).toFixed(2)} away from the label (on the −1…1 scale).`,
     };
   }
-  const aus = auNames.map((n, k) => {
-    const [lo, hi] = auUncertainBand(thr[k], c.uncertain.au);
-    return `${n} ${pct(lo)}–${pct(hi)}`;
-  });
   return {
-    au: `An AU's probability is within ${pct(1 - c.uncertain.au)} of the way from its threshold to 0 or 1: ${aus.join(', ')}.`,
+    au: `An AU's probability is within ${pct(1 - c.uncertain.au)} of the way from its threshold to 0 or 1:`,
+    perAu: auNames.map((n, k) => {
+      const [lo, hi] = auUncertainBand(thr[k], c.uncertain.au);
+      return `${n} ${pct(lo)}–${pct(hi)}`;
+    }),
     expr: `The expression distribution's normalised entropy is at least ${c.uncertain.expr.toFixed(2)} (1 = all seven equally likely).`,
     va: `The valence or arousal distribution has a spread (SD) of at least ${c.uncertain.va.toFixed(2)}.`,
   };

@@ -29,6 +29,8 @@ test('overview and zoom, work queue jumps, range selection', async ({ app: page,
     ['uncertain', 'expr'],
     ['disagree', 'va'],
   ] as const;
+  // walked by frame here (review-queue.spec.ts walks strongest first)
+  await page.getByTestId('work-order').selectOption('frame');
   for (const [kind, task] of queues) {
     await page.getByTestId('work-kind').selectOption(kind);
     await page.getByTestId('work-task').selectOption(task);

@@ -68,12 +68,13 @@ describe('review criteria', () => {
     const names = MODEL_AUS.map((n) => `AU${n}`);
     const thr = [0.5, 0.05, 0.05, 0.5, 0.5, 0.55, 0.8, 0.45];
     const d = explainCriteria('disagree', DEFAULT_CRITERIA, thr, names);
-    expect(d.au).toContain('AU2 (threshold 5.0%): absent but p ≥ 53%, present but p ≤ 2.5%');
-    expect(d.au).toContain('AU1 (threshold 50%): absent but p ≥ 75%, present but p ≤ 25%');
+    expect(d.au).toContain('at least 50% of the way past its threshold');
+    expect(d.perAu[1]).toBe('AU2 (threshold 5.0%): absent but p ≥ 53%, present but p ≤ 2.5%');
+    expect(d.perAu[0]).toBe('AU1 (threshold 50%): absent but p ≥ 75%, present but p ≤ 25%');
     expect(d.expr).toContain('50 points');
     expect(d.va).toContain('0.50 away');
     const u = explainCriteria('uncertain', DEFAULT_CRITERIA, thr, names);
-    expect(u.au).toContain('AU2 4.5%–14%');
+    expect(u.perAu[1]).toBe('AU2 4.5%–14%');
     expect(u.expr).toContain('0.85');
   });
 
