@@ -20,7 +20,7 @@
 // for that task is not a human decision: a corrected, accepted or kept label has been reviewed, so
 // the queues count down as an annotator works through them (the "unlabelled" queue is separate).
 import { z } from 'zod';
-import { NUM_AUS, VA_BIN_CENTRES } from './labels';
+import { NUM_AUS, NUM_EXPR, VA_BIN_CENTRES } from './labels';
 
 export const CRITERIA_TASKS = ['au', 'expr', 'va'] as const;
 export type CriteriaTask = (typeof CRITERIA_TASKS)[number];
@@ -49,11 +49,11 @@ export function thresholdsOrDefault(t: readonly number[] | null | undefined): nu
   return Array.from({ length: NUM_AUS }, (_, k) => (t && Number.isFinite(t[k]) ? t[k] : DEFAULT_THRESHOLD));
 }
 
-/** Normalised entropy in [0, 1] of a probability vector. */
-export function normalisedEntropy(p: ArrayLike<number>): number {
+/** Normalised entropy in [0, 1] of a probability vector (of `len` values from `off`: the backend's columns are read in place). */
+export function normalisedEntropy(p: ArrayLike<number>, off = 0, len = p.length - off): number {
   let h = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] > 0) h -= p[i] * Math.log(p[i]);
-  return p.length > 1 ? h / Math.log(p.length) : 0;
+  for (let i = off; i < off + len; i++) if (p[i] > 0) h -= p[i] * Math.log(p[i]);
+  return len > 1 ? h / Math.log(len) : 0;
 }
 
 /** Standard deviation of a VA bin distribution over the bin centres. */
@@ -65,15 +65,17 @@ export function binSd(p: ArrayLike<number>): number {
   return Math.sqrt(v);
 }
 
-export function argmax(p: ArrayLike<number>): number {
+export function argmax(p: ArrayLike<number>, off = 0, len = p.length - off): number {
   let best = 0;
-  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+  for (let i = 1; i < len; i++) if (p[off + i] > p[off + best]) best = i;
   return best;
 }
 
 const EPS = 1e-6;
 
 // ---------- scores ----------
+// Vectors may be read at an offset (po: probabilities, lo: labels), so the backend scores its
+// per-frame columns in place without a view per frame.
 
 /** How strongly probability p (threshold thr) contradicts label l (1/0): 0 when the decision agrees. */
 export function auAgainst(p: number, thr: number, l: number): number {
@@ -82,16 +84,16 @@ export function auAgainst(p: number, thr: number, l: number): number {
 }
 
 /** The strength of the most contradicted labelled AU (0: none labelled or all agree). */
-export function auStrength(prob: ArrayLike<number>, thr: readonly number[], label: ArrayLike<number>): number {
+export function auStrength(prob: ArrayLike<number>, thr: readonly number[], label: ArrayLike<number>, po = 0, lo = 0): number {
   let s = 0;
-  for (let k = 0; k < NUM_AUS; k++) if (label[k] >= 0) s = Math.max(s, auAgainst(prob[k], thr[k], label[k]));
+  for (let k = 0; k < NUM_AUS; k++) if (label[lo + k] >= 0) s = Math.max(s, auAgainst(prob[po + k], thr[k], label[lo + k]));
   return s;
 }
 
 /** Probability of the model's expression minus that of the labelled one (0: unlabelled or the same class). */
-export function exprStrength(prob: ArrayLike<number>, label: number): number {
+export function exprStrength(prob: ArrayLike<number>, label: number, po = 0): number {
   if (label < 0) return 0;
-  return prob[argmax(prob)] - prob[label];
+  return prob[po + argmax(prob, po, NUM_EXPR)] - prob[po + label];
 }
 
 /** The larger of |Δvalence|, |Δarousal| between model and label, halved (NaN label: 0). */
@@ -105,14 +107,14 @@ export function auCloseness(p: number, thr: number): number {
   return 1 - Math.abs(p - thr) / Math.max(p >= thr ? 1 - thr : thr, EPS);
 }
 
-export function auUncertainty(prob: ArrayLike<number>, thr: readonly number[]): number {
+export function auUncertainty(prob: ArrayLike<number>, thr: readonly number[], po = 0): number {
   let u = 0;
-  for (let k = 0; k < NUM_AUS; k++) u = Math.max(u, auCloseness(prob[k], thr[k]));
+  for (let k = 0; k < NUM_AUS; k++) u = Math.max(u, auCloseness(prob[po + k], thr[k]));
   return u;
 }
 
-export function exprUncertainty(prob: ArrayLike<number>): number {
-  return normalisedEntropy(prob);
+export function exprUncertainty(prob: ArrayLike<number>, po = 0): number {
+  return normalisedEntropy(prob, po, NUM_EXPR);
 }
 
 /** The larger spread (SD in value units) of the valence and arousal bin distributions. */

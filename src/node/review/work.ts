@@ -5,6 +5,7 @@
 import { NUM_AUS, NUM_EXPR } from '../../shared/labels';
 import type { WorkCounts, WorkKind, WorkOrder, WorkTask } from '../../shared/review-contract';
 import {
+  argmax,
   auStrength,
   auUncertainty,
   exprStrength,
@@ -40,23 +41,21 @@ export function reviewed(lc: LabelColumns, i: number, task: OneTask): boolean {
 /** The model's uncertainty about frame i for a task (criteria's scale; 0 without model output). */
 export function uncertainty(mc: ModelColumns, thr: readonly number[], i: number, task: OneTask): number {
   if (!mc.has[i]) return 0;
-  if (task === 'au') return auUncertainty(mc.au.subarray(i * NUM_AUS, (i + 1) * NUM_AUS), thr);
-  if (task === 'expr') return exprUncertainty(mc.expr.subarray(i * NUM_EXPR, (i + 1) * NUM_EXPR));
+  if (task === 'au') return auUncertainty(mc.au, thr, i * NUM_AUS);
+  if (task === 'expr') return exprUncertainty(mc.expr, i * NUM_EXPR);
   return vaUncertainty(mc.vSd[i], mc.aSd[i]);
 }
 
 /** How strongly the model contradicts frame i's label in force for a task (0: agrees, unlabelled or no output). */
 export function strength(lc: LabelColumns, mc: ModelColumns, thr: readonly number[], i: number, task: OneTask): number {
   if (!mc.has[i]) return 0;
-  if (task === 'au') return auStrength(mc.au.subarray(i * NUM_AUS, (i + 1) * NUM_AUS), thr, lc.au.subarray(i * NUM_AUS, (i + 1) * NUM_AUS));
-  if (task === 'expr') return exprStrength(mc.expr.subarray(i * NUM_EXPR, (i + 1) * NUM_EXPR), lc.expr[i]);
+  if (task === 'au') return auStrength(mc.au, thr, lc.au, i * NUM_AUS, i * NUM_AUS);
+  if (task === 'expr') return exprStrength(mc.expr, lc.expr[i], i * NUM_EXPR);
   return vaStrength(mc.v[i], mc.a[i], lc.v[i], lc.a[i]);
 }
 
 export function modelExprClass(mc: ModelColumns, i: number): number {
-  let best = 0;
-  for (let j = 1; j < NUM_EXPR; j++) if (mc.expr[i * NUM_EXPR + j] > mc.expr[i * NUM_EXPR + best]) best = j;
-  return best;
+  return argmax(mc.expr, i * NUM_EXPR, NUM_EXPR);
 }
 
 /**
