@@ -4,6 +4,7 @@
 // file stays a list; the shapes here are the only definition, transports and renderer derive from it.
 import { z } from 'zod';
 import { EXPRESSIONS, TASKS } from './labels';
+import { ReviewCriteria } from './review-criteria';
 
 const id = z.number().int().positive();
 const frameIndex = z.number().int().min(0);
@@ -109,6 +110,15 @@ export type WorkTask = (typeof WORK_TASKS)[number];
 const workCounts = z.object({ au: z.number().int(), expr: z.number().int(), va: z.number().int(), any: z.number().int() });
 export const WorkCounts = z.object({ uncertain: workCounts, disagree: workCounts, unlabelled: workCounts });
 export type WorkCounts = z.infer<typeof WorkCounts>;
+/** The order a queue is walked in: strongest disagreement (or uncertainty) first, or by frame. */
+export const WORK_ORDERS = ['strength', 'frame'] as const;
+export type WorkOrder = (typeof WORK_ORDERS)[number];
+
+/** One media item's frames left per queue, under the model its review opens with (null counts: no frames). */
+export const MediaWork = z.object({ mediaId: id, name: z.string(), frames: z.number().int(), modelId: z.number().int().nullable(), counts: WorkCounts });
+/** A dataset's frames left per queue: the sum over its media items (each under its own default model). */
+export const DatasetWork = z.object({ datasetId: id, name: z.string(), frames: z.number().int(), counts: WorkCounts, media: z.array(MediaWork) });
+export type DatasetWork = z.infer<typeof DatasetWork>;
 
 const auValues = z.record(z.string().regex(/^AU\d{1,2}$/), z.union([z.literal(0), z.literal(1), z.null()]));
 /** What an edit does to each frame it covers. */
@@ -123,6 +133,8 @@ export const EditChange = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('revert'), tasks: z.array(task).min(1) }),
   /** The model's decisions (AU over its thresholds, EXPR argmax, VA expectation) as human-accepted labels. */
   z.strictObject({ kind: z.literal('accept-model'), modelId: id.optional(), tasks: z.array(task).min(1) }),
+  /** The label in force kept as a human decision (reviewed: it leaves the uncertain / disagrees queues); unlabelled tasks stay so. */
+  z.strictObject({ kind: z.literal('keep'), tasks: z.array(task).min(1) }),
   z.strictObject({ kind: z.literal('face'), value: z.enum(FACE_STATES) }),
 ]);
 export type EditChange = z.infer<typeof EditChange>;
@@ -200,6 +212,8 @@ export const reviewMethods = {
         to: frameIndex.optional(),
         /** Also count the frames left in each work queue (a pass over the whole media item). */
         counts: z.boolean().default(true),
+        /** The limits of "uncertain" and "disagrees" (default: DEFAULT_CRITERIA). */
+        criteria: ReviewCriteria.optional(),
       })
       .refine((v) => v.from === undefined || v.to === undefined || v.to >= v.from, 'to must be >= from'),
     output: OverviewOutput.extend({ counts: WorkCounts.nullable() }),
@@ -212,8 +226,30 @@ export const reviewMethods = {
       from: frameIndex,
       direction: z.enum(['next', 'previous']),
       modelId: modelChoice,
+      order: z.enum(WORK_ORDERS).default('frame'),
+      /** Strongest first: the score `from` had when the walk stood there (it may have left the queue since); without it the walk starts at the strongest frame. */
+      fromScore: z.number().min(0).max(1).optional(),
+      criteria: ReviewCriteria.optional(),
     }),
-    output: z.object({ frame: z.number().int().nullable(), remaining: z.number().int() }),
+    output: z.object({
+      frame: z.number().int().nullable(),
+      /** Work frames in the queue in all. */
+      remaining: z.number().int(),
+      /** The frame's disagreement strength or uncertainty (0 in the unlabelled queue). */
+      score: z.number().nullable(),
+      /** 1-based position of the frame in the queue's order. */
+      rank: z.number().int().nullable(),
+    }),
+  },
+  /** Frames left per queue for every media item and dataset of the project (or one dataset). */
+  'review.workSummary': {
+    input: z.strictObject({
+      datasetId: id.optional(),
+      /** Whose output to count with: a model id for every media item, null for none, absent for each media item's default. */
+      modelId: modelChoice,
+      criteria: ReviewCriteria.optional(),
+    }),
+    output: z.object({ datasets: z.array(DatasetWork) }),
   },
   'labels.edit': {
     input: z

@@ -29,6 +29,8 @@ test('overview and zoom, work queue jumps, range selection', async ({ app: page,
     ['uncertain', 'expr'],
     ['disagree', 'va'],
   ] as const;
+  // walked by frame here (review-queue.spec.ts walks strongest first)
+  await page.getByTestId('work-order').selectOption('frame');
   for (const [kind, task] of queues) {
     await page.getByTestId('work-kind').selectOption(kind);
     await page.getByTestId('work-task').selectOption(task);
@@ -36,7 +38,7 @@ test('overview and zoom, work queue jumps, range selection', async ({ app: page,
     await expect(page.getByTestId('work-left')).toHaveText(`${counts[kind][task].toLocaleString('en-US')} left`);
     for (const direction of ['next', 'next', 'next', 'previous'] as const) {
       const from = await r.shown();
-      const want = await h['review.next']({ mediaId: seed.mediaId, kind, task, from, direction });
+      const want = await h['review.next']({ mediaId: seed.mediaId, kind, task, from, direction, order: 'frame' });
       expect(want.frame).not.toBeNull();
       await r.press(direction === 'next' ? 'f' : 'Shift+F');
       await expect(r.frameIndex).toHaveText(String(want.frame));

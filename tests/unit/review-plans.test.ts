@@ -24,10 +24,13 @@ beforeAll(async () => {
   await fx.call('review.window', { mediaId: m, from: 10, to: 80 });
   await fx.call('review.overview', { mediaId: m, buckets: 50 });
   await fx.call('review.next', { mediaId: m, kind: 'disagree', task: 'any', from: 5, direction: 'next' });
+  await fx.call('review.next', { mediaId: m, kind: 'uncertain', task: 'au', from: 5, direction: 'next', order: 'strength' });
+  await fx.call('review.workSummary', {});
   await fx.call('labels.edit', { mediaId: m, name: 'Range', from: 10, to: 20, change: { kind: 'expr', value: 3 } });
   await fx.call('labels.edit', { mediaId: m, name: 'List', frames: [3, 9], change: { kind: 'au', values: { AU4: 1 } } });
   await fx.call('labels.edit', { mediaId: m, name: 'Accept', from: 30, to: 35, change: { kind: 'accept-model', tasks: ['au', 'va'] } });
   await fx.call('labels.edit', { mediaId: m, name: 'Face', from: 40, to: 41, change: { kind: 'face', value: 'none' } });
+  await fx.call('labels.edit', { mediaId: m, name: 'Keep', from: 60, to: 70, change: { kind: 'keep', tasks: ['au', 'expr', 'va'] } });
   await fx.call('labels.undo', { mediaId: m });
   await fx.call('labels.undo', { mediaId: m });
   await fx.call('labels.redo', { mediaId: m });

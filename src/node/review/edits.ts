@@ -113,6 +113,12 @@ function nextHuman(
       const bits = ((cur?.auBits ?? 0n) & ~MODEL_AU_MASK) | d.bits;
       return human({ auMask: mask, auBits: bits }, author, now, 'accepted', model.id);
     }
+    case 'keep': {
+      // a human row is a decision already; an imported label becomes one, unchanged
+      const imported = layers?.imported;
+      if (!change.tasks.includes(task) || layers?.human || !imported) return undefined;
+      return human({ auMask: imported.auMask, auBits: imported.auBits, expr: imported.expr, valence: imported.valence, arousal: imported.arousal }, author, now);
+    }
     case 'face':
       return undefined;
   }

@@ -7,7 +7,7 @@ import type { EventPayload } from '../../shared/contract';
 import type { Handlers } from '../../shared/dispatch';
 import type { Task } from '../../shared/labels';
 import type { reviewMethods } from '../../shared/review-contract';
-import { thresholdsOrDefault } from '../../shared/review-criteria';
+import { DEFAULT_CRITERIA, thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
 import type { Backend } from '../app/backend';
 import { writeRetrying } from '../store/busy';
@@ -15,12 +15,14 @@ import { getModel } from '../store/models';
 import { mediaFileFor } from '../app/media-files';
 import type { Project } from '../store/project';
 import { ReviewCache } from './cache';
+import { loadLabelColumns, loadModelColumns, mediaFrameCount } from './columns';
 import { applyEdit } from './edits';
 import { defaultModelFor, mediaDetail } from './media';
 import { overview } from './overview';
 import { frameHistory, listActions, redo, undo, undoState } from './undo';
 import { reviewWindow } from './window';
 import { nextWork, workCounts } from './work';
+import { workSummary } from './summary';
 
 export type ReviewHandlers = Pick<Handlers, keyof typeof reviewMethods>;
 
@@ -92,7 +94,7 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
       requireMedia(p, mediaId);
       return reviewWindow(p.db, mediaId, from, to, pickModel(p, mediaId, modelId));
     },
-    'review.overview': ({ mediaId, modelId, buckets, from, to, counts }) => {
+    'review.overview': ({ mediaId, modelId, buckets, from, to, counts, criteria }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
       const model = pickModel(p, mediaId, modelId);
@@ -100,17 +102,35 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
       const lc = c.labelColumns(mediaId);
       const mc = model === null ? null : c.modelColumns(mediaId, model);
       const thr = thresholds(p, model);
-      const o = overview(lc, mc, thr, from ?? 0, to ?? Math.max(0, lc.n - 1), buckets, model);
-      return { ...o, counts: counts ? workCounts(lc, mc, thr) : null };
+      const crit = criteria ?? DEFAULT_CRITERIA;
+      const o = overview(lc, mc, thr, crit, from ?? 0, to ?? Math.max(0, lc.n - 1), buckets, model);
+      return { ...o, counts: counts ? workCounts(lc, mc, thr, crit) : null };
     },
-    'review.next': ({ mediaId, kind, task, from, direction, modelId }) => {
+    'review.next': ({ mediaId, kind, task, from, direction, modelId, order, fromScore, criteria }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
       const model = kind === 'unlabelled' ? null : pickModel(p, mediaId, modelId);
       const c = cache(p);
       const lc = c.labelColumns(mediaId);
       const mc = model === null ? null : c.modelColumns(mediaId, model);
-      return nextWork(kind, task, lc, mc, thresholds(p, model), from, direction);
+      return nextWork(kind, task, lc, mc, thresholds(p, model), criteria ?? DEFAULT_CRITERIA, { from, direction, order, fromScore });
+    },
+    // Read straight from the database, not through the cache: a pass over every media item would
+    // push the media items being reviewed out of it.
+    'review.workSummary': ({ datasetId, modelId, criteria }) => {
+      const p = backend.requireProject();
+      if (modelId !== undefined && modelId !== null && !getModel(p.db, modelId)) throw new AppError('not-found', `No model with id ${modelId}`);
+      return workSummary(
+        p.db,
+        criteria ?? DEFAULT_CRITERIA,
+        datasetId ?? null,
+        {
+          labels: (mediaId) => loadLabelColumns(p.db, mediaId),
+          model: (mediaId, id) => loadModelColumns(p.db, mediaId, id, mediaFrameCount(p.db, mediaId)),
+          thresholds: (id) => thresholds(p, id),
+        },
+        modelId,
+      );
     },
     // Writes retry while another process holds the lock (writeRetrying); `ms` includes that wait.
     'labels.edit': async (input) => {

@@ -4,12 +4,13 @@
 import { NUM_AUS, NUM_EXPR } from '../../shared/labels';
 import type { OverviewOutput } from '../../shared/review-contract';
 import { FACE_CODE, HUMAN_BIT, type LabelColumns, type ModelColumns } from './columns';
-import { disagrees, modelExprClass, uncertain, unlabelled } from './work';
+import type { ReviewCriteria } from '../../shared/review-criteria';
+import { isWork, modelExprClass, unlabelled } from './work';
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const meanOrNull = (s: number, n: number) => (n ? r4(s / n) : null);
 
-export function overview(lc: LabelColumns, mc: ModelColumns | null, thr: readonly number[], from: number, to: number, buckets: number, modelId: number | null): OverviewOutput {
+export function overview(lc: LabelColumns, mc: ModelColumns | null, thr: readonly number[], c: ReviewCriteria, from: number, to: number, buckets: number, modelId: number | null): OverviewOutput {
   const hi = Math.min(to, lc.n - 1);
   const L = Math.max(0, hi - from + 1);
   const B = Math.max(1, Math.min(buckets, L));
@@ -78,8 +79,9 @@ export function overview(lc: LabelColumns, mc: ModelColumns | null, thr: readonl
         exprM[modelExprClass(mc, i)]++;
         mvs += mc.v[i];
         mas += mc.a[i];
-        if (disagrees(lc, mc, thr, i, 'au') || disagrees(lc, mc, thr, i, 'expr') || disagrees(lc, mc, thr, i, 'va')) dis++;
-        if (uncertain(mc, thr, i, 'au') || uncertain(mc, thr, i, 'expr') || uncertain(mc, thr, i, 'va')) unc++;
+        // the queues' own rule: frames without a usable face, and reviewed tasks, are not work
+        if (isWork('disagree', 'any', lc, mc, thr, c, i)) dis++;
+        if (isWork('uncertain', 'any', lc, mc, thr, c, i)) unc++;
       }
     }
     out.frames.push(frames);

@@ -1,7 +1,9 @@
-// The project's datasets: frames, splits and label counts per task (AU / EXPR / VA); a row expands
-// to its media items with their own counts and a link to review each one.
+// The project's datasets: frames, splits and label counts per task (AU / EXPR / VA), and the frames
+// left to review (the "model disagrees" queue, any task, with the other queues in the tooltip); a
+// row expands to its media items with their own counts and a link to review each one.
 import { Fragment, useState } from 'react';
 import type { DatasetSummary, MediaSummary, TaskCounts } from '../../../shared/contract';
+import type { DatasetWork, WorkCounts } from '../../../shared/review-contract';
 import { fmtInt, fmtShare } from '../format';
 import { routeHash } from '../router';
 
@@ -28,6 +30,17 @@ function Counts({ c, total }: { c: TaskCounts; total: number }) {
   );
 }
 
+/** Frames the "model disagrees" queue holds (any task); the tooltip names every queue. */
+function ToReview({ w, testid }: { w: WorkCounts | undefined; testid: string }) {
+  if (!w) return <td className="num muted">–</td>;
+  const title = `Left to review — model disagrees: ${fmtInt(w.disagree.any)} frames (AU ${fmtInt(w.disagree.au)}, EXPR ${fmtInt(w.disagree.expr)}, VA ${fmtInt(w.disagree.va)}); model uncertain: ${fmtInt(w.uncertain.any)}; unlabelled for some task: ${fmtInt(w.unlabelled.any)}`;
+  return (
+    <td className="num" data-testid={testid} data-disagree={w.disagree.any} data-uncertain={w.uncertain.any} title={title}>
+      {fmtInt(w.disagree.any)}
+    </td>
+  );
+}
+
 function splitsText(splits: Record<string, number>): string {
   const order = ['train', 'val', 'test'];
   const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
@@ -35,7 +48,7 @@ function splitsText(splits: Record<string, number>): string {
   return keys.length ? keys.map((k) => `${k} ${fmtInt(splits[k])}`).join(' · ') : '–';
 }
 
-function MediaRow({ m }: { m: MediaSummary }) {
+function MediaRow({ m, work }: { m: MediaSummary; work: WorkCounts | undefined }) {
   return (
     <tr className="media-row" data-testid="media-row" data-media-id={m.id}>
       <td className="indent">
@@ -51,11 +64,12 @@ function MediaRow({ m }: { m: MediaSummary }) {
       <td className="num">{fmtInt(m.frameCount)}</td>
       <td className="muted">–</td>
       <Counts c={m.labels} total={m.frameCount} />
+      <ToReview w={work} testid="media-to-review" />
     </tr>
   );
 }
 
-export function DatasetTable({ datasets }: { datasets: DatasetSummary[] }) {
+export function DatasetTable({ datasets, work }: { datasets: DatasetSummary[]; work?: readonly DatasetWork[] }) {
   const [expanded, setExpanded] = useState<Record<number, boolean>>({});
   return (
     <div className="table-scroll">
@@ -69,11 +83,15 @@ export function DatasetTable({ datasets }: { datasets: DatasetSummary[] }) {
             <th className="num">AU</th>
             <th className="num">EXPR</th>
             <th className="num">VA</th>
+            <th className="num" title="Frames where the model strongly disagrees with the label in force (the review screen's queue; Limits… there says what counts)">
+              To review
+            </th>
           </tr>
         </thead>
         <tbody>
           {datasets.map((d) => {
             const open = !!expanded[d.id];
+            const w = work?.find((x) => x.datasetId === d.id);
             return (
               <Fragment key={d.id}>
                 <tr className="dataset-row" data-testid="dataset-row" data-dataset-id={d.id}>
@@ -103,13 +121,14 @@ export function DatasetTable({ datasets }: { datasets: DatasetSummary[] }) {
                     {splitsText(d.splits)}
                   </td>
                   <Counts c={d.labels} total={d.frames} />
+                  <ToReview w={w?.counts} testid="dataset-to-review" />
                 </tr>
                 {open &&
                   (d.media.length ? (
-                    d.media.map((m) => <MediaRow key={m.id} m={m} />)
+                    d.media.map((m) => <MediaRow key={m.id} m={m} work={w?.media.find((x) => x.mediaId === m.id)?.counts} />)
                   ) : (
                     <tr className="media-row">
-                      <td className="indent muted" colSpan={7}>
+                      <td className="indent muted" colSpan={8}>
                         No media in this dataset.
                       </td>
                     </tr>

@@ -42,13 +42,14 @@ function setupCanvas(c: HTMLCanvasElement, width: number): CanvasRenderingContex
 function useOverview(c: ReviewController, view: { from: number; to: number }, buckets: number, enabled: boolean): OverviewOutput | null {
   const modelId = useReview(c, (s) => s.modelId);
   const labelsVersion = useReview(c, (s) => s.labelsVersion);
+  const criteria = useReview(c, (s) => s.criteria);
   const [o, setO] = useState<OverviewOutput | null>(null);
   const first = useRef(true);
   useEffect(() => {
     if (!enabled || buckets < 1) return;
     let live = true;
     const fetch = () =>
-      call('review.overview', { mediaId: c.snapshot.media.id, from: view.from, to: view.to, buckets, counts: false, modelId }).then(
+      call('review.overview', { mediaId: c.snapshot.media.id, from: view.from, to: view.to, buckets, counts: false, modelId, criteria }).then(
         (r) => live && setO(r),
         reportError,
       );
@@ -59,7 +60,7 @@ function useOverview(c: ReviewController, view: { from: number; to: number }, bu
       live = false;
       clearTimeout(t);
     };
-  }, [c, view.from, view.to, buckets, modelId, labelsVersion, enabled]);
+  }, [c, view.from, view.to, buckets, modelId, labelsVersion, enabled, criteria]);
   return o;
 }
 
@@ -73,6 +74,7 @@ export function Timeline({ c }: { c: ReviewController }) {
   const selection = useReview(c, (s) => s.selection);
   const anchor = useReview(c, (s) => s.anchor);
   const dataVersion = useReview(c, (s) => s.dataVersion);
+  const criteria = useReview(c, (s) => s.criteria);
   const span = view.to - view.from + 1;
   const px = Math.max(1, width - GUTTER);
   const perFrame = span / px <= PER_FRAME_MAX_FPP && span <= 4096;
@@ -88,12 +90,12 @@ export function Timeline({ c }: { c: ReviewController }) {
     if (!width) return;
     const ctx = setupCanvas(base.current!, width);
     let data: TimelineData | null = null;
-    if (perFrame) data = fromFrames(view.from, view.to, (f) => c.cache.get(f), c.cache.thresholds ?? Array(8).fill(0.5));
+    if (perFrame) data = fromFrames(view.from, view.to, (f) => c.cache.get(f), c.cache.thresholds ?? Array(8).fill(0.5), criteria);
     else if (overview) data = fromOverview(overview);
     drawTimeline(ctx, v, data);
     if (data?.complete && (perFrame || (overview && overview.from === view.from && overview.to === view.to))) timelineComplete(c.times.count);
     // Per-frame data changes with every window that arrives; aggregates do not depend on it.
-  }, [width, view.from, view.to, perFrame, overview, perFrame ? dataVersion : -1, c]);
+  }, [width, view.from, view.to, perFrame, overview, perFrame ? dataVersion : -1, c, criteria]);
 
   useLayoutEffect(() => {
     if (!width) return;

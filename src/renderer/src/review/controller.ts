@@ -2,11 +2,13 @@
 // its snapshot through `useReview` and call its methods; keyboard shortcuts, buttons and the
 // timeline all go through the same methods, so a command does the same thing however it was given.
 import { useSyncExternalStore } from 'react';
-import type { HistoryEntry, MediaDetail, WorkKind, WorkTask } from '../../../shared/review-contract';
+import type { HistoryEntry, MediaDetail, WorkKind, WorkOrder, WorkTask } from '../../../shared/review-contract';
+import type { ReviewCriteria } from '../../../shared/review-criteria';
 import { AppError } from '../../../shared/result';
 import { api, call, on } from '../api';
 import { reportError } from '../store';
 import type { FrameClock } from './clock';
+import { storeCriteria, storedCriteria } from './criteria-store';
 import { scopeArgs, type NamedEdit } from './edit-actions';
 import { FrameCache } from './frame-cache';
 import { editMeasured, seekRequested } from './perf';
@@ -26,7 +28,12 @@ export interface ReviewState {
   /** In-point of a selection being made with I / O. */
   anchor: number | null;
   view: { from: number; to: number };
-  work: { kind: WorkKind; task: WorkTask };
+  /** The work queue: which frames, for which task, walked strongest first or by frame. */
+  work: { kind: WorkKind; task: WorkTask; order: WorkOrder };
+  /** The limits of "uncertain" and "disagrees" in force (the user's, remembered). */
+  criteria: ReviewCriteria;
+  /** Where the last jump of the walk landed: its position in the queue, and the queue's length then. */
+  walk: { frame: number; score: number; rank: number; remaining: number } | null;
   canUndo: boolean;
   canRedo: boolean;
   toast: { text: string; kind: 'info' | 'warn' } | null;
@@ -75,7 +82,9 @@ export class ReviewController {
       selection: null,
       anchor: null,
       view: { from: 0, to: Math.max(0, this.times.count - 1) },
-      work: { kind: 'disagree', task: 'any' },
+      work: { kind: 'disagree', task: 'any', order: 'strength' },
+      criteria: storedCriteria(),
+      walk: null,
       canUndo: false,
       canRedo: false,
       toast: null,
@@ -217,11 +226,17 @@ export class ReviewController {
   }
   setModel(modelId: number | null): void {
     this.cache = this.makeCache(this.state.media, modelId);
-    this.set({ modelId, labelsVersion: this.state.labelsVersion + 1 });
+    this.set({ modelId, walk: null, labelsVersion: this.state.labelsVersion + 1 });
     void this.cache.ensure(this.state.frame);
   }
+  /** Another queue, task or order: the walk starts again at the top. */
   setWork(work: Partial<ReviewState['work']>): void {
-    this.set({ work: { ...this.state.work, ...work } });
+    this.set({ work: { ...this.state.work, ...work }, walk: null });
+  }
+  /** New limits (remembered for next time): the counts re-read, the walk starts again. */
+  setCriteria(criteria: ReviewCriteria): void {
+    storeCriteria(criteria);
+    this.set({ criteria, walk: null, labelsVersion: this.state.labelsVersion + 1 });
   }
   toggleHelp(open?: boolean): void {
     this.set({ help: open ?? !this.state.help });
@@ -301,19 +316,30 @@ export class ReviewController {
   }
 
   // ---------- finding work ----------
+  // Strongest first, the walk goes on from where its last jump landed (a frame corrected there has
+  // left the queue, yet the next one is the one after it); by frame, from the playhead.
   async nextWork(direction: 'next' | 'previous'): Promise<void> {
-    const { kind, task } = this.state.work;
+    const { kind, task, order } = this.state.work;
+    const walk = order === 'strength' ? this.state.walk : null;
     try {
       const r = await call('review.next', {
         mediaId: this.state.media.id,
         kind,
         task,
-        from: this.state.frame,
+        from: walk ? walk.frame : this.state.frame,
         direction,
         modelId: this.state.modelId,
+        order,
+        criteria: this.state.criteria,
+        ...(walk ? { fromScore: walk.score } : {}),
       });
-      if (r.frame === null) this.toast(`No ${direction} ${kind} frame${task === 'any' ? '' : ` for ${task.toUpperCase()}`} (${r.remaining} in all)`, 'warn');
-      else this.jump(r.frame);
+      if (r.frame === null || r.score === null || r.rank === null) {
+        const where = order === 'strength' ? (direction === 'next' ? 'weaker' : 'stronger') : direction;
+        this.toast(`No ${where} ${kind} frame${task === 'any' ? '' : ` for ${task.toUpperCase()}`} (${r.remaining} in all)`, 'warn');
+        return;
+      }
+      this.set({ walk: { frame: r.frame, score: r.score, rank: r.rank, remaining: r.remaining } });
+      this.jump(r.frame);
     } catch (err) {
       reportError(err);
     }

@@ -62,6 +62,11 @@ export function acceptModel(tasks: Task[], modelId: number | null): NamedEdit {
   return { name: `Accept model ${taskList(tasks)}`, change: { kind: 'accept-model', tasks, ...(modelId !== null ? { modelId } : {}) } };
 }
 
+/** Keeps the labels in force as a human decision: the model's doubt or disagreement is dealt with (it leaves the work queues). */
+export function keepLabels(tasks: Task[]): NamedEdit {
+  return { name: `Keep ${taskList(tasks)}`, change: { kind: 'keep', tasks } };
+}
+
 export function clearLabels(tasks: Task[]): NamedEdit {
   return { name: `Clear ${taskList(tasks)}`, change: { kind: 'clear', tasks } };
 }

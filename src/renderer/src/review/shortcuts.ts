@@ -3,7 +3,7 @@
 // (←/→ one frame, Shift+←/→ ten, Space, Home/End, G go to frame; NOVA-style digits for labels).
 import { AU_NAMES, EXPRESSIONS, TASKS } from '../../../shared/labels';
 import type { ReviewController } from './controller';
-import { acceptModel, clearLabels, nudgeVa, revertLabels, setExpr, toggleAu, toggleFace } from './edit-actions';
+import { acceptModel, clearLabels, keepLabels, nudgeVa, revertLabels, setExpr, toggleAu, toggleFace } from './edit-actions';
 
 export interface Shortcut {
   keys: string;
@@ -49,6 +49,13 @@ export const SHORTCUTS: Shortcut[] = [
     },
   },
   { keys: 'M', label: 'Accept the model labels (all tasks)', group: 'Labels', match: key('m'), run: (c) => void c.edit(acceptModel([...TASKS], c.snapshot.modelId)) },
+  {
+    keys: 'K',
+    label: 'Keep the labels as they are (reviewed: the frame leaves the uncertain / disagrees queues)',
+    group: 'Labels',
+    match: key('k'),
+    run: (c) => void c.edit(keepLabels([...TASKS])),
+  },
   { keys: 'Delete', label: 'Clear all labels (a human "no label")', group: 'Labels', match: any(key('delete'), key('backspace')), run: (c) => void c.edit(clearLabels([...TASKS])) },
   { keys: 'R', label: 'Revert to the imported ground truth', group: 'Labels', match: key('r'), run: (c) => void c.edit(revertLabels([...TASKS])) },
   { keys: 'N', label: 'Mark no face (again: face present)', group: 'Labels', match: key('n'), run: (c) => void c.edit(toggleFace('none', here(c))) },

@@ -3,7 +3,7 @@
 // (zoomed in). Bucket b covers frames [from + ⌊b·L/B⌋, from + ⌊(b+1)·L/B⌋), L = to − from + 1.
 import { NUM_AUS } from '../../../shared/labels';
 import type { OverviewOutput, WindowFrame } from '../../../shared/review-contract';
-import { argmax, auDisagrees, auUncertain, exprDisagrees, exprUncertain, vaDisagrees, vaUncertain } from '../../../shared/review-criteria';
+import { argmax, auDisagrees, auUncertain, exprDisagrees, exprUncertain, vaDisagrees, vaUncertain, type ReviewCriteria } from '../../../shared/review-criteria';
 
 /** Provenance codes for colouring: 0 ground truth, 1 corrected, 2 accepted model label. */
 export const PROV = { imported: 0, human: 1, accepted: 2 } as const;
@@ -87,7 +87,7 @@ export function fromOverview(o: OverviewOutput): TimelineData {
 }
 
 /** One bucket per frame from the frame cache; frames not loaded yet stay empty (and mark the data incomplete). */
-export function fromFrames(from: number, to: number, get: (f: number) => WindowFrame | undefined, thr: readonly number[]): TimelineData {
+export function fromFrames(from: number, to: number, get: (f: number) => WindowFrame | undefined, thr: readonly number[], c: ReviewCriteria): TimelineData {
   const d = empty(from, to, to - from + 1);
   for (let b = 0; b < d.buckets; b++) {
     const w = get(from + b);
@@ -116,13 +116,15 @@ export function fromFrames(from: number, to: number, get: (f: number) => WindowF
       d.exprShare[b] = m.expr[top];
       d.vModel[b] = m.v;
       d.aModel[b] = m.a;
+      // Like the backend's queues: frames without a usable face, and labels a human decided, are never work.
+      const open = { au: (w.au?.p ?? 'imported') === 'imported', expr: (w.expr?.p ?? 'imported') === 'imported', va: (w.va?.p ?? 'imported') === 'imported' };
       const dis =
-        (au !== null && auDisagrees(m.au, thr, au)) ||
-        (w.expr?.v != null && exprDisagrees(m.expr, w.expr.v)) ||
-        (w.va?.v != null && w.va.a !== null && vaDisagrees(m.v, m.a, w.va.v, w.va.a));
-      // Like the backend's queues: frames without a usable face are never work.
+        (open.au && au !== null && auDisagrees(m.au, thr, au, c)) ||
+        (open.expr && w.expr?.v != null && exprDisagrees(m.expr, w.expr.v, c)) ||
+        (open.va && w.va?.v != null && w.va.a !== null && vaDisagrees(m.v, m.a, w.va.v, w.va.a, c));
       d.disagree[b] = dis && !noFace ? 1 : 0;
-      d.uncertain[b] = !noFace && (auUncertain(m.au, thr) || exprUncertain(m.expr) || vaUncertain(m.vb, m.ab)) ? 1 : 0;
+      const unc = (open.au && auUncertain(m.au, thr, c)) || (open.expr && exprUncertain(m.expr, c)) || (open.va && vaUncertain(m.vb, m.ab, c));
+      d.uncertain[b] = !noFace && unc ? 1 : 0;
     }
     d.human[b] = w.au?.p === 'human' || w.expr?.p === 'human' || w.va?.p === 'human' || w.au?.p === 'accepted' || w.expr?.p === 'accepted' ? 1 : 0;
     d.noFace[b] = noFace ? 1 : 0;

@@ -1,13 +1,32 @@
 // The home screen. Without a project: recent projects and the New/Open forms. With one: its name
-// and folder, datasets with frame, split and label counts, and models — each with an empty state
-// that says what to do next.
+// and folder, datasets with frame, split and label counts and frames left to review, and models —
+// each with an empty state that says what to do next.
+import { useEffect, useState } from 'react';
+import type { DatasetWork } from '../../../shared/review-contract';
+import { call } from '../api';
 import { runCommand } from '../commands';
 import { DatasetTable } from '../components/DatasetTable';
 import { ModelTable } from '../components/ModelTable';
 import { ProjectPathForm } from '../components/ProjectPathForm';
 import { RecentList } from '../components/RecentList';
 import { fmtDate, fmtInt } from '../format';
-import { useApp } from '../store';
+import { storedCriteria } from '../review/criteria-store';
+import { reportError, useApp } from '../store';
+
+/** Frames left per queue for each dataset and media item, under the user's review limits; re-read when the project info is. */
+function useWork(): DatasetWork[] | undefined {
+  const info = useApp((s) => s.info);
+  const [work, setWork] = useState<DatasetWork[] | undefined>(undefined);
+  useEffect(() => {
+    if (!info?.datasets.length) return;
+    let live = true;
+    call('review.workSummary', { criteria: storedCriteria() }).then((w) => live && setWork(w.datasets), reportError);
+    return () => {
+      live = false;
+    };
+  }, [info]);
+  return work;
+}
 
 function Welcome() {
   return (
@@ -60,6 +79,7 @@ function ProjectOverview() {
   const datasets = info?.datasets ?? [];
   const models = info?.models ?? [];
   const frames = datasets.reduce((a, d) => a + d.frames, 0);
+  const work = useWork();
   return (
     <div className="home-grid">
       <div className="stack">
@@ -98,7 +118,7 @@ function ProjectOverview() {
           {!info ? (
             <p className="empty">Loading…</p>
           ) : datasets.length ? (
-            <DatasetTable datasets={datasets} />
+            <DatasetTable datasets={datasets} work={work} />
           ) : (
             <div className="empty" data-testid="datasets-empty">
               <p>
