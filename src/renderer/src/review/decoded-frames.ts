@@ -10,7 +10,8 @@
 //   cached run there is shorter than a quarter of the window. A GOP is decoded from its keyframe
 //   only up to the last sample the window needs, then flushed (so no reordering is left pending).
 // - A jump away abandons the GOP in progress (decoder reset) when none of its frames are wanted.
-// - Nothing is decoded during playback (the <video> plays); decoding resumes at the pause.
+// - Nothing is decoded during playback (the <video> plays; a GOP in progress is abandoned);
+//   decoding resumes at the pause.
 // - Unavailable (no WebCodecs, not an MP4, codec not supported, samples not pairing with the stored
 //   frames): `open` resolves with the reason and the player steps through the <video> as before.
 import type { FrameTimes } from '../../../shared/frame-times';
@@ -105,7 +106,9 @@ export class DecodedFrames {
   /** Holds decoding (during playback) or resumes it. */
   hold(on: boolean): void {
     this.held = on;
-    if (!on) void this.loop();
+    // playback first: the GOP in progress is abandoned
+    if (on) this.current?.abort.abort();
+    else void this.loop();
   }
 
   destroy(): void {
