@@ -8,15 +8,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
 import { Backend } from '../src/node/app/backend';
-import { encodeSoftLabel } from '../src/shared/softlabels';
 import { makeFrameCodedVideo } from '../src/node/demo/framecode';
 import { importVideoMedia } from '../src/node/media/video';
 import { Project } from '../src/node/store/project';
 import { startServer } from '../src/node/server/server';
-import { AU_MASK, importedOf, logitsOf, THRESHOLDS } from '../tests/unit/review-patterns';
 import { useSourceWorker } from '../src/node/app/dev-runtime';
+import { fillReviewLabels } from './lib/review-project';
+import { measures, settle, stats } from './lib/review-page';
 
 useSourceWorker(); // jobs start their worker from the TypeScript sources
 
@@ -46,48 +46,10 @@ async function build(): Promise<number> {
   t = performance.now();
   const { mediaId } = await importVideoMedia(p, ds, video, { name: 'coded-50k' });
   console.log(`import: ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const teacher = Number(
-    p.db.prepare(`INSERT INTO models(name, kind, arch, thresholds, status, created_at) VALUES ('teacher-1', 'teacher', 'cnn', ?, 'ready', ?)`).run(JSON.stringify(THRESHOLDS), now)
-      .lastInsertRowid,
-  );
-  const frames = p.db.prepare('SELECT id, idx FROM frames WHERE media_id = ? ORDER BY idx').all(mediaId) as { id: number; idx: number }[];
-  const lab = p.db.prepare(
-    `INSERT INTO labels(frame_id, task, layer, au_mask, au_bits, expr, valence, arousal, provenance, updated_at) VALUES (?, ?, 'imported', ?, ?, ?, ?, ?, 'imported', ?)`,
-  );
-  const soft = p.db.prepare('INSERT INTO soft_labels(model_id, frame_id, data) VALUES (?, ?, ?)');
-  p.db.transaction(() => {
-    for (const f of frames) {
-      const l = importedOf(f.idx);
-      if (l.auBits !== null) lab.run(f.id, 'au', AU_MASK, l.auBits, null, null, null, now);
-      if (l.expr !== null) lab.run(f.id, 'expr', null, null, l.expr, null, null, now);
-      if (l.va) lab.run(f.id, 'va', null, null, null, l.va[0], l.va[1], now);
-      soft.run(teacher, f.id, encodeSoftLabel(logitsOf(f.idx)));
-    }
-  })();
+  fillReviewLabels(p, mediaId);
   p.close();
   fs.writeFileSync(marker, JSON.stringify({ frames: FRAMES, mediaId }));
   return mediaId;
-}
-
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return `n=${s.length}  p50 ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms  max ${s[s.length - 1].toFixed(1)} ms`;
-}
-
-/** Durations of the page's User Timing measures of one name, cleared afterwards (string code: no bundler helpers in the page). */
-async function measures(page: Page, name: string): Promise<{ duration: number; detail: { serverMs?: number } | null }[]> {
-  return page.evaluate(
-    `(() => { const m = performance.getEntriesByName(${JSON.stringify(name)}, 'measure').map((e) => ({ duration: e.duration, detail: e.detail ?? null })); performance.clearMeasures(${JSON.stringify(name)}); return m; })()`,
-  );
-}
-
-const SETTLED = `(() => { const el = document.querySelector('[data-testid="frame-state"]'); return !!el && el.dataset.settled === 'true' && el.dataset.playing === 'false'; })()`;
-const RAF2 = `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(0))))`;
-
-async function settle(page: Page): Promise<void> {
-  await page.evaluate(RAF2);
-  await page.waitForFunction(SETTLED, null, { polling: 'raf', timeout: 20_000 });
 }
 
 async function main(): Promise<void> {

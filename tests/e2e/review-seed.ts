@@ -27,14 +27,14 @@ export interface ReviewSeed {
 }
 
 const videos = new Map<string, Promise<string>>();
-/** One coded video per size and worker process (encoding is the slow part of seeding). */
-function codedVideo(frames: number, width: number, height: number): Promise<string> {
-  const key = `${frames}-${width}x${height}`;
+/** One coded video per size, GOP and worker process (encoding is the slow part of seeding). */
+function codedVideo(frames: number, width: number, height: number, gop: number): Promise<string> {
+  const key = `${frames}-${width}x${height}-g${gop}`;
   let v = videos.get(key);
   if (!v) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aw-review-video-')), `coded-${key}.mp4`);
     v = reviewNode().then(async (n) => {
-      await n.makeFrameCodedVideo(file, { frames, fps: '24000/1001', width, height, gop: 24 });
+      await n.makeFrameCodedVideo(file, { frames, fps: '24000/1001', width, height, gop });
       return file;
     });
     videos.set(key, v);
@@ -42,9 +42,9 @@ function codedVideo(frames: number, width: number, height: number): Promise<stri
   return v;
 }
 
-export async function seedReviewProject(dir: string, opts: { frames: number; width?: number; height?: number; softLabels?: boolean }): Promise<ReviewSeed> {
+export async function seedReviewProject(dir: string, opts: { frames: number; width?: number; height?: number; gop?: number; softLabels?: boolean }): Promise<ReviewSeed> {
   const n = await reviewNode();
-  const video = await codedVideo(opts.frames, opts.width ?? 320, opts.height ?? 240);
+  const video = await codedVideo(opts.frames, opts.width ?? 320, opts.height ?? 240, opts.gop ?? 24);
   const p = n.Project.create(dir, 'Review study');
   try {
     const now = new Date().toISOString();

@@ -66,6 +66,8 @@ test('desktop app: open a project, step a frame, correct and undo, start and can
   await r.settled();
   await expect(r.frameIndex).toHaveText('11');
   expect(await r.pixelIndex()).toBe(11);
+  // The decoded-frame window reads the file through aw-media:// by range (CSP connect-src allows it).
+  await expect(page.locator('.rv-picture')).toHaveAttribute('data-decoder', 'on');
 
   // One correction (key 5: AU12 present), then Ctrl+Z undoes it.
   await r.press('5');

@@ -59,10 +59,15 @@ export class ReviewPO {
     return Number(await this.frameIndex.textContent());
   }
 
-  /** The index coded in the pixels of the picture on screen (a <video>, or an image frame's <img>; null: no readable code). */
+  /** Where the picture on screen comes from: 'decoded' (the decoded-frame canvas over the video) or 'video'. */
+  async source(): Promise<string | undefined> {
+    return (await this.page.locator('.rv-picture').getAttribute('data-source')) ?? undefined;
+  }
+
+  /** The index coded in the pixels of the picture on screen (the decoded-frame canvas when shown, else the <video> or an image frame's <img>; null: no readable code). */
   async pixelIndex(): Promise<number | null> {
     const b64 = (await this.page.evaluate(`(() => {
-      const v = document.querySelector('.rv-picture video, .rv-picture img');
+      const v = document.querySelector('.rv-picture canvas.rv-decoded:not([hidden])') ?? document.querySelector('.rv-picture video, .rv-picture img');
       const c = document.createElement('canvas');
       c.width = ${W};
       c.height = ${H};

@@ -5,11 +5,15 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import videojs from 'video.js';
 import { mediaUrl } from '../api';
 import { reportError } from '../store';
-import { VideoClock } from './clock';
+import { DecodedClock } from './decoded-clock';
+import { DecodedFrames } from './decoded-frames';
 import { RATES, useReview, type ReviewController } from './controller';
 import { SequenceClock } from './sequence-clock';
 import { addVideoJsStyle } from './videojs-style';
 import { timecode } from '../../../shared/frame-times';
+
+/** localStorage key: 'off' steps through the <video> only (no decoded frames). */
+export const DECODED_FRAMES_KEY = 'aw.review.decodedFrames';
 
 /** The media element (video.js around a <video>, or an <img>) wired to a clock on the controller. */
 function Picture({ c }: { c: ReviewController }) {
@@ -73,11 +77,29 @@ function Picture({ c }: { c: ReviewController }) {
       reportError(new Error(`The video cannot be played${e ? `: ${e.message || `code ${e.code}`}` : ''}`));
     });
     const tech = player.el().querySelector('video')!;
-    const clock = new VideoClock(tech, c.times, c.clockState, reportError);
+    // Decoded neighbour frames on a canvas over the video (decoded-clock.ts); MP4/MOV only, and
+    // off with localStorage 'aw.review.decodedFrames' = 'off' (the benchmark's "before").
+    const canvas = document.createElement('canvas');
+    canvas.className = 'rv-decoded';
+    canvas.dataset.testid = 'review-decoded';
+    canvas.hidden = true;
+    canvas.style.cssText = 'position:absolute;inset:0;width:100%;height:100%;object-fit:contain;pointer-events:none';
+    el.appendChild(canvas);
+    const abort = new AbortController();
+    const mp4 = /^video\/(mp4|quicktime)$/.test(media.mime ?? 'video/mp4');
+    const decoded =
+      localStorage.getItem(DECODED_FRAMES_KEY) === 'off'
+        ? Promise.resolve('turned off')
+        : mp4
+          ? DecodedFrames.open(mediaUrl(media.id), c.times, abort.signal)
+          : Promise.resolve(`not an MP4 (${media.mime ?? 'unknown type'})`);
+    const clock = new DecodedClock(tech, canvas, el, c.times, decoded, c.clockState, reportError);
     c.attachClock(clock);
     return () => {
+      abort.abort();
       c.attachClock(null);
       clock.destroy();
+      canvas.remove();
       player.dispose();
     };
   }, [c, media]);
