@@ -155,62 +155,83 @@ export function cohenKappa(a: ArrayLike<MaybeNumber>, b: ArrayLike<MaybeNumber>)
 // Fleiss' κ (many raters, nominal)
 
 /**
- * Fleiss' (1971) κ from a subjects × categories table of counts (`counts[i][j]` = raters who put
- * subject i in category j). Every subject must have the same number m of ratings; the raters need
- * not be the same people. A subject with fewer ratings than the most any subject has (m) is left
- * out and counted in `excluded`: Fleiss' chance model assumes m ratings per subject (use
- * Krippendorff's α, which uses every pairable rating). With N subjects:
- *   P_i = (Σ_j n_ij² − m) / (m(m − 1)),  P̄ = mean P_i,  p_j = Σ_i n_ij / (N m),  P̄_e = Σ_j p_j²,
+ * Fleiss' (1971) κ from the sums of the subjects that entered: N subjects with m ratings each,
+ * `squares` = Σ_i Σ_j n_ij², `columns` = the category totals Σ_i n_ij (n_ij = raters who put
+ * subject i in category j):
+ *   P̄ = (Σ_ij n_ij² − N·m) / (N·m·(m − 1)),  p_j = Σ_i n_ij / (N·m),  P̄_e = Σ_j p_j²,
  *   κ = (P̄ − P̄_e) / (1 − P̄_e).
- * n/a: no subject with two ratings ('no-overlap'); one category throughout, P̄_e = 1 ('no-variation').
+ * One category throughout (P̄_e = 1, checked in integers) is 'no-variation'.
+ */
+function fleissFromSums(N: number, m: number, squares: number, columns: Iterable<number>, excluded: number): Agreement {
+  const T = N * m;
+  let chance = 0;
+  for (const c of columns) chance += c * c;
+  if (chance === T * T) return notAvailable('no-variation', 'n/a: every rating is the same category');
+  const pBar = (squares - T) / (T * (m - 1));
+  const pe = chance / (T * T);
+  return agreed((pBar - pe) / (1 - pe), N, T, excluded);
+}
+
+/**
+ * Fleiss' κ from a subjects × categories table of counts (`counts[i][j]` = raters who put subject
+ * i in category j), the published form. Every subject must have the same number m of ratings; the
+ * raters need not be the same people. A subject with fewer ratings than the most any subject has
+ * (m) is left out and counted in `excluded`: Fleiss' chance model assumes m ratings per subject
+ * (Krippendorff's α uses every pairable rating). n/a: no subject with two ratings ('no-overlap').
  */
 export function fleissKappaCounts(counts: readonly (readonly number[])[]): Agreement {
   const totals = counts.map((row) => row.reduce((s, v) => s + v, 0));
   const m = totals.reduce((a, t) => Math.max(a, t), 0);
   if (m < 2) return notAvailable('no-overlap', 'n/a: no item rated by two raters');
-  const used = counts.filter((_, i) => totals[i] === m);
-  const excluded = totals.filter((t) => t > 0 && t < m).length;
-  const k = used.reduce((a, r) => Math.max(a, r.length), 0);
-  const column = new Array<number>(k).fill(0);
+  const columns: number[] = [];
   let squares = 0;
-  for (const row of used) {
+  let N = 0;
+  counts.forEach((row, i) => {
+    if (totals[i] !== m) return;
+    N++;
     row.forEach((v, j) => {
-      column[j] += v;
+      columns[j] = (columns[j] ?? 0) + v;
       squares += v * v;
     });
-  }
-  const N = used.length;
-  const T = N * m;
-  const chanceNum = column.reduce((s, v) => s + v * v, 0);
-  if (chanceNum === T * T) return notAvailable('no-variation', 'n/a: every rating is the same category');
-  const pBar = (squares - T) / (T * (m - 1));
-  const pe = chanceNum / (T * T);
-  return agreed((pBar - pe) / (1 - pe), N, T, excluded);
+  });
+  return fleissFromSums(N, m, squares, columns, totals.filter((t) => t > 0 && t < m).length);
 }
 
 /**
- * Fleiss' κ from rater-major ratings (nominal categories): builds the counts table and applies
- * fleissKappaCounts — items rated by fewer raters than the best-covered item are left out.
- * n/a 'one-rater' below two raters with ratings.
+ * Fleiss' κ from rater-major ratings (nominal categories), the same rule as fleissKappaCounts
+ * without building the table: items rated by fewer raters than the best-covered item are left out.
+ * For an item, Σ_j n_ij² = the ordered pairs of its ratings (a rating with itself included) that
+ * agree. n/a 'one-rater' below two raters with ratings.
  */
 export function fleissKappa(ratings: Ratings): Agreement {
   const items = itemCount(ratings);
   if (activeRaters(ratings) < 2) return notAvailable('one-rater');
-  const index = new Map<number, number>();
-  const rows: number[][] = [];
+  const rated = new Array<number>(items).fill(0);
+  for (const r of ratings) for (let i = 0; i < items; i++) if (isValue(r[i])) rated[i]++;
+  const m = rated.reduce((a, t) => Math.max(a, t), 0);
+  if (m < 2) return notAvailable('no-overlap', 'n/a: no item rated by two raters');
+  const columns = new Map<number, number>();
+  let squares = 0;
+  let N = 0;
+  let excluded = 0;
   for (let i = 0; i < items; i++) {
-    const row: number[] = [];
-    for (const v of itemValues(ratings, i)) {
-      let j = index.get(v);
-      if (j === undefined) {
-        j = index.size;
-        index.set(v, j);
-      }
-      row[j] = (row[j] ?? 0) + 1;
+    if (rated[i] < m) {
+      if (rated[i] > 0) excluded++;
+      continue;
     }
-    rows.push(row);
+    N++;
+    const u = itemValues(ratings, i);
+    squares += orderedAgreeingPairs(u) + u.length;
+    for (const v of u) columns.set(v, (columns.get(v) ?? 0) + 1);
   }
-  return fleissKappaCounts(rows.map((r) => Array.from({ length: index.size }, (_, j) => r[j] ?? 0)));
+  return fleissFromSums(N, m, squares, columns.values(), excluded);
+}
+
+/** Ordered pairs (i ≠ j) of equal values in `u`: Σ_c n_c(n_c − 1) for the category counts n_c. */
+function orderedAgreeingPairs(u: readonly number[]): number {
+  let same = 0;
+  for (let a = 0; a < u.length; a++) for (let b = a + 1; b < u.length; b++) if (u[a] === u[b]) same++;
+  return 2 * same;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,52 +253,36 @@ function pairableUnits(ratings: Ratings): { units: number[][]; lone: number } {
 }
 
 /**
- * The coincidence matrix of Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", for
- * nominal values: o_ck = Σ_u (number of ordered c–k pairs of different raters in unit u) / (m_u − 1),
- * over the pairable units (m_u ≥ 2 ratings). Its marginals are n_c and its total is n, the number of
- * pairable values. Keys in first-seen order.
+ * What nominal α needs of the coincidence matrix of Krippendorff (2011), "Computing Krippendorff's
+ * Alpha-Reliability": o_ck = Σ_u (ordered c–k pairs of different raters' values in unit u) / (m_u − 1)
+ * over the pairable units (m_u ≥ 2 values); its diagonal sum Σ_c o_cc, its marginals n_c = Σ_k o_ck
+ * (each value's count among the pairable values) and its total n.
  */
-export function coincidences(units: readonly (readonly number[])[]): Map<number, Map<number, number>> {
-  const o = new Map<number, Map<number, number>>();
-  const cell = (c: number, k: number, add: number): void => {
-    let row = o.get(c);
-    if (!row) o.set(c, (row = new Map()));
-    row.set(k, (row.get(k) ?? 0) + add);
-  };
+export function coincidenceSums(units: readonly (readonly number[])[]): { n: number; diagonal: number; marginals: Map<number, number> } {
+  let n = 0;
+  let diagonal = 0;
+  const marginals = new Map<number, number>();
   for (const u of units) {
     if (u.length < 2) continue;
-    const w = 1 / (u.length - 1);
-    const count = new Map<number, number>();
-    for (const v of u) count.set(v, (count.get(v) ?? 0) + 1);
-    for (const [c, nc] of count) {
-      // touch every category so its row exists even when it only pairs with others
-      cell(c, c, (nc * (nc - 1)) * w);
-      for (const [k, nk] of count) if (k !== c) cell(c, k, nc * nk * w);
-    }
+    diagonal += orderedAgreeingPairs(u) / (u.length - 1);
+    n += u.length;
+    for (const v of u) marginals.set(v, (marginals.get(v) ?? 0) + 1);
   }
-  return o;
+  return { n, diagonal, marginals };
 }
 
 /**
- * Nominal α from the coincidence matrix (Krippendorff 2011, δ² = 0 if c = k else 1):
- *   α = 1 − (n − 1) · Σ_{c≠k} o_ck / Σ_{c≠k} n_c·n_k.
- * The denominator is computed in integers (n² − Σ_c n_c²), so one category throughout is exact.
+ * Nominal α, Krippendorff (2011) section C.1 (δ² = 0 if c = k else 1):
+ *   α = [(n − 1)·Σ_c o_cc − Σ_c n_c(n_c − 1)] / [n(n − 1) − Σ_c n_c(n_c − 1)].
+ * The denominator is in integers, so one category throughout is detected exactly.
  */
 function nominalAlpha(units: readonly number[][]): { value: number } | AgreementNa {
-  const o = coincidences(units);
-  const marg = new Map<number, number>();
-  for (const u of units) for (const v of u) marg.set(v, (marg.get(v) ?? 0) + 1);
-  let n = 0;
-  let same = 0;
-  for (const nc of marg.values()) {
-    n += nc;
-    same += nc * nc;
-  }
-  const expected = n * n - same; // Σ_{c≠k} n_c n_k
+  const { n, diagonal, marginals } = coincidenceSums(units);
+  let chance = 0; // Σ_c n_c(n_c − 1)
+  for (const nc of marginals.values()) chance += nc * (nc - 1);
+  const expected = n * (n - 1) - chance;
   if (expected === 0) return notAvailable('no-variation', 'n/a: every rating is the same category');
-  let observed = 0;
-  for (const [c, row] of o) for (const [k, v] of row) if (c !== k) observed += v;
-  return { value: 1 - ((n - 1) * observed) / expected };
+  return { value: ((n - 1) * diagonal - chance) / expected };
 }
 
 /**
