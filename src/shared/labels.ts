@@ -75,13 +75,16 @@ export function auLabelFrom(values: ReadonlyMap<number, 0 | 1> | Record<number, 
   return { mask, bits };
 }
 
+/** AU n of a stored AU label: 1 active, 0 inactive, null where that AU is unlabelled. */
+export function auState(label: AuLabel, n: number): 0 | 1 | null {
+  const b = auBit(n);
+  if ((label.mask & b) === 0n) return null;
+  return (label.bits & b) !== 0n ? 1 : 0;
+}
+
 /** The model's 8-AU view of a stored AU label: 1/0 per model AU, or -1 where that AU is unlabelled. */
 export function modelAuVector(label: AuLabel): number[] {
-  return MODEL_AUS.map((n) => {
-    const b = 1n << BigInt(n);
-    if ((label.mask & b) === 0n) return -1;
-    return (label.bits & b) !== 0n ? 1 : 0;
-  });
+  return MODEL_AUS.map((n) => auState(label, n) ?? -1);
 }
 
 /** Parses an expression given as an Aff-Wild2 name (case-insensitive, common aliases) or index 0-6. */

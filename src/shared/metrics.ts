@@ -158,12 +158,19 @@ export function argmax(row: ArrayLike<number>): number {
 // ---------------------------------------------------------------------------------------------
 // CCC
 
+/** The two sides of Lin's CCC: `num` = 2·cov, `den` = var_p + var_t + (μ_p − μ_t)², population moments. */
+export interface CccTerms {
+  /** Pairs that entered. */
+  n: number;
+  num: number;
+  den: number;
+}
+
 /**
- * Concordance correlation coefficient 2·cov / (var_p + var_t + (μ_p − μ_t)²), population moments,
- * over the pairs whose truth is a finite number. NaN when there is no such pair; 0 when the
- * denominator is 0 (both sides constant and equal: no agreement in variation to measure).
+ * Lin's (1989) CCC terms over the pairs whose truth is a finite number; null when there is no such
+ * pair. The one home of the formula: `ccc` below and the agreement module (agreement.ts) use it.
  */
-export function ccc(pred: ArrayLike<number>, truth: ArrayLike<MaybeNumber>): number {
+export function cccTerms(pred: ArrayLike<number>, truth: ArrayLike<MaybeNumber>): CccTerms | null {
   let n = 0;
   let sp = 0;
   let st = 0;
@@ -174,7 +181,7 @@ export function ccc(pred: ArrayLike<number>, truth: ArrayLike<MaybeNumber>): num
     sp += pred[i];
     st += t;
   }
-  if (n === 0) return NaN;
+  if (n === 0) return null;
   const mp = sp / n;
   const mt = st / n;
   let vp = 0;
@@ -189,8 +196,18 @@ export function ccc(pred: ArrayLike<number>, truth: ArrayLike<MaybeNumber>): num
     vt += dt * dt;
     cov += dp * dt;
   }
-  const denom = vp / n + vt / n + (mp - mt) ** 2;
-  return denom === 0 ? 0 : (2 * cov) / n / denom;
+  return { n, num: (2 * cov) / n, den: vp / n + vt / n + (mp - mt) ** 2 };
+}
+
+/**
+ * Concordance correlation coefficient 2·cov / (var_p + var_t + (μ_p − μ_t)²), population moments,
+ * over the pairs whose truth is a finite number. NaN when there is no such pair; 0 when the
+ * denominator is 0 (both sides constant and equal: no agreement in variation to measure).
+ */
+export function ccc(pred: ArrayLike<number>, truth: ArrayLike<MaybeNumber>): number {
+  const t = cccTerms(pred, truth);
+  if (t === null) return NaN;
+  return t.den === 0 ? 0 : t.num / t.den;
 }
 
 // ---------------------------------------------------------------------------------------------
