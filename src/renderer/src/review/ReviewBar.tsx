@@ -109,10 +109,10 @@ export function ReviewBar({ c, datasets }: { c: ReviewController; datasets: Data
             </option>
           ))}
         </select>
-        <button className="rv-btn light" title="Previous (Shift+F)" onClick={() => void c.nextWork('previous')}>
+        <button className="rv-btn light" title="Previous (Shift+Q)" onClick={() => void c.nextWork('previous')}>
           ◀
         </button>
-        <button className="rv-btn light" title="Next (F)" data-testid="work-next" onClick={() => void c.nextWork('next')}>
+        <button className="rv-btn light" title="Next (Q)" data-testid="work-next" onClick={() => void c.nextWork('next')}>
           ▶
         </button>
         <span className="rv-left" data-testid="work-left">
