@@ -279,5 +279,7 @@ test('overlay units and legend, "Happiness" whole, a provenance line that says w
   await r.press('2');
   await expect(first).toContainText(/AU2 (present|absent) · was AU2 (absent|present) \(ground truth\)/);
   await expect(r.panel).not.toContainText('not corrected');
+  // no name in the overlay is cut either (the model's top expression is bold)
+  expect(await page.evaluate(`[...document.querySelectorAll('.rv-hud-name, .rv-hud-title')].filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.textContent)`)).toEqual([]);
   await screenshot(page, 'review-layout-provenance');
 });

@@ -99,7 +99,7 @@ function HudBody({ data, thresholds }: { data: WindowFrame | undefined; threshol
           Valence, arousal
           <span>
             {vaDis && <span className="rv-dis-flag">disagrees </span>}
-            <span className="rv-hud-unit">−1 … 1</span>
+            <span className="rv-hud-unit">−1…1</span>
           </span>
         </div>
         <div className="rv-hud-va">
