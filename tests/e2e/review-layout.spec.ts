@@ -226,6 +226,7 @@ test('the overlay is dragged over the picture, collapsed and docked again; its p
   await expect(overlay).toHaveAttribute('data-collapsed', 'true');
   await expect(page.getByTestId('overlay-AU12')).toBeHidden();
   expect((await box(overlay)).height).toBeLessThan(30);
+  await screenshot(page, 'review-layout-overlay-collapsed');
   await page.reload();
   await r.settled();
   await expect(overlay).toHaveAttribute('data-collapsed', 'true');
