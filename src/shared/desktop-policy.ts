@@ -48,9 +48,13 @@ export function isAppUrl(raw: string | undefined | null, devServerUrl?: string):
   return false;
 }
 
-/** Every permission request and check is denied: the app needs none (no camera, mic, geolocation, notifications…). */
-export function permissionAllowed(_permission: string): boolean {
-  return false;
+/**
+ * Every permission request and check is denied (no camera, mic, geolocation, notifications…) but
+ * full screen: the review screen's F puts its work area in full screen with the HTML Fullscreen API
+ * (only our own pages load; it needs a key press or click, and Esc leaves it).
+ */
+export function permissionAllowed(permission: string): boolean {
+  return permission === 'fullscreen';
 }
 
 /** The path inside the renderer folder that an aw-app:// URL names ('' → index.html), or null if it is not ours. */

@@ -96,7 +96,7 @@ test('corrections on frames and a range, undo/redo, reload: persisted with prove
   await r.gotoFrame(13);
   await r.settled();
   await expect(r.panel.getByTestId('expr-Happiness')).toHaveAttribute('aria-pressed', 'true');
-  await expect(page.getByTestId('frame-history')).toContainText('Happiness was not corrected');
+  await expect(page.getByTestId('frame-history')).toContainText('Happiness · was Surprise (ground truth)');
 
   const all = await labels(0, 119);
   expect(all[10].au).toEqual({ value: { AU12: 1 }, provenance: 'human' });

@@ -55,7 +55,7 @@ test('queue strongest first, limits explained, counts down per media item and da
   for (let k = 1; k <= 3; k++) {
     const want = await h['review.next']({ mediaId: m, kind: 'disagree', task: 'any', direction: 'next', order: 'strength', from: pos?.frame ?? 0, ...(pos ? { fromScore: pos.score } : {}) });
     expect(want.rank).toBe(k);
-    await r.press('f');
+    await r.press('q');
     await expect(r.frameIndex).toHaveText(String(want.frame));
     await r.settled();
     await expect(page.getByTestId('work-rank')).toHaveText(`#${k}`);
@@ -72,7 +72,7 @@ test('queue strongest first, limits explained, counts down per media item and da
   expect(await left()).toBe(n0 - 1);
   // The walk goes on after the accepted frame, though it has left the queue.
   const next = await h['review.next']({ mediaId: m, kind: 'disagree', task: 'any', direction: 'next', order: 'strength', from: pos!.frame, fromScore: pos!.score });
-  await r.press('f');
+  await r.press('q');
   await expect(r.frameIndex).toHaveText(String(next.frame));
   await r.settled();
   // K keeps the labels as they are (the model is wrong here): reviewed, one fewer again.
@@ -87,7 +87,7 @@ test('queue strongest first, limits explained, counts down per media item and da
 
   // A correction by hand: the next frame's AUs set by key leave the AU part of the queue.
   const third = await h['review.next']({ mediaId: m, kind: 'disagree', task: 'any', direction: 'next', order: 'strength', from: next.frame!, fromScore: next.score! });
-  await r.press('f');
+  await r.press('q');
   await expect(r.frameIndex).toHaveText(String(third.frame));
   await r.settled();
   const before = (await h['review.overview']({ mediaId: m, buckets: 1, counts: true })).counts!;

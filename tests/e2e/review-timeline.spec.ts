@@ -1,5 +1,5 @@
 // The timeline of a longer video and the work queue: zoomed out it draws the backend's aggregates,
-// zoomed in per-frame windows; F / Shift+F jump to the next / previous frame of the chosen queue
+// zoomed in per-frame windows; Q / Shift+Q jump to the next / previous frame of the chosen queue
 // (the frame the backend's review.next names, and the picture shows it); Shift+drag selects a range.
 import { expect, screenshot, test } from './fixtures';
 import { ReviewPO } from './pages/review';
@@ -40,7 +40,7 @@ test('overview and zoom, work queue jumps, range selection', async ({ app: page,
       const from = await r.shown();
       const want = await h['review.next']({ mediaId: seed.mediaId, kind, task, from, direction, order: 'frame' });
       expect(want.frame).not.toBeNull();
-      await r.press(direction === 'next' ? 'f' : 'Shift+F');
+      await r.press(direction === 'next' ? 'q' : 'Shift+Q');
       await expect(r.frameIndex).toHaveText(String(want.frame));
       const seen = await r.observe();
       expect(seen).toEqual({ ui: want.frame, pixels: want.frame });

@@ -32,8 +32,9 @@ describe('desktop policy', () => {
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173')).toBe(false);
   });
 
-  it('denies every permission', () => {
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen']) expect(permissionAllowed(p)).toBe(false);
+  it('denies every permission but full screen (the review screen\'s F)', () => {
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'pointerLock', 'unknown']) expect(permissionAllowed(p)).toBe(false);
+    expect(permissionAllowed('fullscreen')).toBe(true);
   });
 
   it('maps app URLs to files inside the renderer folder only', () => {

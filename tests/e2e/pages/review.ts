@@ -2,6 +2,13 @@
 // data-settled / data-playing), never on sleeps, and reads the frame on screen from the pixels of
 // the <video> (drawn to a canvas in the page, decoded here with the project's own decoder).
 import { expect, type Locator, type Page } from '@playwright/test';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 import { decodeFrameIndex } from '../../../src/shared/framecode';
 
 const W = 160;
@@ -79,6 +86,20 @@ export class ReviewPO {
       return btoa(s);
     })()`)) as string;
     return decodeFrameIndex(new Uint8Array(Buffer.from(b64, 'base64')), W, H, 4);
+  }
+
+  /** Where the picture is drawn on the page: the <video> (or <img>) box less the bars of its `object-fit: contain`. */
+  async pictureBox(): Promise<Box> {
+    return (await this.page.evaluate(`(() => {
+      const v = document.querySelector('.rv-picture video, .rv-picture img');
+      const r = v.getBoundingClientRect();
+      const w0 = v.videoWidth || v.naturalWidth;
+      const h0 = v.videoHeight || v.naturalHeight;
+      const s = Math.min(r.width / w0, r.height / h0);
+      const w = w0 * s;
+      const h = h0 * s;
+      return { x: r.x + (r.width - w) / 2, y: r.y + (r.height - h) / 2, width: w, height: h };
+    })()`)) as Box;
   }
 
   /** Waits for rest and returns what the UI shows next to what the pixels say. */

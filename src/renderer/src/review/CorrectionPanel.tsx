@@ -2,41 +2,33 @@
 // circumplex, accept the model's labels, clear or revert, mark no face / unusable — for the frame
 // on screen or the selected range — and the provenance of this frame's labels (who, when, what it
 // was before). Every control is one named action (src/renderer/src/review/edit-actions.ts).
-import { AU_NAMES, EXPRESSIONS, TASKS, type Task } from '../../../shared/labels';
-import type { HistoryEntry, LabelSnapshot, WindowFrame } from '../../../shared/review-contract';
+import { AU_NAMES, EXPRESSIONS, TASKS } from '../../../shared/labels';
+import type { HistoryEntry, WindowFrame } from '../../../shared/review-contract';
 import { argmax } from '../../../shared/review-criteria';
 import { Circumplex } from './Circumplex';
 import { useReview, type ReviewController } from './controller';
 import { acceptModel, clearLabels, revertLabels, setAu, setExpr, setVa, toggleAu, toggleFace } from './edit-actions';
+import { describeChange, importedLabels, type Imported } from './history-text';
 
 const PROV_NAME: Record<string, string> = { imported: 'ground truth', human: 'corrected', accepted: 'accepted model' };
 
-/** A label snapshot's value in a few characters: "Happiness", "0.20, −0.10", "AU1 AU12", "none active"; null = no correction (the import was in force). */
-function describeLabel(task: Task, r: LabelSnapshot | null): string {
-  if (r === null) return 'not corrected';
-  if (task === 'expr') return r.expr === null ? 'cleared' : EXPRESSIONS[r.expr];
-  if (task === 'va') return r.valence === null || r.arousal === null ? 'cleared' : `${r.valence.toFixed(2)}, ${r.arousal.toFixed(2)}`;
-  if (r.au === null) return 'cleared';
-  const on = Object.entries(r.au).filter(([, v]) => v === 1).map(([name]) => name);
-  return on.length ? on.join(' ') : 'none active';
+function HistoryLine({ h, imported }: { h: HistoryEntry; imported: Imported | null }) {
+  const { what, was } = describeChange(h, imported);
+  return (
+    <span className="rv-hist-what">
+      <b>{what}</b> <span className="rv-muted">· was {was}</span>
+    </span>
+  );
 }
 
-/** A history entry's value after (or before) its change. */
-function describe(h: HistoryEntry, which: 'before' | 'after'): string {
-  if (h.task === 'face') return h[which] ?? '–';
-  return describeLabel(h.task, h[which]);
-}
-
-function History({ entries }: { entries: HistoryEntry[] }) {
+function History({ entries, imported }: { entries: HistoryEntry[]; imported: Imported | null }) {
   if (!entries.length) return <p className="rv-muted">No edits on this frame yet.</p>;
   return (
     <ul className="rv-history" data-testid="frame-history">
       {entries.slice(0, 6).map((h) => (
         <li key={`${h.actionId}:${h.task}`} className={h.undone ? 'undone' : ''}>
           <span className="rv-hist-task">{h.task.toUpperCase()}</span>
-          <span className="rv-hist-what">
-            {describe(h, 'after')} <span className="rv-muted">was {describe(h, 'before')}</span>
-          </span>
+          <HistoryLine h={h} imported={imported} />
           <span className="rv-hist-who">
             {h.author ?? '?'} · {new Date(h.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
             {h.undone ? ' · undone' : ''}
@@ -153,7 +145,7 @@ export function CorrectionPanel({ c, data }: { c: ReviewController; data: Window
       </div>
 
       <h3 className="rv-h">Provenance</h3>
-      <History entries={history} />
+      <History entries={history} imported={importedLabels(data)} />
     </aside>
   );
 }

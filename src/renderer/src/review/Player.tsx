@@ -132,11 +132,17 @@ function FrameInput({ c, inputRef }: { c: ReviewController; inputRef: React.RefO
   );
 }
 
-export function ControlBar({ c, gotoRef }: { c: ReviewController; gotoRef: React.RefObject<HTMLInputElement | null> }) {
+export interface FullscreenControl {
+  on: boolean;
+  toggle(): void;
+}
+
+export function ControlBar({ c, gotoRef, fullscreen }: { c: ReviewController; gotoRef: React.RefObject<HTMLInputElement | null>; fullscreen: FullscreenControl }) {
   const frame = useReview(c, (s) => s.frame);
   const settled = useReview(c, (s) => s.settled);
   const playing = useReview(c, (s) => s.playing);
   const rate = useReview(c, (s) => s.rate);
+  const toast = useReview(c, (s) => s.toast);
   const n = c.times.count;
   return (
     <div className="rv-controls" data-testid="review-controls">
@@ -156,6 +162,14 @@ export function ControlBar({ c, gotoRef }: { c: ReviewController; gotoRef: React
         <span className="rv-timecode">{timecode(c.times.start(frame) - c.times.start(0))}</span>
       </div>
       <FrameInput c={c} inputRef={gotoRef} />
+      {/* What the last command did: in the bar, where it covers neither the picture nor the timeline. */}
+      <div className="rv-toast-slot" role="status" aria-live="polite">
+        {toast && (
+          <span className={`rv-toast ${toast.kind}`} data-testid="review-toast" title={toast.text}>
+            {toast.text}
+          </span>
+        )}
+      </div>
       <label className="rv-rate" title="Playback speed ([ and ])">
         <select value={rate} data-testid="rate" onChange={(e) => c.setRate(Number(e.target.value))}>
           {RATES.map((r) => (
@@ -165,18 +179,45 @@ export function ControlBar({ c, gotoRef }: { c: ReviewController; gotoRef: React
           ))}
         </select>
       </label>
+      <button
+        className="rv-btn rv-full-btn"
+        data-testid="fullscreen"
+        aria-pressed={fullscreen.on}
+        title={fullscreen.on ? 'Leave full screen (F or Esc)' : 'Full screen: picture, overlay and timeline (F)'}
+        onClick={fullscreen.toggle}
+      >
+        {fullscreen.on ? '⤡' : '⤢'}
+      </button>
     </div>
   );
 }
 
-export function Player({ c, overlay, gotoRef }: { c: ReviewController; overlay: ReactNode; gotoRef: React.RefObject<HTMLInputElement | null> }) {
+/**
+ * The picture with the overlay over it, above the control bar. `dock` reserves that many pixels at
+ * the right of the picture area for a docked overlay, so that the video is laid out beside it.
+ */
+export function Player({
+  c,
+  overlay,
+  dock,
+  gotoRef,
+  fullscreen,
+}: {
+  c: ReviewController;
+  overlay: ReactNode;
+  dock: number;
+  gotoRef: React.RefObject<HTMLInputElement | null>;
+  fullscreen: FullscreenControl;
+}) {
   return (
-    <div className="rv-player">
-      <div className="rv-stage">
-        <Picture c={c} />
+    <div className="rv-player" data-testid="player">
+      <div className="rv-stage" data-testid="stage">
+        <div className="rv-picture-area" style={{ right: dock }}>
+          <Picture c={c} />
+        </div>
         {overlay}
       </div>
-      <ControlBar c={c} gotoRef={gotoRef} />
+      <ControlBar c={c} gotoRef={gotoRef} fullscreen={fullscreen} />
     </div>
   );
 }

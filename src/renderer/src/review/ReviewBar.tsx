@@ -138,10 +138,10 @@ export function ReviewBar({ c, datasets }: { c: ReviewController; datasets: Data
             </option>
           ))}
         </select>
-        <button className="rv-btn light" title="Previous (Shift+F)" data-testid="work-previous" onClick={() => void c.nextWork('previous')}>
+        <button className="rv-btn light" title="Previous (Shift+Q)" data-testid="work-previous" onClick={() => void c.nextWork('previous')}>
           ◀
         </button>
-        <button className="rv-btn light" title="Next (F)" data-testid="work-next" onClick={() => void c.nextWork('next')}>
+        <button className="rv-btn light" title="Next (Q)" data-testid="work-next" onClick={() => void c.nextWork('next')}>
           ▶
         </button>
         {work.kind !== 'unlabelled' && (

@@ -2,36 +2,26 @@
 // (redrawn on every frame). Zoomed out it draws the backend's bucket aggregates (one bucket per
 // pixel); zoomed in to ≤ 2 frames a pixel it draws per-frame windows from the frame cache. Drag to
 // scrub, Shift+drag to select a range, wheel to zoom around the pointer, Shift+wheel to pan.
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { OverviewOutput } from '../../../shared/review-contract';
 import { call } from '../api';
 import { reportError } from '../store';
 import { useReview, type ReviewController } from './controller';
 import { timelineComplete } from './perf';
 import { fromFrames, fromOverview, type TimelineData } from './timeline-data';
-import { drawPlayhead, drawTimeline, frameAtX, GUTTER, TIMELINE_HEIGHT, type View } from './timeline-draw';
+import { useElementSize } from './use-size';
+import { drawPlayhead, drawTimeline, frameAtX, GUTTER, type View } from './timeline-draw';
+import { laneLayout, lanesHeight, MAX_HEIGHT, MIN_HEIGHT } from './timeline-lanes';
 
 const PER_FRAME_MAX_FPP = 2;
 
-function useWidth(ref: React.RefObject<HTMLElement | null>): number {
-  const [w, setW] = useState(0);
-  useLayoutEffect(() => {
-    const el = ref.current!;
-    setW(Math.floor(el.clientWidth));
-    const ro = new ResizeObserver(() => setW(Math.floor(el.clientWidth)));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [ref]);
-  return w;
-}
-
-function setupCanvas(c: HTMLCanvasElement, width: number): CanvasRenderingContext2D {
+function setupCanvas(c: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
   const dpr = window.devicePixelRatio || 1;
-  if (c.width !== Math.round(width * dpr) || c.height !== Math.round(TIMELINE_HEIGHT * dpr)) {
+  if (c.width !== Math.round(width * dpr) || c.height !== Math.round(height * dpr)) {
     c.width = Math.round(width * dpr);
-    c.height = Math.round(TIMELINE_HEIGHT * dpr);
+    c.height = Math.round(height * dpr);
     c.style.width = `${width}px`;
-    c.style.height = `${TIMELINE_HEIGHT}px`;
+    c.style.height = `${height}px`;
   }
   const ctx = c.getContext('2d')!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -65,10 +55,14 @@ function useOverview(c: ReviewController, view: { from: number; to: number }, bu
 }
 
 export function Timeline({ c }: { c: ReviewController }) {
-  const wrap = useRef<HTMLDivElement>(null);
+  const [wrap, setWrap] = useState<HTMLDivElement | null>(null);
   const base = useRef<HTMLCanvasElement>(null);
   const head = useRef<HTMLCanvasElement>(null);
-  const width = useWidth(wrap);
+  // The lanes fill the pane's height (within their limits: the pane is sized by the layout).
+  const area = useElementSize(wrap);
+  const width = Math.floor(area.width);
+  const lanes = useMemo(() => laneLayout(Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, area.height))), [area.height]);
+  const height = lanesHeight(lanes);
   const view = useReview(c, (s) => s.view);
   const frame = useReview(c, (s) => s.frame);
   const selection = useReview(c, (s) => s.selection);
@@ -88,19 +82,19 @@ export function Timeline({ c }: { c: ReviewController }) {
 
   useLayoutEffect(() => {
     if (!width) return;
-    const ctx = setupCanvas(base.current!, width);
+    const ctx = setupCanvas(base.current!, width, height);
     let data: TimelineData | null = null;
     if (perFrame) data = fromFrames(view.from, view.to, (f) => c.cache.get(f), c.cache.thresholds ?? Array(8).fill(0.5), criteria);
     else if (overview) data = fromOverview(overview);
-    drawTimeline(ctx, v, data);
+    drawTimeline(ctx, v, data, lanes);
     if (data?.complete && (perFrame || (overview && overview.from === view.from && overview.to === view.to))) timelineComplete(c.times.count);
     // Per-frame data changes with every window that arrives; aggregates do not depend on it.
-  }, [width, view.from, view.to, perFrame, overview, perFrame ? dataVersion : -1, c, criteria]);
+  }, [width, height, lanes, view.from, view.to, perFrame, overview, perFrame ? dataVersion : -1, c, criteria]);
 
   useLayoutEffect(() => {
     if (!width) return;
-    drawPlayhead(setupCanvas(head.current!, width), v, frame, selection, anchor);
-  }, [width, view.from, view.to, frame, selection, anchor]);
+    drawPlayhead(setupCanvas(head.current!, width, height), v, height, frame, selection, anchor);
+  }, [width, height, view.from, view.to, frame, selection, anchor]);
 
   const frameOf = (e: React.PointerEvent | React.WheelEvent) => {
     const box = head.current!.getBoundingClientRect();
@@ -108,37 +102,39 @@ export function Timeline({ c }: { c: ReviewController }) {
   };
 
   return (
-    <div className="rv-timeline" ref={wrap} data-testid="timeline" data-view-from={view.from} data-view-to={view.to} data-mode={perFrame ? 'frames' : 'overview'}>
-      <canvas ref={base} className="rv-tl-base" />
-      <canvas
-        ref={head}
-        className="rv-tl-head"
-        data-testid="timeline-canvas"
-        onPointerDown={(e) => {
-          if (e.button !== 0) return;
-          e.currentTarget.setPointerCapture(e.pointerId);
-          const f = frameOf(e);
-          drag.current = { mode: e.shiftKey ? 'select' : 'scrub', anchor: f };
-          if (e.shiftKey) c.setSelection({ from: f, to: f });
-          else c.jump(f);
-        }}
-        onPointerMove={(e) => {
-          const d = drag.current;
-          if (!d) return;
-          const f = frameOf(e);
-          if (d.mode === 'select') c.setSelection({ from: Math.min(d.anchor, f), to: Math.max(d.anchor, f) });
-          else c.jump(f);
-        }}
-        onPointerUp={() => {
-          drag.current = null;
-        }}
-        onWheel={(e) => {
-          if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
-            const d = ((e.shiftKey ? e.deltaY : e.deltaX) / px) * span;
-            c.setView(view.from + d, view.to + d + 1);
-          } else c.zoom(e.deltaY > 0 ? 1.25 : 0.8, frameOf(e));
-        }}
-      />
+    <div className="rv-timeline" data-testid="timeline" data-view-from={view.from} data-view-to={view.to} data-mode={perFrame ? 'frames' : 'overview'}>
+      <div className="rv-tl-lanes" ref={setWrap}>
+        <canvas ref={base} className="rv-tl-base" />
+        <canvas
+          ref={head}
+          className="rv-tl-head"
+          data-testid="timeline-canvas"
+          onPointerDown={(e) => {
+            if (e.button !== 0) return;
+            e.currentTarget.setPointerCapture(e.pointerId);
+            const f = frameOf(e);
+            drag.current = { mode: e.shiftKey ? 'select' : 'scrub', anchor: f };
+            if (e.shiftKey) c.setSelection({ from: f, to: f });
+            else c.jump(f);
+          }}
+          onPointerMove={(e) => {
+            const d = drag.current;
+            if (!d) return;
+            const f = frameOf(e);
+            if (d.mode === 'select') c.setSelection({ from: Math.min(d.anchor, f), to: Math.max(d.anchor, f) });
+            else c.jump(f);
+          }}
+          onPointerUp={() => {
+            drag.current = null;
+          }}
+          onWheel={(e) => {
+            if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+              const d = ((e.shiftKey ? e.deltaY : e.deltaX) / px) * span;
+              c.setView(view.from + d, view.to + d + 1);
+            } else c.zoom(e.deltaY > 0 ? 1.25 : 0.8, frameOf(e));
+          }}
+        />
+      </div>
       <div className="rv-tl-legend">
         <span className="sw gt" /> ground truth <span className="sw human" /> corrected <span className="sw accepted" /> accepted <span className="sw model" /> model
         <span className="sw dis" /> disagrees <span className="sw unc" /> uncertain <span className="sw noface" /> no face

@@ -5,12 +5,19 @@ import { AU_NAMES, EXPRESSIONS, TASKS } from '../../../shared/labels';
 import type { ReviewController } from './controller';
 import { acceptModel, clearLabels, keepLabels, nudgeVa, revertLabels, setExpr, toggleAu, toggleFace } from './edit-actions';
 
+/** What the screen around the controller offers the keys: the go-to field and full screen. */
+export interface ScreenUi {
+  askFrame(): void;
+  fullscreen: boolean;
+  setFullscreen(on: boolean): void;
+}
+
 export interface Shortcut {
   keys: string;
   label: string;
   group: 'Playback' | 'Labels' | 'Selection & timeline' | 'Finding work';
   match(e: KeyboardEvent): boolean;
-  run(c: ReviewController, e: KeyboardEvent, ui: { askFrame(): void }): void;
+  run(c: ReviewController, e: KeyboardEvent, ui: ScreenUi): void;
 }
 
 const plain = (e: KeyboardEvent) => !e.ctrlKey && !e.metaKey && !e.altKey;
@@ -35,6 +42,13 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'Space', label: 'Play / pause', group: 'Playback', match: (e) => plain(e) && e.code === 'Space', run: (c) => c.togglePlay() },
   { keys: 'Home  End', label: 'First / last frame', group: 'Playback', match: any(key('home'), key('end')), run: (c, e) => c.jump(e.key === 'Home' ? 0 : c.times.count - 1) },
   { keys: 'G', label: 'Go to frame…', group: 'Playback', match: key('g'), run: (_c, _e, ui) => ui.askFrame() },
+  {
+    keys: 'F',
+    label: 'Full screen: picture, overlay and timeline (again or Esc: leave)',
+    group: 'Playback',
+    match: key('f'),
+    run: (_c, _e, ui) => ui.setFullscreen(!ui.fullscreen),
+  },
   { keys: '[  ]', label: 'Slower / faster playback', group: 'Playback', match: any(key('['), key(']')), run: (c, e) => c.changeRate(e.key === '[' ? -1 : 1) },
   { keys: '1 … 8', label: `Toggle ${AU_NAMES.join(', ')}`, group: 'Labels', match: digit(8, false), run: (c, e) => void c.edit(toggleAu(Number(e.code.slice(5)) - 1, here(c))) },
   { keys: 'Shift+1 … 7', label: `Expression: ${EXPRESSIONS.join(', ')}`, group: 'Labels', match: digit(7, true), run: (c, e) => void c.edit(setExpr(Number(e.code.slice(5)) - 1)) },
@@ -65,10 +79,10 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'I  O', label: 'Selection start / end at this frame', group: 'Selection & timeline', match: any(key('i'), key('o')), run: (c, e) => (e.key.toLowerCase() === 'i' ? c.markIn() : c.markOut()) },
   {
     keys: 'Esc',
-    label: 'Close the help / clear the selection',
+    label: 'Close the help / leave full screen / clear the selection',
     group: 'Selection & timeline',
     match: key('escape', null),
-    run: (c) => (c.snapshot.help ? c.toggleHelp(false) : c.setSelection(null)),
+    run: (c, _e, ui) => (c.snapshot.help ? c.toggleHelp(false) : ui.fullscreen ? ui.setFullscreen(false) : c.setSelection(null)),
   },
   { keys: 'Shift+drag', label: 'Select a range on the timeline (drag: scrub, wheel: zoom)', group: 'Selection & timeline', match: () => false, run: () => undefined },
   {
@@ -79,12 +93,12 @@ export const SHORTCUTS: Shortcut[] = [
     run: (c, e) => (e.key === '0' ? c.fit() : c.zoom(e.key === '=' ? 0.5 : 2)),
   },
   { keys: 'V', label: 'Show / hide the model overlay on the video', group: 'Selection & timeline', match: key('v'), run: (c) => c.toggleOverlay() },
-  { keys: 'F  Shift+F', label: 'Next / previous frame of the work queue', group: 'Finding work', match: key('f', null), run: (c, e) => void c.nextWork(e.shiftKey ? 'previous' : 'next') },
+  { keys: 'Q  Shift+Q', label: 'Next / previous frame of the work queue', group: 'Finding work', match: key('q', null), run: (c, e) => void c.nextWork(e.shiftKey ? 'previous' : 'next') },
   { keys: '?', label: 'Show / hide this help', group: 'Finding work', match: (e) => e.key === '?' && !e.ctrlKey && !e.metaKey, run: (c) => c.toggleHelp() },
 ];
 
 /** Runs the shortcut a keydown means; returns whether there was one. */
-export function handleKey(e: KeyboardEvent, c: ReviewController, ui: { askFrame(): void }): boolean {
+export function handleKey(e: KeyboardEvent, c: ReviewController, ui: ScreenUi): boolean {
   const hit = SHORTCUTS.find((x) => x.match(e));
   if (!hit) return false;
   hit.run(c, e, ui);

@@ -4,6 +4,7 @@
 // each have their own colour. Pure drawing over TimelineData; no DOM beyond the 2D context.
 import { AU_NAMES, NUM_AUS } from '../../../shared/labels';
 import type { TimelineData } from './timeline-data';
+import { lanesHeight, type Lane } from './timeline-lanes';
 
 export const GUTTER = 62;
 export const EXPR_COLORS = ['#8c96a5', '#d9423b', '#6b8e23', '#8e44ad', '#e8a317', '#3b7dd8', '#17a2b8'];
@@ -11,22 +12,6 @@ const PROV_RGB = ['37, 99, 201', '224, 123, 0', '28, 150, 80'];
 const MODEL_RGB = '124, 58, 237';
 const DISAGREE = '#d43b3b';
 const UNCERTAIN = '#e2a93b';
-
-interface Lane {
-  key: string;
-  label: string;
-  h: number;
-}
-export const LANES: Lane[] = [
-  { key: 'ruler', label: '', h: 18 },
-  { key: 'work', label: 'to check', h: 11 },
-  { key: 'edits', label: 'edited', h: 11 },
-  ...AU_NAMES.map((n) => ({ key: n, label: n, h: 12 })),
-  { key: 'expr', label: 'EXPR', h: 18 },
-  { key: 'v', label: 'valence', h: 30 },
-  { key: 'a', label: 'arousal', h: 30 },
-];
-export const TIMELINE_HEIGHT = LANES.reduce((s, l) => s + l.h + 1, 0);
 
 export interface View {
   from: number;
@@ -50,21 +35,24 @@ function niceStep(framesPerPx: number): number {
   return 10 * p;
 }
 
-export function drawTimeline(ctx: CanvasRenderingContext2D, v: View, d: TimelineData | null): void {
+export function drawTimeline(ctx: CanvasRenderingContext2D, v: View, d: TimelineData | null, lanes: Lane[]): void {
   const W = v.width;
-  ctx.clearRect(0, 0, W, TIMELINE_HEIGHT);
-  let y = 0;
+  ctx.clearRect(0, 0, W, lanesHeight(lanes));
   const top: Record<string, number> = {};
-  for (const [i, l] of LANES.entries()) {
-    top[l.key] = y;
+  const hOf: Record<string, number> = {};
+  for (const [i, l] of lanes.entries()) {
+    top[l.key] = l.y;
+    hOf[l.key] = l.h;
     ctx.fillStyle = i % 2 ? '#fafbfc' : '#ffffff';
-    if (l.key !== 'ruler') ctx.fillRect(GUTTER, y, W - GUTTER, l.h);
+    if (l.key !== 'ruler') ctx.fillRect(GUTTER, l.y, W - GUTTER, l.h);
     ctx.fillStyle = '#5d6678';
-    ctx.font = '9.5px system-ui, sans-serif';
+    ctx.font = `${Math.min(9.5, l.h + 0.5)}px system-ui, sans-serif`;
     ctx.textBaseline = 'middle';
-    ctx.fillText(l.label, 6, y + l.h / 2 + 0.5);
-    y += l.h + 1;
+    ctx.fillText(l.label, 6, l.y + l.h / 2 + 0.5);
   }
+  // an AU lane: label above, model below; the expression lane likewise, with a gap between
+  const auH = Math.floor((hOf[AU_NAMES[0]] - 2) / 2);
+  const exprH = Math.floor((hOf.expr - 4) / 2);
   drawRuler(ctx, v);
   if (!d) return;
   const B = d.buckets;
@@ -104,17 +92,17 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, v: View, d: Timeline
       const s = d.auLabel[k][b];
       if (!Number.isNaN(s)) {
         ctx.fillStyle = `rgba(${PROV_RGB[d.prov.au[b]]}, ${s > 0 ? 0.25 + 0.75 * s : 0.12})`;
-        ctx.fillRect(x, ly + 1, w, 5);
+        ctx.fillRect(x, ly + 1, w, auH);
       }
       const p = d.auModel[k][b];
       if (!Number.isNaN(p)) {
         ctx.fillStyle = `rgba(${MODEL_RGB}, ${(0.08 + 0.92 * p).toFixed(3)})`;
-        ctx.fillRect(x, ly + 6, w, 5);
+        ctx.fillRect(x, ly + 1 + auH, w, auH);
       }
     }
     if (d.exprLabel[b] >= 0) {
       ctx.fillStyle = EXPR_COLORS[d.exprLabel[b]];
-      ctx.fillRect(x, top.expr + 1, w, 7);
+      ctx.fillRect(x, top.expr + 1, w, exprH);
       if (d.prov.expr[b] !== 0) {
         ctx.fillStyle = `rgb(${PROV_RGB[d.prov.expr[b]]})`;
         ctx.fillRect(x, top.expr + 1, w, 2);
@@ -123,14 +111,14 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, v: View, d: Timeline
     if (d.exprModel[b] >= 0) {
       ctx.fillStyle = EXPR_COLORS[d.exprModel[b]];
       ctx.globalAlpha = 0.25 + 0.75 * d.exprShare[b];
-      ctx.fillRect(x, top.expr + 10, w, 7);
+      ctx.fillRect(x, top.expr + hOf.expr - 1 - exprH, w, exprH);
       ctx.globalAlpha = 1;
     }
   }
-  drawCurve(ctx, v, d, d.vModel, top.v, 30, `rgb(${MODEL_RGB})`, false);
-  drawCurve(ctx, v, d, d.vLabel, top.v, 30, `rgb(${PROV_RGB[0]})`, true);
-  drawCurve(ctx, v, d, d.aModel, top.a, 30, `rgb(${MODEL_RGB})`, false);
-  drawCurve(ctx, v, d, d.aLabel, top.a, 30, `rgb(${PROV_RGB[0]})`, true);
+  drawCurve(ctx, v, d, d.vModel, top.v, hOf.v, `rgb(${MODEL_RGB})`, false);
+  drawCurve(ctx, v, d, d.vLabel, top.v, hOf.v, `rgb(${PROV_RGB[0]})`, true);
+  drawCurve(ctx, v, d, d.aModel, top.a, hOf.a, `rgb(${MODEL_RGB})`, false);
+  drawCurve(ctx, v, d, d.aLabel, top.a, hOf.a, `rgb(${PROV_RGB[0]})`, true);
 }
 
 function drawRuler(ctx: CanvasRenderingContext2D, v: View): void {
@@ -188,18 +176,18 @@ function drawCurve(ctx: CanvasRenderingContext2D, v: View, d: TimelineData, vals
 }
 
 /** The playhead, the selection and the in-point, on the overlay canvas (redrawn on every frame change). */
-export function drawPlayhead(ctx: CanvasRenderingContext2D, v: View, frame: number, sel: { from: number; to: number } | null, anchor: number | null): void {
-  ctx.clearRect(0, 0, v.width, TIMELINE_HEIGHT);
+export function drawPlayhead(ctx: CanvasRenderingContext2D, v: View, height: number, frame: number, sel: { from: number; to: number } | null, anchor: number | null): void {
+  ctx.clearRect(0, 0, v.width, height);
   const onePx = (v.width - GUTTER) / (v.to - v.from + 1);
   if (sel) {
     const x0 = Math.max(GUTTER, xOf(v, sel.from));
     const x1 = Math.min(v.width, xOf(v, sel.to + 1));
     if (x1 > x0) {
       ctx.fillStyle = 'rgba(37, 99, 201, 0.13)';
-      ctx.fillRect(x0, 0, Math.max(1, x1 - x0), TIMELINE_HEIGHT);
+      ctx.fillRect(x0, 0, Math.max(1, x1 - x0), height);
       ctx.fillStyle = 'rgba(37, 99, 201, 0.7)';
-      ctx.fillRect(x0, 0, 1, TIMELINE_HEIGHT);
-      ctx.fillRect(Math.max(x0, x1 - 1), 0, 1, TIMELINE_HEIGHT);
+      ctx.fillRect(x0, 0, 1, height);
+      ctx.fillRect(Math.max(x0, x1 - 1), 0, 1, height);
     }
   }
   if (anchor !== null) {
@@ -210,9 +198,9 @@ export function drawPlayhead(ctx: CanvasRenderingContext2D, v: View, frame: numb
   const x = xOf(v, frame);
   const w = Math.max(1, onePx);
   ctx.fillStyle = 'rgba(212, 59, 59, 0.18)';
-  ctx.fillRect(x, 0, w, TIMELINE_HEIGHT);
+  ctx.fillRect(x, 0, w, height);
   ctx.fillStyle = '#d43b3b';
-  ctx.fillRect(Math.round(x + w / 2) - 1, 0, 2, TIMELINE_HEIGHT);
+  ctx.fillRect(Math.round(x + w / 2) - 1, 0, 2, height);
   ctx.beginPath();
   ctx.moveTo(x + w / 2 - 5, 0);
   ctx.lineTo(x + w / 2 + 5, 0);

@@ -1,8 +1,8 @@
 // The review screen (`#/review/<mediaId>?frame=N`): the frame-exact player with the selected model's
 // overlay, the correction panel, the timeline and the work queue, all on the keyboard. One
-// ReviewController per opened media item holds the state; this file lays the parts out and routes
-// keys to the shortcut table.
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+// ReviewController per opened media item holds the state; this file lays the parts out (pane sizes
+// from review/pane-layout.ts, remembered per user; full screen) and routes keys to the shortcut table.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { DatasetSummary } from '../../../shared/contract';
 import type { MediaDetail } from '../../../shared/review-contract';
 import { call } from '../api';
@@ -13,7 +13,11 @@ import { CorrectionPanel } from '../review/CorrectionPanel';
 import { overlayShown, screenOpened } from '../review/perf';
 import { Player } from '../review/Player';
 import { ReviewBar } from '../review/ReviewBar';
-import { handleKey } from '../review/shortcuts';
+import { setPanes, useReviewLayout } from '../review/layout-prefs';
+import { DOCK_WIDTH, fitPanes, panelRange, SPLITTER, timelineRange } from '../review/pane-layout';
+import { handleKey, type ScreenUi } from '../review/shortcuts';
+import { Splitter } from '../review/Splitter';
+import { useElementSize } from '../review/use-size';
 import { ShortcutHelp } from '../review/ShortcutHelp';
 import { Timeline } from '../review/Timeline';
 import { VideoOverlay } from '../review/VideoOverlay';
@@ -44,6 +48,36 @@ function isTyping(t: EventTarget | null): boolean {
  * project switch, before its info arrives). */
 const NO_DATASETS: DatasetSummary[] = [];
 
+/** Full screen for the review work area: the Fullscreen API on the screen's element (where the
+ * browser or the desktop app refuses it, the screen fills the window instead); the review bar and
+ * the correction panel step aside, the picture, the overlay, the controls and the timeline stay. */
+function useFullscreen(el: HTMLElement | null): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(false);
+  const set = useCallback(
+    (next: boolean) => {
+      setOn(next);
+      if (next && el && !document.fullscreenElement && el.requestFullscreen)
+        el.requestFullscreen().catch(() => {
+          /* not allowed here: the screen fills the window (CSS) */
+        });
+      if (!next && document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    },
+    [el],
+  );
+  useEffect(() => {
+    // Esc handled by the browser itself, or leaving by another way: follow it.
+    const onChange = () => {
+      if (!document.fullscreenElement) setOn(false);
+    };
+    document.addEventListener('fullscreenchange', onChange);
+    return () => {
+      document.removeEventListener('fullscreenchange', onChange);
+      if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    };
+  }, []);
+  return [on, set];
+}
+
 function Workspace({ c }: { c: ReviewController }) {
   const datasets = useApp((s) => s.info?.datasets ?? NO_DATASETS);
   const frame = useReview(c, (s) => s.frame);
@@ -51,15 +85,25 @@ function Workspace({ c }: { c: ReviewController }) {
   const data = useReview(c, (s) => c.cache.get(s.frame));
   const help = useReview(c, (s) => s.help);
   const showOverlay = useReview(c, (s) => s.overlay);
-  const toast = useReview(c, (s) => s.toast);
   const modelId = useReview(c, (s) => s.modelId);
   const gotoRef = useRef<HTMLInputElement>(null);
   const modelName = c.snapshot.media.models.find((m) => m.id === modelId)?.name ?? null;
+  const layout = useReviewLayout();
+  const [screen, setScreen] = useState<HTMLDivElement | null>(null);
+  const [mainEl, setMainEl] = useState<HTMLDivElement | null>(null);
+  const main = useElementSize(mainEl);
+  const [full, setFull] = useFullscreen(screen);
+  // The chosen sizes (or the defaults for this space), clamped to the space there is.
+  const panes = fitPanes(layout.panes, main.width > 0 ? main : { width: window.innerWidth, height: window.innerHeight - 140 });
+  const dock = showOverlay && layout.overlay.docked && !layout.overlay.collapsed ? DOCK_WIDTH : 0;
+  const ui = useRef<ScreenUi>({ askFrame: () => gotoRef.current?.focus(), fullscreen: false, setFullscreen: () => undefined });
+  ui.current.fullscreen = full;
+  ui.current.setFullscreen = setFull;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || (isTyping(e.target) && e.key !== 'Escape')) return;
-      if (handleKey(e, c, { askFrame: () => gotoRef.current?.focus() })) {
+      if (handleKey(e, c, ui.current)) {
         e.preventDefault();
         e.stopPropagation();
       }
@@ -74,20 +118,43 @@ function Workspace({ c }: { c: ReviewController }) {
   }, [frame, data]);
 
   return (
-    <div className="rv-screen" data-testid="review-screen" data-media-id={c.snapshot.media.id}>
-      <ReviewBar c={c} datasets={datasets} />
-      <div className="rv-main">
-        <div className="rv-work-area">
-          <Player c={c} gotoRef={gotoRef} overlay={showOverlay ? <VideoOverlay data={data} thresholds={c.cache.thresholds} modelName={modelName} /> : null} />
+    <div className="rv-screen" ref={setScreen} data-testid="review-screen" data-media-id={c.snapshot.media.id} data-fullscreen={full}>
+      {!full && <ReviewBar c={c} datasets={datasets} />}
+      <div className="rv-main" ref={setMainEl} style={{ gridTemplateColumns: full ? 'minmax(0, 1fr)' : `minmax(0, 1fr) ${SPLITTER}px ${panes.panel}px` }}>
+        <div className="rv-work-area" style={{ gridTemplateRows: `minmax(0, 1fr) ${SPLITTER}px ${panes.timeline}px` }}>
+          <Player
+            c={c}
+            gotoRef={gotoRef}
+            dock={dock}
+            fullscreen={{ on: full, toggle: () => setFull(!full) }}
+            overlay={showOverlay ? <VideoOverlay data={data} thresholds={c.cache.thresholds} modelName={modelName} place={layout.overlay} /> : null}
+          />
+          <Splitter
+            orientation="horizontal"
+            label="Timeline height"
+            testId="split-timeline"
+            value={panes.timeline}
+            range={timelineRange(main.height)}
+            onChange={(timeline) => setPanes({ timeline })}
+            onReset={() => setPanes({ timeline: null })}
+          />
           <Timeline c={c} />
         </div>
-        <CorrectionPanel c={c} data={data} />
+        {!full && (
+          <>
+            <Splitter
+              orientation="vertical"
+              label="Correction panel width"
+              testId="split-panel"
+              value={panes.panel}
+              range={panelRange(main)}
+              onChange={(panel) => setPanes({ panel })}
+              onReset={() => setPanes({ panel: null })}
+            />
+            <CorrectionPanel c={c} data={data} />
+          </>
+        )}
       </div>
-      {toast && (
-        <div className={`rv-toast ${toast.kind}`} data-testid="review-toast" role="status">
-          {toast.text}
-        </div>
-      )}
       {help && <ShortcutHelp onClose={() => c.toggleHelp(false)} />}
     </div>
   );
