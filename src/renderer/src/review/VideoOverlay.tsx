@@ -11,7 +11,7 @@
 import { useRef, useState } from 'react';
 import { AU_NAMES, EXPRESSIONS } from '../../../shared/labels';
 import type { WindowFrame } from '../../../shared/review-contract';
-import { argmax, auDisagreements, exprDisagrees, vaDisagrees } from '../../../shared/review-criteria';
+import { argmax, auDisagreements, exprDisagrees, vaDisagrees, type ReviewCriteria } from '../../../shared/review-criteria';
 import { Circumplex } from './Circumplex';
 import { setOverlay } from './layout-prefs';
 import { DOCK_WIDTH, overlayFractions, placeOverlay, type OverlayPlace } from './pane-layout';
@@ -26,17 +26,17 @@ function LabelChip({ value, prov }: { value: string; prov: string | null }) {
 }
 
 /** The overlay's numbers for one frame. */
-function HudBody({ data, thresholds }: { data: WindowFrame | undefined; thresholds: number[] | null }) {
+function HudBody({ data, thresholds, criteria }: { data: WindowFrame | undefined; thresholds: number[] | null; criteria: ReviewCriteria }) {
   if (!data) return <div className="rv-hud-loading">loading labels…</div>;
   const m = data.m;
   const thr = thresholds ?? Array(8).fill(0.5);
   const auLabel = data.au?.v ?? null;
-  const auDis = m && auLabel ? auDisagreements(m.au, thr, auLabel) : Array(8).fill(false);
+  const auDis = m && auLabel ? auDisagreements(m.au, thr, auLabel, criteria) : Array(8).fill(false);
   const exprLabel = data.expr?.v ?? null;
   const exprTop = m ? argmax(m.expr) : -1;
-  const exprDis = m !== null && exprLabel !== null && exprDisagrees(m.expr, exprLabel);
+  const exprDis = m !== null && exprLabel !== null && exprDisagrees(m.expr, exprLabel, criteria);
   const va = data.va && data.va.v !== null && data.va.a !== null ? { v: data.va.v, a: data.va.a, p: data.va.p } : null;
-  const vaDis = m !== null && va !== null && vaDisagrees(m.v, m.a, va.v, va.a);
+  const vaDis = m !== null && va !== null && vaDisagrees(m.v, m.a, va.v, va.a, criteria);
   return (
     <>
       <section className="rv-hud-sec" data-testid="overlay-au">
@@ -118,7 +118,20 @@ function HudBody({ data, thresholds }: { data: WindowFrame | undefined; threshol
   );
 }
 
-export function VideoOverlay({ data, thresholds, modelName, place }: { data: WindowFrame | undefined; thresholds: number[] | null; modelName: string | null; place: OverlayPlace }) {
+export function VideoOverlay({
+  data,
+  thresholds,
+  criteria,
+  modelName,
+  place,
+}: {
+  data: WindowFrame | undefined;
+  thresholds: number[] | null;
+  /** The queue's limits in force (the overlay marks what the queue and the timeline mark). */
+  criteria: ReviewCriteria;
+  modelName: string | null;
+  place: OverlayPlace;
+}) {
   const [el, setEl] = useState<HTMLDivElement | null>(null);
   // The picture area it lives in (the player's stage) and its own size: a floating overlay is
   // placed by fractions of the space left, so it stays inside however either changes.
@@ -217,7 +230,7 @@ export function VideoOverlay({ data, thresholds, modelName, place }: { data: Win
       </div>
       {!place.collapsed && (
         <div className="rv-hud-body">
-          <HudBody data={data} thresholds={thresholds} />
+          <HudBody data={data} thresholds={thresholds} criteria={criteria} />
         </div>
       )}
     </div>

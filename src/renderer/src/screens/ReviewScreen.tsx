@@ -86,6 +86,7 @@ function Workspace({ c }: { c: ReviewController }) {
   const help = useReview(c, (s) => s.help);
   const showOverlay = useReview(c, (s) => s.overlay);
   const modelId = useReview(c, (s) => s.modelId);
+  const criteria = useReview(c, (s) => s.criteria);
   const gotoRef = useRef<HTMLInputElement>(null);
   const modelName = c.snapshot.media.models.find((m) => m.id === modelId)?.name ?? null;
   const layout = useReviewLayout();
@@ -127,7 +128,7 @@ function Workspace({ c }: { c: ReviewController }) {
             gotoRef={gotoRef}
             dock={dock}
             fullscreen={{ on: full, toggle: () => setFull(!full) }}
-            overlay={showOverlay ? <VideoOverlay data={data} thresholds={c.cache.thresholds} modelName={modelName} place={layout.overlay} /> : null}
+            overlay={showOverlay ? <VideoOverlay data={data} thresholds={c.cache.thresholds} criteria={criteria} modelName={modelName} place={layout.overlay} /> : null}
           />
           <Splitter
             orientation="horizontal"
