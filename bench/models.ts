@@ -3,7 +3,8 @@
 //   npm run bench -- models [--batch 32] [--steps 3] [--min-seconds 0] [--threads 1] [--backend wasm|cpu|…]
 //                           [--only small,resnet18,face-frozen,heads,face,resnet50] [--train50 1]
 //                           [--spec small:stemK:stemS:c1,c2,c3,c4:blocks]   (tries another small net)
-//                           [--profile]   also the top kernels of one training step per row
+//                           [--profile]   also the top kernels of one training step per row, and
+//                                         PyTorch's top operators for the same step when it is here
 //                           [--json]      a BENCH_RESULT line for the summary (bench/summary.ts)
 //
 // Rows: images/s for one Adam training step and for inference, batch 32, 112×112, random pixels;
@@ -15,6 +16,7 @@ import { describeBackend, initBackend, tf, type BackendName } from '../src/ml/ba
 import { RESNET_SPECS } from '../src/ml/models';
 import { BACKBONE_ROWS, measureBackbones, profileTrainStep, type BackboneRowName, type KernelShare } from './lib/backbones';
 import { emitResult } from './lib/result';
+import { archOf, findTorch, runTorch } from './lib/torch';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,7 +71,15 @@ if (process.argv.includes('--profile')) {
   for (const n of names) {
     if (n !== 'small' && n !== 'resnet18' && n !== 'face' && n !== 'face-frozen') continue;
     profiles[n] = await profileTrainStep(n, { batch, steps });
-    console.log(`  ${n.padEnd(12)} ${profiles[n].map((k) => `${k.kernel} ${(k.share * 100).toFixed(0)} %`).join(', ')}`);
+    console.log(`  ${n.padEnd(12)} ${profiles[n].map((k) => `${k.kernel} ${(k.share * 100).toFixed(0)} % (${k.ms.toFixed(0)} ms)`).join(', ')}`);
+  }
+  const torch = findTorch();
+  if (torch) {
+    const rowsOf = names.filter((n) => n === 'small' || n === 'resnet18' || n === 'face');
+    const r = runTorch(torch.python, { batch, size: 112, steps: 1, profile: true, models: rowsOf.map((n) => ({ name: n, arch: archOf(n), modes: ['train'] })) });
+    console.log(`PyTorch ${torch.version} (${torch.threads} thread${torch.threads === 1 ? '' : 's'}), the same steps (torch.profiler, self CPU time):`);
+    if (typeof r === 'string') console.log(`  ${r}`);
+    else for (const row of r.rows) console.log(`  ${row.name.padEnd(12)} ${(row.profile ?? []).map((o) => `${o.op} ${(o.share * 100).toFixed(0)} % (${o.ms.toFixed(0)} ms)`).join(', ')}`);
   }
 }
 console.log(`tensors alive at exit: ${tf.memory().numTensors}`);

@@ -129,6 +129,8 @@ export interface TorchJob {
   warmup?: number;
   /** 'cpu' (default) or 'cuda' (a CUDA build of PyTorch, e.g. to compare with tfjs-node-gpu). */
   device?: string;
+  /** Also each training row's top operators (torch.profiler, self CPU time). */
+  profile?: boolean;
   models: { name: string; arch: TorchArch; modes: TorchMode[] }[];
 }
 
@@ -138,6 +140,7 @@ export interface TorchRow {
   trainCpuMs?: number;
   inferMs?: number;
   inferCpuMs?: number;
+  profile?: { op: string; ms: number; share: number }[];
 }
 
 export interface TorchResult {

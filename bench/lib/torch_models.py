@@ -10,6 +10,8 @@
 #   modes: train  (one Adam step: forward in training mode, 8·BCE(AU) + CE(EXPR) + CE(V) + CE(A), backward, update)
 #          infer  (forward in eval mode under torch.inference_mode)
 #          frozen (the frozen-backbone step: backbone features in inference mode + a heads-only Adam step)
+#   "profile": true adds each row's top operators of one training step (torch.profiler, self CPU time)
+#   as "profile": [{"op", "ms", "share"}].
 # Prints one line: RESULT {"version", "threads", "rows": [{"name", "trainMs", "trainCpuMs", "inferMs", "inferCpuMs"}]}
 # (medians over `steps` timed steps after `warmup` untimed ones, more (up to 50) until the timed ones
 # took `min_seconds`; CPU = process time, all threads).
@@ -173,6 +175,17 @@ def timed(fn, steps, warmup, sync, min_seconds):
     return med(walls), med(cpus)
 
 
+def profile(fn, top=6):
+    from torch.profiler import ProfilerActivity, profile as prof
+
+    with prof(activities=[ProfilerActivity.CPU]) as p:
+        fn()
+    ops = [(e.key, e.self_cpu_time_total / 1000) for e in p.key_averages()]
+    total = sum(ms for _, ms in ops) or 1
+    ops.sort(key=lambda o: -o[1])
+    return [{"op": k, "ms": ms, "share": ms / total} for k, ms in ops[:top]]
+
+
 def run_model(m, job):
     batch, size, steps, warmup = job["batch"], job["size"], job["steps"], job.get("warmup", 1)
     min_seconds = job.get("min_seconds", 0)
@@ -195,6 +208,8 @@ def run_model(m, job):
             opt.step()
 
         row["trainMs"], row["trainCpuMs"] = timed(step, steps, warmup, sync, min_seconds)
+        if job.get("profile"):
+            row["profile"] = profile(step)
     if "frozen" in m["modes"]:
         trunk.eval()
         heads.train()
