@@ -58,8 +58,6 @@ const m: SummaryInput = {
   batch: BATCH,
   size: SIZE,
   backbones: want('models') ? BACKBONES : [],
-  ours: { error: 'not run' },
-  torch: { error: 'not run' },
 };
 
 if (want('models')) {

@@ -66,8 +66,9 @@ export interface SummaryInput {
   size: number;
   /** The backbones compared (in order): small, resnet18, face, face-frozen. */
   backbones: readonly string[];
-  ours: OursModels | Failed;
-  torch: TorchModels | Failed;
+  /** Absent when the models part was not run (then `backbones` is empty). */
+  ours?: OursModels | Failed;
+  torch?: TorchModels | Failed;
   algorithm?: AlgorithmFigures | Failed;
   faces?: { framesPerSecond: number; frames: number; video: string } | Failed;
   import?: RateVsLimit | Failed;
@@ -148,8 +149,8 @@ export function rateResult(r: RateVsLimit): RateResult {
 export interface BenchResults {
   date: string;
   machine: Machine;
-  ours: { backend: string; threads: number | null } | Failed;
-  pytorch: Omit<TorchModels, 'rows'> | Failed;
+  ours: { backend: string; threads: number | null } | Failed | null;
+  pytorch: Omit<TorchModels, 'rows'> | Failed | null;
   backbones: BackboneResult[];
   algorithm: (Omit<AlgorithmFigures, 'seconds'> & { seconds: number }) | Failed | null;
   faces: { frames_per_s: number; frames: number; video: string } | Failed | null;
@@ -158,14 +159,14 @@ export interface BenchResults {
 }
 
 export function benchResults(m: SummaryInput): BenchResults {
-  const oursRows = failed(m.ours) ? {} : m.ours.rows;
-  const torchRows = failed(m.torch) ? {} : m.torch.rows;
+  const oursRows = m.ours && !failed(m.ours) ? m.ours.rows : {};
+  const torchRows = m.torch && !failed(m.torch) ? m.torch.rows : {};
   const opt = <T, U>(x: T | Failed | undefined, f: (v: T) => U): U | Failed | null => (x === undefined ? null : failed(x) ? x : f(x));
   return {
     date: m.date,
     machine: m.machine,
-    ours: failed(m.ours) ? m.ours : { backend: m.ours.backend, threads: m.ours.threads },
-    pytorch: failed(m.torch) ? m.torch : (({ rows: _rows, ...rest }) => rest)(m.torch),
+    ours: opt(m.ours, (o) => ({ backend: o.backend, threads: o.threads })),
+    pytorch: opt(m.torch, ({ rows: _rows, ...rest }) => rest),
     backbones: m.backbones.map((b) => backboneResult(b, m.batch, m.size, oursRows[b], torchRows[b])),
     algorithm: opt(m.algorithm, (a) => ({ ...a, seconds: round(a.seconds, 1) })),
     faces: opt(m.faces, (f) => ({ frames_per_s: round(f.framesPerSecond, 1), frames: f.frames, video: f.video })),
@@ -262,9 +263,11 @@ export function formatSummary(r: BenchResults): string {
   const head: string[] = [];
   const m = r.machine;
   head.push(`machine: ${m.cores} cores (${m.cpu}), node ${m.node}; load average ${m.loadStart.toFixed(1)} at start, ${m.loadEnd.toFixed(1)} at end`);
-  head.push(failed(r.ours) ? `ours: failed: ${r.ours.error}` : `ours: ${r.ours.backend}${r.ours.threads != null ? `, ${r.ours.threads} thread${r.ours.threads === 1 ? '' : 's'}` : ''}`);
+  if (r.ours) {
+    head.push(failed(r.ours) ? `ours: failed: ${r.ours.error}` : `ours: ${r.ours.backend}${r.ours.threads != null ? `, ${r.ours.threads} thread${r.ours.threads === 1 ? '' : 's'}` : ''}`);
+  }
   if (failed(r.pytorch)) head.push(`reference: PyTorch unavailable: ${r.pytorch.error}`);
-  else {
+  else if (r.pytorch) {
     const p = r.pytorch;
     const inst = p.install ? `; installed by this run (apt-get install -y python3-torch) in ${p.install.seconds.toFixed(0)} s${p.install.disk ? `, ${p.install.disk} on disk` : ''}` : '';
     head.push(`reference: PyTorch ${p.version} on ${p.device === 'cpu' ? 'CPU' : p.device}, ${p.python}, ${p.threads} thread${p.threads === 1 ? '' : 's'} (its default)${inst}`);

@@ -158,6 +158,16 @@ describe('bench summary: bench-results.json and the table', () => {
     expect(rows.some((x) => x.what.startsWith('import') || x.what.startsWith('Algorithm'))).toBe(false);
   });
 
+  it('without the models part: no backbone rows, no backend lines, null in the JSON', () => {
+    const r = benchResults(input({ backbones: [], ours: undefined, torch: undefined }));
+    expect(r.ours).toBeNull();
+    expect(r.pytorch).toBeNull();
+    expect(r.backbones).toEqual([]);
+    const text = formatSummary(r);
+    expect(text).not.toMatch(/^ours:|^reference:|^models:/m);
+    expect(tableRows(r)[0].what).toMatch(/^Algorithm 1/);
+  });
+
   it('the printed table: header lines, then aligned Markdown rows of equal width', () => {
     const text = formatSummary(benchResults(input({ torch: { ...(input().torch as object), source: 'installed', install: { seconds: 145, disk: '663 MB' } } as SummaryInput['torch'] })));
     const lines = text.split('\n');
