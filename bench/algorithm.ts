@@ -4,7 +4,7 @@
 // counters (frames whose backbone features were computed vs read back), so a stage that computes
 // features it should have read shows at once.
 //
-//   npm run bench -- algorithm [--fer DIR] [--limit N] [--epochs 3] [--students 3] [--keep DIR]
+//   npm run bench -- algorithm [--fer DIR] [--limit N] [--epochs 3] [--students 3] [--keep DIR] [--json]
 //
 // The set: every image of ../shared/data/fer2013-train (29,690 faces; --limit N takes the first N
 // per class), 70/10/20 train/val/test per class, imported once into --keep DIR (reused by later
@@ -18,6 +18,7 @@ import { listModels } from '../src/node/store/models';
 import { deleteModelChecked } from '../src/node/training/models';
 import { requireDone, runJob } from '../src/cli/run-job';
 import { useSourceWorker } from '../src/node/app/dev-runtime';
+import { emitResult } from './lib/result';
 
 useSourceWorker();
 
@@ -99,3 +100,7 @@ console.log(`\nAlgorithm 1, face backbone frozen, ${epochs} epochs, ${students} 
 console.log(`  ${'stage'.padEnd(28)} ${'seconds'.padStart(8)}  backbone features`);
 for (const s of stages) console.log(`  ${s.stage.padEnd(28)} ${s.seconds.toFixed(1).padStart(8)}  ${s.features}`);
 console.log(`  ${'total'.padEnd(28)} ${seconds.toFixed(1).padStart(8)}  (target ≤ 600 s on 2 cores)`);
+const counted = Project.open(dir);
+const faces = counted.db.prepare('SELECT COUNT(*) FROM frames').pluck().get() as number;
+counted.close();
+emitResult({ seconds, faces, perClass: limit || null, epochs, students, stages });

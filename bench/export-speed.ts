@@ -4,8 +4,10 @@
 // prints rows/s (wall clock, and per CPU-second of the process: the figure that other load on the
 // machine does not distort) and the child's peak RSS. The target (issue 6): >= 200,000 rows/s for
 // the default CSV (gaps filled from the ensemble); on a shared machine compare rows per CPU-second.
+// Then the limit, in a fresh process too: the same frames, labels and soft labels read by a bare
+// better-sqlite3 prepared SELECT (bench/lib/sqlite-limit.ts), and each case's rate as a ratio of it.
 //   Run: npx tsx bench/export-speed.ts [--frames 1500000] [--dir /tmp/aw-export-bench] [--keep]
-//        [--repeat N] (each case N times)  [--case K] (only case K, 0-based)
+//        [--repeat N] (each case N times)  [--case K] (only case K, 0-based)  [--json]
 // The project is rebuilt when --frames changes; with --keep it stays for the next run.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +18,8 @@ import { encodeSoftLabel } from '../src/shared/softlabels';
 import { runExport, type ExportFormat, type ExportOptions } from '../src/node/export';
 import { Project } from '../src/node/store/project';
 import { SOFT_LABEL_WIDTH } from '../src/shared/labels';
+import { bareSelect } from './lib/sqlite-limit';
+import { emitResult, parseResult, resultLine, withoutResultLines } from './lib/result';
 
 const FRAMES_PER_VIDEO = 5000;
 
@@ -107,6 +111,7 @@ async function child(dir: string, k: number): Promise<void> {
   const maxRss = process.resourceUsage().maxRSS * 1024;
   p.close();
   fs.rmSync(out, { recursive: true, force: true });
+  console.log(resultLine({ name: c.name, rows: s.rows, seconds: secs, cpuSeconds: cpuSecs }));
   console.log(
     `${c.name.padEnd(34)} ${s.rows.toLocaleString().padStart(10)} rows  ${secs.toFixed(2).padStart(6)} s  ${Math.round(s.rows / secs).toLocaleString().padStart(9)} rows/s  ` +
       `(${Math.round(s.rows / cpuSecs).toLocaleString().padStart(9)} rows per CPU-s)  ` +
@@ -114,9 +119,42 @@ async function child(dir: string, k: number): Promise<void> {
   );
 }
 
+/** The limit: the rows the default export reads, by a bare SELECT (the newest ready ensemble's soft labels). */
+function bareChild(dir: string): void {
+  const p = Project.open(dir);
+  const model = p.db.prepare(`SELECT id FROM models WHERE kind = 'ensemble' AND status = 'ready' ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
+  const cpu0 = process.cpuUsage();
+  const r = bareSelect(p.db, model ?? null);
+  const cpu = process.cpuUsage(cpu0);
+  p.close();
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  console.log(resultLine({ name: 'bare select', rows: r.frames, seconds: r.seconds, cpuSeconds: cpuSecs }));
+  console.log(
+    `${'limit: bare prepared SELECT'.padEnd(34)} ${r.frames.toLocaleString().padStart(10)} rows  ${r.seconds.toFixed(2).padStart(6)} s  ` +
+      `${Math.round(r.frames / r.seconds).toLocaleString().padStart(9)} rows/s  (${Math.round(r.frames / cpuSecs).toLocaleString().padStart(9)} rows per CPU-s)  frames ⋈ labels + soft labels, nothing written`,
+  );
+}
+
+interface CaseResult {
+  name: string;
+  rows: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** Runs one child (a case number or 'bare'), its report shown, its result returned. */
+function runChild(self: string, dir: string, which: string): CaseResult {
+  const r = spawnSync(process.execPath, [...process.execArgv, self, '--dir', dir, '--child', which], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(withoutResultLines(r.stdout ?? ''));
+  const result = parseResult(r.stdout ?? '') as CaseResult | undefined;
+  if (r.status !== 0 || !result) throw new Error(`export child ${which} failed`);
+  return result;
+}
+
 async function main(): Promise<void> {
   const dir = arg('dir') ?? path.join(os.tmpdir(), 'aw-export-bench');
   const k = arg('child');
+  if (k === 'bare') return bareChild(dir);
   if (k !== undefined) return child(dir, Number(k));
   const frames = Number(arg('frames') ?? 1_500_000);
   build(dir, frames);
@@ -124,13 +162,16 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const repeat = Number(arg('repeat') ?? 1);
   const only = arg('case');
+  const cases: CaseResult[] = [];
   for (let i = 0; i < CASES.length; i++) {
     if (only !== undefined && Number(only) !== i) continue;
-    for (let k = 0; k < repeat; k++) {
-      const r = spawnSync(process.execPath, [...process.execArgv, self, '--dir', dir, '--child', String(i)], { stdio: 'inherit' });
-      if (r.status !== 0) throw new Error(`case ${CASES[i].name} failed`);
-    }
+    for (let k = 0; k < repeat; k++) cases.push(runChild(self, dir, String(i)));
   }
+  const bare = runChild(self, dir, 'bare');
+  for (const c of cases) {
+    console.log(`  ${c.name.padEnd(32)} ours / bare = ${(c.rows / c.seconds / (bare.rows / bare.seconds)).toFixed(2)} (wall), ${(c.rows / c.cpuSeconds / (bare.rows / bare.cpuSeconds)).toFixed(2)} (CPU)`);
+  }
+  emitResult({ frames, cases, bare });
   if (!process.argv.includes('--keep')) fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -4,6 +4,7 @@
 //   npx tsx bench/faces.ts [--video FILE] [--redetect-every 24] [--batch 16] [--threads 1]
 //                          [--compare N]   also run SSD on every one of the first N frames and report
 //                                          how far the tracked landmarks are from those (per IOD)
+//                          [--json]            a BENCH_RESULT line for the summary (bench/summary.ts)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { runFacePipeline } from '../src/node/media/faces';
 import { probeVideo } from '../src/node/media/probe';
 import { importVideoMedia } from '../src/node/media/video';
 import { Project } from '../src/node/store/project';
+import { emitResult } from './lib/result';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -116,3 +118,4 @@ if (compare > 0) {
 }
 project.close();
 fs.rmSync(dir, { recursive: true, force: true });
+emitResult({ framesPerSecond: r.framesPerSecond, frames: r.processed, video: path.basename(video), seconds: r.seconds, decodeFramesPerSecond: n / decodeSeconds });

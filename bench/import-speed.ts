@@ -2,12 +2,16 @@
 // Train_Set / Validation_Set, ~2 M label lines by default) in a temp folder, imports it label-only
 // into a fresh project and prints label rows/s and peak RSS. Target: ≥ 300,000 rows/s with memory
 // flat in the file size (run with --lines 500000 and --lines 4000000 to compare the peaks).
-//   npx tsx bench/import-speed.ts [--lines N] [--frames-per-video N] [--keep]
+// Then the limit, same run: the same frames and label rows re-inserted by a bare better-sqlite3
+// prepared INSERT (bench/lib/sqlite-limit.ts), and our rate as a ratio of it.
+//   npx tsx bench/import-speed.ts [--lines N] [--frames-per-video N] [--keep] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runImport } from '../src/node/importers/index';
 import { Project } from '../src/node/store/project';
+import { bareInsert } from './lib/sqlite-limit';
+import { emitResult } from './lib/result';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -88,7 +92,18 @@ async function main(): Promise<void> {
     console.log(`  ${Math.round(s.rowsRead / secs).toLocaleString('en')} label lines/s, ${Math.round(labelRows / secs).toLocaleString('en')} label rows/s written (wall clock)`);
     console.log(`  ${Math.round(s.rowsRead / cpuSecs).toLocaleString('en')} label lines per CPU-second (the figure a busy machine cannot distort)`);
     console.log(`  RSS before ${mb(rssBefore)}, peak during import ${mb(peak)} (+${mb(peak - rssBefore)}); label files ${mb(g.bytes)}`);
+    const bare = Project.create(path.join(tmp, 'bare'));
+    const limit = bareInsert(project.db, bare.db);
+    bare.close();
     project.close();
+    if (limit.labelRows !== labelRows) throw new Error(`the bare insert wrote ${limit.labelRows} label rows, the import ${labelRows}`);
+    const ours = labelRows / secs;
+    const bareRate = labelRows / limit.seconds;
+    console.log(
+      `limit: the same ${limit.frames.toLocaleString('en')} frames + ${labelRows.toLocaleString('en')} label rows by a bare prepared INSERT in one transaction: ` +
+        `${limit.seconds.toFixed(2)} s = ${Math.round(bareRate).toLocaleString('en')} label rows/s; ours / bare = ${(ours / bareRate).toFixed(2)}`,
+    );
+    emitResult({ lines: s.rowsRead, labelRows, frames: s.framesCreated, seconds: secs, cpuSeconds: cpuSecs, limitSeconds: limit.seconds });
   } finally {
     if (keep) console.log(`kept ${tmp}`);
     else fs.rmSync(tmp, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { batchNormTraining, initBackend, tf } from '../src/ml/backend';
 import { registerWasmTrainingKernels, restoreOriginalWasmKernel } from '../src/ml/kernels/index';
 import { fusedBatchNormGradConfig } from '../src/ml/kernels/batch-norm';
+import { findTorch, runTorch, type TorchArch } from './lib/torch';
 
 interface Args {
   steps: number;
@@ -233,60 +234,23 @@ function runThreadedChild(args: Args): StepTime | string {
   return m ? { wall: Number(m[1]), cpu: Number(m[2]) } : `failed (exit ${r.status})`;
 }
 
-/** The same network, loss and optimiser in PyTorch (argv: steps width batch). */
-const TORCH_SCRIPT = `
-import sys, time, torch, torch.nn as nn, torch.nn.functional as F
-steps, width, batch = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-torch.manual_seed(0)
-def block(cin, cout, stride):
-    body = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
-                         nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
-    short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)) if stride != 1 or cin != cout else nn.Identity()
-    return body, short
-class Net(nn.Module):
-    def __init__(self, w):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, w, 7, 2, 3, bias=False), nn.BatchNorm2d(w), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
-        self.blocks = nn.ModuleList(); cin = w
-        for stage, m in enumerate([1, 2, 4, 8]):
-            for i in range(2):
-                b, s = block(cin, w * m, 2 if (stage > 0 and i == 0) else 1); self.blocks.append(nn.ModuleList([b, s])); cin = w * m
-        def head(out): return nn.Sequential(nn.BatchNorm1d(cin), nn.Linear(cin, 128), nn.ReLU(), nn.BatchNorm1d(128), nn.Linear(128, out))
-        self.heads = nn.ModuleList([head(8), head(7), head(20), head(20)])
-    def forward(self, x):
-        y = self.stem(x)
-        for b, s in self.blocks: y = F.relu(b(y) + s(y))
-        f = y.mean((2, 3))
-        return [h(f) for h in self.heads]
-net = Net(width); opt = torch.optim.Adam(net.parameters(), 1e-4)
-x = torch.randn(batch, 3, 112, 112); au = torch.randint(0, 2, (batch, 8)).float()
-ex, v, a = torch.randint(0, 7, (batch,)), torch.randint(0, 20, (batch,)), torch.randint(0, 20, (batch,))
-def step():
-    t = time.perf_counter(); opt.zero_grad()
-    o = net(x)
-    loss = 8 * F.binary_cross_entropy_with_logits(o[0], au) + F.cross_entropy(o[1], ex) + F.cross_entropy(o[2], v) + F.cross_entropy(o[3], a)
-    loss.backward(); opt.step(); return (time.perf_counter() - t) * 1000
-step()
-def timed():
-    c = time.process_time(); w = step(); return w, (time.process_time() - c) * 1000
-step()
-ts = [timed() for _ in range(steps)]
-med = lambda xs: sorted(xs)[len(xs) // 2]
-print("RESULT %.1f %.1f" % (med([t[0] for t in ts]), med([t[1] for t in ts])))
-`;
-
-function runTorch(args: Args): StepTime | string {
-  // Debian's python3-torch lives under /usr/bin/python3, which a pyenv python3 on PATH can shadow.
-  const python = [process.env.AW_PYTHON, 'python3', '/usr/bin/python3'].find(
-    (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
-  );
-  if (!python) return 'not available (no python3 with torch: apt-get install python3-torch, or set AW_PYTHON)';
-  const r = spawnSync(python, ['-c', TORCH_SCRIPT, String(args.steps), String(args.width), String(args.batch)], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
-  const m = /^RESULT (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/m.exec(r.stdout ?? '');
-  return m ? { wall: Number(m[1]), cpu: Number(m[2]) } : `failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+/** This file's network in PyTorch (bench/lib/torch_models.py): ResNet-18 layout with a max-pool after the stem, four heads. */
+function runTorchPeer(args: Args): StepTime | string {
+  const torch = findTorch();
+  if (!torch) return 'not available (no python3 with torch: apt-get install python3-torch, or set AW_PYTHON; `npm run bench` installs it)';
+  const w = args.width;
+  const arch: TorchArch = {
+    kind: 'resnet',
+    stem: { filters: w, kernel: 7, stride: 2, maxpool: true },
+    block: 'basic',
+    stages: [1, 2, 4, 8].map((m, i) => ({ filters: w * m, blocks: 2, stride: i === 0 ? 1 : 2 })),
+    shared_va: false,
+    bn_eps: 1e-5,
+  };
+  const r = runTorch(torch.python, { batch: args.batch, size: 112, steps: args.steps, warmup: 2, models: [{ name: 'pytorch', arch, modes: ['train'] }] });
+  if (typeof r === 'string') return r;
+  const row = r.rows[0];
+  return row.trainMs != null && row.trainCpuMs != null ? { wall: row.trainMs, cpu: row.trainCpuMs } : 'failed: no training time';
 }
 
 async function main(): Promise<void> {
@@ -302,7 +266,7 @@ async function main(): Promise<void> {
   );
   const rows = new Map<string, StepTime | string>(await runInProcess(args, [...CONFIGS]));
   rows.set('threads=2', runThreadedChild(args));
-  rows.set('pytorch', runTorch(args));
+  rows.set('pytorch', runTorchPeer(args));
 
   const base = rows.get('stock') as StepTime;
   const ours = rows.get(ALL) as StepTime;

@@ -35,7 +35,8 @@ type Sym = tf.SymbolicTensor;
 export const FACE_MEAN_RGB = [122.782, 117.001, 104.298] as const;
 export const FACE_FEATURE_DIM = 256;
 export const FACE_INPUT_SIZE = 112;
-const FACE_CHANNELS = [32, 64, 128, 256];
+/** Output channels of the four dense blocks (56, 28, 14, 7 px at 112). */
+export const FACE_CHANNELS = [32, 64, 128, 256] as const;
 
 /** Folder of the face-api model files inside node_modules. */
 export function faceApiModelDir(): string {

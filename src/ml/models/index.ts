@@ -16,7 +16,7 @@ export {
 } from './build';
 export { backboneKey } from './fingerprint';
 export { InputNormalization, TrainableBatchNorm } from './layers';
-export { FACE_FEATURE_DIM, FACE_MEAN_RGB, faceApiModelDir, readFaceApiWeights } from './face';
+export { FACE_CHANNELS, FACE_FEATURE_DIM, FACE_MEAN_RGB, faceApiModelDir, readFaceApiWeights } from './face';
 export { RESNET_SPECS, type ResNetSpec } from './resnet';
 export { loadModel, readModelMeta, saveModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMeta } from './io';
 export {

@@ -29,7 +29,7 @@ import { beginImmediate } from '../store/busy';
 import type { SummaryBuilder } from './summary';
 
 /** Page cache during an import, in KiB (negative = KiB for SQLite's cache_size). */
-const IMPORT_CACHE_KIB = -65536;
+export const IMPORT_CACHE_KIB = -65536;
 
 export type Face = 'unknown' | 'ok' | 'none' | 'unusable';
 export type MediaKind = 'video' | 'sequence' | 'images';

@@ -1,0 +1,285 @@
+// The summary's shaping, pure: measurements in, the bench-results.json object and the printed table
+// out (tests/unit/bench-summary.test.ts). The measuring is bench/summary.ts's.
+
+/** Milliseconds per batch (medians), wall clock and process CPU. */
+export interface StepFigures {
+  trainMs?: number;
+  trainCpuMs?: number;
+  inferMs?: number;
+  inferCpuMs?: number;
+}
+
+export type Failed = { error: string };
+export const failed = (x: unknown): x is Failed => typeof x === 'object' && x !== null && 'error' in x;
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  /** 1-minute load average when the run started and ended (other jobs on the machine). */
+  loadStart: number;
+  loadEnd: number;
+}
+
+export interface OursModels {
+  /** e.g. "wasm (SIMD, 1 thread)". */
+  backend: string;
+  threads: number | null;
+  rows: Record<string, StepFigures>;
+}
+
+export interface TorchModels {
+  /** 'cpu', or 'cuda' when asked for. */
+  device: string;
+  version: string;
+  python: string;
+  threads: number;
+  source: 'found' | 'installed';
+  install?: { seconds: number; download?: string; disk?: string };
+  rows: Record<string, StepFigures>;
+}
+
+export interface AlgorithmFigures {
+  seconds: number;
+  /** Faces in the set (train + val + test). */
+  faces: number;
+  perClass: number | null;
+  epochs: number;
+  students: number;
+  stages: { stage: string; seconds: number; features: string }[];
+}
+
+export interface RateVsLimit {
+  /** Rows counted (label rows for import, exported frames for export). */
+  rows: number;
+  seconds: number;
+  /** The same rows through a bare better-sqlite3 prepared statement, same run. */
+  limitSeconds: number;
+  /** What the limit does, for the note. */
+  limit: string;
+}
+
+export interface SummaryInput {
+  date: string;
+  machine: Machine;
+  batch: number;
+  size: number;
+  /** The backbones compared (in order): small, resnet18, face, face-frozen. */
+  backbones: readonly string[];
+  /** Absent when the models part was not run (then `backbones` is empty). */
+  ours?: OursModels | Failed;
+  torch?: TorchModels | Failed;
+  algorithm?: AlgorithmFigures | Failed;
+  faces?: { framesPerSecond: number; frames: number; video: string } | Failed;
+  import?: RateVsLimit | Failed;
+  export?: RateVsLimit | Failed;
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/** Images per second of a batch of `batch` taking `ms`; null without a time. */
+export function imagesPerSecond(ms: number | undefined, batch: number): number | null {
+  return ms != null && ms > 0 && Number.isFinite(ms) ? round((batch * 1000) / ms, 1) : null;
+}
+
+/** ours / reference for rates (higher is better), 2 decimals; null when either is missing. */
+export function rateRatio(ours: number | null | undefined, reference: number | null | undefined): number | null {
+  return ours != null && reference != null && ours > 0 && reference > 0 ? round(ours / reference, 2) : null;
+}
+
+/** The same ratio from times (a rate is 1/time): reference time / our time. */
+export function timeRatio(oursMs: number | undefined, referenceMs: number | undefined): number | null {
+  return oursMs != null && referenceMs != null && oursMs > 0 && referenceMs > 0 ? round(referenceMs / oursMs, 2) : null;
+}
+
+export interface BackboneResult {
+  backbone: string;
+  batch: number;
+  input: number;
+  train_ips: number | null;
+  infer_ips: number | null;
+  pytorch_train_ips: number | null;
+  pytorch_infer_ips: number | null;
+  /** ours / PyTorch, images per second (wall clock). */
+  train_ratio: number | null;
+  infer_ratio: number | null;
+  /** ours / PyTorch from process CPU time per batch (steadier on a shared machine; both single-threaded here). */
+  train_ratio_cpu: number | null;
+  infer_ratio_cpu: number | null;
+}
+
+export function backboneResult(name: string, batch: number, size: number, ours: StepFigures | undefined, torch: StepFigures | undefined): BackboneResult {
+  const o = ours ?? {};
+  const t = torch ?? {};
+  const train = imagesPerSecond(o.trainMs, batch);
+  const infer = imagesPerSecond(o.inferMs, batch);
+  const ptTrain = imagesPerSecond(t.trainMs, batch);
+  const ptInfer = imagesPerSecond(t.inferMs, batch);
+  return {
+    backbone: name,
+    batch,
+    input: size,
+    train_ips: train,
+    infer_ips: infer,
+    pytorch_train_ips: ptTrain,
+    pytorch_infer_ips: ptInfer,
+    train_ratio: rateRatio(train, ptTrain),
+    infer_ratio: rateRatio(infer, ptInfer),
+    train_ratio_cpu: timeRatio(o.trainCpuMs, t.trainCpuMs),
+    infer_ratio_cpu: timeRatio(o.inferCpuMs, t.inferCpuMs),
+  };
+}
+
+export interface RateResult {
+  rows: number;
+  rows_per_s: number;
+  limit_rows_per_s: number;
+  /** ours / bare better-sqlite3. */
+  ratio: number | null;
+  limit: string;
+}
+
+export function rateResult(r: RateVsLimit): RateResult {
+  const ours = Math.round(r.rows / r.seconds);
+  const limit = Math.round(r.rows / r.limitSeconds);
+  return { rows: r.rows, rows_per_s: ours, limit_rows_per_s: limit, ratio: rateRatio(ours, limit), limit: r.limit };
+}
+
+/** bench-results.json. */
+export interface BenchResults {
+  date: string;
+  machine: Machine;
+  ours: { backend: string; threads: number | null } | Failed | null;
+  pytorch: Omit<TorchModels, 'rows'> | Failed | null;
+  backbones: BackboneResult[];
+  algorithm: (Omit<AlgorithmFigures, 'seconds'> & { seconds: number }) | Failed | null;
+  faces: { frames_per_s: number; frames: number; video: string } | Failed | null;
+  import: RateResult | Failed | null;
+  export: RateResult | Failed | null;
+}
+
+export function benchResults(m: SummaryInput): BenchResults {
+  const oursRows = m.ours && !failed(m.ours) ? m.ours.rows : {};
+  const torchRows = m.torch && !failed(m.torch) ? m.torch.rows : {};
+  const opt = <T, U>(x: T | Failed | undefined, f: (v: T) => U): U | Failed | null => (x === undefined ? null : failed(x) ? x : f(x));
+  return {
+    date: m.date,
+    machine: m.machine,
+    ours: opt(m.ours, (o) => ({ backend: o.backend, threads: o.threads })),
+    pytorch: opt(m.torch, ({ rows: _rows, ...rest }) => rest),
+    backbones: m.backbones.map((b) => backboneResult(b, m.batch, m.size, oursRows[b], torchRows[b])),
+    algorithm: opt(m.algorithm, (a) => ({ ...a, seconds: round(a.seconds, 1) })),
+    faces: opt(m.faces, (f) => ({ frames_per_s: round(f.framesPerSecond, 1), frames: f.frames, video: f.video })),
+    import: opt(m.import, rateResult),
+    export: opt(m.export, rateResult),
+  };
+}
+
+// ---- the table ------------------------------------------------------------------------------------
+
+export interface TableRow {
+  what: string;
+  ours: string;
+  reference: string;
+  ratio: string;
+  note: string;
+}
+
+const BACKBONE_LABELS: Record<string, string> = {
+  small: 'small',
+  resnet18: 'resnet18',
+  face: 'face (fine-tuned)',
+  'face-frozen': 'face frozen (features + heads step)',
+};
+
+/** 1,234 / 56.7 / 0.89: thousands grouped, one decimal under 100, two under 1. */
+export function fmt(x: number | null): string {
+  if (x == null) return '—';
+  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
+  return x.toFixed(Math.abs(x) < 1 ? 2 : 1);
+}
+
+const ratioText = (wall: number | null, cpu: number | null): string =>
+  wall == null ? '—' : cpu == null ? `${wall.toFixed(2)}` : `${wall.toFixed(2)} (CPU ${cpu.toFixed(2)})`;
+
+export function tableRows(r: BenchResults): TableRow[] {
+  const rows: TableRow[] = [];
+  const torchNote = failed(r.pytorch) ? r.pytorch.error : '';
+  const oursNote = failed(r.ours) ? r.ours.error : '';
+  for (const b of r.backbones) {
+    const label = BACKBONE_LABELS[b.backbone] ?? b.backbone;
+    const note = [oursNote, torchNote].filter(Boolean).join('; ');
+    rows.push({ what: `${label}: train img/s`, ours: fmt(b.train_ips), reference: fmt(b.pytorch_train_ips), ratio: ratioText(b.train_ratio, b.train_ratio_cpu), note });
+    if (b.backbone !== 'face-frozen') {
+      rows.push({ what: `${label}: inference img/s`, ours: fmt(b.infer_ips), reference: fmt(b.pytorch_infer_ips), ratio: ratioText(b.infer_ratio, b.infer_ratio_cpu), note });
+    }
+  }
+  if (r.algorithm) {
+    const a = r.algorithm;
+    rows.push(
+      failed(a)
+        ? { what: 'Algorithm 1 end to end', ours: '—', reference: '', ratio: '', note: a.error }
+        : {
+            what: `Algorithm 1 end to end, s (${a.faces.toLocaleString('en-US')} faces, ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, ${a.students} students)`,
+            ours: fmt(a.seconds),
+            reference: '≤ 600 (target, full set)',
+            ratio: '',
+            note: a.stages.map((s) => `${s.stage} ${fmt(s.seconds)}`).join(', '),
+          },
+    );
+  }
+  if (r.faces) {
+    const f = r.faces;
+    rows.push(
+      failed(f)
+        ? { what: 'faces frames/s', ours: '—', reference: '', ratio: '', note: f.error }
+        : { what: 'faces frames/s (decode + detect + landmarks + align + store)', ours: fmt(f.frames_per_s), reference: '', ratio: '', note: `${f.frames} frames of ${f.video}` },
+    );
+  }
+  for (const [what, x, unit] of [
+    ['import label rows/s', r.import, 'label rows'],
+    ['export rows/s (default CSV)', r.export, 'frames'],
+  ] as const) {
+    if (!x) continue;
+    rows.push(
+      failed(x)
+        ? { what, ours: '—', reference: '', ratio: '', note: x.error }
+        : { what, ours: fmt(x.rows_per_s), reference: `${fmt(x.limit_rows_per_s)} (bare)`, ratio: x.ratio == null ? '—' : x.ratio.toFixed(2), note: `${x.rows.toLocaleString('en-US')} ${unit}` },
+    );
+  }
+  return rows;
+}
+
+/** What each "(bare)" limit is, under the table. */
+export function limitNotes(r: BenchResults): string[] {
+  const notes: string[] = [];
+  if (r.import && !failed(r.import)) notes.push(`import limit: ${r.import.limit}`);
+  if (r.export && !failed(r.export)) notes.push(`export limit: ${r.export.limit}`);
+  return notes;
+}
+
+/** The header lines and the table (Markdown, padded for a terminal). */
+export function formatSummary(r: BenchResults): string {
+  const head: string[] = [];
+  const m = r.machine;
+  head.push(`machine: ${m.cores} cores (${m.cpu}), node ${m.node}; load average ${m.loadStart.toFixed(1)} at start, ${m.loadEnd.toFixed(1)} at end`);
+  if (r.ours) {
+    head.push(failed(r.ours) ? `ours: failed: ${r.ours.error}` : `ours: ${r.ours.backend}${r.ours.threads != null ? `, ${r.ours.threads} thread${r.ours.threads === 1 ? '' : 's'}` : ''}`);
+  }
+  if (failed(r.pytorch)) head.push(`reference: PyTorch unavailable: ${r.pytorch.error}`);
+  else if (r.pytorch) {
+    const p = r.pytorch;
+    const inst = p.install ? `; installed by this run (apt-get install -y python3-torch) in ${p.install.seconds.toFixed(0)} s${p.install.disk ? `, ${p.install.disk} on disk` : ''}` : '';
+    head.push(`reference: PyTorch ${p.version} on ${p.device === 'cpu' ? 'CPU' : p.device}, ${p.python}, ${p.threads} thread${p.threads === 1 ? '' : 's'} (its default)${inst}`);
+  }
+  const b = r.backbones[0];
+  if (b) head.push(`models: batch ${b.batch}, ${b.input}×${b.input}, same layouts both sides, random weights; ratio = ours / reference (wall clock; CPU: from process CPU time)`);
+  const rows = tableRows(r);
+  const cols: (keyof TableRow)[] = ['what', 'ours', 'reference', 'ratio', 'note'];
+  const title: TableRow = { what: 'measure', ours: 'ours', reference: 'reference', ratio: 'ratio', note: 'note' };
+  const width = cols.map((c) => Math.max(3, ...[title, ...rows].map((row) => row[c].length)));
+  const right = (c: keyof TableRow) => c === 'ours' || c === 'reference' || c === 'ratio';
+  const line = (row: TableRow) => `| ${cols.map((c, i) => (right(c) ? row[c].padStart(width[i]) : row[c].padEnd(width[i]))).join(' | ')} |`;
+  const rule = `|${cols.map((c, i) => (right(c) ? `${'-'.repeat(width[i] + 1)}:` : '-'.repeat(width[i] + 2))).join('|')}|`;
+  return [...head, '', line(title), rule, ...rows.map(line), '', ...limitNotes(r)].join('\n').trimEnd();
+}
