@@ -6,7 +6,7 @@
 //
 //   npm run bench -- algorithm [--fer DIR] [--limit N] [--epochs 3] [--students 3] [--keep DIR] [--json]
 //
-// The set: every image of ../shared/data/fer2013-train (29,690 faces; --limit N takes the first N
+// The set: every image of ../shared/data/fer2013-train (28,709 faces; --limit N takes the first N
 // per class), 70/10/20 train/val/test per class, imported once into --keep DIR (reused by later
 // runs; its models are deleted first so every run trains from scratch).
 import fs from 'node:fs';
