@@ -7,6 +7,7 @@ import { APP_SCHEME, MEDIA_SCHEME } from '../shared/desktop-policy';
 export function registerSchemes(): void {
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
+    // corsEnabled: the review screen fetches byte ranges of videos cross-origin (MEDIA_CORS_HEADERS).
+    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true, corsEnabled: true } },
   ]);
 }

@@ -7,6 +7,19 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_URL = `${APP_ORIGIN}/index.html`;
 export const MEDIA_SCHEME = 'aw-media';
 
+/**
+ * CORS of the media scheme: the review screen's decoded-frame window fetches byte ranges of a video
+ * (src/renderer/src/review/mp4-source.ts) from aw-media:// while the page is aw-app://, a cross-origin
+ * request. Only the app's own origin may read them, and only the headers a ranged read needs.
+ */
+export const MEDIA_CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': APP_ORIGIN,
+  'Access-Control-Allow-Methods': 'GET, HEAD',
+  'Access-Control-Allow-Headers': 'Range',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, Accept-Ranges',
+  Vary: 'Origin',
+};
+
 /** Documentation the app may open in the system browser; nothing else leaves the app. An entry
  * ending in '/' allows the pages under it; any other entry allows exactly that page. */
 export const EXTERNAL_ALLOW = [

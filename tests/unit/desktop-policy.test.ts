@@ -1,6 +1,6 @@
 // The desktop app's security decisions (src/shared/desktop-policy.ts, used by src/main).
 import { describe, expect, it } from 'vitest';
-import { APP_URL, isAllowedExternalUrl, isAppUrl, permissionAllowed, rendererPathOf } from '../../src/shared/desktop-policy';
+import { APP_URL, isAllowedExternalUrl, isAppUrl, MEDIA_CORS_HEADERS, permissionAllowed, rendererPathOf } from '../../src/shared/desktop-policy';
 
 describe('desktop policy', () => {
   it('opens only allow-listed https documentation externally', () => {
@@ -35,6 +35,14 @@ describe('desktop policy', () => {
   it('denies every permission but full screen (the review screen\'s F)', () => {
     for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'pointerLock', 'unknown']) expect(permissionAllowed(p)).toBe(false);
     expect(permissionAllowed('fullscreen')).toBe(true);
+  });
+
+  it('lets only the app origin read media byte ranges across schemes (the decoded-frame window)', () => {
+    expect(MEDIA_CORS_HEADERS['Access-Control-Allow-Origin']).toBe('aw-app://app');
+    expect(APP_URL.startsWith(`${MEDIA_CORS_HEADERS['Access-Control-Allow-Origin']}/`)).toBe(true);
+    expect(MEDIA_CORS_HEADERS['Access-Control-Allow-Headers']).toBe('Range');
+    expect(MEDIA_CORS_HEADERS['Access-Control-Expose-Headers']).toContain('Content-Range');
+    expect(MEDIA_CORS_HEADERS['Access-Control-Allow-Methods']).toBe('GET, HEAD');
   });
 
   it('maps app URLs to files inside the renderer folder only', () => {
