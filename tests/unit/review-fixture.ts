@@ -4,7 +4,8 @@
 // the in-process client (a JSON round trip, as over HTTP).
 import path from 'node:path';
 import { Backend } from '../../src/node/app/backend';
-import { encodeSoftLabel } from '../../src/shared/softlabels';
+import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/shared/softlabels';
+import { MODEL_AUS } from '../../src/shared/labels';
 import { inProcessClient } from '../../src/node/app/inprocess';
 import type { ApiClient } from '../../src/shared/client';
 import type { Input, MethodName, Output } from '../../src/shared/contract';
@@ -12,6 +13,16 @@ import { tempDir } from './helpers';
 import { AU_MASK, importedOf, logitsOf, THRESHOLDS } from './review-patterns';
 
 export { AU_MASK, importedOf, logitsOf, THRESHOLDS };
+
+/** The model's probabilities of frame i, through the stored record (float32 rounding included). */
+export const storedProbabilities = (i: number) => softLabelProbabilities(decodeSoftLabel(encodeSoftLabel(logitsOf(i))));
+
+/** Imported 8-AU vector of frame i (-1 unlabelled AU), null when the frame has no AU label. */
+export function importedAuVector(i: number): number[] | null {
+  const b = importedOf(i).auBits;
+  if (b === null) return null;
+  return MODEL_AUS.map((n) => ([1, 2, 4, 12].includes(n) ? ((b >> n) & 1) : -1));
+}
 
 export interface ReviewFixture {
   dir: string;

@@ -5,11 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel, setModelStatus } from '../../src/node/store/models';
 import { putRecords } from './helpers';
-import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/shared/softlabels';
-import { MODEL_AUS, NUM_AUS } from '../../src/shared/labels';
+import { NUM_AUS } from '../../src/shared/labels';
 import type { WorkKind, WorkTask } from '../../src/shared/review-contract';
 import { argmax, auDisagrees, auUncertain, exprDisagrees, exprUncertain, vaDisagrees, vaUncertain } from '../../src/shared/review-criteria';
-import { importedOf, logitsOf, reviewFixture, THRESHOLDS, type ReviewFixture } from './review-fixture';
+import { importedAuVector, importedOf, logitsOf, reviewFixture, storedProbabilities, THRESHOLDS, type ReviewFixture } from './review-fixture';
 
 const N = 150;
 let fx: ReviewFixture;
@@ -20,14 +19,8 @@ afterAll(async () => {
   await fx.close();
 });
 
-/** The model's probabilities of frame i, through the stored record (float32 rounding included). */
-const probs = (i: number) => softLabelProbabilities(decodeSoftLabel(encodeSoftLabel(logitsOf(i))));
-/** Imported 8-AU vector of frame i (-1 unlabelled). */
-function auVec(i: number): number[] | null {
-  const b = importedOf(i).auBits;
-  if (b === null) return null;
-  return MODEL_AUS.map((n) => ([1, 2, 4, 12].includes(n) ? ((b >> n) & 1) : -1));
-}
+const probs = storedProbabilities;
+const auVec = importedAuVector;
 
 function isWork(kind: WorkKind, task: WorkTask, i: number): boolean {
   const p = probs(i);

@@ -20,8 +20,7 @@ import {
   vaUncertainty,
   binSd,
 } from '../../src/shared/review-criteria';
-import { decodeSoftLabel, encodeSoftLabel, softLabelProbabilities } from '../../src/shared/softlabels';
-import { importedOf, logitsOf, reviewFixture, THRESHOLDS, type ReviewFixture } from './review-fixture';
+import { importedAuVector, importedOf, reviewFixture, storedProbabilities, THRESHOLDS, type ReviewFixture } from './review-fixture';
 
 describe('review criteria', () => {
   it('scores an AU against its label relative to the tuned threshold', () => {
@@ -95,11 +94,8 @@ afterAll(async () => {
   await fx.close();
 });
 
-const probs = (i: number) => softLabelProbabilities(decodeSoftLabel(encodeSoftLabel(logitsOf(i))));
-function auVec(i: number): number[] {
-  const b = importedOf(i).auBits;
-  return MODEL_AUS.map((n) => (b !== null && [1, 2, 4, 12].includes(n) ? (b >> n) & 1 : -1));
-}
+const probs = storedProbabilities;
+const auVec = (i: number): number[] => importedAuVector(i) ?? Array<number>(8).fill(-1);
 /** Disagreement strength of frame i (any task) from the imported labels, recomputed here. */
 function strengthOf(i: number): number {
   const p = probs(i);
