@@ -10,12 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { Backend } from '../src/node/app/backend';
-import { makeFrameCodedVideo } from '../src/node/demo/framecode';
-import { importVideoMedia } from '../src/node/media/video';
-import { Project } from '../src/node/store/project';
 import { startServer } from '../src/node/server/server';
 import { useSourceWorker } from '../src/node/app/dev-runtime';
-import { fillReviewLabels } from './lib/review-project';
+import { reviewBenchProject } from './lib/review-project';
 import { measures, settle, stats } from './lib/review-page';
 
 useSourceWorker(); // jobs start their worker from the TypeScript sources
@@ -28,28 +25,8 @@ const FRAMES = Number(arg('frames', '50000'));
 const DIR = path.resolve(arg('dir', path.join(os.tmpdir(), 'aw-review-bench')));
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-async function build(): Promise<number> {
-  const marker = path.join(DIR, 'bench.json');
-  if (fs.existsSync(marker)) {
-    const m = JSON.parse(fs.readFileSync(marker, 'utf8')) as { frames: number; mediaId: number };
-    if (m.frames === FRAMES) return m.mediaId;
-  }
-  fs.rmSync(DIR, { recursive: true, force: true });
-  fs.mkdirSync(DIR, { recursive: true });
-  const video = path.join(DIR, 'coded.mp4');
-  let t = performance.now();
-  await makeFrameCodedVideo(video, { frames: FRAMES, fps: '24000/1001', width: 96, height: 72, gop: 48 });
-  console.log(`video: ${FRAMES} frames encoded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const p = Project.create(path.join(DIR, 'project'), 'Review bench');
-  const now = new Date().toISOString();
-  const ds = Number(p.db.prepare(`INSERT INTO datasets(name, source_format, created_at) VALUES ('bench', 'videos', ?)`).run(now).lastInsertRowid);
-  t = performance.now();
-  const { mediaId } = await importVideoMedia(p, ds, video, { name: 'coded-50k' });
-  console.log(`import: ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  fillReviewLabels(p, mediaId);
-  p.close();
-  fs.writeFileSync(marker, JSON.stringify({ frames: FRAMES, mediaId }));
-  return mediaId;
+function build(): Promise<number> {
+  return reviewBenchProject(DIR, { frames: FRAMES, width: 96, height: 72, gop: 48, name: 'coded-50k', title: 'Review bench' });
 }
 
 async function main(): Promise<void> {

@@ -12,12 +12,9 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { Backend } from '../src/node/app/backend';
 import { useSourceWorker } from '../src/node/app/dev-runtime';
-import { makeFrameCodedVideo } from '../src/node/demo/framecode';
-import { importVideoMedia } from '../src/node/media/video';
-import { Project } from '../src/node/store/project';
 import { startServer } from '../src/node/server/server';
 import { decodeFrameIndex } from '../src/shared/framecode';
-import { fillReviewLabels } from './lib/review-project';
+import { reviewBenchProject } from './lib/review-project';
 import { measures, percentile, settle } from './lib/review-page';
 
 useSourceWorker();
@@ -35,25 +32,8 @@ const H = 720;
 const DIR = path.resolve(arg('dir', path.join(os.tmpdir(), 'aw-step-bench')));
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-async function build(): Promise<number> {
-  const marker = path.join(DIR, 'bench.json');
-  if (fs.existsSync(marker)) {
-    const m = JSON.parse(fs.readFileSync(marker, 'utf8')) as { frames: number; mediaId: number };
-    if (m.frames === FRAMES) return m.mediaId;
-  }
-  fs.rmSync(DIR, { recursive: true, force: true });
-  fs.mkdirSync(DIR, { recursive: true });
-  const video = path.join(DIR, 'coded-720p.mp4');
-  const t = performance.now();
-  await makeFrameCodedVideo(video, { frames: FRAMES, fps: '24000/1001', width: W, height: H, gop: GOP });
-  console.log(`video: ${FRAMES} frames ${W}×${H}, GOP ${GOP}, encoded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const p = Project.create(path.join(DIR, 'project'), 'Step bench');
-  const ds = Number(p.db.prepare(`INSERT INTO datasets(name, source_format, created_at) VALUES ('bench', 'videos', ?)`).run(new Date().toISOString()).lastInsertRowid);
-  const { mediaId } = await importVideoMedia(p, ds, video, { name: 'coded-720p' });
-  fillReviewLabels(p, mediaId);
-  p.close();
-  fs.writeFileSync(marker, JSON.stringify({ frames: FRAMES, mediaId }));
-  return mediaId;
+function build(): Promise<number> {
+  return reviewBenchProject(DIR, { frames: FRAMES, width: W, height: H, gop: GOP, name: 'coded-720p', title: 'Step bench' });
 }
 
 /** The frame index coded in the pixels on screen (the decoded canvas when shown, else the <video>). */
