@@ -8,6 +8,7 @@ import * as m0005 from './0005-job-leases';
 import * as m0006 from './0006-import-staging';
 import * as m0007 from './0007-model-run';
 import * as m0008 from './0008-evaluation-reference';
+import * as m0009 from './0009-annotators';
 
 export interface Migration {
   version: number;
@@ -15,5 +16,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
