@@ -20,6 +20,7 @@ const VERB_MODULES: Record<string, () => Promise<Register>> = {
   models: async () => (await import('./commands/engine')).registerEngineCommands,
   export: async () => (await import('./commands/export')).registerExportCommand,
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
+  agreement: async () => (await import('./commands/agreement')).registerAgreementCommand,
 };
 
 const CORE_VERBS = ['init', 'info', 'serve', 'probe'];
