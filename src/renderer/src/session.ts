@@ -3,7 +3,7 @@
 // banner through `guard`, so no backend error is swallowed.
 import type { JobKind, JobParamsInput } from '../../shared/jobs-contract';
 import { call, on, transport } from './api';
-import { getState, reportError, setState, upsertJob, type EventsState } from './store';
+import { ANNOTATOR_KEY, getState, openDialog, reportError, setState, subscribe, upsertJob, type EventsState } from './store';
 
 /** Runs `fn` with `busy[key]` set; reports any error and returns undefined for it. */
 export async function guard<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
@@ -16,6 +16,59 @@ export async function guard<T>(key: string, fn: () => Promise<T>): Promise<T | u
   } finally {
     setState((s) => ({ busy: { ...s.busy, [key]: false } }));
   }
+}
+
+// ---------- who is annotating ----------
+// Every label-writing call names its annotator (`author`): the backend keeps each annotator's labels
+// as their own layer. The name is asked once and remembered per machine (localStorage); the menu's
+// "Annotator name…" changes it.
+
+/** Longest name the backend accepts (the annotations table's CHECK). */
+export const MAX_ANNOTATOR_NAME = 120;
+
+/** The annotator's name, or undefined while none was given (the backend then records the OS user). */
+export function annotatorName(): string | undefined {
+  return getState().annotator ?? undefined;
+}
+
+/** A valid name (trimmed, 1-120 characters), or the reason it is not. */
+export function checkAnnotatorName(raw: string): { ok: true; name: string } | { ok: false; message: string } {
+  const name = raw.trim();
+  if (!name) return { ok: false, message: 'Enter a name.' };
+  if (name.length > MAX_ANNOTATOR_NAME) return { ok: false, message: `At most ${MAX_ANNOTATOR_NAME} characters.` };
+  return { ok: true, name };
+}
+
+export function setAnnotatorName(raw: string): string {
+  const c = checkAnnotatorName(raw);
+  if (!c.ok) throw new Error(c.message);
+  try {
+    localStorage.setItem(ANNOTATOR_KEY, c.name);
+  } catch {
+    /* not remembered (storage refused); still used for this session */
+  }
+  setState({ annotator: c.name });
+  return c.name;
+}
+
+/**
+ * The annotator's name for a label-writing call: the remembered one, or the answer of the
+ * "Who is annotating?" dialog (opened here when none is stored). Null when the dialog was closed
+ * without a name: the caller writes nothing.
+ */
+export function ensureAnnotator(): Promise<string | null> {
+  const now = getState().annotator;
+  if (now) return Promise.resolve(now);
+  if (getState().dialog?.kind !== 'annotator') openDialog({ kind: 'annotator' });
+  return new Promise((resolve) => {
+    const off = subscribe(() => {
+      const s = getState();
+      if (s.annotator || s.dialog?.kind !== 'annotator') {
+        off();
+        resolve(s.annotator);
+      }
+    });
+  });
 }
 
 let infoRequest = 0;

@@ -6,6 +6,7 @@ import type { HistoryEntry, MediaDetail, WorkKind, WorkOrder, WorkTask } from '.
 import type { ReviewCriteria } from '../../../shared/review-criteria';
 import { AppError } from '../../../shared/result';
 import { api, call, on } from '../api';
+import { ensureAnnotator } from '../session';
 import { reportError } from '../store';
 import type { FrameClock } from './clock';
 import { storeCriteria, storedCriteria } from './criteria-store';
@@ -255,7 +256,14 @@ export class ReviewController {
   // stored, and sent again while the backend answers 'busy' (another process is writing).
   async edit(e: NamedEdit): Promise<void> {
     const { args, label } = scopeArgs({ frame: this.state.frame, selection: this.state.selection });
-    const input = { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change };
+    const at = this.state.frame;
+    // Every label is written as its annotator's (asked once per machine); no name, nothing written.
+    const author = await ensureAnnotator();
+    if (!author) {
+      this.toast(`${e.name}: not saved — give your annotator name first`, 'warn');
+      return;
+    }
+    const input = { mediaId: this.state.media.id, name: e.name, at, ...args, change: e.change, author };
     const t0 = performance.now();
     await this.writes.push({
       send: () => api.call('labels.edit', input),
