@@ -52,7 +52,7 @@ test.describe('no annotator name stored', () => {
     await page.getByTestId('annotator-name').fill('Second Person');
     await page.getByTestId('annotator-save').click();
     await expect(page.getByTestId('status-annotator')).toHaveText('annotator: Second Person');
-    expect(await page.evaluate(() => localStorage.getItem('aw.annotator'))).toBe('Second Person');
+    expect(await page.evaluate("localStorage.getItem('aw.annotator')")).toBe('Second Person');
   });
 });
 
@@ -72,7 +72,7 @@ const BOB = [0, 4, 5, 1, 0, 6, 0, 0, 5, 3];
 
 async function annotatorPage(browser: Browser, launchUrl: string, name: string, problems: string[]): Promise<Page> {
   const ctx = await browser.newContext();
-  await ctx.addInitScript((n) => localStorage.setItem('aw.annotator', n), name);
+  await ctx.addInitScript(`localStorage.setItem('aw.annotator', ${JSON.stringify(name)})`);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && problems.push(`${name}: console error: ${m.text()}`));

@@ -78,7 +78,8 @@ export const test = base.extend<Fixtures>({
   },
 
   app: async ({ page, workbench, annotator }, use) => {
-    if (annotator !== null) await page.addInitScript((name) => localStorage.getItem('aw.annotator') || localStorage.setItem('aw.annotator', name), annotator);
+    // Page code as a string: this file compiles without the DOM library.
+    if (annotator !== null) await page.addInitScript(`localStorage.getItem('aw.annotator') || localStorage.setItem('aw.annotator', ${JSON.stringify(annotator)})`);
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {

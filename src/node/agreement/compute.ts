@@ -39,7 +39,11 @@ function lineUp(task: Task, frames: readonly AnnotatedFrame[], names: readonly s
   const references: RaterLabels<TaskValue>[] = [{ name: refs.groundTruth, labels: frames.map((f) => f.groundTruth) }];
   if (refs.model !== null) references.push({ name: refs.model, labels: frames.map((f) => f.model) });
   // Each task's values are of that task's type (read.ts taskValue); the union is narrowed per task here.
-  if (task === 'au') return { task, raters: raters as RaterLabels<AuLabel>[], references: references as RaterLabels<AuLabel>[] };
+  // AU: the AUs the annotators labelled (an AU only the ground truth or the model has is no agreement among annotators).
+  if (task === 'au') {
+    const au = raters as RaterLabels<AuLabel>[];
+    return { task, raters: au, references: references as RaterLabels<AuLabel>[], aus: labelledAus(au) };
+  }
   if (task === 'expr') return { task, raters: raters as RaterLabels<number>[], references: references as RaterLabels<number>[] };
   return { task, raters: raters as RaterLabels<VaPair>[], references: references as RaterLabels<VaPair>[] };
 }
@@ -91,7 +95,8 @@ function disagreementOf(task: Task, frames: readonly AnnotatedFrame[]): (number 
     const side = (k: keyof VaPair) => frameDisagreement(series((v) => (v as VaPair)[k] ?? null), 'interval');
     return strongest([side('valence'), side('arousal')], 0.5);
   }
-  const aus = labelledAus(lineUp('au', frames, names, { groundTruth: GROUND_TRUTH, model: null }).raters as RaterLabels<AuLabel>[]);
+  const lined = lineUp('au', frames, names, { groundTruth: GROUND_TRUTH, model: null });
+  const aus = lined.task === 'au' ? (lined.aus ?? []) : [];
   return strongest(aus.map((au) => frameDisagreement(series((v) => auState(v as AuLabel, au)), 'nominal')), 1);
 }
 

@@ -136,6 +136,12 @@ function AuTable({ s, onPick, picked }: { s: AgreementScope; onPick: (au: number
   );
 }
 
+/** A strip bucket's colour: pale green when all agree, through amber to red at half the maximum disagreement and beyond. */
+function stripColour(v: number): string {
+  const t = Math.min(1, 2 * v);
+  return `hsl(${Math.round(130 * (1 - t))}, ${55 + 30 * t}%, ${84 - 34 * t}%)`;
+}
+
 const STRIP_ROWS: { key: 'au' | 'expr' | 'va'; label: string }[] = [
   { key: 'au', label: 'AU' },
   { key: 'expr', label: 'Expression' },
@@ -152,7 +158,7 @@ function Strip({ strip }: { strip: DisagreementStrip }) {
         return (
           <div className="ag-strip-row" key={r.key}>
             <span className="ag-strip-label">{r.label}</span>
-            <svg className="ag-strip-bar" viewBox={`0 0 ${w} 1`} preserveAspectRatio="none" data-testid={`ag-strip-${r.key}`} role="img" aria-label={`${r.label}: where annotators disagree`}>
+            <svg className="ag-strip-bar" viewBox={`0 0 ${w} 1`} preserveAspectRatio="none" shapeRendering="crispEdges" data-testid={`ag-strip-${r.key}`} role="img" aria-label={`${r.label}: where annotators disagree`}>
               {strip[r.key].map((v, b) =>
                 v === null ? null : (
                   <rect
@@ -161,7 +167,7 @@ function Strip({ strip }: { strip: DisagreementStrip }) {
                     y={0}
                     width={1}
                     height={1}
-                    fill={v === 0 ? '#cfe8d8' : `hsl(${Math.round(40 - 40 * v)}, 85%, ${60 - 18 * v}%)`}
+                    fill={stripColour(v)}
                     onClick={() => at[b] !== null && navigate({ name: 'review', mediaId: strip.mediaId, frame: at[b]! })}
                   >
                     <title>{`frame ${at[b]}: ${v === 0 ? 'all agree' : `disagreement ${v.toFixed(2)}`} (click to review)`}</title>
@@ -174,7 +180,7 @@ function Strip({ strip }: { strip: DisagreementStrip }) {
       })}
       <div className="ag-strip-axis muted">
         <span>frame 0</span>
-        <span>{!any ? 'no frame has two annotators’ labels yet' : 'green: all agree · amber → red: more disagreement · grey: fewer than two labels'}</span>
+        <span>{!any ? 'no frame has two annotators’ labels yet' : 'green: all agree · amber → red: more disagreement · grey: fewer than two annotators’ labels'}</span>
         <span>frame {Math.max(0, strip.frameCount - 1)}</span>
       </div>
     </div>
