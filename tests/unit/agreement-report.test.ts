@@ -14,6 +14,7 @@ import { cohenKappa, fleissKappa, krippendorffAlpha, linCcc, type Agreement } fr
 import { auLabelFrom } from '../../src/shared/labels';
 import { addDataset, addMedia, addModel, putExpr, putSoft, softRecord } from './export-fixture';
 import { tempDir } from './helpers';
+import { reviewFixture } from './review-fixture';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -170,6 +171,34 @@ describe('computeAgreement on a project file', () => {
       expect(await client.call('agreement.compute', { mediaId: 999 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     } finally {
       await backend.close();
+    }
+  });
+});
+
+describe('agreement of labels written through labels.edit (the per-annotator write path)', () => {
+  it("two annotators' edits are their own layers; one annotator's undo changes only their figures", async () => {
+    const f = await reviewFixture(40, { softLabels: false });
+    try {
+      const frames = [3, 4, 5, 6, 7, 8];
+      const a = [0, 4, 4, 1, 0, 6];
+      const b = [0, 4, 5, 1, 0, 6];
+      for (const [author, classes] of [['alice', a], ['bob', b]] as const) {
+        for (let k = 0; k < frames.length; k++) {
+          await f.call('labels.edit', { mediaId: f.mediaId, name: 'Expression', frames: [frames[k]], author, change: { kind: 'expr', value: classes[k] } });
+        }
+      }
+      const r = await f.call('agreement.compute', { mediaId: f.mediaId });
+      expect(r.annotators).toEqual(['alice', 'bob']);
+      expect(r.scopes[0].frames.expr).toBe(6);
+      expect(value(r.scopes[0].expr.pairwise.cells[0][1])).toBeCloseTo(value(cohenKappa(a, b)), 12);
+      // bob undoes his last label (frame 8): alice's stays, the pair now has 5 frames in common
+      await f.call('labels.undo', { mediaId: f.mediaId, author: 'bob' });
+      const after = await f.call('agreement.compute', { mediaId: f.mediaId });
+      expect(after.scopes[0].frames.expr).toBe(6);
+      expect(after.scopes[0].expr.pairwise.cells[0][1]).toMatchObject({ ok: true, n: 5, excluded: 1 });
+      expect(value(after.scopes[0].expr.pairwise.cells[0][1])).toBeCloseTo(value(cohenKappa(a.slice(0, 5), b.slice(0, 5))), 12);
+    } finally {
+      await f.close();
     }
   });
 });

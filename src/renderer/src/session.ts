@@ -1,6 +1,7 @@
 // What the renderer does against the backend: boot, project open/create/close, info and jobs
 // queries, and the backend events that keep the state current. Every failure goes to the error
 // banner through `guard`, so no backend error is swallowed.
+import { AnnotatorName } from '../../shared/annotators-contract';
 import type { JobKind, JobParamsInput } from '../../shared/jobs-contract';
 import { call, on, transport } from './api';
 import { ANNOTATOR_KEY, getState, openDialog, reportError, setState, subscribe, upsertJob, type EventsState } from './store';
@@ -31,12 +32,17 @@ export function annotatorName(): string | undefined {
   return getState().annotator ?? undefined;
 }
 
-/** A valid name (trimmed, 1-120 characters), or the reason it is not. */
+/** `{ author }` for a call that acts as this annotator (undo, redo, history), `{}` while no name is given. */
+export function authorArg(): { author?: string } {
+  const a = getState().annotator;
+  return a ? { author: a } : {};
+}
+
+/** A valid name (the contract's rule: trimmed, 1-120 characters, no control characters), or the reason it is not. */
 export function checkAnnotatorName(raw: string): { ok: true; name: string } | { ok: false; message: string } {
-  const name = raw.trim();
-  if (!name) return { ok: false, message: 'Enter a name.' };
-  if (name.length > MAX_ANNOTATOR_NAME) return { ok: false, message: `At most ${MAX_ANNOTATOR_NAME} characters.` };
-  return { ok: true, name };
+  if (!raw.trim()) return { ok: false, message: 'Enter a name.' };
+  const r = AnnotatorName.safeParse(raw);
+  return r.success ? { ok: true, name: r.data } : { ok: false, message: r.error.issues[0]?.message ?? 'Not a valid name.' };
 }
 
 export function setAnnotatorName(raw: string): string {

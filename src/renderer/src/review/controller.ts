@@ -6,7 +6,7 @@ import type { HistoryEntry, MediaDetail, WorkKind, WorkOrder, WorkTask } from '.
 import type { ReviewCriteria } from '../../../shared/review-criteria';
 import { AppError } from '../../../shared/result';
 import { api, call, on } from '../api';
-import { ensureAnnotator } from '../session';
+import { authorArg, ensureAnnotator } from '../session';
 import { reportError } from '../store';
 import type { FrameClock } from './clock';
 import { storeCriteria, storedCriteria } from './criteria-store';
@@ -109,7 +109,7 @@ export class ReviewController {
     window.addEventListener('beforeunload', beforeUnload);
     this.offs.push(() => window.removeEventListener('beforeunload', beforeUnload));
     void this.cache.ensure(start);
-    void call('labels.history', { mediaId: media.id, frame: start, limit: 20 }).then(
+    void call('labels.history', { mediaId: media.id, frame: start, limit: 20, ...authorArg() }).then(
       (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: h.frame }),
       reportError,
     );
@@ -284,7 +284,8 @@ export class ReviewController {
   async undoRedo(which: 'undo' | 'redo'): Promise<void> {
     const mediaId = this.state.media.id;
     await this.writes.push({
-      send: () => api.call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId }),
+      // undo and redo are the annotator's own (another annotator's actions are not on this stack)
+      send: () => api.call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId, ...authorArg() }),
       stored: (r) => {
         this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
         if (!r.action) {
@@ -316,7 +317,7 @@ export class ReviewController {
     if (this.historyTimer) clearTimeout(this.historyTimer);
     this.historyTimer = setTimeout(() => {
       const frame = this.state.frame;
-      call('labels.history', { mediaId: this.state.media.id, frame, limit: 20 }).then(
+      call('labels.history', { mediaId: this.state.media.id, frame, limit: 20, ...authorArg() }).then(
         (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: frame === this.state.frame ? h.frame : this.state.history }),
         reportError,
       );
