@@ -46,13 +46,19 @@ test.describe('no annotator name stored', () => {
     await r.press('5');
     await expect(r.panel.getByTestId('au-AU12')).toHaveAttribute('data-value', '1');
     await expect(page.getByTestId('dialog')).toHaveCount(0);
-    // Changed from the status bar (File → Annotator name… opens the same dialog).
+    // Changed from the status bar (File → Annotator name… opens the same dialog); undo is per
+    // annotator, so the new name has nothing to undo and Ana Lyst's label stays.
+    await expect(page.getByTestId('undo')).toBeEnabled();
     await page.getByTestId('status-annotator').click();
     await expect(page.getByTestId('annotator-name')).toHaveValue('Ana Lyst');
     await page.getByTestId('annotator-name').fill('Second Person');
     await page.getByTestId('annotator-save').click();
     await expect(page.getByTestId('status-annotator')).toHaveText('annotator: Second Person');
     expect(await page.evaluate("localStorage.getItem('aw.annotator')")).toBe('Second Person');
+    await expect(page.getByTestId('undo')).toBeDisabled();
+    await r.press('Control+z');
+    await expect(r.toast).toContainText('Nothing to undo');
+    await expect(r.panel.getByTestId('au-AU12')).toHaveAttribute('data-value', '1');
   });
 });
 

@@ -7,7 +7,7 @@ import type { ReviewCriteria } from '../../../shared/review-criteria';
 import { AppError } from '../../../shared/result';
 import { api, call, on } from '../api';
 import { authorArg, ensureAnnotator } from '../session';
-import { reportError } from '../store';
+import { getState, reportError, subscribe } from '../store';
 import type { FrameClock } from './clock';
 import { storeCriteria, storedCriteria } from './criteria-store';
 import { scopeArgs, type NamedEdit } from './edit-actions';
@@ -100,6 +100,15 @@ export class ReviewController {
       on('labels.changed', (p) => {
         if (p.mediaId !== media.id) return;
         this.afterChange(p.from, p.to);
+      }),
+    );
+    // Another annotator name (File → Annotator name…): undo and redo are now that annotator's.
+    let annotator = getState().annotator;
+    this.offs.push(
+      subscribe(() => {
+        if (getState().annotator === annotator) return;
+        annotator = getState().annotator;
+        this.loadHistorySoon(0);
       }),
     );
     // closing the window with edits not stored yet asks first
