@@ -30,10 +30,10 @@ export interface Scope {
 }
 
 interface ValueRow {
-  frame_id: bigint;
+  frame_id: number | bigint;
   au_mask: bigint | null;
   au_bits: bigint | null;
-  expr: bigint | null;
+  expr: number | bigint | null;
   valence: number | null;
   arousal: number | null;
 }
@@ -64,26 +64,29 @@ export function readTask(db: Db, task: Task, scope: Scope, modelId: number | nul
   const s = scopeSql(scope);
   const from = `FROM annotations a JOIN frames f ON f.id = a.frame_id JOIN media m ON m.id = f.media_id JOIN datasets d ON d.id = m.dataset_id
     WHERE a.task = ? AND a.role = 'annotator' AND d.state = 'ready'${s.sql}`;
+  // Raw rows, and 64-bit integers only where they are needed (AU bit sets exceed 2^53): a media
+  // item of 50,000 frames and three annotators is 150,000 rows per task.
+  const big = task === 'au';
   const rows = db
-    .prepare(
-      `SELECT a.frame_id, f.idx, m.id AS media_id, m.dataset_id, a.annotator, a.au_mask, a.au_bits, a.expr, a.valence, a.arousal ${from}
-       ORDER BY m.dataset_id, m.id, f.idx, a.annotator`,
-    )
-    .safeIntegers(true)
-    .all(task, ...s.args) as (ValueRow & { idx: bigint; media_id: bigint; dataset_id: bigint; annotator: string })[];
+    .prepare(`SELECT a.frame_id, f.idx, m.id, m.dataset_id, a.annotator, a.au_mask, a.au_bits, a.expr, a.valence, a.arousal ${from}`)
+    .raw(true)
+    .safeIntegers(big)
+    .all(task, ...s.args) as [number | bigint, number | bigint, number | bigint, number | bigint, string, bigint | null, bigint | null, number | bigint | null, number | null, number | null][];
   const frames: AnnotatedFrame[] = [];
   const byId = new Map<number, AnnotatedFrame>();
-  for (const r of rows) {
-    const frameId = Number(r.frame_id);
+  for (const [fid, idx, mediaId, datasetId, annotator, auMask, auBits, expr, valence, arousal] of rows) {
+    const frameId = Number(fid);
     let f = byId.get(frameId);
     if (!f) {
-      f = { frameId, idx: Number(r.idx), mediaId: Number(r.media_id), datasetId: Number(r.dataset_id), raters: new Map(), groundTruth: null, model: null };
+      f = { frameId, idx: Number(idx), mediaId: Number(mediaId), datasetId: Number(datasetId), raters: new Map(), groundTruth: null, model: null };
       byId.set(frameId, f);
       frames.push(f);
     }
-    const v = taskValue(task, r);
-    if (v !== null) f.raters.set(r.annotator, v);
+    const v = taskValue(task, { au_mask: auMask, au_bits: auBits, expr, valence, arousal });
+    if (v !== null) f.raters.set(annotator, v);
   }
+  // The report's order: by dataset, media item and frame (the scan's order is the table's).
+  frames.sort((x, y) => x.datasetId - y.datasetId || x.mediaId - y.mediaId || x.idx - y.idx);
   // A frame whose every row is a clearing has no rating: it is not one of the frames measured.
   const rated = frames.filter((f) => f.raters.size > 0);
   if (rated.length === 0) return rated;
@@ -92,7 +95,7 @@ export function readTask(db: Db, task: Task, scope: Scope, modelId: number | nul
       `SELECT l.frame_id, l.au_mask, l.au_bits, l.expr, l.valence, l.arousal FROM labels l
        WHERE l.task = ? AND l.layer = 'imported' AND l.frame_id IN (SELECT DISTINCT a.frame_id ${from})`,
     )
-    .safeIntegers(true)
+    .safeIntegers(big)
     .all(task, task, ...s.args) as ValueRow[];
   for (const r of gt) {
     const f = byId.get(Number(r.frame_id));
