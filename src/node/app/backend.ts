@@ -15,6 +15,7 @@ import { trainingHandlers } from '../training/handlers';
 import { reviewHandlers } from '../review/handlers';
 import { dataHandlers } from '../export/handlers';
 import { annotatorHandlers } from '../labels/annotator-handlers';
+import { agreementHandlers } from '../agreement/handlers';
 import { APP_VERSION } from './version';
 
 export type Transport = 'ipc' | 'http' | 'inprocess';
@@ -153,6 +154,7 @@ export class Backend {
       ...reviewHandlers(this),
       ...dataHandlers(this),
       ...annotatorHandlers(this),
+      ...agreementHandlers(this),
     };
   }
 }
