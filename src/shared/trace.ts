@@ -3,7 +3,10 @@
 // sampled once per DISPLAYED frame — requestVideoFrameCallback's mediaTime mapped to the frame index
 // through the stored frame times (src/shared/frame-times.ts) — and the pass is written as the
 // annotator's valence/arousal in one undoable action. Pure rules, no DOM: the renderer's trace pass
-// and the backend's writer (src/node/review/trace.ts) both use them.
+// and the backend's writer (src/node/review/trace.ts) both use them. Each frame's sample is the value
+// in force when that frame was presented; frames the page was not told of (missed callbacks,
+// frames the player dropped on a busy machine) are filled between two callbacks with the value in
+// force when they were due, so a pass has exactly one sample on every frame it played through.
 
 /** Playback speeds offered for a pass (Aff-Wild2 annotators traced at reduced speed). */
 export const TRACE_SPEEDS = [0.25, 0.5, 0.75, 1] as const;
@@ -53,28 +56,125 @@ export function sampleOf(frame: number, p: { valence: number; arousal: number },
   return { frame, valence: axes === 'arousal' ? null : p.valence, arousal: axes === 'valence' ? null : p.arousal };
 }
 
+/** A value of the pad (or stick) at a time (ms, the performance.now() clock events and frame callbacks share). */
+export interface TimedValue {
+  t: number;
+  valence: number;
+  arousal: number;
+}
+
+/**
+ * The pointer's values over time (from its events' timeStamps, coalesced events included), so that
+ * a frame is sampled with the value in force when it was presented, even when the page learns of
+ * the frame later. Kept short: only the last `keepMs`.
+ */
+export class ValueHistory {
+  private readonly items: TimedValue[] = [];
+  constructor(private readonly keepMs = 5000) {}
+
+  push(v: TimedValue): void {
+    // events arrive in time order; a late one goes to its place
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1].t > v.t) i--;
+    this.items.splice(i, 0, v);
+    const cut = this.items[this.items.length - 1].t - this.keepMs;
+    let drop = 0;
+    while (drop < this.items.length - 1 && this.items[drop + 1].t <= cut) drop++;
+    if (drop) this.items.splice(0, drop);
+  }
+
+  /** The value in force at time t: the last one at or before t (the earliest known when none is that old); null when empty. */
+  at(t: number): { valence: number; arousal: number } | null {
+    if (!this.items.length) return null;
+    let lo = 0;
+    let hi = this.items.length - 1;
+    if (this.items[0].t > t) return { valence: this.items[0].valence, arousal: this.items[0].arousal };
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.items[mid].t <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return { valence: this.items[lo].valence, arousal: this.items[lo].arousal };
+  }
+}
+
+/** What a frame callback (requestVideoFrameCallback's metadata) tells a pass. */
+export interface PresentedFrame {
+  mediaTime: number;
+  /** Frames presented for composition so far (counts frames shown without a callback too). */
+  presentedFrames: number;
+  /** When the frame was handed to the compositor (ms, performance.now() clock). */
+  presentationTime: number;
+}
+
+/** Frames between two frame callbacks are filled only over at most this much media time (a longer gap is no longer one pass's playback). */
+export const MAX_FILL_SECONDS = 1;
+
+/**
+ * The frames a frame callback accounts for, each with the time it was presented: the callback's
+ * frame `f` and — when the page was not told of every frame (a busy main thread misses callbacks;
+ * a busy player drops frames) — every frame between the previous callback's frame `p` and `f`, so
+ * that every frame the pass played through gets its one sample, with the time it was (or, dropped,
+ * was due to be) presented: estimated back from f's presentation time by the media time between
+ * them at the playback rate. `dropped`: how many of those frames the presented-frames count says
+ * were not shown (the player skipped them). A gap over MAX_FILL_SECONDS is not filled (`unfilled`).
+ */
+export function presentedSince(
+  prev: { frame: number; presentedFrames: number } | null,
+  frame: number,
+  meta: PresentedFrame,
+  start: (frame: number) => number,
+  rate: number,
+): { frames: { frame: number; t: number }[]; dropped: number; unfilled: number } {
+  if (!prev || frame <= prev.frame + 1) return { frames: [{ frame, t: meta.presentationTime }], dropped: 0, unfilled: 0 };
+  const between = frame - prev.frame - 1;
+  if (start(frame) - start(prev.frame) > MAX_FILL_SECONDS) return { frames: [{ frame, t: meta.presentationTime }], dropped: 0, unfilled: between };
+  const out: { frame: number; t: number }[] = [];
+  for (let j = prev.frame + 1; j <= frame; j++) out.push({ frame: j, t: meta.presentationTime - ((start(frame) - start(j)) * 1000) / rate });
+  return { frames: out, dropped: Math.max(0, frame - prev.frame - (meta.presentedFrames - prev.presentedFrames)), unfilled: 0 };
+}
+
 /**
  * The samples of one pass: at most one per frame — the first report of a frame wins (a frame shown
- * again, after a seek or a stall, keeps the value it was first traced with). `frameAt` maps a
- * presented frame's mediaTime to its index (FrameTimes.frameAt).
+ * again, after a seek or a stall, keeps the value it was first traced with). Every frame is sampled
+ * with the value in force at its presentation time (`valueAt`); frames without a callback of their
+ * own are filled through presentedSince.
  */
 export class TraceRecorder {
   private readonly byFrame = new Map<number, TraceSample>();
+  private last: { frame: number; presentedFrames: number } | null = null;
   /** Frame callbacks received, including repeats of a frame already sampled. */
   callbacks = 0;
+  /** Frames sampled without a callback of their own (between two callbacks). */
+  recovered = 0;
+  /** Of those, frames the player did not show (dropped), by the presented-frames count. */
+  dropped = 0;
+  /** Frames between two callbacks too far apart to fill (not sampled). */
+  unfilled = 0;
 
   constructor(
-    private readonly frameAt: (mediaTime: number) => number,
+    private readonly times: { frameAt(mediaTime: number): number; start(frame: number): number },
     readonly axes: TraceAxes,
+    private readonly rate: number,
   ) {}
 
-  /** Records the point at a presented frame; returns the frame index, or null when that frame has its sample already. */
-  presented(mediaTime: number, p: { valence: number; arousal: number }): number | null {
+  /** Records a presented frame (and the frames shown since the last callback); returns how many frames got their sample. */
+  presented(meta: PresentedFrame, valueAt: (t: number) => { valence: number; arousal: number }): number {
     this.callbacks++;
-    const f = this.frameAt(mediaTime);
-    if (this.byFrame.has(f)) return null;
-    this.byFrame.set(f, sampleOf(f, p, this.axes));
-    return f;
+    const f = this.times.frameAt(meta.mediaTime);
+    const prev = this.last && f > this.last.frame ? this.last : null;
+    const { frames, dropped, unfilled } = presentedSince(prev, f, meta, (j) => this.times.start(j), this.rate);
+    this.dropped += dropped;
+    this.unfilled += unfilled;
+    if (!this.last || f >= this.last.frame) this.last = { frame: f, presentedFrames: meta.presentedFrames };
+    let n = 0;
+    for (const x of frames) {
+      if (this.byFrame.has(x.frame)) continue;
+      this.byFrame.set(x.frame, sampleOf(x.frame, valueAt(x.t), this.axes));
+      if (x.frame !== f) this.recovered++;
+      n++;
+    }
+    return n;
   }
 
   get size(): number {
