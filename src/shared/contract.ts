@@ -7,6 +7,7 @@ import { trainingMethods } from './training-contract';
 import { reviewMethods } from './review-contract';
 import { dataMethods } from './data-contract';
 import { traceMethods } from './trace-contract';
+import { annotatorMethods } from './annotators-contract';
 import { JOB_KINDS, jobParamsIssues } from './jobs-contract';
 
 // ---------- shared shapes ----------
@@ -163,6 +164,8 @@ export const methods = {
   ...traceMethods,
   // File → Export… (src/shared/data-contract.ts).
   ...dataMethods,
+  // Annotators and the policy that merges their layers (src/shared/annotators-contract.ts).
+  ...annotatorMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -41,7 +41,7 @@ describe('labels.trace', () => {
     for (let f = 0; f < 60; f++) if (!sampled.has(f)) expect(after[f]).toEqual(before[f]);
     const h = await fx.call('labels.history', { mediaId: fx.mediaId });
     expect(h.actions).toHaveLength(1);
-    const u = await fx.call('labels.undo', { mediaId: fx.mediaId });
+    const u = await fx.call('labels.undo', { mediaId: fx.mediaId, author: 'alice' });
     expect(u.action?.id).toBe(r.action!.id);
     expect(await range()).toEqual(before);
     expect(u.canUndo).toBe(false);
@@ -60,7 +60,7 @@ describe('labels.trace', () => {
     expect(first[22].va?.provenance).toBe('human');
     expect(now[22].va).toEqual({ valence: importedOf(22).va![0], arousal: importedOf(22).va![1], provenance: 'imported' });
     for (let f = 0; f < 60; f++) if (f < 20 || f > 25) expect(now[f]).toEqual(first[f]);
-    await fx.call('labels.undo', { mediaId: fx.mediaId });
+    await fx.call('labels.undo', { mediaId: fx.mediaId, author: 'alice' });
     expect(await range()).toEqual(first);
   });
 
@@ -100,19 +100,13 @@ describe('labels.trace', () => {
 });
 
 describe('review.annotatorVa and the smoothed layer', () => {
-  /** Annotations rows written straight into the annotator layers table (migration 0009). */
-  function annotate(annotator: string, rows: [number, number, number][], provenance = 'trace') {
-    const db = fx.backend.requireProject().db;
-    const put = db.prepare(
-      `INSERT OR REPLACE INTO annotations(frame_id, task, annotator, role, valence, arousal, provenance, updated_at)
-       VALUES ((SELECT id FROM frames WHERE media_id = ? AND idx = ?), 'va', ?, 'annotator', ?, ?, ?, '2026-01-01T00:00:00Z')`,
-    );
-    for (const [f, v, a] of rows) put.run(fx.mediaId, f, annotator, v, a, provenance);
-  }
+  /** An annotator's trace pass over [frame, valence, arousal] rows (through labels.trace: their layer in annotations). */
+  const trace = (author: string, rows: [number, number, number][]) =>
+    fx.call('labels.trace', { mediaId: fx.mediaId, author, samples: rows.map(([frame, valence, arousal]) => ({ frame, valence, arousal })) });
 
   it('gives each annotator\'s valence/arousal per frame, and as bucket means zoomed out', async () => {
-    annotate('alice', [[10, 0.2, 0.4], [11, 0.4, 0.6], [12, 0.6, 0.8]]);
-    annotate('bob', [[11, -0.5, 0]], 'human');
+    await trace('alice', [[10, 0.2, 0.4], [11, 0.4, 0.6], [12, 0.6, 0.8]]);
+    await fx.call('labels.edit', { mediaId: fx.mediaId, name: 'VA', frames: [11], author: 'bob', change: { kind: 'va', valence: -0.5, arousal: 0 } });
     const w = await fx.call('review.annotatorVa', { mediaId: fx.mediaId, from: 10, to: 13, buckets: 4 });
     expect(w.tracks).toEqual([
       { annotator: 'alice', role: 'annotator', frames: 3, traced: 3, valence: [0.2, 0.4, 0.6, null], arousal: [0.4, 0.6, 0.8, null] },
@@ -124,25 +118,27 @@ describe('review.annotatorVa and the smoothed layer', () => {
   });
 
   it('stores a moving average apart from the trace, and applies it only on request, as one undoable action', async () => {
-    annotate('alice', [[10, 0, 0], [11, 0.3, 0.3], [12, 0.6, 0.6], [13, 0.3, 0.9]]);
+    await trace('alice', [[10, 0, 0], [11, 0.3, 0.3], [12, 0.6, 0.6], [13, 0.3, 0.9]]);
+    const traced = await range();
     const s = await fx.call('trace.smooth', { mediaId: fx.mediaId, annotator: 'alice', from: 0, to: 59, smoothing: { method: 'moving-average', window: 3 } });
     expect(s).toEqual({ frames: 4, params: 'window 3 frames' });
     const w = await fx.call('review.annotatorVa', { mediaId: fx.mediaId, from: 10, to: 13, buckets: 4 });
     expect(w.derived).toEqual([{ annotator: 'alice', method: 'moving-average', params: 'window 3 frames', valence: [0.15, 0.3, 0.4, 0.45], arousal: [0.15, 0.3, 0.6, 0.75] }]);
-    // the raw trace is untouched and nothing is in force yet
+    // the raw trace is untouched and the smoothed layer is not in force
     expect(w.tracks[0].valence).toEqual([0, 0.3, 0.6, 0.3]);
-    expect((await range(10, 13)).map((f) => f.va?.provenance ?? 'none')).toEqual(['none', 'none', 'imported', 'none']);
-    const before = await range();
+    expect(await range()).toEqual(traced);
+    const before = traced;
     const r = await fx.call('trace.applySmoothed', { mediaId: fx.mediaId, author: 'alice', method: 'moving-average', from: 0, to: 59 });
     expect(r.action?.name).toBe('Apply smoothed trace (moving-average window 3 frames, frames 10–13)');
-    expect(r.written).toBe(4);
+    // frame 11's mean equals its trace: unchanged, no history entry
+    expect(r.written).toBe(3);
     expect((await range(10, 13)).map((f) => [f.va?.valence, f.va?.arousal])).toEqual([
       [0.15, 0.15],
       [0.3, 0.3],
       [0.4, 0.6],
       [0.45, 0.75],
     ]);
-    await fx.call('labels.undo', { mediaId: fx.mediaId });
+    await fx.call('labels.undo', { mediaId: fx.mediaId, author: 'alice' });
     expect(await range()).toEqual(before);
     // recomputing replaces the derived rows of its range
     await fx.call('trace.smooth', { mediaId: fx.mediaId, annotator: 'alice', from: 0, to: 59, smoothing: { method: 'moving-average', window: 5 } });

@@ -14,12 +14,8 @@ import { HumanHistory } from '../labels/human';
 import { effective, framesInRange, readLayers, type HumanRow } from '../labels/rows';
 import { actionSummary } from './undo';
 
-/**
- * The provenance a trace is written with. The annotations table (migration 0009) takes 'trace';
- * until the label module's writer carries it through to annotations (helper ann-core), the one
- * human layer takes 'human'.
- */
-export const TRACE_PROVENANCE: HumanRow['provenance'] = 'human';
+/** A trace pass's rows in the annotator's layer (annotations.provenance, migration 0009). */
+export const TRACE_PROVENANCE: HumanRow['provenance'] = 'trace';
 
 type Va = { valence: number | null; arousal: number | null };
 
