@@ -116,11 +116,11 @@ export const MAX_FILL_SECONDS = 1;
  * a busy player drops frames) — every frame between the previous callback's frame `p` and `f`, so
  * that every frame the pass played through gets its one sample, with the time it was (or, dropped,
  * was due to be) presented: estimated back from f's presentation time by the media time between
- * them at the playback rate. `dropped`: how many of those frames the presented-frames count says
+ * them at the playback rate, and never before the previous callback's frame. `dropped`: how many of those frames the presented-frames count says
  * were not shown (the player skipped them). A gap over MAX_FILL_SECONDS is not filled (`unfilled`).
  */
 export function presentedSince(
-  prev: { frame: number; presentedFrames: number } | null,
+  prev: { frame: number; presentedFrames: number; presentationTime: number } | null,
   frame: number,
   meta: PresentedFrame,
   start: (frame: number) => number,
@@ -130,7 +130,8 @@ export function presentedSince(
   const between = frame - prev.frame - 1;
   if (start(frame) - start(prev.frame) > MAX_FILL_SECONDS) return { frames: [{ frame, t: meta.presentationTime }], dropped: 0, unfilled: between };
   const out: { frame: number; t: number }[] = [];
-  for (let j = prev.frame + 1; j <= frame; j++) out.push({ frame: j, t: meta.presentationTime - ((start(frame) - start(j)) * 1000) / rate });
+  // never before the previous callback's frame was presented (after a stall the estimate would be)
+  for (let j = prev.frame + 1; j <= frame; j++) out.push({ frame: j, t: Math.max(prev.presentationTime, meta.presentationTime - ((start(frame) - start(j)) * 1000) / rate) });
   return { frames: out, dropped: Math.max(0, frame - prev.frame - (meta.presentedFrames - prev.presentedFrames)), unfilled: 0 };
 }
 
@@ -142,7 +143,7 @@ export function presentedSince(
  */
 export class TraceRecorder {
   private readonly byFrame = new Map<number, TraceSample>();
-  private last: { frame: number; presentedFrames: number } | null = null;
+  private last: { frame: number; presentedFrames: number; presentationTime: number } | null = null;
   /** Frame callbacks received, including repeats of a frame already sampled. */
   callbacks = 0;
   /** Frames sampled without a callback of their own (between two callbacks). */
@@ -166,7 +167,7 @@ export class TraceRecorder {
     const { frames, dropped, unfilled } = presentedSince(prev, f, meta, (j) => this.times.start(j), this.rate);
     this.dropped += dropped;
     this.unfilled += unfilled;
-    if (!this.last || f >= this.last.frame) this.last = { frame: f, presentedFrames: meta.presentedFrames };
+    if (!this.last || f >= this.last.frame) this.last = { frame: f, presentedFrames: meta.presentedFrames, presentationTime: meta.presentationTime };
     let n = 0;
     for (const x of frames) {
       if (this.byFrame.has(x.frame)) continue;

@@ -144,6 +144,11 @@ describe('review.annotatorVa and the smoothed layer', () => {
     await fx.call('trace.smooth', { mediaId: fx.mediaId, annotator: 'alice', from: 0, to: 59, smoothing: { method: 'moving-average', window: 5 } });
     const w5 = await fx.call('review.annotatorVa', { mediaId: fx.mediaId, from: 10, to: 13, buckets: 4 });
     expect(w5.derived.map((d) => d.params)).toEqual(['window 5 frames']);
+    // undoing the pass takes its smoothed layer out of sight (and out of reach of apply)
+    await fx.call('labels.undo', { mediaId: fx.mediaId, author: 'alice' });
+    expect((await fx.call('review.annotatorVa', { mediaId: fx.mediaId, from: 10, to: 13, buckets: 4 })).derived).toEqual([]);
+    const gone = await fx.client.call('trace.applySmoothed', { mediaId: fx.mediaId, author: 'alice', method: 'moving-average', from: 0, to: 59 });
+    expect(gone.ok).toBe(false);
     const noTrace = await fx.client.call('trace.applySmoothed', { mediaId: fx.mediaId, author: 'bob', method: 'moving-average', from: 0, to: 59 });
     expect(noTrace.ok ? '' : noTrace.error.message).toMatch(/No smoothed trace of bob/);
   });

@@ -108,15 +108,18 @@ describe('presentedSince', () => {
   const m = (presentedFrames: number, presentationTime = 100) => ({ mediaTime: 0, presentedFrames, presentationTime });
   it('returns the callback frame alone at the first callback, after a neighbour, and after a gap over a second', () => {
     expect(presentedSince(null, 7, m(9), start, 1)).toEqual({ frames: [{ frame: 7, t: 100 }], dropped: 0, unfilled: 0 });
-    expect(presentedSince({ frame: 6, presentedFrames: 8 }, 7, m(9), start, 1).frames).toHaveLength(1);
-    expect(presentedSince({ frame: 3, presentedFrames: 8 }, 40, m(10), start, 1)).toEqual({ frames: [{ frame: 40, t: 100 }], dropped: 0, unfilled: 36 });
+    expect(presentedSince({ frame: 6, presentedFrames: 8, presentationTime: 0 }, 7, m(9), start, 1).frames).toHaveLength(1);
+    expect(presentedSince({ frame: 3, presentedFrames: 8, presentationTime: 0 }, 40, m(10), start, 1)).toEqual({ frames: [{ frame: 40, t: 100 }], dropped: 0, unfilled: 36 });
   });
   it('returns every frame between, at its due time, and how many the player dropped', () => {
-    const r = presentedSince({ frame: 3, presentedFrames: 8 }, 6, m(11, 1000), start, 0.25);
+    const r = presentedSince({ frame: 3, presentedFrames: 8, presentationTime: 0 }, 6, m(11, 1000), start, 0.25);
     expect(r.frames.map((x) => x.frame)).toEqual([4, 5, 6]);
     expect(r.frames[0].t).toBeCloseTo(1000 - 0.08 * 4000, 9);
     expect(r.dropped).toBe(0);
-    expect(presentedSince({ frame: 3, presentedFrames: 8 }, 7, m(10), start, 1).dropped).toBe(2);
+    expect(presentedSince({ frame: 3, presentedFrames: 8, presentationTime: 0 }, 7, m(10), start, 1).dropped).toBe(2);
+    // after a stall: no frame is due before the previous callback's frame was presented
+    const late = presentedSince({ frame: 3, presentedFrames: 8, presentationTime: 950 }, 6, m(11, 1000), start, 0.25);
+    expect(late.frames.map((x) => x.t)).toEqual([950, 950, 1000]);
   });
 });
 

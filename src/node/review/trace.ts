@@ -153,7 +153,8 @@ function means(b: Bucketed): { valence: (number | null)[]; arousal: (number | nu
 /**
  * Each annotator's stored valence/arousal (their own layer in `annotations`, cleared rows left out)
  * and each derived smoothed layer over frames [from, to], as bucket means under the timeline's
- * bucket rule (buckets = to − from + 1: one value per frame).
+ * bucket rule (buckets = to − from + 1: one value per frame). A derived value counts only where its
+ * annotator still has a value (an undone pass takes its smoothed layer out of sight with it).
  */
 export function annotatorVa(db: Db, mediaId: number, from: number, to: number, buckets: number): { from: number; to: number; buckets: number; tracks: VaTrack[]; derived: DerivedTrack[] } {
   requireMedia(db, mediaId);
@@ -179,6 +180,7 @@ export function annotatorVa(db: Db, mediaId: number, from: number, to: number, b
     .prepare(
       `SELECT f.idx, d.annotator, d.method, d.params, d.valence, d.arousal
        FROM frames f JOIN trace_derived d ON d.frame_id = f.id
+       JOIN annotations a ON a.frame_id = f.id AND a.task = 'va' AND a.annotator = d.annotator AND a.role = 'annotator' AND a.valence IS NOT NULL
        WHERE f.media_id = ? AND f.idx BETWEEN ? AND ?`,
     )
     .raw()
@@ -245,11 +247,12 @@ export function smoothTrace(db: Db, mediaId: number, annotator: string, from: nu
     .immediate();
 }
 
-/** An annotator's smoothed layer over [from, to] as samples (to apply it), in frame order. */
+/** An annotator's smoothed layer over [from, to] as samples (to apply it), in frame order; only where they still have a value. */
 export function derivedSamples(db: Db, mediaId: number, annotator: string, method: string, from: number, to: number): { samples: TraceSample[]; params: string | null } {
   const rows = db
     .prepare(
       `SELECT f.idx, d.valence, d.arousal, d.params FROM frames f JOIN trace_derived d ON d.frame_id = f.id AND d.annotator = ? AND d.method = ?
+       JOIN annotations a ON a.frame_id = f.id AND a.task = 'va' AND a.annotator = d.annotator AND a.role = 'annotator' AND a.valence IS NOT NULL
        WHERE f.media_id = ? AND f.idx BETWEEN ? AND ? AND d.valence IS NOT NULL AND d.arousal IS NOT NULL ORDER BY f.idx`,
     )
     .raw()
