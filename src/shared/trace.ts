@@ -157,7 +157,14 @@ export class TraceRecorder {
     private readonly times: { frameAt(mediaTime: number): number; start(frame: number): number },
     readonly axes: TraceAxes,
     private readonly rate: number,
+    /** A pass over a selected range samples only its frames. */
+    readonly range: { from: number; to: number } | null = null,
   ) {}
+
+  /** The last frame presented (−1 before the first callback). */
+  get frame(): number {
+    return this.last?.frame ?? -1;
+  }
 
   /** Records a presented frame (and the frames shown since the last callback); returns how many frames got their sample. */
   presented(meta: PresentedFrame, valueAt: (t: number) => { valence: number; arousal: number }): number {
@@ -170,7 +177,7 @@ export class TraceRecorder {
     if (!this.last || f >= this.last.frame) this.last = { frame: f, presentedFrames: meta.presentedFrames, presentationTime: meta.presentationTime };
     let n = 0;
     for (const x of frames) {
-      if (this.byFrame.has(x.frame)) continue;
+      if (this.byFrame.has(x.frame) || (this.range && (x.frame < this.range.from || x.frame > this.range.to))) continue;
       this.byFrame.set(x.frame, sampleOf(x.frame, valueAt(x.t), this.axes));
       if (x.frame !== f) this.recovered++;
       n++;

@@ -181,3 +181,44 @@ test('a circle traced at 0.5×: one sample per displayed frame, the pointer\'s v
   await expect(r.toast).toContainText('Undid “Trace valence/arousal');
   expect(await h['labels.range']({ mediaId: seed.mediaId, from: 0, to: seed.frames - 1 })).toEqual(before);
 });
+
+test('with a selection, T redoes the trace over that range only, as one action that undo takes back', async ({ app: page, workbench }) => {
+  const r = new ReviewPO(page);
+  const h = workbench.backend.handlers;
+  // an earlier pass over frames 20–60 (through the same method the screen calls)
+  const earlier = Array.from({ length: 41 }, (_, i) => ({ frame: 20 + i, valence: Math.round(Math.cos(i / 6) * 1e4) / 1e4 / 2, arousal: 0.25 }));
+  await h['labels.trace']({ mediaId: seed.mediaId, axes: 'both', samples: earlier });
+  const before = await h['labels.range']({ mediaId: seed.mediaId, from: 0, to: seed.frames - 1 });
+  await r.open(workbench.url, seed.mediaId, 10);
+
+  // select 30–40 with I and O, hold the pointer still at (-0.5, 0.75) on the pad
+  await r.gotoFrame(30);
+  await r.settled();
+  await r.press('i');
+  await r.gotoFrame(40);
+  await r.settled();
+  await r.press('o');
+  await expect(page.getByTestId('edit-scope')).toContainText('Frames 30–40');
+  const padEl = page.getByTestId('trace-pad');
+  await padEl.scrollIntoViewIfNeeded();
+  const pad = (await padEl.boundingBox())!;
+  const rad = (pad.width - 2 * MARGIN) / 2;
+  await page.mouse.move(pad.x + pad.width / 2 - 0.5 * rad, pad.y + pad.height / 2 - 0.75 * rad);
+  await r.press('t');
+  // it starts at the range's first frame and ends by itself after its last
+  await expect(page.getByTestId('trace-panel')).toHaveAttribute('data-active', 'true');
+  await expect(page.getByTestId('trace-panel')).toHaveAttribute('data-active', 'false', { timeout: 30_000 });
+  await expect(r.toast).toContainText('Traced 11 frames (30–40)');
+
+  const after = await h['labels.range']({ mediaId: seed.mediaId, from: 0, to: seed.frames - 1 });
+  for (let f = 0; f < seed.frames; f++) {
+    if (f >= 30 && f <= 40) {
+      expect(after[f].va!.valence, `frame ${f}`).toBeCloseTo(-0.5, 2);
+      expect(after[f].va!.arousal, `frame ${f}`).toBeCloseTo(0.75, 2);
+    } else expect(after[f], `frame ${f}`).toEqual(before[f]);
+  }
+  await r.press('Escape'); // clears the selection
+  await r.press('Control+z');
+  await expect(r.toast).toContainText('Undid “Trace valence/arousal at 0.5× (frames 30–40)”');
+  expect(await h['labels.range']({ mediaId: seed.mediaId, from: 0, to: seed.frames - 1 })).toEqual(before);
+});

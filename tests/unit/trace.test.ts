@@ -78,6 +78,15 @@ describe('TraceRecorder', () => {
     ]);
   });
 
+  it('samples only the frames of the selected range of a pass that redoes it', () => {
+    const r = new TraceRecorder(times, 'both', 1, { from: 20, to: 22 });
+    r.presented(meta(19, 0, 1), at);
+    r.presented(meta(21, 80, 3), at);
+    r.presented(meta(24, 200, 6), at);
+    expect(r.samples().map((x) => x.frame)).toEqual([20, 21, 22]);
+    expect(r.frame).toBe(24);
+  });
+
   it('records only the traced axis of a one-axis pass', () => {
     expect(sampleOf(3, { valence: 0.2, arousal: -0.3 }, 'valence')).toEqual({ frame: 3, valence: 0.2, arousal: null });
     expect(sampleOf(3, { valence: 0.2, arousal: -0.3 }, 'arousal')).toEqual({ frame: 3, valence: null, arousal: -0.3 });

@@ -51,7 +51,7 @@ export const SHORTCUTS: Shortcut[] = [
   },
   {
     keys: 'T',
-    label: 'Trace valence/arousal: play at the trace speed, sample the pad once per shown frame (again or Esc: end, stored as one action)',
+    label: 'Trace valence/arousal: play at the trace speed (over the selection: redo that range), sample the pad once per shown frame (again or Esc: end, one action)',
     group: 'Labels',
     match: key('t'),
     run: (c) => c.trace.toggle(),

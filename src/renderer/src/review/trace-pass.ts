@@ -1,5 +1,6 @@
 // A continuous valence/arousal trace pass (issue 15, item 4; CARMA/DARMA, the Aff-Wild2 protocol):
-// T starts it — the video plays at the pass's speed and, once per DISPLAYED frame
+// T starts it — from the frame on screen, or over the selected range (redoing it) — the video plays
+// at the pass's speed and, once per DISPLAYED frame
 // (requestVideoFrameCallback on the <video>; its mediaTime → the frame index through the stored
 // frame times), the pointer's place on the trace pad, or a gamepad stick, is sampled
 // (src/shared/trace.ts: at most one sample per frame, the value in force at the frame's presentation
@@ -148,12 +149,30 @@ export class TraceController {
       this.c.toast('Tracing needs the trace pad: show the correction panel', 'warn');
       return;
     }
-    const recorder = new TraceRecorder(this.c.times, this.state.axes, this.state.speed);
+    // With a selection, the pass redoes that range: it starts once the player rests on its first
+    // frame (no frame of the old position is sampled) and ends after its last.
+    const range = this.c.snapshot.selection;
+    if (range && !(this.c.snapshot.settled && !this.c.snapshot.playing && this.c.snapshot.frame === range.from)) {
+      this.c.jump(range.from);
+      const off = this.c.subscribe(() => {
+        const s = this.c.snapshot;
+        if (s.settled && !s.playing && s.frame === range.from) {
+          off();
+          this.start();
+        } else if (s.selection !== range) off();
+      });
+      return;
+    }
+    const recorder = new TraceRecorder(this.c.times, this.state.axes, this.state.speed, range);
     this.recorder = recorder;
     video.dataset.trace = 'recording';
     const cb: VideoFrameRequestCallback = (_now, meta) => {
       if (this.recorder !== recorder) return;
       if (recorder.presented(meta, (t) => this.point(t))) this.set({ samples: recorder.size, cursor: this.point(meta.presentationTime) });
+      if (range && recorder.frame >= range.to) {
+        this.stop();
+        return;
+      }
       this.rvfc = { video, id: video.requestVideoFrameCallback(cb) };
     };
     this.rvfc = { video, id: video.requestVideoFrameCallback(cb) };
@@ -162,7 +181,8 @@ export class TraceController {
     if (!this.c.snapshot.playing) this.c.togglePlay();
     // active only once playing: the controller's state changes on the way are not a pause
     this.set({ active: true, samples: 0 });
-    this.c.toast(`Tracing ${this.state.axes === 'both' ? 'valence/arousal' : this.state.axes} at ${this.state.speed}× — T or Esc ends the pass`);
+    const over = range ? ` over frames ${range.from}–${range.to}` : '';
+    this.c.toast(`Tracing ${this.state.axes === 'both' ? 'valence/arousal' : this.state.axes}${over} at ${this.state.speed}× — T or Esc ends the pass`);
   }
 
   /** Ends the pass: stops sampling at once, pauses, and stores the samples as one action. */
