@@ -9,7 +9,8 @@ import { call } from '../api';
 import { reportError } from '../store';
 import { Circumplex, CIRCUMPLEX_MARGIN } from './Circumplex';
 import { useReview, type ReviewController } from './controller';
-import { traceAuthor, type TraceSource, type TraceState } from './trace-pass';
+import { annotatorName } from '../session';
+import type { TraceSource, TraceState } from './trace-pass';
 
 const PAD = 200;
 const AXES_NAME: Record<TraceAxes, string> = { both: 'valence and arousal', valence: 'valence alone (x)', arousal: 'arousal alone (y)' };
@@ -31,7 +32,7 @@ export function TracePanel({ c, data }: { c: ReviewController; data: WindowFrame
   const frames = c.times.count;
   const mediaId = useReview(c, (s) => s.media.id);
   const pad = useCallback((el: HTMLDivElement | null) => c.trace.attachPad(el, CIRCUMPLEX_MARGIN), [c]);
-  const who = author ?? traceAuthor() ?? null;
+  const who = author ?? annotatorName() ?? null;
   const smooth = async (apply: boolean) => {
     if (!who) return;
     setBusy(true);

@@ -10,18 +10,8 @@
 // screen's write queue. While recording, the <video> carries data-trace="recording" (set in the
 // same task as the start and end, so a test's own frame callbacks can tell which frames were in it).
 import { padToVa, stickToVa, TraceRecorder, ValueHistory, type TraceAxes, type TraceSpeed } from '../../../shared/trace';
+import { annotatorName, authorArg } from '../session';
 import type { ReviewController } from './controller';
-
-/** The annotator's name as the app remembers it (localStorage 'aw.annotator'); the backend uses the OS user when absent. */
-// TODO(issue 15): use annotatorName() from ../session once helper "agreement"'s prompt is on main.
-export function traceAuthor(): string | undefined {
-  try {
-    const n = localStorage.getItem('aw.annotator')?.trim();
-    return n ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export type TraceSource = 'pointer' | 'gamepad';
 
@@ -72,7 +62,7 @@ export class TraceController {
   private readonly offState: () => void;
 
   constructor(private readonly c: ReviewController) {
-    this.state = { active: false, samples: 0, cursor: null, author: traceAuthor() ?? null, derivedVersion: 0, ...storedSettings() };
+    this.state = { active: false, samples: 0, cursor: null, author: annotatorName() ?? null, derivedVersion: 0, ...storedSettings() };
     const move = (e: PointerEvent) => {
       if (!this.pad) return;
       const box = this.pad.getBoundingClientRect();
@@ -206,9 +196,8 @@ export class TraceController {
       this.c.toast('The pass ended before a frame was shown: nothing traced', 'warn');
       return;
     }
-    const author = traceAuthor();
     void this.c.writeTrace(
-      { mediaId: this.c.snapshot.media.id, axes: recorder.axes, speed: this.state.speed, at: this.c.snapshot.frame, samples, ...(author ? { author } : {}) },
+      { mediaId: this.c.snapshot.media.id, axes: recorder.axes, speed: this.state.speed, at: this.c.snapshot.frame, samples, ...authorArg() },
       (who) => this.set({ author: who }),
     );
   }
