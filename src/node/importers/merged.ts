@@ -350,7 +350,7 @@ class MergedImport {
     const modelId = kind === 'accepted' && s!.modelId !== null && this.modelExists(s!.modelId) ? s!.modelId : null;
     if (kind === 'accepted') this.counts.accepted++;
     else this.counts.human++;
-    this.pushHuman({ ...where, ...human(kind, modelId) });
+    this.pushHuman({ ...where, ...human(kind === 'accepted' ? 'accepted' : 'human', modelId) });
   }
 
   private pushHuman(r: HumanRow): void {
