@@ -1,7 +1,8 @@
 // Annotator layers for the export / import tests, straight through SQL (like export-fixture.ts), and
 // a dump of the `annotations` table in a comparable form.
 import { auLabelFrom, type Task } from '../../src/shared/labels';
-import { resolve, type Annotation, type AnnotationProvenance, type AnnotatorRole } from '../../src/shared/annotators';
+import type { AnnotationProvenance, AnnotatorRole } from '../../src/shared/annotators';
+import { setProjectPolicy } from '../../src/node/labels/annotations';
 import type { Db } from '../../src/node/store/database';
 import type { Project } from '../../src/node/store/project';
 
@@ -50,34 +51,9 @@ interface Raw {
   updated_at: string;
 }
 
-const rawRows = (db: Db) =>
-  db.prepare('SELECT * FROM annotations ORDER BY frame_id, task, annotator, role').safeIntegers(true).all() as Raw[];
-
-/**
- * The resolved human layer of `labels` from the annotations under the default policy, with the one
- * rule (what the label module materialises; here for fixtures written straight through SQL).
- */
+/** The resolved human layer of `labels` from the annotations (the label module materialises every (frame, task) under the default policy). */
 export function materialiseAll(db: Db): void {
-  const groups = new Map<string, { frameId: bigint; task: Task; rows: Annotation[] }>();
-  for (const r of rawRows(db)) {
-    const k = `${r.frame_id}/${r.task}`;
-    const g = groups.get(k) ?? { frameId: r.frame_id, task: r.task, rows: [] };
-    g.rows.push({
-      annotator: r.annotator, role: r.role, auMask: r.au_mask, auBits: r.au_bits, expr: r.expr === null ? null : Number(r.expr),
-      valence: r.valence, arousal: r.arousal, provenance: r.provenance, modelId: r.model_id === null ? null : Number(r.model_id), updatedAt: r.updated_at,
-    });
-    groups.set(k, g);
-  }
-  const put = db.prepare(
-    `INSERT OR REPLACE INTO labels(frame_id, task, layer, au_mask, au_bits, expr, valence, arousal, provenance, model_id, author, updated_at, merged_from)
-     VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const g of groups.values()) {
-    const res = resolve(g.task, g.rows);
-    if (res.outcome !== 'label') continue;
-    const v = res.values;
-    put.run(g.frameId, g.task, v.auMask, v.auBits, v.expr, v.valence, v.arousal, res.provenance, res.modelId, res.author, NOW, res.mergedFrom);
-  }
+  setProjectPolicy(db, 'consensus');
 }
 
 /** An annotation as the tests compare them: frame index, layer, values (AU as a map), provenance. */

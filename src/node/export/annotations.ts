@@ -4,8 +4,8 @@
 // per-annotator layouts (wide, long) and by an export that resolves the label in force under another
 // annotator policy than the project's (src/shared/annotators.ts `resolve`, the one rule).
 //
-// A small reader of the export's own (like plan.ts's projectAnnotatorPolicy): the label module
-// (src/node/labels) owns writing annotations; this only reads them the way the export streams.
+// A small reader of the export's own: the label module (src/node/labels/annotations.ts) owns the
+// annotations and reads them per (frame, task); this only reads them the way the export streams.
 import type { Annotation, AnnotationProvenance, AnnotatorRole } from '../../shared/annotators';
 import type { Task } from '../../shared/labels';
 import type { Db } from '../store/database';

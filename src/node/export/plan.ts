@@ -1,9 +1,10 @@
 // Resolving an export request against a project database: the layers of the policy, the model that
 // fills gaps (and its thresholds), the AU columns, the media to visit and the frame count. Everything
 // here is a handful of small queries; the per-frame work is in frames.ts.
-import { DEFAULT_ANNOTATOR_POLICY, parseAnnotatorPolicy, type AnnotatorPolicy, type AnnotatorRole } from '../../shared/annotators';
+import type { AnnotatorPolicy, AnnotatorRole } from '../../shared/annotators';
 import { MODEL_AUS, MAX_AU_NUMBER, type Split } from '../../shared/labels';
 import { AppError } from '../../shared/result';
+import { projectPolicy } from '../labels/annotations';
 import type { Db } from '../store/database';
 import { parseThresholds } from './merge';
 import { parseExportAnnotatorPolicy, parsePolicy, policyName, type AnnotatorLayout, type ExportOptions, type Layer, type SourceKind } from './options';
@@ -150,15 +151,6 @@ function resolveDatasets(db: Db, names: readonly string[] | undefined): { id: nu
   });
 }
 
-/**
- * The project's annotator policy (meta 'annotator_policy', default consensus). A small reader of the
- * export's own: the label module (src/node/labels) owns writing it.
- */
-export function projectAnnotatorPolicy(db: Db): AnnotatorPolicy {
-  const v = db.prepare(`SELECT value FROM meta WHERE key = 'annotator_policy'`).pluck().get() as string | undefined;
-  return (v !== undefined ? parseAnnotatorPolicy(v) : null) ?? DEFAULT_ANNOTATOR_POLICY;
-}
-
 /** The annotator layers of the given datasets' frames (split filter applied) with the AUs each labelled. */
 function annotatorLayers(db: Db, datasetIds: readonly number[], splits: readonly Split[] | undefined): AnnotatorColumns[] {
   const rows = db
@@ -210,9 +202,9 @@ export function planExport(db: Db, opts: ExportOptions): ExportPlan {
       .all(JSON.stringify(ids)) as Omit<ExportMedia, 'frames'>[]
   ).map((m) => ({ ...m, frames: count.get(m.id) as number }));
   if (datasets.length === 0) warnings.push('The project has no datasets: nothing to export.');
-  const projectPolicy = projectAnnotatorPolicy(db);
-  const annotatorPolicy = parseExportAnnotatorPolicy(opts.annotatorPolicy) ?? projectPolicy;
-  const resolveOnTheFly = annotatorPolicy !== projectPolicy;
+  const ownPolicy = projectPolicy(db);
+  const annotatorPolicy = parseExportAnnotatorPolicy(opts.annotatorPolicy) ?? ownPolicy;
+  const resolveOnTheFly = annotatorPolicy !== ownPolicy;
   const annotators = opts.annotators ?? 'none';
   const layersOf = annotators !== 'none' || resolveOnTheFly ? annotatorLayers(db, ids, opts.splits) : [];
   let aus = auColumns(db, ids);
