@@ -7,7 +7,10 @@
 // columns, and errors that name file and line and leave the project as it was.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerExportCommand } from '../../src/cli/commands/export';
+import { registerImportCommand } from '../../src/cli/commands/import';
 import { runExport, type ExportFormat } from '../../src/node/export';
 import { runImport } from '../../src/node/importers/index';
 import { Project } from '../../src/node/store/project';
@@ -208,5 +211,39 @@ describe('errors name the file and line; the project is left as it was', () => {
     } finally {
       p.close();
     }
+  });
+});
+
+describe('the CLI: export --annotators / --annotator-policy, import merged --annotator', () => {
+  async function run(register: (p: Command) => unknown, args: string[]): Promise<string> {
+    const program = new Command('affect-workbench').exitOverride();
+    register(program);
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    try {
+      await program.parseAsync(['node', 'affect-workbench', ...args]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    return out;
+  }
+
+  it('a wide export made by the CLI imports through the CLI with every layer identical; bad names are refused', async () => {
+    const out = path.join(tmp.dir, 'cli-wide.csv');
+    const summary = JSON.parse(await run(registerExportCommand, ['export', 'csv', src.dir, out, '--model', 'none', '--annotators', 'wide', '--annotator-policy', 'latest', '--json']));
+    expect(summary).toMatchObject({ annotators: 'wide', annotatorPolicy: 'latest' });
+    const p = fresh();
+    const dir = p.dir;
+    p.close();
+    const text = await run(registerImportCommand, ['import', 'merged', dir, out, '--annotator', 'eve', '--faces', 'none']);
+    expect(text).toMatch(/annotator layers: 16 labels of 4 annotator layers/);
+    const q = Project.open(dir);
+    try {
+      expect(annotationRows(q.db, { withTime: false })).toEqual(annotationRows(src.db, { withTime: false }));
+    } finally {
+      q.close();
+    }
+    await expect(run(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'x.csv'), '--annotators', 'tall'])).rejects.toThrow(/Unknown annotator layout "tall" \(none, wide, long\)/);
+    await expect(run(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'y.csv'), '--annotator-policy', 'annotator:'])).rejects.toThrow(/Unknown annotator policy/);
   });
 });

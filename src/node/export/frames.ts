@@ -285,6 +285,8 @@ class Merger {
       const rows = this.cursor.at(idx);
       if (plan.resolveOnTheFly) this.resolveSlots(sl, rows);
       f.annotations = this.showAnnotations ? rows : this.noAnnotations;
+      // the long layout has a row per annotation: a frame nobody annotated has none
+      if (plan.annotators === 'long' && rows.length === 0) return false;
     }
     const auPick = pickLayer(layers, sl.ia !== null, sl.ha !== null, sl.ha !== null && sl.ha[C.v1] !== null);
     const exPick = pickLayer(layers, sl.ie !== null && sl.ie[C.v1] !== null, sl.he !== null, sl.he !== null && sl.he[C.v1] !== null);
