@@ -148,6 +148,8 @@ describe('per-annotator folder and --annotator', () => {
         [3, 'bob', 'expr', 'imported', false, 6],
       ]);
       expect(p.db.prepare(`SELECT COUNT(*) FROM labels WHERE layer = 'imported'`).pluck().get()).toBe(0);
+      expect(p.db.prepare('SELECT COUNT(*) FROM media').pluck().get()).toBe(1); // both files' rows name the same media item
+      expect(p.db.prepare('SELECT COUNT(*) FROM frames').pluck().get()).toBe(4);
       expect(p.db.prepare(`SELECT split FROM frames WHERE idx = 3`).pluck().get()).toBe('val');
     } finally {
       p.close();
