@@ -6,6 +6,7 @@ import { EXPRESSIONS, SPLITS, TASKS } from './labels';
 import { trainingMethods } from './training-contract';
 import { reviewMethods } from './review-contract';
 import { dataMethods } from './data-contract';
+import { adjudicationMethods } from './adjudication-contract';
 import { JOB_KINDS, jobParamsIssues } from './jobs-contract';
 
 // ---------- shared shapes ----------
@@ -160,6 +161,8 @@ export const methods = {
   ...reviewMethods,
   // File → Export… (src/shared/data-contract.ts).
   ...dataMethods,
+  // Adjudication: the queue of disagreements and the adjudicator's decisions (src/shared/adjudication-contract.ts).
+  ...adjudicationMethods,
 } as const;
 
 export type Methods = typeof methods;

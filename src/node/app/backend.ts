@@ -14,6 +14,7 @@ import { cleanupStaleImports } from '../importers/index';
 import { trainingHandlers } from '../training/handlers';
 import { reviewHandlers } from '../review/handlers';
 import { dataHandlers } from '../export/handlers';
+import { adjudicationHandlers } from '../adjudication/handlers';
 import { APP_VERSION } from './version';
 
 export type Transport = 'ipc' | 'http' | 'inprocess';
@@ -151,6 +152,7 @@ export class Backend {
       ...trainingHandlers(this),
       ...reviewHandlers(this),
       ...dataHandlers(this),
+      ...adjudicationHandlers(this),
     };
   }
 }
