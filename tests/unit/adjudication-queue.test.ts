@@ -2,7 +2,9 @@
 // annotators per (frame, task) are judged by the one rule (src/shared/adjudication.ts) — ties under
 // the project's policy, disagreements beyond per-task thresholds — and listed in order with counts,
 // per media item and per dataset, through the contract (in-process client, a JSON round trip).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { registerAdjudicationCommand } from '../../src/cli/commands/adjudication';
 import { verdict } from '../../src/shared/adjudication';
 import type { Annotation } from '../../src/shared/annotators';
 import type { Task } from '../../src/shared/labels';
@@ -187,6 +189,37 @@ describe('adjudication.frame', () => {
     expect(au.imported?.au).not.toBeNull();
     const none = await fx.call('adjudication.frame', { mediaId: fx.mediaId, frame: 0 });
     expect(none.tasks).toEqual([]);
+  });
+});
+
+describe('affect-workbench adjudication', () => {
+  async function cli(args: string[]): Promise<string> {
+    const program = new Command('affect-workbench').exitOverride();
+    registerAdjudicationCommand(program);
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    try {
+      await program.parseAsync(['node', 'affect-workbench', ...args]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    return out;
+  }
+  it('prints the counts and the queue (or the JSON the contract answers), and refuses bad thresholds', async () => {
+    const text = await cli(['adjudication', fx.dir, '--dataset', 'ds', '--va', '0.3']);
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      'policy consensus · thresholds AU > 0, EXPR > 0, VA > 0.3',
+      'open: 4 frames (AU 1, EXPR 3, VA 0)',
+      'ties: 2 frames (AU 0, EXPR 2, VA 0)',
+      'adjudicated: 1 frames (AU 0, EXPR 1, VA 0)',
+    ]);
+    expect(text).toContain('    1  clip  frame 2  AU disagree (AU12)');
+    expect(text).toContain('    4  clip-2  frame 0  EXPR tie');
+    const json = JSON.parse(await cli(['adjudication', fx.dir, '--media', String(fx.mediaId), '--task', 'expr', '--json'])) as { items: { frame: number }[] };
+    expect(json).toEqual(await fx.call('adjudication.queue', { mediaId: fx.mediaId, task: 'expr' }));
+    await expect(cli(['adjudication', fx.dir, '--va', '2'])).rejects.toThrow('--va: the va threshold');
+    await expect(cli(['adjudication', fx.dir, '--au', 'x'])).rejects.toThrow('--au takes a number');
+    await expect(cli(['adjudication', fx.dir, '--dataset', 'nope'])).rejects.toThrow('No dataset named "nope"');
   });
 });
 
