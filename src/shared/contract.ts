@@ -6,6 +6,7 @@ import { EXPRESSIONS, SPLITS, TASKS } from './labels';
 import { trainingMethods } from './training-contract';
 import { reviewMethods } from './review-contract';
 import { dataMethods } from './data-contract';
+import { annotatorMethods } from './annotators-contract';
 import { adjudicationMethods } from './adjudication-contract';
 import { JOB_KINDS, jobParamsIssues } from './jobs-contract';
 
@@ -161,6 +162,8 @@ export const methods = {
   ...reviewMethods,
   // File → Export… (src/shared/data-contract.ts).
   ...dataMethods,
+  // Annotators and the policy that merges their layers (src/shared/annotators-contract.ts).
+  ...annotatorMethods,
   // Adjudication: the queue of disagreements and the adjudicator's decisions (src/shared/adjudication-contract.ts).
   ...adjudicationMethods,
 } as const;

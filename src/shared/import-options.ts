@@ -1,6 +1,7 @@
 // The options of `runImport`, as a zod schema so the worker job 'import', the CLI and the renderer's
 // File → Import… dialog validate the same shape. Pure (no platform imports).
 import { z } from 'zod';
+import { AnnotatorName } from './annotators-contract';
 import { SPLITS } from './labels';
 
 /** `merged`: this workbench's own merged-labels export (CSV or JSON Lines), re-imported with its sources. */
@@ -48,6 +49,8 @@ export const ImportOptions = z
     skipUnknownClasses: z.boolean().optional(),
     /** Skip entries whose media (video, frame folder, image) is missing or unreadable instead of failing. */
     skipMissing: z.boolean().optional(),
+    /** The annotator whose layer the file's human labels go to (merged; default: the OS user). */
+    annotator: AnnotatorName.optional(),
   })
   .strict();
 export type ImportOptions = z.infer<typeof ImportOptions>;

@@ -3,6 +3,7 @@
 // as named undoable actions, and the "finding work" queries. Kept in its own file so the contract
 // file stays a list; the shapes here are the only definition, transports and renderer derive from it.
 import { z } from 'zod';
+import { AnnotatorName as annotatorName } from './annotators-contract';
 import { EXPRESSIONS, TASKS } from './labels';
 import { ReviewCriteria } from './review-criteria';
 
@@ -166,7 +167,8 @@ export const LabelSnapshot = z.object({
   expr: z.number().int().min(0).max(EXPRESSIONS.length - 1).nullable(),
   valence: z.number().nullable(),
   arousal: z.number().nullable(),
-  provenance: z.enum(['human', 'accepted']),
+  /** human: set by hand; accepted: a model's label accepted; trace: a valence/arousal trace pass; imported: read from an annotator's file. */
+  provenance: z.enum(['human', 'accepted', 'trace', 'imported']),
   /** The model whose labels were accepted ('accepted' rows). */
   modelId: z.number().int().nullable(),
   author: z.string().nullable(),
@@ -177,7 +179,10 @@ export type LabelSnapshot = z.infer<typeof LabelSnapshot>;
 const historyBase = {
   actionId: id,
   name: z.string(),
+  /** The annotator whose layer the entry changed (the action's author for face marks). */
   author: z.string().nullable(),
+  /** The role the annotator acted in (face marks: 'annotator'). */
+  role: z.enum(['annotator', 'adjudicator']),
   at: z.string(),
   undone: z.boolean(),
   frame: frameIndex,
@@ -263,17 +268,21 @@ export const reviewMethods = {
         frames: z.array(frameIndex).min(1).max(10_000).optional(),
         /** Frame the user is on (undo jumps back to it); default the first frame edited. */
         at: frameIndex.optional(),
-        author: z.string().min(1).max(120).optional(),
+        /** The annotator whose layer the edit writes (default: the backend's OS user). */
+        author: annotatorName.optional(),
         change: EditChange,
       })
       .refine((v) => (v.frames !== undefined) !== (v.from !== undefined && v.to !== undefined), 'give either frames or from and to')
       .refine((v) => v.from === undefined || v.to === undefined || (v.to >= v.from && v.to - v.from < MAX_EDIT_FRAMES), 'to must be >= from, range not too long'),
     output: z.object({ action: ActionSummary.nullable(), canUndo: z.boolean(), canRedo: z.boolean(), ms: z.number() }),
   },
-  'labels.undo': { input: z.strictObject({ mediaId: id }), output: undoOutput },
-  'labels.redo': { input: z.strictObject({ mediaId: id }), output: undoOutput },
+  /** Undoes the annotator's (`author`, default: the backend's OS user) newest action in force on the media item; never another annotator's. */
+  'labels.undo': { input: z.strictObject({ mediaId: id, author: annotatorName.optional() }), output: undoOutput },
+  /** Redoes the annotator's oldest undone action not superseded by a later edit of theirs. */
+  'labels.redo': { input: z.strictObject({ mediaId: id, author: annotatorName.optional() }), output: undoOutput },
+  /** Every annotator's actions (newest first) and the frame's changes; canUndo / canRedo are the annotator's (`author`). */
   'labels.history': {
-    input: z.strictObject({ mediaId: id, frame: frameIndex.optional(), limit: z.number().int().min(1).max(500).default(50) }),
+    input: z.strictObject({ mediaId: id, frame: frameIndex.optional(), limit: z.number().int().min(1).max(500).default(50), author: annotatorName.optional() }),
     output: z.object({ actions: z.array(ActionSummary), frame: z.array(HistoryEntry), canUndo: z.boolean(), canRedo: z.boolean() }),
   },
 } as const;

@@ -62,7 +62,7 @@ describe('one rule, every reader; merged human rows with history and undo', () =
       'DS,v1,1,,,,train,,,,,,,,,,,,,cleared,cleared,',
       'DS,v2,0,,,,val,,,,,,,,,,,-0.5,0.25,,,human',
     ]);
-    await runImport(p, 'merged', [human], {});
+    await runImport(p, 'merged', [human], { annotator: 'ann' });
     const [v1, v2] = p.db.prepare(`SELECT id FROM media ORDER BY name`).pluck().all() as number[];
 
     const inForceNow = () => {
@@ -95,20 +95,20 @@ describe('one rule, every reader; merged human rows with history and undo', () =
     expect(h.every((e) => e.task !== 'face' && e.after !== null && e.after.au === null)).toBe(true);
 
     // the same file again changes nothing and records nothing
-    await runImport(p, 'merged', [human], {});
+    await runImport(p, 'merged', [human], { annotator: 'ann' });
     expect(listActions(p.db, v1, 10)).toHaveLength(1);
 
     // undo: the imported labels are back in force everywhere; redo: the corrections again
-    expect(undo(p.db, v1).action?.name).toBe('Import fix.csv');
+    expect(undo(p.db, v1, 'ann').action?.name).toBe('Import fix.csv');
     r = inForceNow();
     expect(r.rows.map((f) => [f.expr?.value ?? null, f.expr?.provenance ?? null])).toEqual([[4, 'imported'], [5, 'imported'], [3, 'imported']]);
     expect([row(0), row(1), row(2)].map((i) => r.s.expr[i])).toEqual([4, 5, 3]);
     expect(r.counts).toEqual({ au: 2, expr: 3, va: 1 });
     expect(labelCountsByMedia(p.db).get(v2)).toEqual({ au: 0, expr: 1, va: 1 }); // other media untouched by this undo
-    redo(p.db, v1);
+    redo(p.db, v1, 'ann');
     r = inForceNow();
     expect([row(0), row(1), row(2)].map((i) => r.s.expr[i])).toEqual([1, -1, 3]);
-    expect(undo(p.db, v2).action?.changes).toBe(1);
+    expect(undo(p.db, v2, 'ann').action?.changes).toBe(1);
     expect(labelCountsByMedia(p.db).get(v2)).toEqual({ au: 0, expr: 1, va: 0 });
   });
 });

@@ -57,18 +57,19 @@ describe('labels.edit', () => {
     const [newest, oldest] = h.frame;
     expect(oldest.before).toBeNull(); // the imported label was in force
     expect(oldest.after).toMatchObject({ expr: 4, provenance: 'human', author: 'alice' });
-    expect(newest.before).toMatchObject({ expr: 4, author: 'alice' });
+    // each annotator's history is of their own layer (issue 15): bob had no label of his own there
+    expect(newest.before).toBeNull();
     expect(newest.after).toMatchObject({ expr: 2, author: 'bob' });
     expect(Date.parse(newest.at)).toBeGreaterThan(Date.now() - 60_000);
     expect(h.actions.map((a) => [a.name, a.from, a.to, a.changes])).toEqual([
       ['Expression: Disgust', 13, 13, 1],
       ['Expression: Happiness', 10, 19, 10],
     ]);
-    // The ground truth beneath the correction stays visible.
-    const w = await fx.call('review.window', { mediaId: fx.mediaId, from: 13, to: 13 });
+    const w = await fx.call('review.window', { mediaId: fx.mediaId, from: 12, to: 13 });
     expect(importedOf(13).expr).toBe(6);
-    expect(w.frames[0].expr).toEqual({ v: 2, p: 'human' });
-    expect(w.frames[0].gt?.expr).toBe(6);
+    expect(w.frames[0].expr).toEqual({ v: 4, p: 'human' }); // alice alone
+    // alice 4 against bob 2 under the consensus policy: a tie, so the imported label stays in force
+    expect(w.frames[1].expr).toEqual({ v: 6, p: 'imported' });
   });
 
   it('records no action for an edit that changes nothing', async () => {

@@ -144,7 +144,7 @@ describe('timeline lanes', () => {
 });
 
 describe('provenance lines', () => {
-  const base = { actionId: 1, name: 'x', author: 'ann', at: '2026-01-01T00:00:00Z', undone: false, frame: 10 };
+  const base = { actionId: 1, name: 'x', author: 'ann', role: 'annotator' as const, at: '2026-01-01T00:00:00Z', undone: false, frame: 10 };
   const snap = (p: Partial<LabelSnapshot>): LabelSnapshot => ({
     au: null,
     expr: null,

@@ -14,6 +14,7 @@ import { cleanupStaleImports } from '../importers/index';
 import { trainingHandlers } from '../training/handlers';
 import { reviewHandlers } from '../review/handlers';
 import { dataHandlers } from '../export/handlers';
+import { annotatorHandlers } from '../labels/annotator-handlers';
 import { adjudicationHandlers } from '../adjudication/handlers';
 import { APP_VERSION } from './version';
 
@@ -152,6 +153,7 @@ export class Backend {
       ...trainingHandlers(this),
       ...reviewHandlers(this),
       ...dataHandlers(this),
+      ...annotatorHandlers(this),
       ...adjudicationHandlers(this),
     };
   }

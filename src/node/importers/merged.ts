@@ -21,8 +21,9 @@
 //   - an imported value replaces the frame's imported label;
 //   - no label, or a model fill, removes the imported label when the file's policy includes gt (the
 //     file then says there is no ground truth there); other policies say nothing about it;
-//   - a human row (human, accepted, cleared) replaces the frame's human row of that task, rewritten
-//     only when a value differs; the imported label beneath it is left as it is (the file cannot show it).
+//   - a human row (human, accepted, cleared) goes to the importing annotator's layer (option
+//     `annotator`, default the OS user; issue 15), only where it differs from the human label in
+//     force; the imported label beneath it is left as it is (the file cannot show it).
 // Human rows already in the project are never dropped by an import (counted in a warning where the
 // file has an imported label there). Human rows are written through the label module's history
 // writer (src/node/labels/human.ts), like a review edit: one undoable action per media item the
@@ -37,7 +38,8 @@ import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isFile, storedPath } from './fsnames';
 import type { MediaKind } from './writer';
-import { HumanHistory } from '../labels/human';
+import { defaultAnnotator } from '../labels/annotations';
+import { HumanHistory, sameHuman } from '../labels/human';
 
 /** Frame ids are reserved in blocks: one MAX(id) query per block instead of per frame (gaps are harmless). */
 const ID_BLOCK = 1024;
@@ -362,10 +364,11 @@ class MergedImport {
     if (this.human.length === 0) return;
     this.ctx.w.flush(); // their frames first (foreign key)
     const now = this.ctx.w.now;
+    const annotator = this.ctx.opts.annotator ?? defaultAnnotator();
     const big = (x: number | bigint | null) => (x === null ? null : BigInt(x));
     for (const r of this.human) {
       let h = this.actions.get(r.mediaId);
-      if (!h) this.actions.set(r.mediaId, (h = new HumanHistory(this.ctx.w.db, { name: `Import ${this.shown}`, mediaId: r.mediaId, author: null, at: now })));
+      if (!h) this.actions.set(r.mediaId, (h = new HumanHistory(this.ctx.w.db, { name: `Import ${this.shown}`, mediaId: r.mediaId, author: annotator, at: now })));
       const next = {
         auMask: big(r.mask),
         auBits: big(r.bits),
@@ -374,9 +377,11 @@ class MergedImport {
         arousal: r.arousal,
         provenance: r.provenance,
         modelId: r.modelId,
-        author: null,
+        author: annotator,
         updatedAt: now,
       };
+      // the file's human labels are a resolved layer: one already in force is not written again (re-import changes nothing)
+      if (!r.fresh && sameHuman(h.resolved(r.frameId, r.task), next)) continue;
       h.set(r.frameId, r.idx, r.task, next, r.fresh ? null : undefined);
     }
     this.human.length = 0;

@@ -5,6 +5,7 @@
 // not fit a JSON number).
 import type { Task } from '../../shared/labels';
 import type { FaceState } from '../../shared/review-contract';
+import type { AnnotationProvenance } from '../../shared/annotators';
 import type { Db } from '../store/database';
 import { inForce } from './layers';
 
@@ -23,8 +24,13 @@ export interface LabelValues {
   arousal: number | null;
 }
 
+/**
+ * A human row: the resolved row of `labels` (provenance human / accepted, author = the one annotator
+ * it comes from, else null), or one annotator's row of `annotations` (any annotation provenance,
+ * author = that annotator). History entries keep the annotator's row.
+ */
 export interface HumanRow extends LabelValues {
-  provenance: 'human' | 'accepted';
+  provenance: AnnotationProvenance;
   modelId: number | null;
   author: string | null;
   updatedAt: string;

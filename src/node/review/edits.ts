@@ -1,7 +1,10 @@
 // Label edits as named actions (DESIGN.md §6.8): one edit covers a frame, a list of frames or a range,
-// writes the human layer (or frames.face) in ONE transaction through the label module's history
-// writer (src/node/labels/human.ts: an `actions` row, a before/after history entry per changed
-// (frame, task), the media's redo stack superseded). Frames whose value would not change get no
+// writes the acting annotator's layer (or frames.face) in ONE transaction through the label module's
+// history writer (src/node/labels/human.ts: an `actions` row, a before/after history entry per changed
+// (frame, task), the annotator's row in `annotations` and the resolved human row re-materialised,
+// their redo stack superseded). An annotator's layer lies over the imported ground truth: a change
+// starts from their own row where they have one, else from the imported label (issue 15), never
+// from another annotator's row; 'keep' copies the label in force (what the annotator sees). Frames whose value would not change get no
 // history, and an edit that changes nothing records no action (so it never sits on the undo stack). The review handlers run it through writeRetrying
 // (src/node/labels/labels.ts): an edit that meets a busy database waits for the lock, never fails halfway.
 import { auBit, MODEL_AUS, TASKS, type Task } from '../../shared/labels';
@@ -12,6 +15,7 @@ import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
 import { getModel } from '../store/models';
 import { getSoftLabels } from '../store/softlabels';
+import { readOwnRows } from '../labels/annotations';
 import { HumanHistory } from '../labels/human';
 import { MODEL_AU_MASK } from '../labels/layers';
 import { effective, framesInList, framesInRange, readLayers, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from '../labels/rows';
@@ -68,16 +72,21 @@ function modelDecisions(db: Db, modelId: number, frames: readonly FrameRef[]) {
   return out;
 }
 
-/** The new human row of one frame's task under a change; `undefined` = the change does not touch this task. */
+/**
+ * The annotator's new row of one frame's task under a change; `undefined` = the change does not
+ * touch this task. `own`: the annotator's row now; `layers`: the imported and the resolved rows.
+ */
 function nextHuman(
   change: EditChange,
   task: Task,
+  own: HumanRow | null,
   layers: TaskLayers | undefined,
   author: string,
   now: string,
   model: { id: number; d: { bits: bigint; expr: number; v: number; a: number } | undefined } | null,
 ): HumanRow | null | undefined {
-  const cur = effective(layers);
+  // the annotator's own layer over the imported ground truth
+  const cur = effective({ human: own, imported: layers?.imported ?? null });
   switch (change.kind) {
     case 'au': {
       if (task !== 'au') return undefined;
@@ -114,10 +123,10 @@ function nextHuman(
       return human({ auMask: mask, auBits: bits }, author, now, 'accepted', model.id);
     }
     case 'keep': {
-      // a human row is a decision already; an imported label becomes one, unchanged
-      const imported = layers?.imported;
-      if (!change.tasks.includes(task) || layers?.human || !imported) return undefined;
-      return human({ auMask: imported.auMask, auBits: imported.auBits, expr: imported.expr, valence: imported.valence, arousal: imported.arousal }, author, now);
+      // the annotator's row is a decision already; the label in force (resolved, else imported) becomes one, unchanged
+      const shown = effective(layers);
+      if (!change.tasks.includes(task) || own || !shown || (shown.auMask === null && shown.expr === null && shown.valence === null)) return undefined;
+      return human({ auMask: shown.auMask, auBits: shown.auBits, expr: shown.expr, valence: shown.valence, arousal: shown.arousal }, author, now);
     }
     case 'face':
       return undefined;
@@ -163,12 +172,15 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
       for (const f of frames) h.face(f.id, f.idx, f.face, change.value);
     } else {
       const layers = readLayers(db, req.mediaId, frames, contiguous);
+      const mine = readOwnRows(db, req.mediaId, frames, contiguous, req.author, h.role);
       for (const f of frames) {
         const fl = layers.get(f.id);
+        const own = mine.get(f.id);
         for (const task of tasks) {
           const t = fl?.get(task);
-          const next = nextHuman(change, task, t, req.author, now, model === null ? null : { id: model, d: decisions!.get(f.id) });
-          if (next !== undefined) h.set(f.id, f.idx, task, next, t?.human ?? null);
+          const o = own?.get(task) ?? null;
+          const next = nextHuman(change, task, o, t, req.author, now, model === null ? null : { id: model, d: decisions!.get(f.id) });
+          if (next !== undefined) h.set(f.id, f.idx, task, next, o);
         }
       }
     }

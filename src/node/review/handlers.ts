@@ -2,7 +2,6 @@
 // changed with `labels.changed`, so every open review screen (another window, another browser tab)
 // refreshes the same frames. They wait for the write lock while another process writes (an import's
 // chunk, a job's batch) and answer AppError 'busy' only after BUSY_RETRY_MS; nothing is half-written.
-import os from 'node:os';
 import type { EventPayload } from '../../shared/contract';
 import type { Handlers } from '../../shared/dispatch';
 import type { Task } from '../../shared/labels';
@@ -10,6 +9,7 @@ import type { reviewMethods } from '../../shared/review-contract';
 import { DEFAULT_CRITERIA, thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
 import type { Backend } from '../app/backend';
+import { defaultAnnotator } from '../labels/annotations';
 import { writeRetrying } from '../store/busy';
 import { getModel } from '../store/models';
 import { mediaFileFor } from '../app/media-files';
@@ -26,14 +26,6 @@ import { workSummary } from './summary';
 
 export type ReviewHandlers = Pick<Handlers, keyof typeof reviewMethods>;
 
-/** Who an edit is recorded as when the client does not say: the operating-system user. */
-function defaultAuthor(): string {
-  try {
-    return os.userInfo().username || 'annotator';
-  } catch {
-    return 'annotator';
-  }
-}
 
 /** The playable file (or the first image) of a media item, checked the way the media URL serves it. */
 function missingFile(p: Project, d: { id: number; kind: string; frameCount: number }): string | null {
@@ -139,37 +131,40 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
     'labels.edit': async (input) => {
       const p = backend.requireProject();
       const t0 = performance.now();
-      const author = input.author ?? defaultAuthor();
+      const author = input.author ?? defaultAnnotator();
       const out = await writeRetrying(p.db, () => applyEdit(p.db, { ...input, author }, () => defaultModelFor(p.db, input.mediaId)));
       const ms = performance.now() - t0;
       if (out.action) changed(p, input.mediaId, out.action.from, out.action.to, out.tasks);
-      return { action: out.action, ...undoState(p.db, input.mediaId), ms };
+      return { action: out.action, ...undoState(p.db, input.mediaId, author), ms };
     },
-    'labels.undo': async ({ mediaId }) => {
+    // Undo / redo are the annotator's own (issue 15): another annotator's actions are never touched.
+    'labels.undo': async ({ mediaId, author }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
+      const who = author ?? defaultAnnotator();
       const t0 = performance.now();
-      const out = await writeRetrying(p.db, () => undo(p.db, mediaId));
+      const out = await writeRetrying(p.db, () => undo(p.db, mediaId, who));
       const ms = performance.now() - t0;
       if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
-      return { action: out.action, ...undoState(p.db, mediaId), ms };
+      return { action: out.action, ...undoState(p.db, mediaId, who), ms };
     },
-    'labels.redo': async ({ mediaId }) => {
+    'labels.redo': async ({ mediaId, author }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
+      const who = author ?? defaultAnnotator();
       const t0 = performance.now();
-      const out = await writeRetrying(p.db, () => redo(p.db, mediaId));
+      const out = await writeRetrying(p.db, () => redo(p.db, mediaId, who));
       const ms = performance.now() - t0;
       if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
-      return { action: out.action, ...undoState(p.db, mediaId), ms };
+      return { action: out.action, ...undoState(p.db, mediaId, who), ms };
     },
-    'labels.history': ({ mediaId, frame, limit }) => {
+    'labels.history': ({ mediaId, frame, limit, author }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);
       return {
         actions: listActions(p.db, mediaId, limit),
         frame: frame === undefined ? [] : frameHistory(p.db, mediaId, frame, limit),
-        ...undoState(p.db, mediaId),
+        ...undoState(p.db, mediaId, author ?? defaultAnnotator()),
       };
     },
   };
