@@ -4,13 +4,13 @@
 // as one undoable action in the adjudicator's own layer (role 'adjudicator').
 import { z } from 'zod';
 import { ADJUDICATION_THRESHOLD_RANGE, DEFAULT_ADJUDICATION_THRESHOLDS } from './adjudication';
+import { AnnotatorName } from './annotators-contract';
 import { EXPRESSIONS, TASKS } from './labels';
 import { ActionSummary } from './review-contract';
 
 const id = z.number().int().positive();
 const frameIndex = z.number().int().min(0);
 const task = z.enum(TASKS);
-const name = z.string().trim().min(1).max(120);
 
 const threshold = (t: keyof typeof ADJUDICATION_THRESHOLD_RANGE, what: string) =>
   z
@@ -104,7 +104,7 @@ const scope = {
 /** What a decision writes for each frame. */
 export const AdjudicationChoice = z.discriminatedUnion('kind', [
   /** That annotator's label of the frame (their clearing included) becomes the final word. */
-  z.strictObject({ kind: z.literal('pick'), annotator: name }),
+  z.strictObject({ kind: z.literal('pick'), annotator: AnnotatorName }),
   /** A value of the adjudicator's own; the fields of the task must be given (AU: every AU decided). */
   z.strictObject({
     kind: z.literal('set'),
@@ -159,7 +159,7 @@ export const adjudicationMethods = {
       task,
       choice: AdjudicationChoice,
       /** The adjudicator's name (default: the operating-system user). */
-      author: name.optional(),
+      author: AnnotatorName.optional(),
       /** The frame the adjudicator is on (undo jumps back to it); default the first frame. */
       at: frameIndex.optional(),
     }),

@@ -54,10 +54,14 @@ describe('adjudication.decide', () => {
       [4, 'tie'],
     ]);
     const annotatorsBefore = [layers(3, 'expr'), layers(4, 'expr')];
+    // the review's cached columns (read once here) follow the decision through labels.changed
+    const humanFrames = async () => (await fx.call('review.overview', { mediaId: m, buckets: 1, modelId: null, counts: false })).human[0];
+    const humanBefore = await humanFrames();
 
     const d = await fx.call('adjudication.decide', { mediaId: m, frames: [3, 4], task: 'expr', choice: { kind: 'pick', annotator: 'bob' }, author: 'carol', at: 4 });
     expect(d.action).toMatchObject({ name: "Adjudicate EXPR: bob's label", author: 'carol', from: 3, to: 4, frame: 4, changes: 2 });
     expect(d.canUndo).toBe(true);
+    expect(await humanFrames()).toBe(humanBefore + 2);
     for (const f of [3, 4]) {
       expect(resolved(f, 'expr')).toMatchObject({ expr: 5, mergedFrom: 'adjudicated', author: 'carol' });
       expect(await exprInForce(f)).toBe(5);

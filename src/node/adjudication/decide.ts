@@ -6,14 +6,12 @@
 // adjudicator's own (labels.undo with their name). In one IMMEDIATE transaction: a frame that
 // cannot be decided (the picked annotator has no label there) refuses the whole decision.
 import type { AdjudicationChoice } from '../../shared/adjudication-contract';
-import type { Annotation } from '../../shared/annotators';
 import { auBit, type Task } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
-import { HumanHistory, type ActionInfo } from '../labels/human';
-import type { HumanRow, LabelValues } from '../labels/rows';
-import { framesInList } from '../labels/rows';
-import { annotationOf, type AnnotationRaw } from './annotations';
+import { readOwn } from '../labels/annotations';
+import { HumanHistory } from '../labels/human';
+import { framesInList, type HumanRow, type LabelValues } from '../labels/rows';
 
 export interface DecideRequest {
   mediaId: number;
@@ -69,42 +67,29 @@ function setValues(task: Task, c: Extract<AdjudicationChoice, { kind: 'set' }>):
   return { ...NONE, valence: c.valence, arousal: c.arousal };
 }
 
-/** An annotator's row of (frame, task), role 'annotator'. */
-function annotatorRow(db: Db, frameId: number, task: Task, annotator: string): Annotation | null {
-  const r = db
-    .prepare(
-      `SELECT annotator, role, au_mask, au_bits, expr, valence, arousal, provenance, model_id, updated_at
-       FROM annotations WHERE frame_id = ? AND task = ? AND annotator = ? AND role = 'annotator'`,
-    )
-    .safeIntegers(true)
-    .get(frameId, task, annotator) as AnnotationRaw | undefined;
-  return r ? annotationOf(r) : null;
-}
-
 /** Writes the decision; the action id, or null when no frame's adjudication changed. */
 export function decide(db: Db, req: DecideRequest): number | null {
   const frames = framesInList(db, req.mediaId, req.frames);
   const missing = req.frames.filter((f) => !frames.some((x) => x.idx === f));
   if (missing.length) throw new AppError('not-found', `Media ${req.mediaId} has no frame ${missing.slice(0, 5).join(', ')}`);
   const now = new Date().toISOString();
-  const info: ActionInfo & { role: 'adjudicator' } = {
-    name: decisionName(req.task, req.choice),
-    mediaId: req.mediaId,
-    author: req.author,
-    role: 'adjudicator',
-    at: now,
-    atFrame: req.at ?? frames[0].idx,
-  };
   const fixed = req.choice.kind === 'set' ? setValues(req.task, req.choice) : NONE;
   const row = (values: LabelValues): HumanRow => ({ ...values, provenance: 'human', modelId: null, author: req.author, updatedAt: now });
   return db
     .transaction((): number | null => {
-      const h = new HumanHistory(db, info);
+      const h = new HumanHistory(db, {
+        name: decisionName(req.task, req.choice),
+        mediaId: req.mediaId,
+        author: req.author,
+        role: 'adjudicator',
+        at: now,
+        atFrame: req.at ?? frames[0].idx,
+      });
       for (const f of frames) {
         let next: HumanRow | null;
         if (req.choice.kind === 'withdraw') next = null;
         else if (req.choice.kind === 'pick') {
-          const a = annotatorRow(db, f.id, req.task, req.choice.annotator);
+          const a = readOwn(db, f.id, req.task, req.choice.annotator, 'annotator');
           if (!a) throw new AppError('not-found', `${req.choice.annotator} has no ${req.task.toUpperCase()} label on frame ${f.idx} of media ${req.mediaId}`);
           next = row({ auMask: a.auMask, auBits: a.auBits, expr: a.expr, valence: a.valence, arousal: a.arousal });
         } else next = row(fixed);

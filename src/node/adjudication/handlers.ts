@@ -1,11 +1,11 @@
 // The adjudication methods of the contract over the open project (src/shared/adjudication-contract.ts).
 // A decision waits for the write lock like every label edit (writeRetrying) and announces what it
 // changed with `labels.changed`, so open review screens (and the review's cached columns) refresh.
-import os from 'node:os';
 import type { adjudicationMethods } from '../../shared/adjudication-contract';
 import type { Handlers } from '../../shared/dispatch';
 import { AppError } from '../../shared/result';
 import type { Backend } from '../app/backend';
+import { defaultAnnotator } from '../labels/annotations';
 import { writeRetrying } from '../store/busy';
 import type { Project } from '../store/project';
 import { actionSummary, undoState } from '../review/undo';
@@ -13,15 +13,6 @@ import { decide } from './decide';
 import { adjudicationFrame, adjudicationQueue } from './queue';
 
 export type AdjudicationHandlers = Pick<Handlers, keyof typeof adjudicationMethods>;
-
-/** Who a decision is recorded as when the client does not say: the operating-system user. */
-function defaultAuthor(): string {
-  try {
-    return os.userInfo().username || 'annotator';
-  } catch {
-    return 'annotator';
-  }
-}
 
 function requireMedia(p: Project, mediaId: number): void {
   const ready = p.db.prepare(`SELECT 1 FROM media m JOIN datasets d ON d.id = m.dataset_id WHERE m.id = ? AND d.state = 'ready'`).get(mediaId);
@@ -39,13 +30,13 @@ export function adjudicationHandlers(backend: Backend): AdjudicationHandlers {
     'adjudication.decide': async (input) => {
       const p = backend.requireProject();
       requireMedia(p, input.mediaId);
-      const author = input.author ?? defaultAuthor();
+      const author = input.author ?? defaultAnnotator();
       const t0 = performance.now();
       const id = await writeRetrying(p.db, () => decide(p.db, { ...input, author }));
       const ms = performance.now() - t0;
       const action = id === null ? null : actionSummary(p.db, id);
       if (action) backend.emit('labels.changed', { mediaId: input.mediaId, from: action.from, to: action.to, tasks: [input.task] });
-      return { action, ...undoState(p.db, input.mediaId), ms };
+      return { action, ...undoState(p.db, input.mediaId, author), ms };
     },
   };
 }

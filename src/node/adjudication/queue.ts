@@ -10,7 +10,7 @@ import { TASKS, type Task } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
 import { auRecord } from '../labels/layers';
-import { annotationOf, projectPolicy, type AnnotationRaw } from './annotations';
+import { annotationOf, projectPolicy, type RawAnnotation } from '../labels/annotations';
 
 export interface QueueScope {
   mediaId?: number;
@@ -43,7 +43,7 @@ function mediaInScope(db: Db, scope: QueueScope): MediaRow[] {
 }
 
 const SELECT_ANNOTATIONS = `
-  SELECT f.idx, a.task, a.annotator, a.role, a.au_mask, a.au_bits, a.expr, a.valence, a.arousal, a.provenance, a.model_id, a.updated_at
+  SELECT f.idx, a.frame_id, a.task, a.annotator, a.role, a.au_mask, a.au_bits, a.expr, a.valence, a.arousal, a.provenance, a.model_id, a.updated_at
   FROM frames f JOIN annotations a ON a.frame_id = f.id`;
 
 /** Every annotation of a media item (or of one frame), grouped by frame index and task. */
@@ -52,7 +52,7 @@ function annotationsOf(db: Db, mediaId: number, frame?: number): Map<number, Map
     frame === undefined
       ? db.prepare(`${SELECT_ANNOTATIONS} WHERE f.media_id = ? ORDER BY f.idx`).safeIntegers(true).all(mediaId)
       : db.prepare(`${SELECT_ANNOTATIONS} WHERE f.media_id = ? AND f.idx = ?`).safeIntegers(true).all(mediaId, frame)
-  ) as (AnnotationRaw & { idx: bigint; task: Task })[];
+  ) as (RawAnnotation & { idx: bigint })[];
   const out = new Map<number, Map<Task, Annotation[]>>();
   for (const r of rows) {
     const idx = Number(r.idx);
