@@ -82,12 +82,9 @@ test('the adjudicator walks the disagreements, decides three frames, and the exp
 
   // the resolved rows: adjudicated by carol, with the values decided
   const db = workbench.backend.currentProject!.db;
-  const rows = db
-    .prepare(
-      `SELECT f.idx, l.expr, l.merged_from AS mergedFrom, l.author FROM labels l JOIN frames f ON f.id = l.frame_id
-       WHERE f.media_id = ? AND l.task = 'expr' AND l.layer = 'human' ORDER BY f.idx`,
-    )
-    .all(seed.mediaId);
+  const resolvedSql = `SELECT f.idx, l.expr, l.merged_from AS mergedFrom, l.author FROM labels l JOIN frames f ON f.id = l.frame_id
+       WHERE f.media_id = ? AND l.task = 'expr' AND l.layer = 'human' ORDER BY f.idx`;
+  const rows = db.prepare(resolvedSql).all(seed.mediaId);
   expect(rows).toEqual([
     { idx: 5, expr: 5, mergedFrom: 'adjudicated', author: 'carol' },
     { idx: 6, expr: 4, mergedFrom: 'adjudicated', author: 'carol' },
@@ -110,6 +107,19 @@ test('the adjudicator walks the disagreements, decides three frames, and the exp
     ['Happiness', EXPECTED_SOURCE],
     ['Neutral', EXPECTED_SOURCE],
   ]);
+
+  // the project's merge policy, chosen on the project screen: bob's layer alone (adjudication does not apply)
+  await page.keyboard.press('Escape');
+  await page.goto(`${workbench.url}#/`);
+  const policy = page.getByTestId('annotator-policy');
+  await expect(policy.getByTestId('annotator-policy-shown')).toContainText('In force: consensus');
+  await expect(policy.getByTestId('annotator-list')).toContainText('carol');
+  await policy.getByTestId('annotator-policy-select').selectOption('annotator:bob');
+  await policy.getByTestId('annotator-policy-apply').click();
+  await expect(policy.getByTestId('annotator-policy-shown')).toContainText("only bob's labels");
+  await screenshot(page, 'adjudication-policy');
+  expect(db.prepare(`SELECT value FROM meta WHERE key = 'annotator_policy'`).pluck().get()).toBe('annotator:bob');
+  expect(db.prepare(resolvedSql).all(seed.mediaId)).toEqual([5, 6, 7].map((idx) => ({ idx, expr: 5, mergedFrom: 'annotator', author: 'bob' })));
 });
 
 /** What the export writes as the source of an adjudicated label. */
