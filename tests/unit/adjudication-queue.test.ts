@@ -2,6 +2,8 @@
 // annotators per (frame, task) are judged by the one rule (src/shared/adjudication.ts) — ties under
 // the project's policy, disagreements beyond per-task thresholds — and listed in order with counts,
 // per media item and per dataset, through the contract (in-process client, a JSON round trip).
+import Database from 'better-sqlite3';
+import path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerAdjudicationCommand } from '../../src/cli/commands/adjudication';
@@ -149,6 +151,20 @@ describe('adjudication.queue', () => {
     expect(both.ok ? null : both.error.code).toBe('invalid-input');
     const gone = await fx.client.call('adjudication.queue', { mediaId: 999 });
     expect(gone.ok ? null : gone.error.code).toBe('not-found');
+  });
+
+  it('keeps its verdicts between calls, and sees what another process wrote (no event reaches this backend)', async () => {
+    expect(at((await fx.call('adjudication.queue', { mediaId: media2 })).items)).toEqual(['m2:0']);
+    const other = new Database(path.join(fx.dir, 'project.sqlite'));
+    try {
+      const fid = other.prepare('SELECT id FROM frames WHERE media_id = ? AND idx = 2').pluck().get(media2);
+      const put = other.prepare(`INSERT INTO annotations(frame_id, task, annotator, role, expr, provenance, updated_at) VALUES (?, 'expr', ?, 'annotator', ?, 'human', '2026-03-01')`);
+      put.run(fid, 'ann', 1);
+      put.run(fid, 'bob', 3);
+    } finally {
+      other.close();
+    }
+    expect(at((await fx.call('adjudication.queue', { mediaId: media2 })).items)).toEqual(['m2:0', 'm2:2']);
   });
 
   it("follows the project's policy: under 'latest' nothing ties, disagreements stay", async () => {

@@ -9,6 +9,8 @@ import { defaultAnnotator } from '../labels/annotations';
 import { writeRetrying } from '../store/busy';
 import type { Project } from '../store/project';
 import { actionSummary, undoState } from '../review/undo';
+import type { EventPayload } from '../../shared/contract';
+import { AdjudicationCache } from './cache';
 import { decide } from './decide';
 import { adjudicationFrame, adjudicationQueue } from './queue';
 
@@ -20,8 +22,28 @@ function requireMedia(p: Project, mediaId: number): void {
 }
 
 export function adjudicationHandlers(backend: Backend): AdjudicationHandlers {
+  const caches = new WeakMap<Project, AdjudicationCache>();
+  const cache = (p: Project): AdjudicationCache => {
+    let c = caches.get(p);
+    if (!c) caches.set(p, (c = new AdjudicationCache(p.db)));
+    return c;
+  };
+  backend.subscribe((msg) => {
+    const p = backend.currentProject;
+    if (!p) return;
+    // every writer of labels in this backend announces the range (edits, undo/redo, decisions, traces)
+    if (msg.event === 'labels.changed') {
+      const c = msg.payload as EventPayload<'labels.changed'>;
+      caches.get(p)?.refresh(c.mediaId, c.from, c.to);
+    }
+    // a job (an import of annotator files) may have written annotations
+    if (msg.event === 'job.state' && (msg.payload as EventPayload<'job.state'>).job.status === 'done') caches.get(p)?.drop();
+  });
   return {
-    'adjudication.queue': (input) => adjudicationQueue(backend.requireProject().db, input),
+    'adjudication.queue': (input) => {
+      const p = backend.requireProject();
+      return adjudicationQueue(p.db, input, cache(p).source);
+    },
     'adjudication.frame': ({ mediaId, frame, thresholds }) => {
       const p = backend.requireProject();
       requireMedia(p, mediaId);

@@ -24,7 +24,7 @@ interface MediaRow {
 }
 
 /** One frame's verdicts, per task that has any annotation. */
-interface FrameVerdicts {
+export interface FrameVerdicts {
   frame: number;
   verdicts: Map<Task, Verdict>;
 }
@@ -46,13 +46,12 @@ const SELECT_ANNOTATIONS = `
   SELECT f.idx, a.frame_id, a.task, a.annotator, a.role, a.au_mask, a.au_bits, a.expr, a.valence, a.arousal, a.provenance, a.model_id, a.updated_at
   FROM frames f JOIN annotations a ON a.frame_id = f.id`;
 
-/** Every annotation of a media item (or of one frame), grouped by frame index and task. */
-function annotationsOf(db: Db, mediaId: number, frame?: number): Map<number, Map<Task, Annotation[]>> {
-  const rows = (
-    frame === undefined
-      ? db.prepare(`${SELECT_ANNOTATIONS} WHERE f.media_id = ? ORDER BY f.idx`).safeIntegers(true).all(mediaId)
-      : db.prepare(`${SELECT_ANNOTATIONS} WHERE f.media_id = ? AND f.idx = ?`).safeIntegers(true).all(mediaId, frame)
-  ) as (RawAnnotation & { idx: bigint })[];
+/** Every annotation of a media item's frames [from, to] (default: all), grouped by frame index (ascending) and task. */
+export function annotationsOf(db: Db, mediaId: number, from = 0, to = Number.MAX_SAFE_INTEGER): Map<number, Map<Task, Annotation[]>> {
+  const rows = db
+    .prepare(`${SELECT_ANNOTATIONS} WHERE f.media_id = ? AND f.idx BETWEEN ? AND ? ORDER BY f.idx`)
+    .safeIntegers(true)
+    .all(mediaId, from, to) as (RawAnnotation & { idx: bigint })[];
   const out = new Map<number, Map<Task, Annotation[]>>();
   for (const r of rows) {
     const idx = Number(r.idx);
@@ -65,15 +64,20 @@ function annotationsOf(db: Db, mediaId: number, frame?: number): Map<number, Map
   return out;
 }
 
-function mediaVerdicts(db: Db, mediaId: number, policy: AnnotatorPolicy, thr: AdjudicationThresholds): FrameVerdicts[] {
-  const out: FrameVerdicts[] = [];
-  for (const [frame, tasks] of annotationsOf(db, mediaId)) {
-    const verdicts = new Map<Task, Verdict>();
-    for (const [task, rows] of tasks) verdicts.set(task, verdict(task, rows, policy, thr));
-    out.push({ frame, verdicts });
-  }
+/** The verdicts of one frame's tasks. */
+export function frameVerdicts(tasks: ReadonlyMap<Task, Annotation[]>, policy: AnnotatorPolicy, thr: AdjudicationThresholds): Map<Task, Verdict> {
+  const out = new Map<Task, Verdict>();
+  for (const [task, rows] of tasks) out.set(task, verdict(task, rows, policy, thr));
   return out;
 }
+
+/** Where the queue gets a media item's verdicts, in frame order: computed afresh, or kept (cache.ts). */
+export type VerdictSource = (mediaId: number, policy: AnnotatorPolicy, thr: AdjudicationThresholds) => readonly FrameVerdicts[];
+
+export const freshVerdicts =
+  (db: Db): VerdictSource =>
+  (mediaId, policy, thr) =>
+    [...annotationsOf(db, mediaId)].map(([frame, tasks]) => ({ frame, verdicts: frameVerdicts(tasks, policy, thr) }));
 
 /** The queued tasks of a frame under the task filter, in TASKS order. */
 function openTasks(fv: FrameVerdicts, task: AdjudicationTask): QueueItem['tasks'] {
@@ -106,7 +110,7 @@ export interface QueueAnswer {
 const zero = () => ({ au: 0, expr: 0, va: 0, any: 0 });
 
 /** The queue of a scope: counts, per-media figures, and a page of items from a position. */
-export function adjudicationQueue(db: Db, req: QueueRequest): QueueAnswer {
+export function adjudicationQueue(db: Db, req: QueueRequest, source: VerdictSource = freshVerdicts(db)): QueueAnswer {
   const policy = projectPolicy(db);
   const counts: AdjudicationCounts = { open: zero(), ties: zero(), adjudicated: zero() };
   const media: QueueAnswer['media'] = [];
@@ -116,7 +120,7 @@ export function adjudicationQueue(db: Db, req: QueueRequest): QueueAnswer {
   const list = mediaInScope(db, req);
   list.forEach((m, k) => mediaOrder.set(m.id, k));
   for (const m of list) {
-    const fvs = mediaVerdicts(db, m.id, policy, req.thresholds);
+    const fvs = source(m.id, policy, req.thresholds);
     if (!fvs.length) continue;
     let open = 0;
     let adjudicated = 0;
@@ -192,7 +196,7 @@ const ROLE_ORDER = { annotator: 0, adjudicator: 1 };
 export function adjudicationFrame(db: Db, mediaId: number, frame: number, thr: AdjudicationThresholds): { policy: string; tasks: FrameTaskView[] } {
   if (!db.prepare('SELECT 1 FROM frames WHERE media_id = ? AND idx = ?').get(mediaId, frame)) throw new AppError('not-found', `Media ${mediaId} has no frame ${frame}`);
   const policy = projectPolicy(db);
-  const tasks = annotationsOf(db, mediaId, frame).get(frame) ?? new Map<Task, Annotation[]>();
+  const tasks = annotationsOf(db, mediaId, frame, frame).get(frame) ?? new Map<Task, Annotation[]>();
   const imported = importedOf(db, mediaId, frame);
   const out: FrameTaskView[] = [];
   for (const task of TASKS) {
