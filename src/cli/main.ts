@@ -20,6 +20,7 @@ const VERB_MODULES: Record<string, () => Promise<Register>> = {
   models: async () => (await import('./commands/engine')).registerEngineCommands,
   export: async () => (await import('./commands/export')).registerExportCommand,
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
+  annotators: async () => (await import('./commands/annotators')).registerAnnotatorsCommand,
   adjudication: async () => (await import('./commands/adjudication')).registerAdjudicationCommand,
 };
 

@@ -12,6 +12,7 @@
 // for that (frame, task) in the caller's transaction; `setProjectPolicy` re-materialises them all.
 import os from 'node:os';
 import {
+  ANNOTATOR_POLICY_NAMES,
   DEFAULT_ANNOTATOR_POLICY,
   parseAnnotatorPolicy,
   resolve,
@@ -239,24 +240,32 @@ function rematerialiseAll(db: Db, policy: AnnotatorPolicy): number {
   return n;
 }
 
-/** Annotator names (role 'annotator' or 'adjudicator'), sorted; `scope` narrows to a dataset or media item. */
-export function annotatorNames(db: Db, scope: { datasetId?: number; mediaId?: number } = {}): string[] {
+/** Annotator names with rows in `annotations`, sorted; `scope` narrows to a dataset or media item, and to one role. */
+export function annotatorNames(db: Db, scope: { datasetId?: number; mediaId?: number; role?: AnnotatorRole } = {}): string[] {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  let from = 'annotations a';
+  if (scope.mediaId !== undefined || scope.datasetId !== undefined) from += ' JOIN frames f ON f.id = a.frame_id';
   if (scope.mediaId !== undefined) {
-    return db
-      .prepare('SELECT DISTINCT a.annotator FROM annotations a JOIN frames f ON f.id = a.frame_id WHERE f.media_id = ? ORDER BY a.annotator')
-      .pluck()
-      .all(scope.mediaId) as string[];
+    where.push('f.media_id = ?');
+    args.push(scope.mediaId);
   }
   if (scope.datasetId !== undefined) {
-    return db
-      .prepare(
-        `SELECT DISTINCT a.annotator FROM annotations a JOIN frames f ON f.id = a.frame_id JOIN media m ON m.id = f.media_id
-         WHERE m.dataset_id = ? ORDER BY a.annotator`,
-      )
-      .pluck()
-      .all(scope.datasetId) as string[];
+    from += ' JOIN media m ON m.id = f.media_id';
+    where.push('m.dataset_id = ?');
+    args.push(scope.datasetId);
   }
-  return db.prepare('SELECT DISTINCT annotator FROM annotations ORDER BY annotator').pluck().all() as string[];
+  if (scope.role !== undefined) {
+    where.push('a.role = ?');
+    args.push(scope.role);
+  }
+  const sql = `SELECT DISTINCT a.annotator FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY a.annotator`;
+  return db.prepare(sql).pluck().all(...args) as string[];
+}
+
+/** The policy names a user can choose in a project with these annotators: the named ones and one per annotator. */
+export function policyChoices(names: readonly string[]): string[] {
+  return [...ANNOTATOR_POLICY_NAMES, ...names.map((n) => `annotator:${n}`)];
 }
 
 /** Validates a policy name for this project: a named policy, or 'annotator:NAME' of an annotator with labels. */
@@ -267,7 +276,7 @@ export function checkPolicy(db: Db, s: string): AnnotatorPolicy {
     const who = p.slice('annotator:'.length);
     const known = db.prepare(`SELECT 1 FROM annotations WHERE annotator = ? AND role = 'annotator' LIMIT 1`).get(who);
     if (!known) {
-      const names = annotatorNames(db);
+      const names = annotatorNames(db, { role: 'annotator' });
       throw new AppError('invalid-input', `No annotator "${who}" has labels in this project${names.length ? ` (annotators: ${names.join(', ')})` : ''}`);
     }
   }

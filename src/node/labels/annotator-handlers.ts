@@ -1,19 +1,14 @@
 // The annotators' methods of the contract over the open project (src/shared/annotators-contract.ts).
 // Changing the policy re-materialises the resolved human layer; every open review screen refreshes.
-import { ANNOTATOR_POLICY_NAMES, TIE_RULE } from '../../shared/annotators';
+import { TIE_RULE } from '../../shared/annotators';
 import type { annotatorMethods } from '../../shared/annotators-contract';
 import type { Handlers } from '../../shared/dispatch';
 import { TASKS } from '../../shared/labels';
 import type { Backend } from '../app/backend';
 import { writeRetrying } from '../store/busy';
-import { annotatorNames, annotatorSummaries, projectPolicy, setProjectPolicy } from './annotations';
+import { annotatorNames, annotatorSummaries, policyChoices, projectPolicy, setProjectPolicy } from './annotations';
 
 export type AnnotatorHandlers = Pick<Handlers, keyof typeof annotatorMethods>;
-
-/** The policy names a user can choose in this project: the named ones and one per annotator. */
-export function policyChoices(names: readonly string[]): string[] {
-  return [...ANNOTATOR_POLICY_NAMES, ...names.map((n) => `annotator:${n}`)];
-}
 
 export function annotatorHandlers(backend: Backend): AnnotatorHandlers {
   return {
@@ -32,7 +27,7 @@ export function annotatorHandlers(backend: Backend): AnnotatorHandlers {
       } else {
         resolved = p.db.prepare(`SELECT COUNT(*) FROM labels WHERE layer = 'human'`).pluck().get() as number;
       }
-      return { policy: projectPolicy(p.db), choices: policyChoices(annotatorNames(p.db)), tieRule: TIE_RULE, resolved };
+      return { policy: projectPolicy(p.db), choices: policyChoices(annotatorNames(p.db, { role: 'annotator' })), tieRule: TIE_RULE, resolved };
     },
   };
 }

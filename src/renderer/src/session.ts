@@ -18,6 +18,25 @@ export async function guard<T>(key: string, fn: () => Promise<T>): Promise<T | u
   }
 }
 
+/** The localStorage key of the annotator's name on this machine (set by the name prompt, changeable from the menu). */
+export const ANNOTATOR_KEY = 'aw.annotator';
+
+/** The annotator's name this machine remembers, or undefined (the backend then records the OS user). */
+export function annotatorName(): string | undefined {
+  try {
+    const v = localStorage.getItem(ANNOTATOR_KEY)?.trim();
+    return v ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{ author }` for a label-writing, undo/redo or history call: whose layer and undo stack it is. */
+export function authorArg(): { author?: string } {
+  const a = annotatorName();
+  return a === undefined ? {} : { author: a };
+}
+
 let infoRequest = 0;
 
 /** Reloads project.info; a slower, older answer never overwrites a newer one. */

@@ -7,6 +7,7 @@ import type { ReviewCriteria } from '../../../shared/review-criteria';
 import { AppError } from '../../../shared/result';
 import { api, call, on } from '../api';
 import { reportError } from '../store';
+import { authorArg } from '../session';
 import type { FrameClock } from './clock';
 import { storeCriteria, storedCriteria } from './criteria-store';
 import { scopeArgs, type NamedEdit } from './edit-actions';
@@ -108,7 +109,7 @@ export class ReviewController {
     window.addEventListener('beforeunload', beforeUnload);
     this.offs.push(() => window.removeEventListener('beforeunload', beforeUnload));
     void this.cache.ensure(start);
-    void call('labels.history', { mediaId: media.id, frame: start, limit: 20 }).then(
+    void call('labels.history', { mediaId: media.id, frame: start, limit: 20, ...authorArg() }).then(
       (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: h.frame }),
       reportError,
     );
@@ -255,7 +256,7 @@ export class ReviewController {
   // stored, and sent again while the backend answers 'busy' (another process is writing).
   async edit(e: NamedEdit): Promise<void> {
     const { args, label } = scopeArgs({ frame: this.state.frame, selection: this.state.selection });
-    const input = { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change };
+    const input = { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change, ...authorArg() };
     const t0 = performance.now();
     await this.writes.push({
       send: () => api.call('labels.edit', input),
@@ -276,7 +277,7 @@ export class ReviewController {
   async undoRedo(which: 'undo' | 'redo'): Promise<void> {
     const mediaId = this.state.media.id;
     await this.writes.push({
-      send: () => api.call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId }),
+      send: () => api.call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId, ...authorArg() }),
       stored: (r) => {
         this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
         if (!r.action) {
@@ -308,7 +309,7 @@ export class ReviewController {
     if (this.historyTimer) clearTimeout(this.historyTimer);
     this.historyTimer = setTimeout(() => {
       const frame = this.state.frame;
-      call('labels.history', { mediaId: this.state.media.id, frame, limit: 20 }).then(
+      call('labels.history', { mediaId: this.state.media.id, frame, limit: 20, ...authorArg() }).then(
         (h) => this.set({ canUndo: h.canUndo, canRedo: h.canRedo, history: frame === this.state.frame ? h.frame : this.state.history }),
         reportError,
       );
