@@ -69,6 +69,15 @@ test('the adjudicator walks the disagreements, decides three frames, and the exp
   await expect(page.getByTestId('adj-open-here')).toHaveAttribute('data-open', '1');
   await screenshot(page, 'adjudication-decided');
 
+  // Ctrl+Z: the adjudicator's own undo takes the last decision back in one step; Ctrl+Shift+Z redoes it
+  await r.press('Control+z');
+  await expect(r.toast).toContainText('Undid “Adjudicate EXPR: set value”');
+  await expect(panel.getByTestId('adj-provenance-expr')).toHaveCount(0);
+  await expect(page.getByTestId('adj-open-here')).toHaveAttribute('data-open', '2');
+  await r.press('Control+Shift+Z');
+  await expect(panel.getByTestId('adj-provenance-expr')).toContainText('Adjudicated by carol, a value of their own');
+  await expect(page.getByTestId('adj-open-here')).toHaveAttribute('data-open', '1');
+
   // the annotator's label keys are held back in adjudicator mode: Shift+5 writes nothing
   await r.press('Shift+Digit5');
   await expect(r.toast).toContainText('Adjudicating');
