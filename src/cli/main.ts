@@ -21,6 +21,7 @@ const VERB_MODULES: Record<string, () => Promise<Register>> = {
   export: async () => (await import('./commands/export')).registerExportCommand,
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
   annotators: async () => (await import('./commands/annotators')).registerAnnotatorsCommand,
+  agreement: async () => (await import('./commands/agreement')).registerAgreementCommand,
   adjudication: async () => (await import('./commands/adjudication')).registerAdjudicationCommand,
 };
 

@@ -573,7 +573,7 @@ function intervalAgreement(names: readonly string[], series: Ratings, raterCount
 }
 
 /** Every AU some label in `all` has labelled, ascending. */
-function labelledAus(all: readonly RaterLabels<AuLabel>[]): number[] {
+export function labelledAus(all: readonly RaterLabels<AuLabel>[]): number[] {
   let mask = 0n;
   for (const r of all) for (const l of r.labels) if (l) mask |= l.mask;
   const out: number[] = [];

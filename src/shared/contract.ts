@@ -7,6 +7,7 @@ import { trainingMethods } from './training-contract';
 import { reviewMethods } from './review-contract';
 import { dataMethods } from './data-contract';
 import { annotatorMethods } from './annotators-contract';
+import { agreementMethods } from './agreement-contract';
 import { adjudicationMethods } from './adjudication-contract';
 import { JOB_KINDS, jobParamsIssues } from './jobs-contract';
 
@@ -164,6 +165,8 @@ export const methods = {
   ...dataMethods,
   // Annotators and the policy that merges their layers (src/shared/annotators-contract.ts).
   ...annotatorMethods,
+  // Agreement among annotators: matrices, panel figures, the disagreement strip (src/shared/agreement-contract.ts).
+  ...agreementMethods,
   // Adjudication: the queue of disagreements and the adjudicator's decisions (src/shared/adjudication-contract.ts).
   ...adjudicationMethods,
 } as const;

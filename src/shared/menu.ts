@@ -24,6 +24,8 @@ export const APP_MENU: MenuSpec[] = [
       { command: 'data.import', label: 'Import…', accelerator: 'CmdOrCtrl+I' },
       { command: 'data.export', label: 'Export…', accelerator: 'CmdOrCtrl+E' },
       'separator',
+      { command: 'annotator.change', label: 'Annotator name…' },
+      'separator',
       { command: 'project.close', label: 'Close project' },
     ],
   },
@@ -44,6 +46,7 @@ export const APP_MENU: MenuSpec[] = [
       { command: 'view.home', label: 'Project', accelerator: 'CmdOrCtrl+1' },
       { command: 'view.review', label: 'Review', accelerator: 'CmdOrCtrl+2' },
       { command: 'view.training', label: 'Training', accelerator: 'CmdOrCtrl+3' },
+      { command: 'view.agreement', label: 'Agreement', accelerator: 'CmdOrCtrl+4' },
     ],
   },
   {

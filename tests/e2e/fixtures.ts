@@ -39,12 +39,15 @@ export interface Workbench {
 }
 
 export interface Fixtures {
+  /** The annotator name the page starts with (localStorage 'aw.annotator'); null: none, the app asks. */
+  annotator: string | null;
   workbench: Workbench;
   /** The page, opened on the workbench and booted; fails the test on console errors. */
   app: Page;
 }
 
 export const test = base.extend<Fixtures>({
+  annotator: ['e2e', { option: true }],
   workbench: async ({}, use) => {
     if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html')))
       throw new Error(`The renderer is not built (${RENDERER_DIR}/index.html is missing). Run \`npx electron-vite build\` before \`npx playwright test\`.`);
@@ -74,7 +77,9 @@ export const test = base.extend<Fixtures>({
     }
   },
 
-  app: async ({ page, workbench }, use) => {
+  app: async ({ page, workbench, annotator }, use) => {
+    // Page code as a string: this file compiles without the DOM library.
+    if (annotator !== null) await page.addInitScript(`localStorage.getItem('aw.annotator') || localStorage.setItem('aw.annotator', ${JSON.stringify(annotator)})`);
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {

@@ -70,7 +70,12 @@ test('desktop app: open a project, step a frame, correct and undo, start and can
   await expect(page.locator('.rv-picture')).toHaveAttribute('data-decoder', 'on');
 
   // One correction (key 5: AU12 present), then Ctrl+Z undoes it.
+  // The first label asks who is annotating (remembered per machine); the edit waits for the answer.
   await r.press('5');
+  await expect(page.getByTestId('dialog-title')).toHaveText('Who is annotating?');
+  await page.getByTestId('annotator-name').fill('desktop-tester');
+  await page.getByTestId('annotator-save').click();
+  await expect(page.getByTestId('status-annotator')).toHaveText('annotator: desktop-tester');
   await expect(r.panel.getByTestId('au-AU12')).toHaveAttribute('data-value', '1');
   await r.press('Control+z');
   await expect(r.panel.getByTestId('au-AU12')).not.toHaveAttribute('data-value', '1');

@@ -15,6 +15,7 @@ import { trainingHandlers } from '../training/handlers';
 import { reviewHandlers } from '../review/handlers';
 import { dataHandlers } from '../export/handlers';
 import { annotatorHandlers } from '../labels/annotator-handlers';
+import { agreementHandlers } from '../agreement/handlers';
 import { adjudicationHandlers } from '../adjudication/handlers';
 import { APP_VERSION } from './version';
 
@@ -154,6 +155,7 @@ export class Backend {
       ...reviewHandlers(this),
       ...dataHandlers(this),
       ...annotatorHandlers(this),
+      ...agreementHandlers(this),
       ...adjudicationHandlers(this),
     };
   }

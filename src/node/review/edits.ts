@@ -54,8 +54,11 @@ function human(base: Partial<LabelValues>, author: string, now: string, provenan
   return { auMask: null, auBits: null, expr: null, valence: null, arousal: null, ...base, provenance, modelId, author, updatedAt: now };
 }
 
-/** Model decisions per frame id for accept-model: AU over the model's thresholds, EXPR argmax, VA expectation. */
-function modelDecisions(db: Db, modelId: number, frames: readonly FrameRef[]) {
+/**
+ * Model decisions per frame id (accept-model, and the model's column in the agreement figures):
+ * AU over the model's thresholds, EXPR argmax, VA expectation. Frames without soft labels are absent.
+ */
+export function modelDecisions(db: Db, modelId: number, frames: readonly Pick<FrameRef, 'id'>[]) {
   const model = getModel(db, modelId);
   if (!model) throw new AppError('not-found', `No model with id ${modelId}`);
   const thr = thresholdsOrDefault(model.thresholds);

@@ -9,12 +9,14 @@ import { routeHash, useRoute, type Route } from './router';
 import { HomeScreen } from './screens/HomeScreen';
 import { ReviewScreen } from './screens/ReviewScreen';
 import { TrainingScreen } from './screens/TrainingScreen';
+import { AgreementScreen } from './agreement/AgreementScreen';
 import { useApp } from './store';
 
 const TABS: { name: Route['name']; label: string; href: string }[] = [
   { name: 'home', label: 'Project', href: routeHash({ name: 'home' }) },
   { name: 'review', label: 'Review', href: routeHash({ name: 'review', mediaId: null }) },
   { name: 'training', label: 'Training', href: routeHash({ name: 'training' }) },
+  { name: 'agreement', label: 'Agreement', href: routeHash({ name: 'agreement', mediaId: null }) },
 ];
 
 function Screen({ route }: { route: Route }) {
@@ -25,6 +27,8 @@ function Screen({ route }: { route: Route }) {
       return <ReviewScreen mediaId={route.mediaId} />;
     case 'training':
       return <TrainingScreen />;
+    case 'agreement':
+      return <AgreementScreen route={route} />;
     case 'not-found':
       return (
         <section className="panel" data-testid="not-found">

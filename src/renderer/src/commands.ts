@@ -69,6 +69,14 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'view.training': { run: () => navigate({ name: 'training' }) },
+  'view.agreement': {
+    run: () => {
+      // from a media item's review, its agreement (with the disagreement strip)
+      const m = /^#\/(?:review|agreement)\/(\d+)/.exec(location.hash);
+      navigate({ name: 'agreement', mediaId: m ? Number(m[1]) : null });
+    },
+  },
+  'annotator.change': { run: () => openDialog({ kind: 'annotator' }) },
   'help.shortcuts': { run: () => openDialog({ kind: 'shortcuts' }) },
   'help.about': { run: () => openDialog({ kind: 'about' }) },
 };

@@ -1,9 +1,10 @@
 // What the renderer does against the backend: boot, project open/create/close, info and jobs
 // queries, and the backend events that keep the state current. Every failure goes to the error
 // banner through `guard`, so no backend error is swallowed.
+import { AnnotatorName } from '../../shared/annotators-contract';
 import type { JobKind, JobParamsInput } from '../../shared/jobs-contract';
 import { call, on, transport } from './api';
-import { getState, reportError, setState, upsertJob, type EventsState } from './store';
+import { ANNOTATOR_KEY, getState, openDialog, reportError, setState, subscribe, upsertJob, type EventsState } from './store';
 
 /** Runs `fn` with `busy[key]` set; reports any error and returns undefined for it. */
 export async function guard<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
@@ -18,23 +19,62 @@ export async function guard<T>(key: string, fn: () => Promise<T>): Promise<T | u
   }
 }
 
-/** The localStorage key of the annotator's name on this machine (set by the name prompt, changeable from the menu). */
-export const ANNOTATOR_KEY = 'aw.annotator';
+// ---------- who is annotating ----------
+// Every label-writing call names its annotator (`author`): the backend keeps each annotator's labels
+// as their own layer. The name is asked once and remembered per machine (localStorage); the menu's
+// "Annotator name…" changes it.
 
-/** The annotator's name this machine remembers, or undefined (the backend then records the OS user). */
+/** Longest name the backend accepts (the annotations table's CHECK). */
+export const MAX_ANNOTATOR_NAME = 120;
+
+/** The annotator's name, or undefined while none was given (the backend then records the OS user). */
 export function annotatorName(): string | undefined {
-  try {
-    const v = localStorage.getItem(ANNOTATOR_KEY)?.trim();
-    return v ? v : undefined;
-  } catch {
-    return undefined;
-  }
+  return getState().annotator ?? undefined;
 }
 
-/** `{ author }` for a label-writing, undo/redo or history call: whose layer and undo stack it is. */
+/** `{ author }` for a call that acts as this annotator (undo, redo, history), `{}` while no name is given. */
 export function authorArg(): { author?: string } {
-  const a = annotatorName();
-  return a === undefined ? {} : { author: a };
+  const a = getState().annotator;
+  return a ? { author: a } : {};
+}
+
+/** A valid name (the contract's rule: trimmed, 1-120 characters, no control characters), or the reason it is not. */
+export function checkAnnotatorName(raw: string): { ok: true; name: string } | { ok: false; message: string } {
+  if (!raw.trim()) return { ok: false, message: 'Enter a name.' };
+  const r = AnnotatorName.safeParse(raw);
+  return r.success ? { ok: true, name: r.data } : { ok: false, message: r.error.issues[0]?.message ?? 'Not a valid name.' };
+}
+
+export function setAnnotatorName(raw: string): string {
+  const c = checkAnnotatorName(raw);
+  if (!c.ok) throw new Error(c.message);
+  try {
+    localStorage.setItem(ANNOTATOR_KEY, c.name);
+  } catch {
+    /* not remembered (storage refused); still used for this session */
+  }
+  setState({ annotator: c.name });
+  return c.name;
+}
+
+/**
+ * The annotator's name for a label-writing call: the remembered one, or the answer of the
+ * "Who is annotating?" dialog (opened here when none is stored). Null when the dialog was closed
+ * without a name: the caller writes nothing.
+ */
+export function ensureAnnotator(): Promise<string | null> {
+  const now = getState().annotator;
+  if (now) return Promise.resolve(now);
+  if (getState().dialog?.kind !== 'annotator') openDialog({ kind: 'annotator' });
+  return new Promise((resolve) => {
+    const off = subscribe(() => {
+      const s = getState();
+      if (s.annotator || s.dialog?.kind !== 'annotator') {
+        off();
+        resolve(s.annotator);
+      }
+    });
+  });
 }
 
 let infoRequest = 0;

@@ -19,7 +19,9 @@ export type DialogState =
   | { kind: 'about' }
   | { kind: 'shortcuts' }
   | { kind: 'import' }
-  | { kind: 'export' };
+  | { kind: 'export' }
+  /** Who is annotating: asked before the first label is written when no name is stored, and from the menu. */
+  | { kind: 'annotator' };
 
 export interface AppState {
   /** False until the first app.info answer; screens show nothing misleading before it. */
@@ -35,6 +37,20 @@ export interface AppState {
   progress: Record<number, EventPayload<'job.progress'>>;
   /** Methods in flight; buttons that start them show it and do not start them twice. */
   busy: Record<string, boolean>;
+  /** The annotator's name this machine remembers (localStorage 'aw.annotator'); null until given. */
+  annotator: string | null;
+}
+
+/** Where the annotator's name is remembered, per machine (and browser profile). */
+export const ANNOTATOR_KEY = 'aw.annotator';
+
+function storedAnnotator(): string | null {
+  try {
+    const v = localStorage.getItem(ANNOTATOR_KEY)?.trim();
+    return v ? v : null;
+  } catch {
+    return null; // storage refused (a privacy setting): the name is asked for this session
+  }
 }
 
 let state: AppState = {
@@ -49,6 +65,7 @@ let state: AppState = {
   jobs: [],
   progress: {},
   busy: {},
+  annotator: storedAnnotator(),
 };
 const subscribers = new Set<() => void>();
 
@@ -62,7 +79,7 @@ export function setState(patch: Partial<AppState> | ((s: AppState) => Partial<Ap
   for (const s of subscribers) s();
 }
 
-function subscribe(fn: () => void): () => void {
+export function subscribe(fn: () => void): () => void {
   subscribers.add(fn);
   return () => subscribers.delete(fn);
 }

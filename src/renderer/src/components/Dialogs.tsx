@@ -1,4 +1,5 @@
 // The modal dialogs: New/Open project (browser mode), Import… and Export… (src/renderer/src/data),
+// the annotator's name,
 // "not built yet", keyboard shortcuts, about.
 // One dialog at a time, from the store; Escape or the backdrop closes it.
 import { useEffect, type ReactNode } from 'react';
@@ -7,6 +8,7 @@ import { transport } from '../api';
 import { formatAccelerator } from '../accelerators';
 import { closeDialog, useApp, type DialogState } from '../store';
 import { ProjectPathForm } from './ProjectPathForm';
+import { AnnotatorForm } from './AnnotatorForm';
 import { ExportDialog } from '../data/ExportDialog';
 import { ImportDialog } from '../data/ImportDialog';
 import '../data/data.css';
@@ -97,6 +99,8 @@ function body(d: DialogState, version: string | null): { title: string; wide?: b
       return { title: 'Import a dataset', wide: true, content: <ImportDialog /> };
     case 'export':
       return { title: 'Export labels', wide: true, content: <ExportDialog /> };
+    case 'annotator':
+      return { title: 'Who is annotating?', content: <AnnotatorForm /> };
     case 'about':
       return {
         title: 'About Affect Workbench',

@@ -1,7 +1,7 @@
 // The status bar: how the renderer talks to the backend (IPC or HTTP), whether backend events
-// arrive, the running job, the open project folder and the app version.
+// arrive, the running job, who is annotating (click to change), the open project folder and the app version.
 import { transport } from '../api';
-import { useApp, type EventsState } from '../store';
+import { openDialog, useApp, type EventsState } from '../store';
 
 const EVENTS_LABEL: Record<EventsState, string> = {
   ipc: 'events: ipc',
@@ -16,6 +16,7 @@ export function StatusBar() {
   const project = useApp((s) => s.project);
   const jobs = useApp((s) => s.jobs);
   const progress = useApp((s) => s.progress);
+  const annotator = useApp((s) => s.annotator);
   const running = jobs.find((j) => j.status === 'running');
   const p = running ? progress[running.id] : undefined;
   return (
@@ -34,6 +35,15 @@ export function StatusBar() {
         </span>
       )}
       <span className="status-spacer" />
+      <button
+        type="button"
+        className="status-item status-button"
+        data-testid="status-annotator"
+        title="Who is annotating: your labels are stored under this name (click to change)"
+        onClick={() => openDialog({ kind: 'annotator' })}
+      >
+        {annotator ? `annotator: ${annotator}` : 'annotator: not set'}
+      </button>
       {project && (
         <span className="status-item mono" title={project.dir}>
           {project.dir}

@@ -9,7 +9,7 @@ import { TASKS } from '../../../shared/labels';
 import type { WorkCounts, WorkKind, WorkOrder, WorkTask } from '../../../shared/review-contract';
 import { WORK_KINDS, WORK_ORDERS, WORK_TASKS } from '../../../shared/review-contract';
 import { call } from '../api';
-import { navigate } from '../router';
+import { navigate, routeHash } from '../router';
 import { reportError } from '../store';
 import { useReview, type ReviewController } from './controller';
 import { keepLabels } from './edit-actions';
@@ -108,6 +108,11 @@ export function ReviewBar({ c, datasets }: { c: ReviewController; datasets: Data
             </option>
           ))}
         </select>
+      </div>
+      <div className="rv-group">
+        <a className="rv-btn light" href={routeHash({ name: 'agreement', mediaId: media.id })} title="How the annotators agree on this media item" data-testid="open-agreement">
+          Agreement
+        </a>
       </div>
       <div className="rv-group rv-work" data-testid="work-queue">
         <label className="rv-label">Find</label>

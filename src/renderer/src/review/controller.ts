@@ -6,8 +6,8 @@ import type { HistoryEntry, MediaDetail, WorkKind, WorkOrder, WorkTask } from '.
 import type { ReviewCriteria } from '../../../shared/review-criteria';
 import { AppError } from '../../../shared/result';
 import { api, call, on } from '../api';
-import { reportError } from '../store';
-import { authorArg } from '../session';
+import { authorArg, ensureAnnotator } from '../session';
+import { getState, reportError, subscribe } from '../store';
 import type { FrameClock } from './clock';
 import { storeCriteria, storedCriteria } from './criteria-store';
 import { scopeArgs, type NamedEdit } from './edit-actions';
@@ -100,6 +100,15 @@ export class ReviewController {
       on('labels.changed', (p) => {
         if (p.mediaId !== media.id) return;
         this.afterChange(p.from, p.to);
+      }),
+    );
+    // Another annotator name (File → Annotator name…): undo and redo are now that annotator's.
+    let annotator = getState().annotator;
+    this.offs.push(
+      subscribe(() => {
+        if (getState().annotator === annotator) return;
+        annotator = getState().annotator;
+        this.loadHistorySoon(0);
       }),
     );
     // closing the window with edits not stored yet asks first
@@ -256,7 +265,14 @@ export class ReviewController {
   // stored, and sent again while the backend answers 'busy' (another process is writing).
   async edit(e: NamedEdit): Promise<void> {
     const { args, label } = scopeArgs({ frame: this.state.frame, selection: this.state.selection });
-    const input = { mediaId: this.state.media.id, name: e.name, at: this.state.frame, ...args, change: e.change, ...authorArg() };
+    const at = this.state.frame;
+    // Every label is written as its annotator's (asked once per machine); no name, nothing written.
+    const author = await ensureAnnotator();
+    if (!author) {
+      this.toast(`${e.name}: not saved — give your annotator name first`, 'warn');
+      return;
+    }
+    const input = { mediaId: this.state.media.id, name: e.name, at, ...args, change: e.change, author };
     const t0 = performance.now();
     await this.writes.push({
       send: () => api.call('labels.edit', input),
@@ -277,6 +293,7 @@ export class ReviewController {
   async undoRedo(which: 'undo' | 'redo'): Promise<void> {
     const mediaId = this.state.media.id;
     await this.writes.push({
+      // undo and redo are the annotator's own (another annotator's actions are not on this stack)
       send: () => api.call(which === 'undo' ? 'labels.undo' : 'labels.redo', { mediaId, ...authorArg() }),
       stored: (r) => {
         this.set({ canUndo: r.canUndo, canRedo: r.canRedo });

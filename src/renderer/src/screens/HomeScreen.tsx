@@ -101,6 +101,9 @@ function ProjectOverview() {
             <button type="button" className="button" onClick={() => runCommand('data.import')}>
               Import…
             </button>
+            <button type="button" className="button" data-testid="home-agreement" onClick={() => runCommand('view.agreement')}>
+              Agreement
+            </button>
             <button type="button" className="button" data-testid="close-project" onClick={() => runCommand('project.close')}>
               Close project
             </button>
