@@ -11,7 +11,7 @@ import type { Task } from '../../../../shared/labels';
 import { AppError } from '../../../../shared/result';
 import { api, call } from '../../api';
 import { navigate } from '../../router';
-import { authorArg } from '../../session';
+import { ensureAnnotator } from '../../session';
 import { reportError } from '../../store';
 import type { ReviewController } from '../controller';
 
@@ -239,13 +239,19 @@ export class AdjudicationModel {
   }
 
   /** The adjudicator's final word for one task of the frame on screen (or the selection), as the
-   * annotator named on this machine — the name undo and redo use too (session.authorArg). */
+   * annotator named on this machine — the name undo and redo use too (session.ensureAnnotator). */
   async decide(task: Task, choice: AdjudicationChoice): Promise<void> {
+    // the adjudicator is the annotator named on this machine (asked once), as for every write
+    const author = await ensureAnnotator();
+    if (!author) {
+      this.c.toast('Not adjudicated: give your name first', 'warn');
+      return;
+    }
     const s = this.c.snapshot;
     const frames = s.selection ? Array.from({ length: Math.min(10_000, s.selection.to - s.selection.from + 1) }, (_, i) => s.selection!.from + i) : [s.frame];
     this.set({ busy: true });
     try {
-      const r = await api.call('adjudication.decide', { mediaId: s.media.id, frames, task, choice, at: s.frame, ...authorArg() });
+      const r = await api.call('adjudication.decide', { mediaId: s.media.id, frames, task, choice, at: s.frame, author });
       if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
       this.c.toast(r.value.action ? `${r.value.action.name} · ${frames.length === 1 ? `frame ${frames[0]}` : `${frames.length} frames`}` : 'Nothing to change', r.value.action ? 'info' : 'warn');
       this.schedule(true, 0);
