@@ -6,6 +6,7 @@ import { EXPRESSIONS, SPLITS, TASKS } from './labels';
 import { trainingMethods } from './training-contract';
 import { reviewMethods } from './review-contract';
 import { dataMethods } from './data-contract';
+import { traceMethods } from './trace-contract';
 import { annotatorMethods } from './annotators-contract';
 import { agreementMethods } from './agreement-contract';
 import { adjudicationMethods } from './adjudication-contract';
@@ -161,6 +162,8 @@ export const methods = {
   ...trainingMethods,
   // Review: media with timestamps, label/model windows, timeline aggregates, edits with undo (src/shared/review-contract.ts).
   ...reviewMethods,
+  // Continuous valence/arousal tracing: a pass as one action, every annotator's VA, smoothed layers (src/shared/trace-contract.ts).
+  ...traceMethods,
   // File → Export… (src/shared/data-contract.ts).
   ...dataMethods,
   // Annotators and the policy that merges their layers (src/shared/annotators-contract.ts).

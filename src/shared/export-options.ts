@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AppError } from './result';
 import { SPLITS, type Split } from './labels';
+import { parseAnnotatorPolicy, type AnnotatorPolicy } from './annotators';
 
 export const EXPORT_FORMATS = ['csv', 'affwild2', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -35,10 +36,26 @@ export type Layer = (typeof LAYERS)[number];
 /**
  * Source categories of a final per-task label (what `--source` filters on):
  * imported ground truth, a human correction, a model label a human accepted, a label a human
- * cleared (the frame stays unlabelled for that task), a gap filled from the chosen model.
+ * cleared (the frame stays unlabelled for that task), a gap filled from the chosen model, and the
+ * human label in force merged from several annotators (issue 15; `labels.merged_from`): an
+ * adjudicator's label, a majority vote (AU, expression), a mean (valence/arousal).
  */
-export const SOURCE_KINDS = ['imported', 'human', 'accepted', 'cleared', 'model'] as const;
+export const SOURCE_KINDS = ['imported', 'human', 'accepted', 'cleared', 'model', 'adjudicated', 'majority', 'mean'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/**
+ * How the annotators' own layers (table `annotations`) appear in a merged CSV / JSON Lines export:
+ *  - 'none' (default): one row per frame with the resolved label only (the format before issue 15);
+ *  - 'wide': one row per frame, the resolved label and its source, then per annotator layer the
+ *    columns `<annotator>:AU<n>`…, `<annotator>:expression`, `<annotator>:valence`,
+ *    `<annotator>:arousal`, `<annotator>:au_source`, `<annotator>:expr_source`,
+ *    `<annotator>:va_source` (an adjudicator's layer is keyed `<name>:adjudicator`);
+ *  - 'long': one row per stored annotation: the frame's identity, annotator, role, task, the value
+ *    columns of that task, its source and time (frames nobody annotated have no row).
+ * Both re-import through `import merged` (annotator layers identical).
+ */
+export const ANNOTATOR_LAYOUTS = ['none', 'wide', 'long'] as const;
+export type AnnotatorLayout = (typeof ANNOTATOR_LAYOUTS)[number];
 
 export interface ExportOptions {
   /**
@@ -67,6 +84,14 @@ export interface ExportOptions {
    * Excel and R would take that line for the header. The sidecar is written either way.
    */
   commentHeader?: boolean;
+  /** Annotator layers in the file (csv, jsonl): 'none' (default), 'wide' or 'long'; see ANNOTATOR_LAYOUTS. */
+  annotators?: AnnotatorLayout;
+  /**
+   * The annotator policy of the resolved human label ('consensus', 'latest', 'annotator:<name>');
+   * default: the project's. Another policy than the project's is resolved on the fly from the
+   * annotators' layers (src/shared/annotators.ts `resolve`), the project is not changed.
+   */
+  annotatorPolicy?: string;
 }
 
 export interface ExportSummary {
@@ -78,6 +103,10 @@ export interface ExportSummary {
   files: string[];
   warnings: string[];
   policy: string;
+  /** The annotator policy the human label in force was resolved with. */
+  annotatorPolicy: string;
+  /** The annotator layout of the file ('none' for affwild2). */
+  annotators: AnnotatorLayout;
   /** Model used to fill gaps / give probabilities, or null. */
   modelId: number | null;
   /** The final AU columns (FACS numbers). */
@@ -102,6 +131,8 @@ export const ExportRequest = z.object({
       labelledOnly: z.boolean().optional(),
       overwrite: z.boolean().optional(),
       commentHeader: z.boolean().optional(),
+      annotators: z.enum(ANNOTATOR_LAYOUTS).optional(),
+      annotatorPolicy: z.string().min(1).max(200).optional(),
     })
     .strict()
     .default({}),
@@ -138,6 +169,27 @@ export function parseSources(v: readonly string[] | undefined): SourceKind[] | u
     if (!(SOURCE_KINDS as readonly string[]).includes(s)) throw new AppError('invalid-input', `Unknown source "${s}" (${SOURCE_KINDS.join(', ')}).`);
   }
   return v as SourceKind[];
+}
+
+export function parseAnnotatorLayout(v: string | undefined): AnnotatorLayout | undefined {
+  if (v === undefined) return undefined;
+  if (!(ANNOTATOR_LAYOUTS as readonly string[]).includes(v)) throw new AppError('invalid-input', `Unknown annotator layout "${v}" (${ANNOTATOR_LAYOUTS.join(', ')}).`);
+  return v as AnnotatorLayout;
+}
+
+/** An export's annotator policy by name; undefined = the project's. */
+export function parseExportAnnotatorPolicy(v: string | undefined): AnnotatorPolicy | undefined {
+  if (v === undefined) return undefined;
+  const p = parseAnnotatorPolicy(v);
+  if (p === null) throw new AppError('invalid-input', `Unknown annotator policy "${v}" (consensus, latest or annotator:<name>).`);
+  return p;
+}
+
+/** The annotator layout fits the format: the per-annotator layouts are merged CSV / JSON Lines only. */
+export function checkAnnotatorLayout(format: ExportFormat, layout: AnnotatorLayout | undefined, probabilities: boolean | undefined): void {
+  if (!layout || layout === 'none') return;
+  if (format === 'affwild2') throw new AppError('invalid-input', `Annotator layout "${layout}" needs a merged CSV or JSON Lines export; Aff-Wild2 files hold one label per frame.`);
+  if (layout === 'long' && probabilities) throw new AppError('invalid-input', 'The long annotator layout has one row per annotation: probability columns (per frame) need --annotators none or wide.');
 }
 
 /** Splits comma-separated CLI values and repeated options into one list. */

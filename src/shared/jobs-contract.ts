@@ -6,7 +6,7 @@
 // renderer starts typed jobs and reads typed results (src/renderer/src/session.ts, jobResultOf).
 // Pure: imports zod and other pure schemas only, never contract.ts (contract.ts imports this file).
 import { z } from 'zod';
-import { ExportRequest, EXPORT_FORMATS } from './export-options';
+import { ANNOTATOR_LAYOUTS, ExportRequest, EXPORT_FORMATS } from './export-options';
 import { ImportRequest } from './import-options';
 import { TASKS } from './labels';
 import { RnnStudentParams, RnnTeacherParams } from './rnn-config';
@@ -146,6 +146,8 @@ export const ExportResult = z.object({
   files: z.array(z.string()),
   warnings: z.array(z.string()),
   policy: z.string(),
+  annotatorPolicy: z.string(),
+  annotators: z.enum(ANNOTATOR_LAYOUTS),
   modelId: z.number().int().nullable(),
   aus: z.array(z.number().int()),
   elapsedMs: z.number(),

@@ -103,6 +103,7 @@ function expected(db: Project['db']): MergedRecord[] {
         valence: l.va ? l.va.valence : null,
         arousal: l.va ? l.va.arousal : null,
         vaSource: src('va', !!l.va, l.va?.provenance),
+        annotations: [],
       });
     });
   }

@@ -4,9 +4,13 @@ import path from 'node:path';
 import { Argument, Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { Project } from '../../node/store/project';
+import { DEFAULT_ANNOTATOR_POLICY } from '../../shared/annotators';
 import {
   EXPORT_FORMATS,
+  ANNOTATOR_LAYOUTS,
   listOption,
+  parseAnnotatorLayout,
+  parseExportAnnotatorPolicy,
   parseSources,
   parseSplits,
   runExport,
@@ -25,6 +29,8 @@ interface Flags {
   labelledOnly?: boolean;
   force?: boolean;
   commentHeader?: boolean;
+  annotators?: string;
+  annotatorPolicy?: string;
   json?: boolean;
 }
 
@@ -33,7 +39,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function formatSummary(s: ExportSummary): string {
   const secs = s.elapsedMs / 1000;
   const lines = [
-    `Exported ${s.rows.toLocaleString('en-US')} frames to ${s.out} (${s.format}, policy ${s.policy}${s.modelId !== null ? `, model #${s.modelId}` : ''}) ` +
+    `Exported ${s.rows.toLocaleString('en-US')} frames to ${s.out} (${s.format}, policy ${s.policy}${s.modelId !== null ? `, model #${s.modelId}` : ''}` +
+      `${s.annotatorPolicy !== DEFAULT_ANNOTATOR_POLICY ? `, annotator policy ${s.annotatorPolicy}` : ''}${s.annotators !== 'none' ? `, annotators ${s.annotators}` : ''}) ` +
       `in ${secs.toFixed(1)} s${s.format === 'csv' && s.files.length === 2 ? `; provenance in ${path.basename(s.files[1])}` : s.files.length > 1 ? `, ${s.files.length} files` : ''}.`,
     `  AU columns: ${s.aus.map((n) => `AU${n}`).join(', ')}`,
   ];
@@ -52,6 +59,8 @@ export function exportOptions(o: Flags): ExportOptions {
     labelledOnly: !!o.labelledOnly,
     overwrite: !!o.force,
     ...(o.commentHeader ? { commentHeader: true } : {}),
+    ...(o.annotators !== undefined ? { annotators: parseAnnotatorLayout(o.annotators) } : {}),
+    ...(o.annotatorPolicy !== undefined ? { annotatorPolicy: parseExportAnnotatorPolicy(o.annotatorPolicy) } : {}),
   };
 }
 
@@ -71,6 +80,8 @@ export function registerExportCommand(program: Command): Command {
     .option('--labelled-only', 'skip frames with no label (csv, jsonl)')
     .option('--force', 'replace an existing output')
     .option('--comment-header', 'csv: open the file with the "# affect-workbench merged-labels v1 …" line before the header row (the provenance is always in the sidecar <out>.json)')
+    .option('--annotators <layout>', `annotator layers in the file (csv, jsonl): ${ANNOTATOR_LAYOUTS.join(' | ')} — wide: per-annotator columns <annotator>:AU1…; long: one row per annotation (frame, annotator, role, task, values)`)
+    .option('--annotator-policy <policy>', "how the annotators' labels make the human label in force: consensus | latest | annotator:<name> (default: the project's)")
     .option('--json', 'print the summary as JSON')
     .action(async (format: ExportFormat, dir: string, out: string, o: Flags, cmd: Command) => {
       // An explicit --policy counts as chosen; the default does not (a missing ensemble then only warns).

@@ -22,6 +22,7 @@ interface CliOptions {
   detectFaces?: boolean;
   skipUnknownClasses?: boolean;
   skipMissing?: boolean;
+  annotator?: string;
   json?: boolean;
 }
 
@@ -51,6 +52,7 @@ export function toImportOptions(o: CliOptions): ImportOptions {
     detectFaces: o.detectFaces,
     skipUnknownClasses: o.skipUnknownClasses,
     skipMissing: o.skipMissing,
+    annotator: o.annotator,
   };
   for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
   return opts as ImportOptions;
@@ -90,7 +92,7 @@ export function registerImportCommand(program: Command): void {
     .description('import a dataset: labels (Aff-Wild2, DISFA, ExpW, AFEW-VA, CSV manifest, class folders) or videos')
     .argument('<format>', IMPORT_FORMATS.join('|'))
     .argument('<dir>', 'project folder')
-    .argument('<sources...>', 'what to import: annotation folder(s), label.lst, CSV file(s), class folders or videos')
+    .argument('<sources...>', 'what to import: annotation folder(s), label.lst, CSV file(s), class folders, videos, or merged exports (a file, or a folder of <annotator>.csv files)')
     .option('--dataset <name>', 'dataset name (created, or reused on re-import; default: the format)')
     .option('--split <split>', `split for sources that carry none (${SPLITS.join('|')}; default train)`)
     .option('--manifest <file>', 'split manifest for flat layouts: JSON {name: split} / [{name, split}] / demo.json, or CSV name,split')
@@ -104,6 +106,10 @@ export function registerImportCommand(program: Command): void {
     .option('--skip-unknown-classes', 'images: skip class folders that are not expressions (e.g. contempt)')
     .option('--skip-missing', 'skip (and report) entries whose video, frame folder or image is missing or unreadable')
     .option('--faces <mode>', 'after importing videos/sequences: detect (face detection + alignment), aligned (frames are already face crops) or none', 'detect')
+    .option(
+      '--annotator <name>',
+      "merged: the annotator layer of the file's human labels where it has no annotator columns (default: the OS user); a FOLDER source holds one <annotator>.csv / <annotator>.jsonl export per annotator",
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (format: string, dir: string, sources: string[], o: CliOptions & { faces: string }) => {
       const faces = FACE_MODES.find((m) => m === o.faces) ?? null;

@@ -12,8 +12,20 @@
 //   model:<modelId>; empty when the task has no label),
 //   and with probabilities: p_AU<n> for the 8 model AUs, p_<Expression> for the 7 expressions,
 //   p_valence, p_arousal (the expectation of the model's V/A bin distributions).
+// The resolved label's source is also adjudicated | majority | mean when several annotators' labels
+// made it (labels.merged_from; issue 15).
+// Annotator layouts (ExportOptions.annotators, issue 15):
+//   wide: the columns above, then per annotator layer (by name, an annotator's before an
+//     adjudicator's) `<key>:AU<n>` for every AU that layer labelled, `<key>:expression`,
+//     `<key>:valence`, `<key>:arousal`, `<key>:au_source`, `<key>:expr_source`, `<key>:va_source`;
+//     key = the annotator's name, or `<name>:adjudicator` for an adjudicator's layer. A layer's source
+//     is human | accepted:<modelId> | accepted | trace | imported | cleared (annotationSource).
+//   long: dataset, media, frame, file, timestamp, subject, split, annotator, role, task, AU<n>… (every
+//     AU an annotator labelled), expression, valence, arousal (the cells of the row's task; the others
+//     empty), source (as a layer's above), updated_at: one row per stored annotation, frames in order.
 import { EXPRESSIONS, MODEL_AUS } from '../../shared/labels';
-import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION } from './options';
+import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, type AnnotatorLayout } from './options';
+import type { AnnotatorColumns, ExportPlan } from './plan';
 
 export const BASE_COLUMNS = ['dataset', 'media', 'frame', 'file', 'timestamp', 'subject', 'split'] as const;
 export const LABEL_COLUMNS = ['expression', 'valence', 'arousal'] as const;
@@ -25,6 +37,29 @@ export function probabilityColumns(): string[] {
 
 export function mergedColumns(aus: readonly number[], probabilities: boolean): string[] {
   return [...BASE_COLUMNS, ...aus.map((n) => `AU${n}`), ...LABEL_COLUMNS, ...SOURCE_COLUMNS, ...(probabilities ? probabilityColumns() : [])];
+}
+
+/** The columns one layer adds to a wide row (`<key>:AU<n>`…, `<key>:expression`, …, `<key>:va_source`). */
+export function wideColumns(layers: readonly AnnotatorColumns[]): string[] {
+  return layers.flatMap((l) => [...l.aus.map((n) => `${l.key}:AU${n}`), ...ANNOTATOR_FIELDS.map((c) => `${l.key}:${c}`)]);
+}
+
+/** The fields of a wide layer's columns besides its AU<n>. */
+export const ANNOTATOR_FIELDS = ['expression', 'valence', 'arousal', 'au_source', 'expr_source', 'va_source'] as const;
+
+/** The columns after the frame's identity in a long row. */
+export function longValueColumns(aus: readonly number[]): string[] {
+  return [...LONG_COLUMNS.slice(0, 3), ...aus.map((n) => `AU${n}`), ...LONG_COLUMNS.slice(3)];
+}
+
+/** The long layout's own columns (its AU<n> go after task). */
+export const LONG_COLUMNS = ['annotator', 'role', 'task', 'expression', 'valence', 'arousal', 'source', 'updated_at'] as const;
+
+/** Every column of a merged file under the plan's annotator layout. */
+export function fileColumns(plan: Pick<ExportPlan, 'aus' | 'probabilities' | 'annotators' | 'annotatorColumns' | 'longAus'>): string[] {
+  if (plan.annotators === 'long') return [...BASE_COLUMNS, ...longValueColumns(plan.longAus)];
+  const cols = mergedColumns(plan.aus, plan.probabilities);
+  return plan.annotators === 'wide' ? [...cols, ...wideColumns(plan.annotatorColumns)] : cols;
 }
 
 /** The optional comment line that opens a merged CSV (commentHeader): format name, version, and how it was made. */
@@ -52,6 +87,12 @@ export interface SidecarMeta {
   rows: number;
   commentHeader: boolean;
   filters: { datasets: string[] | null; splits: string[] | null; sources: string[] | null; labelledOnly: boolean };
+  /** The annotator policy the human label in force was resolved with (consensus, latest, annotator:<name>). */
+  annotatorPolicy: string;
+  /** The annotator layout: none, wide or long. */
+  annotators: AnnotatorLayout;
+  /** Wide: the annotator layers and their column key. */
+  annotatorLayers: { annotator: string; role: string; key: string }[];
   warnings: string[];
   exportedAt: string;
 }

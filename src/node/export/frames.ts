@@ -13,12 +13,20 @@
 //    needs is computed from the logits (AU gaps by comparing logits with logit(threshold): no exp);
 //  - the label precedence and the AU projection are the label module's (src/node/labels/layers.ts);
 //  - the frame object is reused: consumers must copy what they keep past their callback.
-import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
+// Annotators (issue 15): the human row of `labels` is the resolved layer; its `merged_from` rides in
+// the packed key and names the source when several annotators' labels made it (adjudicated,
+// majority, mean). The annotators' own rows come from a second query iterated alongside
+// (annotations.ts) only when the file shows them (wide, long) or the export resolves the label in
+// force under another annotator policy than the project's (then with `resolve`, the one rule, and
+// the human rows of `labels` are not read).
+import { resolve, type Annotation } from '../../shared/annotators';
+import { MODEL_AUS, NUM_AUS, type Task } from '../../shared/labels';
 import { arousalOf, exprArgmax, exprProbabilities, LogitReader, logitOf, sigmoid, valenceOf } from '../../shared/softlabels';
 import type { Db } from '../store/database';
 import { auValue, IS_HUMAN_SQL, MODEL_AU_MASK } from '../labels/layers';
 import { probValue } from './columns';
-import { humanSource, modelSource, pickLayer, sourceKind } from './merge';
+import { AnnotationCursor, toAnnotation, type ExportAnnotation } from './annotations';
+import { humanSource, MERGED_SOURCES, modelSource, pickLayer, sourceKind } from './merge';
 import { splitFilterSql, type ExportMedia, type ExportPlan } from './plan';
 import { SoftChunks } from './soft-chunks';
 
@@ -54,6 +62,8 @@ export interface ExportFrame {
   vaSource: string | null;
   /** The chosen model's outputs, when probabilities were asked for and the frame has a soft label. */
   probs: ModelProbabilities | null;
+  /** The annotators' rows of the frame (wide and long layouts; else empty), in task, annotator, role order. */
+  annotations: readonly ExportAnnotation[];
 }
 
 /** Values of the AU columns `cols` (the label module's projection): -1 where the label does not cover the AU, else 0/1; null without an AU label. */
@@ -66,26 +76,33 @@ export function auValues(f: Pick<ExportFrame, 'auMask' | 'auBits'>, cols: readon
 export const TICK_EVERY = 4096;
 const MODEL_MASK = Number(MODEL_AU_MASK);
 
-// Positions in a row. `key` packs the frame index, its split and the label row's code:
-// idx × 64 + split × 16 + code (one integer column instead of three: each column read costs).
+// Positions in a row. `key` packs the frame index, its split, the resolved row's merged_from and the
+// label row's code: idx × 256 + split × 64 + merged × 16 + code (one integer column instead of four:
+// each column read costs).
 const enum C { key, path, subject, v1, v2, model, id }
 const TASK_MASK = 3; // 1 au, 2 expr, 3 va, 0 no label row
 const HUMAN = 4;
 const ACCEPTED = 8;
+const MERGED_UNIT = 16; // merged: 0 none / single / latest / annotator, else 1 + index in MERGED_SOURCES
+const SPLIT_UNIT = 64;
+const IDX_UNIT = 256;
 
 /**
  * One row per label of a frame (one row with code 0 for a frame without labels), frames in index order.
  * AU bit sets at or above 2^53 (an AU ≥ 53 labelled) come as -1 and are read again exactly (rare).
+ * `importedOnly`: the human rows are left out (the export resolves them itself).
  */
-function frameSql(splitSql: string): string {
+function frameSql(splitSql: string, importedOnly: boolean): string {
   const exact = (col: string) => `CASE WHEN ${col} < 9007199254740992 THEN ${col} ELSE -1 END`;
-  return `SELECT f.idx * 64 + 16 * (CASE f.split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END)
+  const merged = MERGED_SOURCES.map((m, i) => `WHEN '${m}' THEN ${(i + 1) * MERGED_UNIT}`).join(' ');
+  return `SELECT f.idx * ${IDX_UNIT} + ${SPLIT_UNIT} * (CASE f.split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END)
+        + (CASE l.merged_from ${merged} ELSE 0 END)
         + (CASE l.task WHEN 'au' THEN 1 WHEN 'expr' THEN 2 WHEN 'va' THEN 3 ELSE 0 END) + 4 * ifnull(${IS_HUMAN_SQL}, 0) + 8 * ifnull(l.provenance = 'accepted', 0),
       f.path, f.subject,
       CASE l.task WHEN 'au' THEN ${exact('l.au_mask')} WHEN 'expr' THEN l.expr ELSE l.valence END,
       CASE l.task WHEN 'au' THEN ${exact('l.au_bits')} ELSE l.arousal END,
       l.model_id, f.id
-    FROM frames f LEFT JOIN labels l ON l.frame_id = f.id
+    FROM frames f LEFT JOIN labels l ON l.frame_id = f.id${importedOnly ? ` AND l.layer = 'imported'` : ''}
     WHERE f.media_id = @media${splitSql}
     ORDER BY f.idx`;
 }
@@ -103,7 +120,9 @@ interface Slots {
   hv: Row | null;
 }
 
-const codeOf = (r: Row): number => (r[C.key] as number) % 16;
+const codeOf = (r: Row): number => (r[C.key] as number) % MERGED_UNIT;
+const mergedOf = (r: Row): number => ((r[C.key] as number) % SPLIT_UNIT - codeOf(r)) / MERGED_UNIT;
+const TASK_CODE: Record<Task, number> = { au: 1, expr: 2, va: 3 };
 
 function place(slots: Slots, r: Row): void {
   const code = codeOf(r);
@@ -146,6 +165,12 @@ class Merger {
   private readonly auCut: number[];
   private readonly accepted = new Map<number | null, string>();
   private readonly exactAu;
+  /** The annotators' rows, read alongside when the layout shows them or the policy is resolved here. */
+  private readonly cursor: AnnotationCursor | null;
+  private readonly showAnnotations: boolean;
+  /** Human rows made by resolving on the fly, one per task (reused). */
+  private readonly resolved: Record<Task, Row> = { au: [], expr: [], va: [] };
+  private readonly noAnnotations: readonly ExportAnnotation[] = [];
   private media!: ExportMedia;
   private ts: Buffer | null = null;
 
@@ -160,6 +185,8 @@ class Merger {
     this.soft = model ? new SoftChunks(db, model.id, splitSql) : null;
     this.auBit = MODEL_AUS.map((n) => 2 ** n);
     this.auCut = (model?.thresholds ?? []).map(logitOf);
+    this.showAnnotations = plan.annotators !== 'none';
+    this.cursor = this.showAnnotations || plan.resolveOnTheFly ? new AnnotationCursor(db, splitSql) : null;
     this.exactAu = db
       .prepare(`SELECT l.au_mask, l.au_bits FROM frames f JOIN labels l ON l.frame_id = f.id AND l.task = 'au' AND l.layer = ? WHERE f.media_id = ? AND f.idx = ?`)
       .raw(true)
@@ -167,6 +194,7 @@ class Merger {
     this.f = {
       dataset: '', media: '', mediaId: 0, frame: 0, file: null, timestamp: null, subject: null, split: '',
       auMask: null, auBits: 0, auSource: null, expr: null, exprSource: null, valence: null, arousal: null, vaSource: null, probs: null,
+      annotations: this.noAnnotations,
     };
   }
 
@@ -177,10 +205,53 @@ class Merger {
     this.f.media = m.name;
     this.f.mediaId = m.id;
     this.soft?.startMedia(m.id);
+    this.cursor?.startMedia(m.id);
+  }
+
+  close(): void {
+    this.cursor?.close();
+  }
+
+  /**
+   * The human slots of a frame resolved on the fly from its annotators' rows under the export's
+   * annotator policy (the label module materialises the project's the same way): a label → a human
+   * row as the query would give it; none or a tie → no human row (the imported label stays in force).
+   */
+  private resolveSlots(sl: Slots, rows: readonly ExportAnnotation[]): void {
+    sl.ha = sl.he = sl.hv = null;
+    if (rows.length === 0) return;
+    const byTask: Record<Task, Annotation[]> = { au: [], expr: [], va: [] };
+    for (const a of rows) byTask[a.task].push(toAnnotation(a));
+    for (const task of ['au', 'expr', 'va'] as const) {
+      if (!byTask[task].length) continue;
+      const res = resolve(task, byTask[task], this.plan.annotatorPolicy);
+      if (res.outcome !== 'label') continue;
+      const v = res.values;
+      const merged = (MERGED_SOURCES as readonly string[]).indexOf(res.mergedFrom) + 1;
+      const r = this.resolved[task];
+      r[C.key] = merged * MERGED_UNIT + TASK_CODE[task] + HUMAN + (res.provenance === 'accepted' ? ACCEPTED : 0);
+      const num = (x: bigint | null) => (x === null ? null : x < 9007199254740992n ? Number(x) : x);
+      if (task === 'au') {
+        r[C.v1] = num(v.auMask === 0n ? null : v.auMask);
+        r[C.v2] = num(v.auBits);
+      } else if (task === 'expr') {
+        r[C.v1] = v.expr;
+        r[C.v2] = null;
+      } else {
+        r[C.v1] = v.valence;
+        r[C.v2] = v.arousal;
+      }
+      r[C.model] = res.modelId;
+      if (task === 'au') sl.ha = r;
+      else if (task === 'expr') sl.he = r;
+      else sl.hv = r;
+    }
   }
 
   /** Human source strings repeat (`accepted:<id>`): built once each. */
   private humanSourceOf(r: Row): string {
+    const merged = mergedOf(r);
+    if (merged !== 0) return MERGED_SOURCES[merged - 1];
     if ((codeOf(r) & ACCEPTED) === 0) return 'human';
     const id = r[C.model] as number | null;
     let s = this.accepted.get(id);
@@ -190,7 +261,10 @@ class Merger {
 
   private setAu(r: Row, idx: number): void {
     const f = this.f;
-    if ((r[C.v1] as number) >= 0) {
+    if (typeof r[C.v1] === 'bigint') {
+      f.auMask = r[C.v1] as bigint;
+      f.auBits = r[C.v2] as bigint;
+    } else if ((r[C.v1] as number) >= 0) {
       f.auMask = r[C.v1] as number;
       f.auBits = r[C.v2] as number;
     } else {
@@ -206,7 +280,14 @@ class Merger {
     const { plan, f, fill } = this;
     const layers = plan.layers;
     const key = first[C.key] as number;
-    const idx = (key - (key % 64)) / 64;
+    const idx = (key - (key % IDX_UNIT)) / IDX_UNIT;
+    if (this.cursor) {
+      const rows = this.cursor.at(idx);
+      if (plan.resolveOnTheFly) this.resolveSlots(sl, rows);
+      f.annotations = this.showAnnotations ? rows : this.noAnnotations;
+      // the long layout has a row per annotation: a frame nobody annotated has none
+      if (plan.annotators === 'long' && rows.length === 0) return false;
+    }
     const auPick = pickLayer(layers, sl.ia !== null, sl.ha !== null, sl.ha !== null && sl.ha[C.v1] !== null);
     const exPick = pickLayer(layers, sl.ie !== null && sl.ie[C.v1] !== null, sl.he !== null, sl.he !== null && sl.he[C.v1] !== null);
     const vaPick = pickLayer(
@@ -273,7 +354,7 @@ class Merger {
     f.file = first[C.path] as string | null;
     f.timestamp = ts && idx * 8 + 8 <= ts.byteLength ? ts.readDoubleLE(idx * 8) : null;
     f.subject = first[C.subject] as string | null;
-    f.split = SPLIT_NAMES[((key % 64) - (key % 16)) / 16];
+    f.split = SPLIT_NAMES[((key % IDX_UNIT) - (key % SPLIT_UNIT)) / SPLIT_UNIT];
     f.probs = plan.probabilities && hasSoft ? this.probabilities(l, base) : null;
     return true;
   }
@@ -305,8 +386,23 @@ export function* exportFrames(
   counter: { scanned: number } = { scanned: 0 },
 ): Generator<ExportFrame | null> {
   const splitSql = splitFilterSql(plan.splits);
-  const stmt = db.prepare(frameSql(splitSql)).raw(true);
+  const stmt = db.prepare(frameSql(splitSql, plan.resolveOnTheFly)).raw(true);
   const merger = new Merger(db, plan, splitSql);
+  try {
+    yield* mergedFrames(stmt, merger, media, warnings, counter, db);
+  } finally {
+    merger.close();
+  }
+}
+
+function* mergedFrames(
+  stmt: ReturnType<Db['prepare']>,
+  merger: Merger,
+  media: readonly ExportMedia[],
+  warnings: string[],
+  counter: { scanned: number },
+  db: Db,
+): Generator<ExportFrame | null> {
   const slots: Slots = { ia: null, ha: null, ie: null, he: null, iv: null, hv: null };
   const clear = () => (slots.ia = slots.ha = slots.ie = slots.he = slots.iv = slots.hv = null);
   for (const m of media) {

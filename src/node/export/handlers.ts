@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Handlers } from '../../shared/dispatch';
 import type { Backend } from '../app/backend';
 import { checkTarget } from './atomic';
-import { parsePolicy, parseSources, parseSplits } from './options';
+import { checkAnnotatorLayout, parseExportAnnotatorPolicy, parsePolicy, parseSources, parseSplits } from './options';
 
 export function dataHandlers(backend: Backend): Pick<Handlers, 'data.export'> {
   return {
@@ -15,6 +15,8 @@ export function dataHandlers(backend: Backend): Pick<Handlers, 'data.export'> {
       parsePolicy(req.options.policy);
       parseSplits(req.options.splits);
       parseSources(req.options.sources);
+      parseExportAnnotatorPolicy(req.options.annotatorPolicy);
+      checkAnnotatorLayout(req.format, req.options.annotators, req.options.probabilities);
       checkTarget(out, req.format === 'affwild2' ? 'folder' : 'file', !!req.options.overwrite);
       return { jobId: backend.jobs.start('export', { ...req, out }) };
     },

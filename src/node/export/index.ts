@@ -11,7 +11,7 @@ import { writeAffWild2 } from './affwild2';
 import { prepareTarget } from './atomic';
 import { throwIfAborted } from './drive';
 import { writeCsv, writeJsonl } from './merged';
-import { EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportSummary, type ProgressFn } from './options';
+import { checkAnnotatorLayout, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportSummary, type ProgressFn } from './options';
 import { planExport } from './plan';
 
 export { ExportAborted } from './drive';
@@ -26,6 +26,7 @@ export async function runExport(
   signal?: AbortSignal,
 ): Promise<ExportSummary> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new AppError('invalid-input', `Unknown export format "${format}" (${EXPORT_FORMATS.join(', ')}).`);
+  checkAnnotatorLayout(format, options.annotators, options.probabilities);
   const started = performance.now();
   const target = path.resolve(out);
   throwIfAborted(signal);
@@ -46,6 +47,8 @@ export async function runExport(
       files: r.files,
       warnings: plan.warnings,
       policy: plan.policy,
+      annotatorPolicy: plan.annotatorPolicy,
+      annotators: plan.annotators,
       modelId: plan.model?.id ?? null,
       aus: plan.aus,
       elapsedMs: performance.now() - started,

@@ -10,6 +10,7 @@
 //      label for the frame), source `model:<id>`: AU by the model's per-AU thresholds, expression by
 //      argmax, valence/arousal by the expectation over the bin centres.
 // A model only fills a task that has no label at all; a partially labelled AU set is left as it is.
+import type { AnnotationProvenance, MergedFrom } from '../../shared/annotators';
 import { MODEL_AUS, NUM_AUS } from '../../shared/labels';
 import { inForce } from '../labels/layers';
 import type { Layer, SourceKind } from './options';
@@ -27,11 +28,39 @@ export function pickLayer(layers: ReadonlySet<Layer>, hasImported: boolean, huma
   return inForce(h, i) ?? 'gap';
 }
 
-/** Source string of a human-layer label: `human`, or `accepted:<modelId>` (`accepted` when the model was deleted). */
-export function humanSource(provenance: string, modelId: number | null): string {
+/** `labels.merged_from` values that name the source of a resolved label themselves (several annotators' labels made it). */
+export const MERGED_SOURCES = ['adjudicated', 'majority', 'mean'] as const satisfies readonly MergedFrom[];
+
+/**
+ * Source string of a resolved human-layer label (not a clearing): `adjudicated`, `majority` or `mean`
+ * when several annotators' labels made it (`labels.merged_from`), else `human`, or
+ * `accepted:<modelId>` (`accepted` when the model was deleted) for a model label one annotator accepted.
+ */
+export function humanSource(provenance: string, modelId: number | null, mergedFrom: string | null = null): string {
+  if (mergedFrom !== null && (MERGED_SOURCES as readonly string[]).includes(mergedFrom)) return mergedFrom;
   if (provenance === 'accepted') return modelId === null ? 'accepted' : `accepted:${modelId}`;
   // 'imported' provenance on the human layer does not occur; treat anything else as a human edit.
   return 'human';
+}
+
+/**
+ * Source string of one annotator's stored label (the per-annotator columns and the long layout):
+ * `cleared` (the annotator cleared the label), `accepted:<modelId>` / `accepted`, else the row's
+ * provenance: `human`, `trace` or `imported` (read from a file's annotator column or per-annotator file).
+ */
+export function annotationSource(provenance: AnnotationProvenance, modelId: number | null, cleared: boolean): string {
+  if (cleared) return 'cleared';
+  if (provenance === 'accepted') return modelId === null ? 'accepted' : `accepted:${modelId}`;
+  return provenance;
+}
+
+/** The inverse of annotationSource; null for an empty cell; throws on anything else. */
+export function parseAnnotationSource(source: string): { provenance: AnnotationProvenance | 'cleared'; modelId: number | null } | null {
+  if (source === '') return null;
+  if (source === 'human' || source === 'trace' || source === 'imported' || source === 'cleared' || source === 'accepted') return { provenance: source, modelId: null };
+  const m = /^accepted:(\d+)$/.exec(source);
+  if (m) return { provenance: 'accepted', modelId: Number(m[1]) };
+  throw new Error(`unknown annotator label source "${source}" (human, accepted:<id>, trace, imported or cleared)`);
 }
 
 export function modelSource(modelId: number): string {
@@ -42,6 +71,7 @@ export function modelSource(modelId: number): string {
 export function sourceKind(source: string): SourceKind {
   const head = source.split(':', 1)[0];
   if (head === 'imported' || head === 'human' || head === 'accepted' || head === 'cleared' || head === 'model') return head;
+  if (head === 'adjudicated' || head === 'majority' || head === 'mean') return head;
   throw new Error(`unknown label source "${source}"`);
 }
 

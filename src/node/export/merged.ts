@@ -7,12 +7,38 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../base/fsutil';
 import type { Db } from '../store/database';
 import { AtomicFile } from './atomic';
-import { mergedColumns, probabilityColumns, sidecarMeta, versionLine } from './columns';
+import { TIE_RULE } from '../../shared/annotators';
+import { fileColumns, probabilityColumns, sidecarMeta, versionLine } from './columns';
 import { drive } from './drive';
 import { exportFrames, type ExportFrame } from './frames';
 import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, sidecarPath, type ExportOptions, type ProgressFn } from './options';
 import type { ExportPlan } from './plan';
-import { CsvRows, JsonRows } from './rows';
+import { CsvRows, JsonRows, LongRows, WideCells } from './rows';
+
+/** The line(s) of one frame under the plan's annotator layout. */
+function lineOf(plan: ExportPlan, rows: CsvRows | JsonRows, json: boolean): (f: ExportFrame) => string {
+  if (plan.annotators === 'long') {
+    const long = new LongRows(plan.longAus, json, rows);
+    return (f) => long.lines(f);
+  }
+  if (plan.annotators === 'wide') {
+    const quote = json ? (v: string) => (rows as JsonRows).string(v) : (v: string) => (rows as CsvRows).cell(v);
+    const wide = new WideCells(plan.annotatorColumns, json, quote);
+    // JSON: the row's closing `}\n` moves after the annotator keys
+    return json ? (f) => `${rows.line(f).slice(0, -2)}${wide.of(f.annotations)}}\n` : (f) => `${rows.line(f).slice(0, -1)}${wide.of(f.annotations)}\n`;
+  }
+  return (f) => rows.line(f);
+}
+
+/** What the file says about annotators (the sidecar, the JSON Lines format line). */
+function annotatorMeta(plan: ExportPlan) {
+  return {
+    annotatorPolicy: plan.annotatorPolicy,
+    ...(plan.annotatorPolicy === 'consensus' ? { tieRule: TIE_RULE } : {}),
+    annotators: plan.annotators,
+    annotatorLayers: plan.annotatorColumns.map((l) => ({ annotator: l.annotator, role: l.role, key: l.key })),
+  };
+}
 
 export interface MergedResult {
   rows: number;
@@ -55,10 +81,10 @@ export async function writeCsv(
   signal?: AbortSignal,
   options: Pick<ExportOptions, 'commentHeader' | 'datasets'> = {},
 ): Promise<MergedResult> {
-  const rows = new CsvRows(plan.aus, plan.probabilities);
-  const columns = mergedColumns(plan.aus, plan.probabilities);
+  const line = lineOf(plan, new CsvRows(plan.aus, plan.probabilities), false);
+  const columns = fileColumns(plan);
   const comment = options.commentHeader ? `${versionLine(plan.policy, plan.model?.id ?? null)}\n` : '';
-  const r = await writeMerged(db, plan, out, overwrite, `${comment}${CsvRows.header(columns)}`, (f, file) => file.write(rows.line(f)), onProgress, signal);
+  const r = await writeMerged(db, plan, out, overwrite, `${comment}${CsvRows.header(columns)}`, (f, file) => file.write(line(f)), onProgress, signal);
   const meta = sidecarMeta({
     file: path.basename(out),
     policy: plan.policy,
@@ -67,6 +93,7 @@ export async function writeCsv(
     rows: r.rows,
     commentHeader: !!options.commentHeader,
     filters: { datasets: options.datasets ?? null, splits: plan.splits ?? null, sources: plan.sources ? [...plan.sources] : null, labelledOnly: plan.labelledOnly },
+    ...annotatorMeta(plan),
     warnings: plan.warnings,
   });
   // The CSV is this export's now (committed): its sidecar replaces whatever sidecar was there.
@@ -81,8 +108,8 @@ export async function writeCsv(
  * (null for an empty cell; AU values 0/1, probabilities as numbers).
  */
 export function writeJsonl(db: Db, plan: ExportPlan, out: string, overwrite: boolean, onProgress?: ProgressFn, signal?: AbortSignal): Promise<MergedResult> {
-  const columns = mergedColumns(plan.aus, plan.probabilities);
-  const rows = new JsonRows(plan.aus, plan.probabilities, probabilityColumns());
-  const meta = { format: MERGED_FORMAT_NAME, version: MERGED_FORMAT_VERSION, policy: plan.policy, model: plan.model?.id ?? null, columns };
-  return writeMerged(db, plan, out, overwrite, `${JSON.stringify(meta)}\n`, (f, file) => file.write(rows.line(f)), onProgress, signal);
+  const columns = fileColumns(plan);
+  const line = lineOf(plan, new JsonRows(plan.aus, plan.probabilities, probabilityColumns()), true);
+  const meta = { format: MERGED_FORMAT_NAME, version: MERGED_FORMAT_VERSION, policy: plan.policy, model: plan.model?.id ?? null, columns, ...annotatorMeta(plan) };
+  return writeMerged(db, plan, out, overwrite, `${JSON.stringify(meta)}\n`, (f, file) => file.write(line(f)), onProgress, signal);
 }

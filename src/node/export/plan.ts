@@ -1,11 +1,13 @@
 // Resolving an export request against a project database: the layers of the policy, the model that
 // fills gaps (and its thresholds), the AU columns, the media to visit and the frame count. Everything
 // here is a handful of small queries; the per-frame work is in frames.ts.
+import type { AnnotatorPolicy, AnnotatorRole } from '../../shared/annotators';
 import { MODEL_AUS, MAX_AU_NUMBER, type Split } from '../../shared/labels';
 import { AppError } from '../../shared/result';
+import { projectPolicy } from '../labels/annotations';
 import type { Db } from '../store/database';
 import { parseThresholds } from './merge';
-import { parsePolicy, policyName, type ExportOptions, type Layer, type SourceKind } from './options';
+import { parseExportAnnotatorPolicy, parsePolicy, policyName, type AnnotatorLayout, type ExportOptions, type Layer, type SourceKind } from './options';
 
 export interface ExportModel {
   id: number;
@@ -25,6 +27,24 @@ export interface ExportMedia {
   frames: number;
 }
 
+/** One annotator layer's columns in a wide export. */
+export interface AnnotatorColumns {
+  annotator: string;
+  role: AnnotatorRole;
+  /** The column prefix: the name (role annotator) or `<name>:adjudicator`. */
+  key: string;
+  /** The AUs this layer labelled in the exported frames (its AU columns), ascending. */
+  aus: number[];
+}
+
+/** Suffix of an adjudicator layer's key in wide column names. */
+export const ADJUDICATOR_SUFFIX = ':adjudicator';
+
+/** The key of a layer in wide column names: `<name>` or `<name>:adjudicator`. */
+export function layerKey(annotator: string, role: AnnotatorRole): string {
+  return role === 'adjudicator' ? `${annotator}${ADJUDICATOR_SUFFIX}` : annotator;
+}
+
 export interface ExportPlan {
   layers: Set<Layer>;
   policy: string;
@@ -39,6 +59,16 @@ export interface ExportPlan {
   labelledOnly: boolean;
   total: number;
   warnings: string[];
+  /** How the annotators' layers appear in the file. */
+  annotators: AnnotatorLayout;
+  /** The annotator policy of the human label in force. */
+  annotatorPolicy: AnnotatorPolicy;
+  /** Another policy than the project's: the human label in force is resolved on the fly from `annotations`. */
+  resolveOnTheFly: boolean;
+  /** Wide: the annotator layers of the exported frames, by name then role. */
+  annotatorColumns: AnnotatorColumns[];
+  /** Long: the AU columns (every AU an annotator labelled in the exported frames). */
+  longAus: number[];
 }
 
 /** AU numbers of a bit set (bit n = AU n). */
@@ -121,6 +151,34 @@ function resolveDatasets(db: Db, names: readonly string[] | undefined): { id: nu
   });
 }
 
+/** The annotator layers of the given datasets' frames (split filter applied) with the AUs each labelled. */
+function annotatorLayers(db: Db, datasetIds: readonly number[], splits: readonly Split[] | undefined): AnnotatorColumns[] {
+  const rows = db
+    .prepare(
+      `SELECT DISTINCT a.annotator, a.role, a.au_mask FROM media m JOIN frames f ON f.media_id = m.id JOIN annotations a ON a.frame_id = f.id
+       WHERE m.dataset_id IN (SELECT value FROM json_each(?))${splitFilterSql(splits)}`,
+    )
+    .raw(true)
+    .safeIntegers(true)
+    .all(JSON.stringify(datasetIds)) as [string, AnnotatorRole, bigint | null][];
+  const byKey = new Map<string, { annotator: string; role: AnnotatorRole; mask: bigint }>();
+  for (const [annotator, role, mask] of rows) {
+    const key = `${role}\u0000${annotator}`;
+    const l = byKey.get(key) ?? { annotator, role, mask: 0n };
+    if (mask !== null) l.mask |= mask;
+    byKey.set(key, l);
+  }
+  const out = [...byKey.values()]
+    .sort((a, b) => (a.annotator < b.annotator ? -1 : a.annotator > b.annotator ? 1 : a.role === 'annotator' ? -1 : 1))
+    .map((l) => ({ annotator: l.annotator, role: l.role, key: layerKey(l.annotator, l.role), aus: ausOfMask(l.mask) }));
+  for (const l of out) {
+    if (l.role === 'annotator' && l.annotator.endsWith(ADJUDICATOR_SUFFIX)) {
+      throw new AppError('invalid-input', `Annotator "${l.annotator}": a name ending in "${ADJUDICATOR_SUFFIX}" would read back as an adjudicator's layer in per-annotator columns; use --annotators long.`);
+    }
+  }
+  return out;
+}
+
 export function splitFilterSql(splits: readonly Split[] | undefined): string {
   return splits ? ` AND f.split IN (${splits.map((s) => `'${s}'`).join(', ')})` : '';
 }
@@ -144,18 +202,32 @@ export function planExport(db: Db, opts: ExportOptions): ExportPlan {
       .all(JSON.stringify(ids)) as Omit<ExportMedia, 'frames'>[]
   ).map((m) => ({ ...m, frames: count.get(m.id) as number }));
   if (datasets.length === 0) warnings.push('The project has no datasets: nothing to export.');
+  const ownPolicy = projectPolicy(db);
+  const annotatorPolicy = parseExportAnnotatorPolicy(opts.annotatorPolicy) ?? ownPolicy;
+  const resolveOnTheFly = annotatorPolicy !== ownPolicy;
+  const annotators = opts.annotators ?? 'none';
+  const layersOf = annotators !== 'none' || resolveOnTheFly ? annotatorLayers(db, ids, opts.splits) : [];
+  let aus = auColumns(db, ids);
+  const annotated = ausOfMask(layersOf.reduce((m, l) => l.aus.reduce((x, n) => x | (1n << BigInt(n)), m), 0n));
+  // Resolved on the fly, the label in force may have any AU an annotator labelled.
+  if (resolveOnTheFly) aus = [...new Set([...aus, ...annotated])].sort((a, b) => a - b);
   return {
     layers,
     policy: policyName(layers),
     model,
     probabilities: !!opts.probabilities,
     // Always the chosen (published) datasets: a dataset still being imported has AU masks too.
-    aus: auColumns(db, ids),
+    aus,
     media,
     splits: opts.splits,
     sources: opts.sources ? new Set(opts.sources) : undefined,
     labelledOnly: !!opts.labelledOnly,
     total: media.reduce((s, m) => s + m.frames, 0),
     warnings,
+    annotators,
+    annotatorPolicy,
+    resolveOnTheFly,
+    annotatorColumns: annotators === 'wide' ? layersOf : [],
+    longAus: annotators === 'long' ? annotated : [],
   };
 }

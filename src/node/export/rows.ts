@@ -9,9 +9,12 @@
 // sources (`imported`, `human`, `accepted:<id>`, `cleared`, `model:<id>`).
 import { stringify } from 'csv-stringify/sync';
 import { EXPRESSIONS, MODEL_AUS } from '../../shared/labels';
-import { probValue } from './columns';
+import { longValueColumns, probValue, wideColumns } from './columns';
 import { auValue } from '../labels/layers';
+import { isClearingRow, type ExportAnnotation } from './annotations';
 import type { ExportFrame } from './frames';
+import { annotationSource } from './merge';
+import type { AnnotatorColumns } from './plan';
 
 /**
  * null cells become empty fields; strings with commas, quotes or line breaks are quoted, and so is a
@@ -90,14 +93,26 @@ export class CsvRows {
     return stringify([columns], CSV_OPTIONS);
   }
 
-  line(f: ExportFrame): string {
+  /** The cells that say which frame a row is: dataset, media, frame, file, timestamp, subject, split. */
+  identity(f: ExportFrame): string {
     if (f.mediaId !== this.mediaId) {
       this.mediaId = f.mediaId;
       this.prefix = `${this.cells.get(f.dataset)},${this.cells.get(f.media)},`;
     }
-    let s =
+    return (
       `${this.prefix}${f.frame},${f.file === null ? '' : this.cells.get(f.file)},${f.timestamp === null ? '' : this.times.get(f.timestamp)},` +
-      `${f.subject === null ? '' : this.cells.get(f.subject)},${f.split},${this.au.of(f.auMask, f.auBits)},` +
+      `${f.subject === null ? '' : this.cells.get(f.subject)},${f.split}`
+    );
+  }
+
+  /** A text cell quoted as the CSV needs (cached). */
+  cell(v: string): string {
+    return this.cells.get(v);
+  }
+
+  line(f: ExportFrame): string {
+    let s =
+      `${this.identity(f)},${this.au.of(f.auMask, f.auBits)},` +
       `${f.expr === null ? '' : EXPRESSIONS[f.expr]},${f.valence ?? ''},${f.arousal ?? ''},${f.auSource ?? ''},${f.exprSource ?? ''},${f.vaSource ?? ''}`;
     if (this.probabilities) {
       const p = f.probs;
@@ -148,15 +163,28 @@ export class JsonRows {
     return v === null ? 'null' : String(v);
   }
 
-  line(f: ExportFrame): string {
+  /** `{` and the keys that say which frame a row is: dataset, media, frame, file, timestamp, subject, split. */
+  identity(f: ExportFrame): string {
     const k = this.k;
     if (f.mediaId !== this.mediaId) {
       this.mediaId = f.mediaId;
       this.prefix = `{"dataset":${this.strings.get(f.dataset)},"media":${this.strings.get(f.media)},${k.frame}:`;
     }
-    let s =
+    return (
       `${this.prefix}${f.frame},${k.file}:${this.str(f.file)},${k.timestamp}:${f.timestamp === null ? 'null' : this.times.get(f.timestamp)},` +
-      `${k.subject}:${this.str(f.subject)},${k.split}:"${f.split}",${this.au.of(f.auMask, f.auBits)},` +
+      `${k.subject}:${this.str(f.subject)},${k.split}:"${f.split}"`
+    );
+  }
+
+  /** A JSON string (cached). */
+  string(v: string): string {
+    return this.strings.get(v);
+  }
+
+  line(f: ExportFrame): string {
+    const k = this.k;
+    let s =
+      `${this.identity(f)},${this.au.of(f.auMask, f.auBits)},` +
       `${k.expression}:${f.expr === null ? 'null' : this.exprText[f.expr]},${k.valence}:${this.num(f.valence)},${k.arousal}:${this.num(f.arousal)},` +
       `${k.au_source}:${this.str(f.auSource)},${k.expr_source}:${this.str(f.exprSource)},${k.va_source}:${this.str(f.vaSource)}`;
     if (this.probabilities) {
@@ -170,5 +198,142 @@ export class JsonRows {
       } else for (const key of keys) s += `,${key}:null`;
     }
     return `${s}}\n`;
+  }
+}
+
+/** How one annotation's cells are written: CSV (empty cells) or JSON (`"key":value`, null). */
+interface CellStyle {
+  empty: string;
+  /** A text value (names, sources). */
+  text(v: string): string;
+  /** Wraps the i-th value of a run of columns with its key (JSON), or not (CSV). */
+  keyed(keys: readonly string[] | null, i: number, v: string): string;
+}
+
+const csvStyle = (quote: (v: string) => string): CellStyle => ({ empty: '', text: quote, keyed: (_k, _i, v) => v });
+const jsonStyle = (quote: (v: string) => string): CellStyle => ({ empty: 'null', text: quote, keyed: (k, i, v) => `${k![i]}:${v}` });
+
+/**
+ * The value cells of one annotation, or of none (a layer with no row for the task): AU cells over
+ * `aus`, expression, valence, arousal — and its source (`annotationSource`). AU cells of each (mask,
+ * bits) pair are built once.
+ */
+class AnnotationCells {
+  private readonly au: AuCells;
+  private readonly exprText: string[];
+
+  constructor(
+    aus: readonly number[],
+    private readonly style: CellStyle,
+    /** JSON: the keys of AU<n>…, expression, valence, arousal, then the three sources (or one). */
+    private readonly keys: readonly string[] | null,
+  ) {
+    const k = keys;
+    this.au = new AuCells(aus, style.empty, ',', k ? (i, v) => `${k[i]}:${v}` : undefined);
+    this.exprText = EXPRESSIONS.map((e) => style.text(e));
+  }
+
+  /** AU cells (empty when `a` is null or is not an AU row). */
+  aus(a: ExportAnnotation | null): string {
+    return a && a.task === 'au' && !isClearingRow(a) ? this.au.of(a.auMask, a.auBits ?? 0) : this.au.none;
+  }
+
+  /** Expression, valence, arousal cells; `at` = position of the expression key in `keys`. */
+  values(ex: ExportAnnotation | null, va: ExportAnnotation | null, at: number): string {
+    const { style, keys } = this;
+    const e = ex && ex.expr !== null ? this.exprText[ex.expr] : style.empty;
+    const v = va && va.valence !== null && va.arousal !== null ? [String(va.valence), String(va.arousal)] : [style.empty, style.empty];
+    return `${style.keyed(keys, at, e)},${style.keyed(keys, at + 1, v[0])},${style.keyed(keys, at + 2, v[1])}`;
+  }
+
+  source(a: ExportAnnotation | null, at: number): string {
+    const v = a ? this.style.text(annotationSource(a.provenance, a.modelId, isClearingRow(a))) : this.style.empty;
+    return this.style.keyed(this.keys, at, v);
+  }
+}
+
+/** The per-annotator columns of a wide row: for each layer its AU cells, expression, valence, arousal and three sources. */
+export class WideCells {
+  private readonly index = new Map<string, number>();
+  private readonly cells: AnnotationCells[];
+  private readonly au: (ExportAnnotation | null)[];
+  private readonly ex: (ExportAnnotation | null)[];
+  private readonly va: (ExportAnnotation | null)[];
+
+  constructor(
+    private readonly layers: readonly AnnotatorColumns[],
+    json: boolean,
+    quote: (v: string) => string,
+  ) {
+    layers.forEach((l, i) => this.index.set(`${l.role}\u0000${l.annotator}`, i));
+    this.cells = layers.map((l) => {
+      const keys = json ? wideColumns([l]).map((c) => JSON.stringify(c)) : null;
+      return new AnnotationCells(l.aus, json ? jsonStyle(quote) : csvStyle(quote), keys);
+    });
+    this.au = layers.map(() => null);
+    this.ex = layers.map(() => null);
+    this.va = layers.map(() => null);
+  }
+
+  /** `,`-led cells of every layer for the frame's annotations. */
+  of(rows: readonly ExportAnnotation[]): string {
+    const { au, ex, va } = this;
+    au.fill(null);
+    ex.fill(null);
+    va.fill(null);
+    for (const a of rows) {
+      const i = this.index.get(`${a.role}\u0000${a.annotator}`);
+      if (i === undefined) continue;
+      if (a.task === 'au') au[i] = a;
+      else if (a.task === 'expr') ex[i] = a;
+      else va[i] = a;
+    }
+    let s = '';
+    for (let i = 0; i < this.layers.length; i++) {
+      const c = this.cells[i];
+      const n = this.layers[i].aus.length;
+      s += n ? `,${c.aus(au[i])},${c.values(ex[i], va[i], n)}` : `,${c.values(ex[i], va[i], 0)}`;
+      s += `,${c.source(au[i], n + 3)},${c.source(ex[i], n + 4)},${c.source(va[i], n + 5)}`;
+    }
+    return s;
+  }
+}
+
+/** Long rows: one per annotation of a frame (its identity, annotator, role, task, the values of its task, source, time). */
+export class LongRows {
+  private readonly cells: AnnotationCells;
+  private readonly style: CellStyle;
+  private readonly keys: string[] | null;
+  /** `keys` after annotator, role, task: those of the value cells. */
+  private readonly valueKeys: string[] | null;
+  private readonly nAus: number;
+
+  constructor(
+    aus: readonly number[],
+    private readonly json: boolean,
+    private readonly rows: CsvRows | JsonRows,
+  ) {
+    const quote = json ? (v: string) => (rows as JsonRows).string(v) : (v: string) => (rows as CsvRows).cell(v);
+    this.style = json ? jsonStyle(quote) : csvStyle(quote);
+    this.keys = json ? longValueColumns(aus).map((c) => JSON.stringify(c)) : null;
+    // the AU/expression/valence/arousal keys start after annotator, role, task
+    this.valueKeys = this.keys ? this.keys.slice(3) : null;
+    this.cells = new AnnotationCells(aus, this.style, this.valueKeys);
+    this.nAus = aus.length;
+  }
+
+  /** The text of the frame's rows (empty when nobody annotated it). */
+  lines(f: ExportFrame): string {
+    if (f.annotations.length === 0) return '';
+    const id = this.rows.identity(f);
+    const { style, keys, cells, nAus } = this;
+    let out = '';
+    for (const a of f.annotations) {
+      let s = `${id},${style.keyed(keys, 0, style.text(a.annotator))},${style.keyed(keys, 1, a.role === 'annotator' ? style.text('annotator') : style.text('adjudicator'))},${style.keyed(keys, 2, style.text(a.task))}`;
+      if (nAus) s += `,${cells.aus(a)}`;
+      s += `,${cells.values(a.task === 'expr' ? a : null, a.task === 'va' ? a : null, nAus)},${cells.source(a, nAus + 3)},${style.keyed(this.valueKeys, nAus + 4, style.text(a.updatedAt))}`;
+      out += this.json ? `${s}}\n` : `${s}\n`;
+    }
+    return out;
   }
 }

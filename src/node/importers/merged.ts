@@ -26,13 +26,42 @@
 //     force; the imported label beneath it is left as it is (the file cannot show it).
 // Human rows already in the project are never dropped by an import (counted in a warning where the
 // file has an imported label there). Human rows are written through the label module's history
-// writer (src/node/labels/human.ts), like a review edit: one undoable action per media item the
-// import changes ("Import <file>"), a before/after history entry per changed (frame, task).
+// writer (src/node/labels/human.ts), like a review edit: one undoable action per media item and
+// annotator the import changes ("Import <file>"), a before/after history entry per changed (frame, task).
+//
+// Annotators (issue 15). Human labels go to an annotator's own layer (table `annotations`); the
+// label module re-materialises the resolved human row of `labels` from the layers:
+//   - a file without annotator columns: its human rows (human, accepted, cleared, and adjudicated /
+//     majority / mean from a file exported with several annotators) go to the layer of --annotator
+//     (default: the OS user);
+//   - wide (`<annotator>:AU1`, `<annotator>:expression`, …, `<annotator>:va_source`; an adjudicator's
+//     layer `<name>:adjudicator:…`): each layer's cells go to that annotator's layer with the cell's
+//     source as provenance (human, accepted:<id>, trace, imported; cleared = a clearing; a value
+//     without source = imported); the file's resolved human columns are NOT imported (they are made
+//     from those layers: counted in a warning); its imported ones go to the imported layer as above;
+//   - long (columns annotator, role, task, values, source, updated_at; one row per annotation, a
+//     frame on as many rows as it has annotations): each row to its annotator's layer, with its time;
+//     a second row for the same frame, annotator, role and task is an error naming both lines;
+//   - per-annotator files: a FOLDER given as the source holds `<annotator>.csv` or `<annotator>.jsonl`
+//     files (their `.json` sidecars beside them), each one annotator's merged export: every label of
+//     the file (imported and human alike; model fills skipped) goes to the layer of the annotator the
+//     file is named after; the imported layer is not touched. Anything else in the folder is an error.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AnnotationProvenance, AnnotatorRole } from '../../shared/annotators';
+import type { AnnotatorLayout } from '../../shared/export-options';
 import { MAX_AU_NUMBER, SPLITS, type Task } from '../../shared/labels';
-import { parseSource } from '../export/merge';
-import { readMergedCsvItems, readMergedJsonlItems, sniffMergedFormat, type MergedHeader, type MergedItem, type MergedRecord } from '../export/read-merged';
+import { parseAnnotationSource, parseSource } from '../export/merge';
+import {
+  checkAnnotatorName,
+  readMergedCsvItems,
+  readMergedJsonlItems,
+  sniffMergedFormat,
+  type AnnotatorLabel,
+  type MergedHeader,
+  type MergedItem,
+  type MergedRecord,
+} from '../export/read-merged';
 import { MAX_FRAME_INDEX } from './cells';
 import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
@@ -60,8 +89,15 @@ interface HumanRow {
   expr: number | null;
   valence: number | null;
   arousal: number | null;
-  provenance: 'human' | 'accepted';
+  provenance: AnnotationProvenance;
   modelId: number | null;
+  /** The layer: annotator and role. */
+  annotator: string;
+  role: AnnotatorRole;
+  /** The file's time of the label (long layout), else null (the import's time). */
+  updatedAt: string | null;
+  /** A resolved human label of a file without annotator columns (into the --annotator layer), not an annotator's own. */
+  resolved: boolean;
 }
 
 /** Where a row's labels go: its frame, its line, and the human tasks the frame had (null = a new frame). */
@@ -89,8 +125,10 @@ interface MediaState {
   hadTimestamps: boolean;
   /** Source dataset name the media's rows came from (to refuse two datasets merged onto one name). */
   from: string;
-  /** Frame indices seen in this file (duplicates are an error): one byte per index. */
+  /** Frame indices seen in this file (duplicates are an error, but in the long layout): one byte per index. */
   seen: Uint8Array;
+  /** Long layout: the frame of each index seen, and whether this import made it. */
+  ids: Map<number, { frameId: number; fresh: boolean; humanBefore: string[] | null }>;
   /** The file's timestamp of each frame index (NaN where it has none). */
   timestamps: Float64Array;
   maxIdx: number;
@@ -136,21 +174,31 @@ class MergedImport {
   private readonly models = new Map<number, boolean>();
   private readonly human: HumanRow[] = [];
   /** The open history action of each media item with human rows changed by this import. */
-  private readonly actions = new Map<number, HumanHistory>();
+  private readonly actions = new Map<string, HumanHistory>();
   /** Imported labels not yet written: (kind 0 au / 1 expr / 2 va, frame id, value, value) per label. */
   private readonly deferred: (number | bigint)[] = [];
   private newFrames = 0;
   private idNext = 0;
   private idEnd = 0;
-  readonly counts = { human: 0, accepted: 0, cleared: 0, modelFill: 0, keptHuman: 0 };
+  readonly counts = { human: 0, accepted: 0, cleared: 0, modelFill: 0, keptHuman: 0, annotations: 0, derived: 0 };
+  /** The annotator layers the file wrote to (`<role>\u0000<name>`). */
+  readonly layers = new Set<string>();
   /** The file's policy has the gt layer: an empty task means "no imported label" (set from the header). */
   private gt = true;
+  /** The file's annotator layout (set from the header). */
+  private layout: AnnotatorLayout = 'none';
+  /** Long layout: the line of each (media, frame, annotator, role, task) read. */
+  private readonly longKeys = new Map<string, number>();
   private readonly stmts;
 
   constructor(
     private readonly ctx: ImportContext,
     private readonly file: string,
     private readonly shown: string,
+    /** The layer of human rows without an annotator column (--annotator). */
+    private readonly annotator: string,
+    /** A per-annotator file: every label of it goes to this annotator's layer. */
+    private readonly own: string | null = null,
   ) {
     const db = ctx.w.db;
     this.stmts = {
@@ -170,6 +218,10 @@ class MergedImport {
   /** The format line: the policy that made the file. */
   header(h: MergedHeader): void {
     this.gt = h.policy === '' || h.policy.split('+').includes('gt');
+    this.layout = h.layout;
+    if (this.own !== null && h.layout !== 'none') {
+      throw fileError(this.shown, `is a per-annotator file (annotator "${this.own}", from its name): it holds one annotator's labels, so it must not have ${h.layout === 'long' ? 'the long layout' : 'annotator columns'}; import such a file on its own`);
+    }
   }
 
   private datasetId(name: string, line: number): number {
@@ -220,6 +272,7 @@ class MergedImport {
       hadTimestamps: found ? this.stmts.timestamps.get(id) === 1 : false,
       from: r.dataset,
       seen: new Uint8Array(1024),
+      ids: new Map(),
       timestamps: new Float64Array(1024).fill(NaN),
       maxIdx: -1,
     };
@@ -269,7 +322,13 @@ class MergedImport {
     if (idx > MAX_FRAME_INDEX) throw inputError(this.shown, line, `a frame index up to ${MAX_FRAME_INDEX.toLocaleString('en-US')}`, String(idx));
     const st = this.mediaState(r, line);
     st.seen = grow(st.seen, idx, 0);
-    if (st.seen[idx]) throw inputError(this.shown, line, `one row per frame (frame ${idx} of media "${r.media}" appears again)`);
+    const long = this.layout === 'long';
+    if (st.seen[idx]) {
+      if (!long) throw inputError(this.shown, line, `one row per frame (frame ${idx} of media "${r.media}" appears again)`);
+      const f = st.ids.get(idx)!;
+      for (const a of r.annotations) this.annotation({ frameId: f.frameId, mediaId: st.id, idx, line, humanBefore: f.humanBefore }, a, st.name);
+      return;
+    }
     st.seen[idx] = 1;
     st.timestamps = grow(st.timestamps, idx, NaN);
     if (r.timestamp !== null) st.timestamps[idx] = r.timestamp;
@@ -292,11 +351,69 @@ class MergedImport {
     // the labels, task by task
     const au = r.au ? auBits(r.au) : null;
     const at: Where = { frameId, mediaId: st.id, idx, line, humanBefore };
-    const d = this.deferred;
-    this.task(at, 'au', r.auSource, r.au !== null, (prov, modelId) => ({ mask: au!.mask, bits: au!.bits, expr: null, valence: null, arousal: null, provenance: prov, modelId }), () => d.push(0, frameId, au!.mask, au!.bits));
-    this.task(at, 'expr', r.exprSource, r.expr !== null, (prov, modelId) => ({ mask: null, bits: null, expr: r.expr, valence: null, arousal: null, provenance: prov, modelId }), () => d.push(1, frameId, r.expr!, 0));
-    this.task(at, 'va', r.vaSource, r.valence !== null, (prov, modelId) => ({ mask: null, bits: null, expr: null, valence: r.valence, arousal: r.arousal, provenance: prov, modelId }), () => d.push(2, frameId, r.valence!, r.arousal!));
+    if (long) st.ids.set(idx, { frameId, fresh: !old, humanBefore });
+    else {
+      const d = this.deferred;
+      const values = {
+        au: () => ({ mask: au!.mask, bits: au!.bits, expr: null, valence: null, arousal: null }),
+        expr: () => ({ mask: null, bits: null, expr: r.expr, valence: null, arousal: null }),
+        va: () => ({ mask: null, bits: null, expr: null, valence: r.valence, arousal: r.arousal }),
+      };
+      this.task(at, 'au', r.auSource, r.au !== null, values.au, () => d.push(0, frameId, au!.mask, au!.bits));
+      this.task(at, 'expr', r.exprSource, r.expr !== null, values.expr, () => d.push(1, frameId, r.expr!, 0));
+      this.task(at, 'va', r.vaSource, r.valence !== null, values.va, () => d.push(2, frameId, r.valence!, r.arousal!));
+    }
+    for (const a of r.annotations) this.annotation(at, a, st.name);
     if (!old && ++this.newFrames % FRAME_BATCH === 0) this.flushImported();
+  }
+
+  /** One annotator's label of the frame (a wide layer's cells or a long row) → that annotator's layer. */
+  private annotation(at: Where, a: AnnotatorLabel, media: string): void {
+    const { shown } = this;
+    const line = a.line;
+    const who = `annotator "${a.annotator}"${a.role === 'adjudicator' ? ' (adjudicator)' : ''}`;
+    if (this.layout === 'long') {
+      const key = `${at.mediaId}\u0000${at.idx}\u0000${a.role}\u0000${a.annotator}\u0000${a.task}`;
+      const first = this.longKeys.get(key);
+      if (first !== undefined) {
+        throw inputError(shown, line, `one row per frame, annotator and task (frame ${at.idx} of media "${media}", ${who}, task ${a.task} is also at line ${first})`);
+      }
+      this.longKeys.set(key, line);
+    }
+    checkAnnotatorName(a.annotator, shown, line, 'an annotator column');
+    if ((a.valence === null) !== (a.arousal === null)) throw inputError(shown, line, `valence and arousal both given or both empty (${who})`, `${a.valence ?? ''},${a.arousal ?? ''}`);
+    for (const [name, v] of [['valence', a.valence], ['arousal', a.arousal]] as const) {
+      if (v !== null && !(v >= -1 && v <= 1)) throw inputError(shown, line, `${name} in -1..1 (${who})`, String(v));
+    }
+    if (a.au) for (const n of a.au.keys()) if (n < 1 || n > MAX_AU_NUMBER) throw inputError(shown, line, `AU numbers 1..${MAX_AU_NUMBER} (${who})`, `AU${n}`);
+    const hasValue = a.task === 'au' ? a.au !== null : a.task === 'expr' ? a.expr !== null : a.valence !== null;
+    const src = a.source === null ? null : parseAnnotationSource(a.source);
+    if (src?.provenance === 'cleared' && hasValue) throw inputError(shown, line, `no ${a.task.toUpperCase()} value where ${who}'s source is cleared`, a.source ?? '');
+    if (src !== null && src.provenance !== 'cleared' && !hasValue) {
+      throw inputError(shown, line, `the ${a.task.toUpperCase()} value of ${who} where its source is ${a.source} (a label without value is written "cleared")`, '');
+    }
+    const au = a.au ? auBits(a.au) : null;
+    const provenance: AnnotationProvenance = src === null ? 'imported' : src.provenance === 'cleared' ? 'human' : src.provenance;
+    const modelId = src?.provenance === 'accepted' && src.modelId !== null && this.modelExists(src.modelId) ? src.modelId : null;
+    this.counts.annotations++;
+    this.pushHuman({
+      frameId: at.frameId,
+      mediaId: at.mediaId,
+      idx: at.idx,
+      fresh: at.humanBefore === null,
+      task: a.task,
+      mask: au?.mask ?? null,
+      bits: au?.bits ?? null,
+      expr: a.task === 'expr' ? a.expr : null,
+      valence: a.task === 'va' ? a.valence : null,
+      arousal: a.task === 'va' ? a.arousal : null,
+      provenance,
+      modelId,
+      annotator: a.annotator,
+      role: a.role,
+      updatedAt: a.updatedAt,
+      resolved: false,
+    });
   }
 
   /**
@@ -321,26 +438,43 @@ class MergedImport {
     task: Task,
     source: string | null,
     hasValue: boolean,
-    human: (provenance: 'human' | 'accepted', modelId: number | null) => Omit<HumanRow, 'frameId' | 'mediaId' | 'idx' | 'fresh' | 'task'>,
+    values: () => Pick<HumanRow, 'mask' | 'bits' | 'expr' | 'valence' | 'arousal'>,
     imported: () => void,
   ): void {
     const { frameId, line, humanBefore } = at;
-    const where = { frameId, mediaId: at.mediaId, idx: at.idx, fresh: humanBefore === null, task };
+    const layer = { annotator: this.own ?? this.annotator, role: 'annotator' as const, updatedAt: null, resolved: this.own === null };
+    const where = { frameId, mediaId: at.mediaId, idx: at.idx, fresh: humanBefore === null, task, ...layer };
     const col = `${task}_source`;
     const s = source === null ? null : parseSource(source);
     const kind = s?.kind ?? (hasValue ? 'imported' : null);
     if (kind === null || kind === 'model') {
       if (kind === 'model') this.counts.modelFill++;
-      if (humanBefore && this.gt) this.stmts.clearImported.run(frameId, task);
+      // a per-annotator file says nothing about the imported layer
+      if (humanBefore && this.gt && this.own === null) this.stmts.clearImported.run(frameId, task);
       return;
     }
     if (kind === 'cleared') {
       if (hasValue) throw inputError(this.shown, line, `no ${task.toUpperCase()} value where ${col} is cleared`, source ?? '');
+      if (this.layout === 'wide') {
+        this.counts.derived++;
+        return;
+      }
       this.counts.cleared++;
       this.pushHuman({ ...where, mask: null, bits: null, expr: null, valence: null, arousal: null, provenance: 'human', modelId: null });
       return;
     }
     if (!hasValue) throw inputError(this.shown, line, `the ${task.toUpperCase()} value where ${col} is ${source} (a label without value is written "cleared")`, '');
+    if (kind === 'imported' && this.own !== null) {
+      // a per-annotator file's ground-truth-like label: that annotator's, provenance imported
+      this.counts.annotations++;
+      this.pushHuman({ ...where, ...values(), provenance: 'imported', modelId: null });
+      return;
+    }
+    if (kind !== 'imported' && this.layout === 'wide') {
+      // the resolved label: made again from the annotator columns
+      this.counts.derived++;
+      return;
+    }
     if (kind === 'imported') {
       if (humanBefore) {
         this.stmts.clearImported.run(frameId, task);
@@ -352,7 +486,7 @@ class MergedImport {
     const modelId = kind === 'accepted' && s!.modelId !== null && this.modelExists(s!.modelId) ? s!.modelId : null;
     if (kind === 'accepted') this.counts.accepted++;
     else this.counts.human++;
-    this.pushHuman({ ...where, ...human(kind, modelId) });
+    this.pushHuman({ ...where, ...values(), provenance: kind === 'accepted' ? 'accepted' : 'human', modelId });
   }
 
   private pushHuman(r: HumanRow): void {
@@ -364,11 +498,12 @@ class MergedImport {
     if (this.human.length === 0) return;
     this.ctx.w.flush(); // their frames first (foreign key)
     const now = this.ctx.w.now;
-    const annotator = this.ctx.opts.annotator ?? defaultAnnotator();
     const big = (x: number | bigint | null) => (x === null ? null : BigInt(x));
     for (const r of this.human) {
-      let h = this.actions.get(r.mediaId);
-      if (!h) this.actions.set(r.mediaId, (h = new HumanHistory(this.ctx.w.db, { name: `Import ${this.shown}`, mediaId: r.mediaId, author: annotator, at: now })));
+      const key = `${r.mediaId}\u0000${r.role}\u0000${r.annotator}`;
+      let h = this.actions.get(key);
+      if (!h) this.actions.set(key, (h = new HumanHistory(this.ctx.w.db, { name: `Import ${this.shown}`, mediaId: r.mediaId, author: r.annotator, role: r.role, at: now })));
+      if (!r.resolved) this.layers.add(`${r.role}\u0000${r.annotator}`);
       const next = {
         auMask: big(r.mask),
         auBits: big(r.bits),
@@ -377,11 +512,12 @@ class MergedImport {
         arousal: r.arousal,
         provenance: r.provenance,
         modelId: r.modelId,
-        author: annotator,
-        updatedAt: now,
+        author: r.annotator,
+        updatedAt: r.updatedAt ?? now,
       };
-      // the file's human labels are a resolved layer: one already in force is not written again (re-import changes nothing)
-      if (!r.fresh && sameHuman(h.resolved(r.frameId, r.task), next)) continue;
+      // a file's resolved human labels (no annotator columns): one already in force is not written
+      // again (re-import changes nothing); an annotator's own label always goes to their layer
+      if (r.resolved && !r.fresh && sameHuman(h.resolved(r.frameId, r.task), next)) continue;
       h.set(r.frameId, r.idx, r.task, next, r.fresh ? null : undefined);
     }
     this.human.length = 0;
@@ -413,17 +549,43 @@ class MergedImport {
   }
 }
 
+/** The files of a per-annotator folder: `<annotator>.csv` / `<annotator>.jsonl` (sidecars `<file>.json` and hidden files aside), by name. */
+export function perAnnotatorFiles(folder: string): { file: string; annotator: string; shown: string }[] {
+  const shownFolder = path.basename(folder);
+  const names = fs.readdirSync(folder).filter((n) => !n.startsWith('.')).sort();
+  const files = names.filter((n) => /\.(csv|jsonl)$/i.test(n));
+  const other = names.filter((n) => !files.includes(n) && !(n.endsWith('.json') && files.includes(n.slice(0, -'.json'.length))));
+  if (other.length) {
+    throw fileError(shownFolder, `is a per-annotator folder: it may hold only <annotator>.csv or <annotator>.jsonl files (and their .json sidecars), not ${other.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${other.length > 3 ? ` and ${other.length - 3} more` : ''}`);
+  }
+  if (!files.length) throw fileError(shownFolder, 'is a per-annotator folder without files: put one merged export per annotator in it, named <annotator>.csv or <annotator>.jsonl');
+  const seen = new Map<string, string>();
+  return files.map((n) => {
+    const shown = `${shownFolder}/${n}`;
+    const annotator = checkAnnotatorName(n.replace(/\.(csv|jsonl)$/i, ''), shown, 1, `the file name ${JSON.stringify(n)} (a per-annotator file is named after its annotator)`);
+    const twin = seen.get(annotator);
+    if (twin) throw fileError(shown, `names annotator "${annotator}" like ${twin}: one file per annotator`);
+    seen.set(annotator, shown);
+    return { file: path.join(folder, n), annotator, shown };
+  });
+}
+
 export async function importMerged(ctx: ImportContext, sources: string[]): Promise<void> {
   const { sum, opts } = ctx;
   const ignored = (['manifest', 'videos', 'frames', 'images', 'downsample', 'auThreshold', 'detectFaces'] as const).filter((k) => opts[k] !== undefined);
   if (ignored.length) sum.warn(`merged: option${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')} do not apply to merged labels; ignored`);
+  const annotator = opts.annotator ?? defaultAnnotator();
   const names: string[] = [];
-  const totals = { human: 0, accepted: 0, cleared: 0, modelFill: 0, keptHuman: 0 };
-  for (const file of sources) {
-    if (!isFile(file)) throw fileError(file, 'is not a file (expected a merged-labels CSV or JSON Lines export)');
-    const shown = path.basename(file);
+  const totals = { human: 0, accepted: 0, cleared: 0, modelFill: 0, keptHuman: 0, annotations: 0, derived: 0 };
+  const layers = new Set<string>();
+  const inputs = sources.flatMap((src) => {
+    if (fs.existsSync(src) && fs.statSync(src).isDirectory()) return perAnnotatorFiles(src).map((f) => ({ ...f, own: f.annotator as string | null }));
+    if (!isFile(src)) throw fileError(src, 'is not a file (expected a merged-labels CSV or JSON Lines export, or a folder of per-annotator exports <annotator>.csv)');
+    return [{ file: src, annotator, shown: path.basename(src), own: null as string | null }];
+  });
+  for (const { file, shown, own } of inputs) {
     const format = sniffMergedFormat(file, shown);
-    const imp = new MergedImport(ctx, file, shown);
+    const imp = new MergedImport(ctx, file, shown, annotator, own);
     const size = Math.max(1, fs.statSync(file).size);
     const onHeader = (h: MergedHeader) => imp.header(h);
     const items = format === 'csv' ? readMergedCsvItems(file, onHeader, shown) : readMergedJsonlItems(file, onHeader, shown);
@@ -433,12 +595,23 @@ export async function importMerged(ctx: ImportContext, sources: string[]): Promi
     }
     imp.finish();
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += imp.counts[k];
+    for (const l of imp.layers) layers.add(l);
     for (const name of imp.datasetNames()) if (!names.includes(name)) names.push(name);
   }
   sum.s.dataset = names.join(', ') || ctx.datasetName;
   if (totals.modelFill) sum.skip('model-fill', totals.modelFill, `${totals.modelFill} task labels were gaps filled from a model (source model:<id>); they are not labels and were not imported`);
   if (totals.human + totals.accepted + totals.cleared) {
     sum.warn(`human layer: ${totals.human} corrections, ${totals.accepted} accepted model labels, ${totals.cleared} cleared labels`);
+  }
+  if (totals.annotations) {
+    const who = [...layers]
+      .map((l) => l.split('\u0000'))
+      .sort(([ra, a], [, b]) => (a < b ? -1 : a > b ? 1 : ra === 'annotator' ? -1 : 1))
+      .map(([role, name]) => (role === 'adjudicator' ? `${name} (adjudicator)` : name));
+    sum.warn(`annotator layers: ${totals.annotations} labels of ${who.length} annotator layer${who.length === 1 ? '' : 's'} (${who.join(', ')})`);
+  }
+  if (totals.derived) {
+    sum.warn(`${totals.derived} resolved human labels of the file were not imported: the project makes them again from the annotator columns under its annotator policy`, 'derived');
   }
   if (totals.keptHuman) {
     sum.warn(`${totals.keptHuman} imported labels of the file are overridden by human labels already in the project (kept)`, 'kept-human');

@@ -96,13 +96,10 @@ function statements(db: Db) {
       .safeIntegers(true)
       .raw(),
     readOwn: db.prepare(`SELECT ${ACOLS} FROM annotations a WHERE a.frame_id = ? AND a.task = ? AND a.annotator = ? AND a.role = ?`).safeIntegers(true),
-    readOwnRange: db
-      .prepare(
-        `SELECT ${ACOLS} FROM frames f JOIN annotations a ON a.frame_id = f.id
-         WHERE f.media_id = ? AND f.idx BETWEEN ? AND ? AND a.annotator = ? AND a.role = ?`,
-      )
+    readRange: db
+      .prepare(`SELECT ${ACOLS} FROM frames f JOIN annotations a ON a.frame_id = f.id WHERE f.media_id = ? AND f.idx BETWEEN ? AND ?`)
       .safeIntegers(true),
-    readOwnFrame: db.prepare(`SELECT ${ACOLS} FROM annotations a WHERE a.frame_id = ? AND a.annotator = ? AND a.role = ?`).safeIntegers(true),
+    readFrame: db.prepare(`SELECT ${ACOLS} FROM annotations a WHERE a.frame_id = ?`).safeIntegers(true),
     putOwn: db.prepare(
       `INSERT OR REPLACE INTO annotations(frame_id, task, annotator, role, au_mask, au_bits, expr, valence, arousal, provenance, model_id, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -158,26 +155,51 @@ export function readOwn(db: Db, frameId: number, task: Task, annotator: string, 
   return r ? rowOf(annotationOf(r)) : null;
 }
 
-/** One annotator's rows of the given frames (frame id → task → row); `contiguous`: frames are a range of a media item. */
-export function readOwnRows(
-  db: Db,
-  mediaId: number,
-  frames: readonly FrameRef[],
-  contiguous: boolean,
-  annotator: string,
-  role: AnnotatorRole,
-): Map<number, Map<Task, HumanRow>> {
-  const out = new Map<number, Map<Task, HumanRow>>();
+/**
+ * Every annotator's rows of the given frames (frame id → task → rows), read in one go; `contiguous`:
+ * the frames are a range of a media item. An edit reads them once and hands each (frame, task)'s
+ * rows to the history writer, which then re-materialises without reading them again.
+ */
+export function readLayerRows(db: Db, mediaId: number, frames: readonly FrameRef[], contiguous: boolean): Map<number, Map<Task, Annotation[]>> {
+  const out = new Map<number, Map<Task, Annotation[]>>();
   if (!frames.length) return out;
   const s = stmts(db);
   const rows = contiguous
-    ? (s.readOwnRange.all(mediaId, frames[0].idx, frames[frames.length - 1].idx, annotator, role) as RawAnnotation[])
-    : frames.flatMap((f) => s.readOwnFrame.all(f.id, annotator, role) as RawAnnotation[]);
+    ? (s.readRange.all(mediaId, frames[0].idx, frames[frames.length - 1].idx) as RawAnnotation[])
+    : frames.flatMap((f) => s.readFrame.all(f.id) as RawAnnotation[]);
   for (const r of rows) {
     const fid = Number(r.frame_id);
     let m = out.get(fid);
     if (!m) out.set(fid, (m = new Map()));
-    m.set(r.task, rowOf(annotationOf(r)));
+    const list = m.get(r.task);
+    if (list) list.push(annotationOf(r));
+    else m.set(r.task, [annotationOf(r)]);
+  }
+  return out;
+}
+
+/** The row of `annotator` in `role` among a (frame, task)'s rows, as the history writer keeps it; null when they have none. */
+export function ownOf(rows: readonly Annotation[] | undefined, annotator: string, role: AnnotatorRole): HumanRow | null {
+  const a = rows?.find((r) => r.annotator === annotator && r.role === role);
+  return a ? rowOf(a) : null;
+}
+
+/** A (frame, task)'s rows after `annotator` (in `role`) set their row to `row` (null: removed it). */
+export function withOwn(rows: readonly Annotation[], annotator: string, role: AnnotatorRole, row: HumanRow | null): Annotation[] {
+  const out = rows.filter((r) => r.annotator !== annotator || r.role !== role);
+  if (row) {
+    out.push({
+      annotator,
+      role,
+      auMask: row.auMask,
+      auBits: row.auBits,
+      expr: row.expr,
+      valence: row.valence,
+      arousal: row.arousal,
+      provenance: row.provenance,
+      modelId: row.modelId,
+      updatedAt: row.updatedAt,
+    });
   }
   return out;
 }
@@ -198,7 +220,9 @@ export function projectPolicy(db: Db): AnnotatorPolicy {
 /** Writes the resolved human row of (frame, task) from its annotations under `policy`; returns the resolution. */
 function writeResolved(db: Db, frameId: number, task: Task, rows: readonly Annotation[], policy: AnnotatorPolicy): Resolution {
   const s = stmts(db);
-  const r = resolve(task, rows, policy);
+  // one order whatever the source (a mean's float sum depends on it): by annotator, then role
+  const ordered = rows.length < 2 ? rows : [...rows].sort((a, b) => (a.annotator < b.annotator ? -1 : a.annotator > b.annotator ? 1 : a.role < b.role ? -1 : a.role > b.role ? 1 : 0));
+  const r = resolve(task, ordered, policy);
   if (r.outcome !== 'label') {
     s.delResolved.run(frameId, task);
     return r;
@@ -213,10 +237,18 @@ function writeResolved(db: Db, frameId: number, task: Task, rows: readonly Annot
 
 /**
  * Materialises the resolved human row of one (frame, task) from its annotators' rows under the
- * project's policy (or `policy`, when the caller read it once for many frames). In the caller's transaction.
+ * project's policy (or `policy`, when the caller read it once for many frames). `rows`: the
+ * (frame, task)'s rows as stored now, when the caller has them (read in this transaction); else
+ * they are read. In the caller's transaction.
  */
-export function materialise(db: Db, frameId: number, task: Task, policy: AnnotatorPolicy = projectPolicy(db)): Resolution {
-  return writeResolved(db, frameId, task, readAnnotations(db, frameId, task), policy);
+export function materialise(
+  db: Db,
+  frameId: number,
+  task: Task,
+  policy: AnnotatorPolicy = projectPolicy(db),
+  rows: readonly Annotation[] = readAnnotations(db, frameId, task),
+): Resolution {
+  return writeResolved(db, frameId, task, rows, policy);
 }
 
 /**

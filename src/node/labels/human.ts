@@ -9,12 +9,12 @@
 //    media item it changes) write this way.
 //  - `humanWriter`: the raw statements (annotator row + re-materialising), for undo/redo restoring a history side.
 // Callers own the transaction (IMMEDIATE for edits; the import's single transaction).
-import type { AnnotatorPolicy, AnnotatorRole } from '../../shared/annotators';
+import type { Annotation, AnnotatorPolicy, AnnotatorRole } from '../../shared/annotators';
 import type { Task } from '../../shared/labels';
 import type { FaceState } from '../../shared/review-contract';
 import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
-import { materialise, projectPolicy, readOwn, writeOwn } from './annotations';
+import { materialise, ownOf, projectPolicy, readOwn, withOwn, writeOwn } from './annotations';
 import { COLS, humanFromJson, humanOf, humanToJson, sameHuman, type HumanRow, type RawRow } from './rows';
 
 /** Writers of annotators' rows (each re-materialising the resolved row) and of frames.face, without history (undo/redo). */
@@ -22,10 +22,14 @@ export function humanWriter(db: Db, policy: AnnotatorPolicy = projectPolicy(db))
   const face = db.prepare('UPDATE frames SET face = ? WHERE id = ?');
   const faceIf = db.prepare('UPDATE frames SET face = ? WHERE id = ? AND face = ?');
   return {
-    /** Sets (row) or removes (null) `annotator`'s row of (frame, task) and re-materialises the resolved row. */
-    set(frameId: number, task: Task, annotator: string, role: AnnotatorRole, r: HumanRow | null): void {
+    /**
+     * Sets (row) or removes (null) `annotator`'s row of (frame, task) and re-materialises the
+     * resolved row; `stored`: every annotator's rows of (frame, task) as stored before (read in this
+     * transaction), so they are not read again.
+     */
+    set(frameId: number, task: Task, annotator: string, role: AnnotatorRole, r: HumanRow | null, stored?: readonly Annotation[]): void {
       writeOwn(db, frameId, task, annotator, role, r);
-      materialise(db, frameId, task, policy);
+      materialise(db, frameId, task, policy, stored && withOwn(stored, annotator, role, r));
     },
     /** Sets a frame's face mark; with `expected`, only while it still holds that value (false when it did not). */
     face(frameId: number, value: FaceState, expected?: FaceState): boolean {
@@ -110,13 +114,15 @@ export class HumanHistory {
    * Sets this annotator's row of (frame, task) to `next` (null = no row of theirs: the others'
    * rows, else the imported label, are in force) and re-materialises the resolved row, recording
    * before → after with annotator and role. `before` is this annotator's row now stored (read when
-   * not given). Returns false, writing nothing, when the values would not change.
+   * not given). `stored`: every annotator's rows of (frame, task) as stored now, when the caller
+   * read them in this transaction (readLayerRows; then `before` comes from them), so they are not
+   * read again. Returns false, writing nothing, when the values would not change.
    */
-  set(frameId: number, idx: number, task: Task, next: HumanRow | null, before: HumanRow | null | undefined = undefined): boolean {
-    const b = before === undefined ? this.current(frameId, task) : before;
+  set(frameId: number, idx: number, task: Task, next: HumanRow | null, before: HumanRow | null | undefined = undefined, stored?: readonly Annotation[]): boolean {
+    const b = before !== undefined ? before : stored ? ownOf(stored, this.info.author, this.role) : this.current(frameId, task);
     if (sameHuman(b, next)) return false;
     const row = next && next.author !== this.info.author ? { ...next, author: this.info.author } : next;
-    this.w.set(frameId, task, this.info.author, this.role, row);
+    this.w.set(frameId, task, this.info.author, this.role, row, stored);
     this.s.hist.run(this.id, frameId, task, humanToJson(b), humanToJson(row), this.info.author, this.role);
     this.touch(idx);
     return true;

@@ -15,7 +15,7 @@ import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
 import { getModel } from '../store/models';
 import { getSoftLabels } from '../store/softlabels';
-import { readOwnRows } from '../labels/annotations';
+import { ownOf, readLayerRows } from '../labels/annotations';
 import { HumanHistory } from '../labels/human';
 import { MODEL_AU_MASK } from '../labels/layers';
 import { effective, framesInList, framesInRange, readLayers, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from '../labels/rows';
@@ -175,15 +175,17 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
       for (const f of frames) h.face(f.id, f.idx, f.face, change.value);
     } else {
       const layers = readLayers(db, req.mediaId, frames, contiguous);
-      const mine = readOwnRows(db, req.mediaId, frames, contiguous, req.author, h.role);
+      // every annotator's rows, read once: the writer re-materialises each (frame, task) from them
+      const stored = readLayerRows(db, req.mediaId, frames, contiguous);
       for (const f of frames) {
         const fl = layers.get(f.id);
-        const own = mine.get(f.id);
+        const sf = stored.get(f.id);
         for (const task of tasks) {
           const t = fl?.get(task);
-          const o = own?.get(task) ?? null;
-          const next = nextHuman(change, task, o, t, req.author, now, model === null ? null : { id: model, d: decisions!.get(f.id) });
-          if (next !== undefined) h.set(f.id, f.idx, task, next, o);
+          const rows = sf?.get(task) ?? [];
+          const own = ownOf(rows, req.author, h.role);
+          const next = nextHuman(change, task, own, t, req.author, now, model === null ? null : { id: model, d: decisions!.get(f.id) });
+          if (next !== undefined) h.set(f.id, f.idx, task, next, own, rows);
         }
       }
     }

@@ -6,6 +6,7 @@ import type { EventPayload } from '../../shared/contract';
 import type { Handlers } from '../../shared/dispatch';
 import type { Task } from '../../shared/labels';
 import type { reviewMethods } from '../../shared/review-contract';
+import type { traceMethods } from '../../shared/trace-contract';
 import { DEFAULT_CRITERIA, thresholdsOrDefault } from '../../shared/review-criteria';
 import { AppError } from '../../shared/result';
 import type { Backend } from '../app/backend';
@@ -23,8 +24,9 @@ import { frameHistory, listActions, redo, undo, undoState } from './undo';
 import { reviewWindow } from './window';
 import { nextWork, workCounts } from './work';
 import { workSummary } from './summary';
+import { annotatorVa, applyTrace, derivedSamples, smoothTrace, traceName } from './trace';
 
-export type ReviewHandlers = Pick<Handlers, keyof typeof reviewMethods>;
+export type ReviewHandlers = Pick<Handlers, keyof typeof reviewMethods | keyof typeof traceMethods>;
 
 
 /** The playable file (or the first image) of a media item, checked the way the media URL serves it. */
@@ -157,6 +159,36 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
       const ms = performance.now() - t0;
       if (out.action) changed(p, mediaId, out.action.from, out.action.to, out.tasks);
       return { action: out.action, ...undoState(p.db, mediaId, who), ms };
+    },
+    // A trace pass (src/node/review/trace.ts): one action over [first sample, last sample].
+    'labels.trace': async ({ mediaId, author, axes, speed, at, samples }) => {
+      const p = backend.requireProject();
+      const t0 = performance.now();
+      const name = traceName(axes, speed, samples[0].frame, samples[samples.length - 1].frame);
+      const who = author ?? defaultAnnotator();
+      const out = await writeRetrying(p.db, () => applyTrace(p.db, { mediaId, author: who, axes, samples, name, at, gaps: 'replace' }));
+      const ms = performance.now() - t0;
+      if (out.action) changed(p, mediaId, out.action.from, out.action.to, ['va']);
+      return { action: out.action, ...undoState(p.db, mediaId, who), ms, written: out.written, cleared: out.cleared, skipped: out.skipped };
+    },
+    'review.annotatorVa': ({ mediaId, from, to, buckets }) => annotatorVa(backend.requireProject().db, mediaId, from, to, buckets),
+    'trace.smooth': async ({ mediaId, annotator, from, to, smoothing }) => {
+      const p = backend.requireProject();
+      const out = await writeRetrying(p.db, () => smoothTrace(p.db, mediaId, annotator, from, to, smoothing));
+      // the derived lane is not a label: no labels.changed, the timeline re-reads it itself
+      return out;
+    },
+    'trace.applySmoothed': async ({ mediaId, author, method, from, to }) => {
+      const p = backend.requireProject();
+      const who = author ?? defaultAnnotator();
+      const t0 = performance.now();
+      const { samples, params } = derivedSamples(p.db, mediaId, who, method, from, to);
+      if (!samples.length) throw new AppError('not-found', `No smoothed trace of ${who} in frames ${from}–${to}: smooth it first`);
+      const name = `Apply smoothed trace (${method} ${params}, frames ${samples[0].frame}–${samples[samples.length - 1].frame})`;
+      const out = await writeRetrying(p.db, () => applyTrace(p.db, { mediaId, author: who, axes: 'both', samples, name, gaps: 'keep' }));
+      const ms = performance.now() - t0;
+      if (out.action) changed(p, mediaId, out.action.from, out.action.to, ['va']);
+      return { action: out.action, ...undoState(p.db, mediaId, who), ms, written: out.written, cleared: out.cleared, skipped: out.skipped };
     },
     'labels.history': ({ mediaId, frame, limit, author }) => {
       const p = backend.requireProject();

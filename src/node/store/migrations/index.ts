@@ -9,6 +9,7 @@ import * as m0006 from './0006-import-staging';
 import * as m0007 from './0007-model-run';
 import * as m0008 from './0008-evaluation-reference';
 import * as m0009 from './0009-annotators';
+import * as m0010 from './0010-trace-derived';
 
 export interface Migration {
   version: number;
@@ -16,5 +17,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const MIGRATIONS: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

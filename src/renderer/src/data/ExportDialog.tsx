@@ -1,11 +1,13 @@
 // File → Export…: the merged labels as a CSV, JSON Lines or Aff-Wild2 annotation files — format,
 // output path, merge policy, the model that fills gaps (and its probabilities), dataset and split
-// filters — written by the worker job 'export' with progress and cancel (contract: data.export).
+// filters, how the annotators' layers appear (none, per-annotator columns, one row per annotation) and
+// the annotator policy of the human label (the project's, or another resolved on the fly) — written by
+// the worker job 'export' with progress and cancel (contract: data.export).
 // Browser mode: the file is written on the server, so the dialog asks only for a file name, writes it
 // into the project's exports folder and, when the job is done, downloads it (GET /exports/<name>,
 // src/node/server/exports.ts) and offers a link per file written (the CSV and its sidecar).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { EXPORT_FORMATS, EXPORTS_FOLDER, EXPORTS_URL_PREFIX, type ExportFormat, type ExportRequest } from '../../../shared/export-options';
+import { ANNOTATOR_LAYOUTS, EXPORT_FORMATS, EXPORTS_FOLDER, EXPORTS_URL_PREFIX, type AnnotatorLayout, type ExportFormat, type ExportRequest } from '../../../shared/export-options';
 import { jobResultOf, type JobResult } from '../../../shared/jobs-contract';
 import { SPLITS, type Split } from '../../../shared/labels';
 import { transport } from '../api';
@@ -27,6 +29,18 @@ const POLICIES = [
   { value: 'gt', label: 'imported ground truth only' },
 ];
 const DEFAULT_POLICY = 'gt+human+model';
+const LAYOUT_LABELS: Record<AnnotatorLayout, string> = {
+  none: 'no: the label in force only',
+  wide: 'per-annotator columns (<annotator>:AU1, …) in each frame row',
+  long: 'long: one row per annotation (frame, annotator, role, task, values)',
+};
+/** '' = the project's policy; 'annotator' = one annotator's layer (name typed beside it). */
+const ANNOTATOR_POLICIES = [
+  { value: '', label: "the project's policy" },
+  { value: 'consensus', label: 'consensus: adjudicated > majority vote > mean' },
+  { value: 'latest', label: 'latest: adjudicated > the most recent annotator' },
+  { value: 'annotator', label: "one annotator's layer:" },
+];
 
 const separatorOf = (dir: string) => (dir.includes('\\') && !dir.includes('/') ? '\\' : '/');
 const defaultName = (format: ExportFormat) => (format === 'affwild2' ? 'affwild2' : `merged-labels.${format}`);
@@ -93,7 +107,8 @@ function Summary({ s }: { s: JobResult<'export'> }) {
       <p>
         Wrote <strong data-testid="export-rows">{fmtInt(s.rows)}</strong> frames to <code data-testid="export-out">{s.out}</code>
         {s.files.length > 1 ? ` (${fmtInt(s.files.length)} files)` : ''} with policy {s.policy}
-        {s.modelId !== null ? ` and model #${s.modelId}` : ''}.
+        {s.modelId !== null ? ` and model #${s.modelId}` : ''}; human labels by annotator policy {s.annotatorPolicy}
+        {s.annotators !== 'none' ? `, annotators ${s.annotators}` : ''}.
       </p>
       {s.warnings.length > 0 && (
         <ul className="data-warnings" data-testid="export-warnings">
@@ -120,6 +135,9 @@ export function ExportDialog() {
   const [labelledOnly, setLabelledOnly] = useState(false);
   const [overwrite, setOverwrite] = useState(false);
   const [commentHeader, setCommentHeader] = useState(false);
+  const [layout, setLayout] = useState<AnnotatorLayout>('none');
+  const [annotatorPolicy, setAnnotatorPolicy] = useState('');
+  const [policyAnnotator, setPolicyAnnotator] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [jobId, setJobId] = useState<number | null>(null);
@@ -164,18 +182,25 @@ export function ExportDialog() {
       setError(target.problem);
       return;
     }
+    if (annotatorPolicy === 'annotator' && !policyAnnotator.trim()) {
+      setError("Name the annotator whose layer the export takes the human label from.");
+      return;
+    }
+    const chosenPolicy = annotatorPolicy === 'annotator' ? `annotator:${policyAnnotator.trim()}` : annotatorPolicy;
     const req: ExportRequest = {
       format,
       out: target.out,
       options: {
         ...(effectivePolicy !== DEFAULT_POLICY ? { policy: effectivePolicy } : {}),
         model: /^\d+$/.test(model) ? Number(model) : model,
-        probabilities: !noModel && probabilities,
+        probabilities: !noModel && probabilities && layout !== 'long',
         ...(datasets !== null && chosen.length < allDatasets.length ? { datasets: chosen } : {}),
         ...(splits.length < SPLITS.length ? { splits: SPLITS.filter((s) => splits.includes(s)) } : {}),
         labelledOnly,
         overwrite,
         ...(format === 'csv' && commentHeader ? { commentHeader: true } : {}),
+        ...(format !== 'affwild2' && layout !== 'none' ? { annotators: layout } : {}),
+        ...(chosenPolicy ? { annotatorPolicy: chosenPolicy } : {}),
       },
     };
     setBusy(true);
@@ -278,6 +303,46 @@ export function ExportDialog() {
         </select>
       </label>
       <div className="data-grid">
+        <label className="field">
+          <span className="field-label">Annotators&apos; own labels</span>
+          <select
+            className="input"
+            data-testid="export-annotators"
+            value={format === 'affwild2' ? 'none' : layout}
+            disabled={format === 'affwild2'}
+            onChange={(e) => setLayout(e.target.value as AnnotatorLayout)}
+          >
+            {ANNOTATOR_LAYOUTS.map((l) => (
+              <option key={l} value={l}>
+                {LAYOUT_LABELS[l]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field-label">Human label from the annotators by</span>
+          <span className="field-row">
+            <select className="input" data-testid="export-annotator-policy" value={annotatorPolicy} onChange={(e) => setAnnotatorPolicy(e.target.value)}>
+              {ANNOTATOR_POLICIES.map((p) => (
+                <option key={p.value} value={p.value}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+            {annotatorPolicy === 'annotator' && (
+              <input
+                className="input grow"
+                data-testid="export-policy-annotator"
+                value={policyAnnotator}
+                placeholder="annotator name"
+                maxLength={120}
+                onChange={(e) => setPolicyAnnotator(e.target.value)}
+              />
+            )}
+          </span>
+        </label>
+      </div>
+      <div className="data-grid">
         <fieldset className="field data-checks" data-testid="export-datasets">
           <legend className="field-label">Datasets</legend>
           {allDatasets.length === 0 && <span className="muted">The project has no datasets.</span>}
@@ -298,7 +363,7 @@ export function ExportDialog() {
       </div>
       <div className="data-options">
         <label className="check">
-          <input type="checkbox" data-testid="export-probabilities" disabled={noModel || format === 'affwild2'} checked={!noModel && probabilities} onChange={(e) => setProbabilities(e.target.checked)} />{' '}
+          <input type="checkbox" data-testid="export-probabilities" disabled={noModel || format === 'affwild2' || layout === 'long'} checked={!noModel && probabilities && layout !== 'long'} onChange={(e) => setProbabilities(e.target.checked)} />{' '}
           model probability columns
         </label>
         <label className="check">

@@ -15,10 +15,13 @@ export interface CircumplexProps {
   testId?: string;
 }
 
+/** Pixels around the [-1, 1]² square (the bin histograms sit there); the trace pad maps the pointer with it. */
+export const CIRCUMPLEX_MARGIN = 14;
+
 export function Circumplex({ size, label, gt, model, disagree, onSet, testId }: CircumplexProps) {
   const ref = useRef<SVGSVGElement>(null);
   const [drag, setDrag] = useState<{ v: number; a: number } | null>(null);
-  const pad = 14;
+  const pad = CIRCUMPLEX_MARGIN;
   const r = (size - 2 * pad) / 2;
   const cx = size / 2;
   const cy = size / 2;

@@ -9,6 +9,7 @@ import { Circumplex } from './Circumplex';
 import { useReview, type ReviewController } from './controller';
 import { acceptModel, clearLabels, revertLabels, setAu, setExpr, setVa, toggleAu, toggleFace } from './edit-actions';
 import { describeChange, importedLabels, type Imported } from './history-text';
+import { TracePanel } from './TracePanel';
 
 const PROV_NAME: Record<string, string> = { imported: 'ground truth', human: 'corrected', accepted: 'accepted model' };
 
@@ -125,6 +126,8 @@ export function CorrectionPanel({ c, data }: { c: ReviewController; data: Window
           <dd data-testid="face-state">{data?.face ?? '–'}</dd>
         </dl>
       </div>
+
+      <TracePanel c={c} data={data} />
 
       <div className="rv-actions">
         <button className="button small" data-testid="accept-model" disabled={modelId === null} onClick={() => void c.edit(acceptModel([...TASKS], modelId))}>

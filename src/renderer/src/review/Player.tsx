@@ -95,7 +95,9 @@ function Picture({ c }: { c: ReviewController }) {
           : Promise.resolve(`not an MP4 (${media.mime ?? 'unknown type'})`);
     const clock = new DecodedClock(tech, canvas, el, c.times, decoded, c.clockState, reportError);
     c.attachClock(clock);
+    c.video = tech;
     return () => {
+      c.video = null;
       abort.abort();
       c.attachClock(null);
       clock.destroy();

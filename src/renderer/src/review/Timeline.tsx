@@ -12,6 +12,8 @@ import { fromFrames, fromOverview, type TimelineData } from './timeline-data';
 import { useElementSize } from './use-size';
 import { drawPlayhead, drawTimeline, frameAtX, GUTTER, type View } from './timeline-draw';
 import { laneLayout, lanesHeight, MAX_HEIGHT, MIN_HEIGHT } from './timeline-lanes';
+import { drawAnnotatorVa, otherColor, OWN_COLOR, type AnnotatorVa } from './timeline-traces';
+import { useTrace } from './TracePanel';
 
 const PER_FRAME_MAX_FPP = 2;
 
@@ -54,6 +56,30 @@ function useOverview(c: ReviewController, view: { from: number; to: number }, bu
   return o;
 }
 
+/** Every annotator's valence/arousal for the view (the VA lanes' annotator curves), re-read when labels or the smoothed layers change. */
+function useAnnotatorVa(c: ReviewController, view: { from: number; to: number }, buckets: number): AnnotatorVa | null {
+  const labelsVersion = useReview(c, (s) => s.labelsVersion);
+  const derivedVersion = useTrace(c, (s) => s.derivedVersion);
+  const [o, setO] = useState<AnnotatorVa | null>(null);
+  useEffect(() => {
+    if (buckets < 1) return;
+    let live = true;
+    const t = setTimeout(
+      () =>
+        call('review.annotatorVa', { mediaId: c.snapshot.media.id, from: view.from, to: view.to, buckets }).then(
+          (r) => live && setO(r),
+          reportError,
+        ),
+      60,
+    );
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [c, view.from, view.to, buckets, labelsVersion, derivedVersion]);
+  return o;
+}
+
 export function Timeline({ c }: { c: ReviewController }) {
   const [wrap, setWrap] = useState<HTMLDivElement | null>(null);
   const base = useRef<HTMLCanvasElement>(null);
@@ -73,6 +99,8 @@ export function Timeline({ c }: { c: ReviewController }) {
   const px = Math.max(1, width - GUTTER);
   const perFrame = span / px <= PER_FRAME_MAX_FPP && span <= 4096;
   const overview = useOverview(c, view, Math.min(px, span), width > 0 && !perFrame);
+  const annotators = useAnnotatorVa(c, view, width > 0 ? Math.min(px, span) : 0);
+  const own = useTrace(c, (s) => s.author);
   const v: View = { from: view.from, to: view.to, width };
   const drag = useRef<{ mode: 'scrub' | 'select'; anchor: number } | null>(null);
 
@@ -87,9 +115,10 @@ export function Timeline({ c }: { c: ReviewController }) {
     if (perFrame) data = fromFrames(view.from, view.to, (f) => c.cache.get(f), c.cache.thresholds ?? Array(8).fill(0.5), criteria);
     else if (overview) data = fromOverview(overview);
     drawTimeline(ctx, v, data, lanes);
+    drawAnnotatorVa(ctx, v, annotators, lanes, own);
     if (data?.complete && (perFrame || (overview && overview.from === view.from && overview.to === view.to))) timelineComplete(c.times.count);
     // Per-frame data changes with every window that arrives; aggregates do not depend on it.
-  }, [width, height, lanes, view.from, view.to, perFrame, overview, perFrame ? dataVersion : -1, c, criteria]);
+  }, [width, height, lanes, view.from, view.to, perFrame, overview, perFrame ? dataVersion : -1, c, criteria, annotators, own]);
 
   useLayoutEffect(() => {
     if (!width) return;
@@ -137,6 +166,27 @@ export function Timeline({ c }: { c: ReviewController }) {
       </div>
       <div className="rv-tl-legend">
         <span className="sw gt" /> ground truth <span className="sw human" /> corrected <span className="sw accepted" /> accepted <span className="sw model" /> model
+        {annotators && annotators.tracks.length + annotators.derived.length > 0 && (
+          <span className="rv-tl-annotators" data-testid="timeline-annotators">
+            {annotators.tracks.some((t) => t.role === 'annotator' && t.annotator === own) && (
+              <>
+                <span className="sw" style={{ background: OWN_COLOR }} /> {own} (you)
+              </>
+            )}
+            {annotators.tracks
+              .filter((t) => !(t.role === 'annotator' && t.annotator === own))
+              .map((t, i) => (
+                <span key={`${t.role}:${t.annotator}`}>
+                  {' '}
+                  <span className="sw" style={{ background: otherColor(i) }} /> {t.annotator}
+                  {t.role === 'adjudicator' ? ' (adjudicator)' : ''}
+                </span>
+              ))}
+            {annotators.derived.map((d) => (
+              <span key={`${d.method}:${d.annotator}`}> · {d.annotator} smoothed, dashed ({d.params})</span>
+            ))}
+          </span>
+        )}
         <span className="sw dis" /> disagrees <span className="sw unc" /> uncertain <span className="sw noface" /> no face
         <span className="rv-tl-zoom">
           frames {view.from}–{view.to} · {perFrame ? 'per frame' : `${(span / px).toFixed(1)} frames/px`}

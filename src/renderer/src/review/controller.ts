@@ -14,6 +14,8 @@ import { scopeArgs, type NamedEdit } from './edit-actions';
 import { FrameCache } from './frame-cache';
 import { editMeasured, seekRequested } from './perf';
 import { WriteQueue, type WriteQueueState } from './write-queue';
+import { TraceController } from './trace-pass';
+import type { Input } from '../../../shared/contract';
 import { decodeTimestamps, FrameTimes } from '../../../shared/frame-times';
 
 export const RATES = [0.1, 0.25, 0.5, 1, 1.5, 2, 4];
@@ -60,6 +62,10 @@ export class ReviewController {
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
   private recentlyRefreshed = new Map<string, number>();
   private pendingFrame: number;
+  /** The player's <video> (null for image frames): the trace pass samples its presented frames. */
+  video: HTMLVideoElement | null = null;
+  /** Continuous valence/arousal tracing (trace-pass.ts). */
+  readonly trace: TraceController;
   /** Writes in order; it outlives the controller so that leaving the screen loses no edit. */
   private readonly writes = new WriteQueue((saving) => {
     // one line when the database turns busy; the toolbar keeps showing the pending count
@@ -96,6 +102,7 @@ export class ReviewController {
       dataVersion: 0,
       saving: this.writes.snapshot,
     };
+    this.trace = new TraceController(this);
     this.offs.push(
       on('labels.changed', (p) => {
         if (p.mediaId !== media.id) return;
@@ -144,6 +151,7 @@ export class ReviewController {
   }
 
   destroy(): void {
+    this.trace.destroy();
     for (const f of this.offs) f();
     this.clock?.destroy();
     if (this.toastTimer) clearTimeout(this.toastTimer);
@@ -284,6 +292,25 @@ export class ReviewController {
           return;
         }
         this.toast(`${e.name} · ${label}`);
+        this.afterChange(r.action.from, r.action.to, true);
+      },
+      failed: (err) => reportError(new AppError(err.code, err.message, err.details)),
+    });
+  }
+
+  /** A trace pass (trace-pass.ts) stored as one action, through the same queue as edits. */
+  async writeTrace(input: Input<'labels.trace'>, storedAs: (author: string | null) => void): Promise<void> {
+    await this.writes.push({
+      send: () => api.call('labels.trace', input),
+      stored: (r) => {
+        this.set({ canUndo: r.canUndo, canRedo: r.canRedo });
+        if (!r.action) {
+          this.toast('Trace: nothing changed', 'warn');
+          return;
+        }
+        storedAs(r.action.author);
+        const skipped = r.skipped ? ` · ${r.skipped} skipped (no value of the other axis)` : '';
+        this.toast(`Traced ${r.written} frames (${r.action.from}–${r.action.to})${skipped}`);
         this.afterChange(r.action.from, r.action.to, true);
       },
       failed: (err) => reportError(new AppError(err.code, err.message, err.details)),

@@ -49,6 +49,13 @@ export const SHORTCUTS: Shortcut[] = [
     match: key('f'),
     run: (_c, _e, ui) => ui.setFullscreen(!ui.fullscreen),
   },
+  {
+    keys: 'T',
+    label: 'Trace valence/arousal: play at the trace speed (over the selection: redo that range), sample the pad once per shown frame (again or Esc: end, one action)',
+    group: 'Labels',
+    match: key('t'),
+    run: (c) => c.trace.toggle(),
+  },
   { keys: '[  ]', label: 'Slower / faster playback', group: 'Playback', match: any(key('['), key(']')), run: (c, e) => c.changeRate(e.key === '[' ? -1 : 1) },
   { keys: '1 … 8', label: `Toggle ${AU_NAMES.join(', ')}`, group: 'Labels', match: digit(8, false), run: (c, e) => void c.edit(toggleAu(Number(e.code.slice(5)) - 1, here(c))) },
   { keys: 'Shift+1 … 7', label: `Expression: ${EXPRESSIONS.join(', ')}`, group: 'Labels', match: digit(7, true), run: (c, e) => void c.edit(setExpr(Number(e.code.slice(5)) - 1)) },
@@ -79,10 +86,11 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'I  O', label: 'Selection start / end at this frame', group: 'Selection & timeline', match: any(key('i'), key('o')), run: (c, e) => (e.key.toLowerCase() === 'i' ? c.markIn() : c.markOut()) },
   {
     keys: 'Esc',
-    label: 'Close the help / leave full screen / clear the selection',
+    label: 'End a trace pass / close the help / leave full screen / clear the selection',
     group: 'Selection & timeline',
     match: key('escape', null),
-    run: (c, _e, ui) => (c.snapshot.help ? c.toggleHelp(false) : ui.fullscreen ? ui.setFullscreen(false) : c.setSelection(null)),
+    run: (c, _e, ui) =>
+      c.trace.snapshot.active ? c.trace.stop() : c.snapshot.help ? c.toggleHelp(false) : ui.fullscreen ? ui.setFullscreen(false) : c.setSelection(null),
   },
   { keys: 'Shift+drag', label: 'Select a range on the timeline (drag: scrub, wheel: zoom)', group: 'Selection & timeline', match: () => false, run: () => undefined },
   {
