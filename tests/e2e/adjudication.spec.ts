@@ -131,5 +131,5 @@ test('the adjudicator walks the disagreements, decides three frames, and the exp
   expect(db.prepare(resolvedSql).all(seed.mediaId)).toEqual([5, 6, 7].map((idx) => ({ idx, expr: 5, mergedFrom: 'annotator', author: 'bob' })));
 });
 
-/** What the export writes as the source of an adjudicated label. */
-const EXPECTED_SOURCE = 'human';
+/** What the export writes as the source of an adjudicated label (src/node/export/merge.ts humanSource). */
+const EXPECTED_SOURCE = 'adjudicated';
