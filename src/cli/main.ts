@@ -22,6 +22,7 @@ const VERB_MODULES: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
   annotators: async () => (await import('./commands/annotators')).registerAnnotatorsCommand,
   agreement: async () => (await import('./commands/agreement')).registerAgreementCommand,
+  adjudication: async () => (await import('./commands/adjudication')).registerAdjudicationCommand,
 };
 
 const CORE_VERBS = ['init', 'info', 'serve', 'probe'];

@@ -9,6 +9,7 @@ import { dataMethods } from './data-contract';
 import { traceMethods } from './trace-contract';
 import { annotatorMethods } from './annotators-contract';
 import { agreementMethods } from './agreement-contract';
+import { adjudicationMethods } from './adjudication-contract';
 import { JOB_KINDS, jobParamsIssues } from './jobs-contract';
 
 // ---------- shared shapes ----------
@@ -169,6 +170,8 @@ export const methods = {
   ...annotatorMethods,
   // Agreement among annotators: matrices, panel figures, the disagreement strip (src/shared/agreement-contract.ts).
   ...agreementMethods,
+  // Adjudication: the queue of disagreements and the adjudicator's decisions (src/shared/adjudication-contract.ts).
+  ...adjudicationMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -16,6 +16,7 @@ import { reviewHandlers } from '../review/handlers';
 import { dataHandlers } from '../export/handlers';
 import { annotatorHandlers } from '../labels/annotator-handlers';
 import { agreementHandlers } from '../agreement/handlers';
+import { adjudicationHandlers } from '../adjudication/handlers';
 import { APP_VERSION } from './version';
 
 export type Transport = 'ipc' | 'http' | 'inprocess';
@@ -155,6 +156,7 @@ export class Backend {
       ...dataHandlers(this),
       ...annotatorHandlers(this),
       ...agreementHandlers(this),
+      ...adjudicationHandlers(this),
     };
   }
 }

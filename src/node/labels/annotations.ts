@@ -39,7 +39,7 @@ export function defaultAnnotator(): string {
 }
 
 /** An `annotations` row as read with safeIntegers (AU bit sets exceed 2^53). */
-interface RawAnnotation {
+export interface RawAnnotation {
   frame_id: bigint;
   task: Task;
   annotator: string;
@@ -56,7 +56,8 @@ interface RawAnnotation {
 
 const ACOLS = 'a.frame_id, a.task, a.annotator, a.role, a.au_mask, a.au_bits, a.expr, a.valence, a.arousal, a.provenance, a.model_id, a.updated_at';
 
-function annotationOf(r: RawAnnotation): Annotation {
+/** A row as read (ACOLS, safeIntegers) as the resolution rule takes it; the adjudication queue reads whole media items with it. */
+export function annotationOf(r: RawAnnotation): Annotation {
   return {
     annotator: r.annotator,
     role: r.role,

@@ -49,10 +49,15 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
     if (!c) caches.set(p, (c = new ReviewCache(p.db)));
     return c;
   };
-  // Soft labels are written by worker jobs; any finished job may have replaced them.
   backend.subscribe((msg) => {
     const p = backend.currentProject;
+    // Soft labels are written by worker jobs; any finished job may have replaced them.
     if (p && msg.event === 'job.state' && (msg.payload as EventPayload<'job.state'>).job.status === 'done') caches.get(p)?.dropModels();
+    // Every writer of labels announces what it changed (the edits here, adjudication, …): the cached columns follow.
+    if (p && msg.event === 'labels.changed') {
+      const c = msg.payload as EventPayload<'labels.changed'>;
+      caches.get(p)?.refreshLabels(c.mediaId, c.from, c.to);
+    }
   });
 
   // A media item of a dataset still being imported (state 'staging') does not exist yet.
@@ -70,10 +75,8 @@ export function reviewHandlers(backend: Backend): ReviewHandlers {
     return defaultModelFor(p.db, mediaId);
   };
   const thresholds = (p: Project, modelId: number | null) => thresholdsOrDefault(modelId === null ? null : getModel(p.db, modelId)?.thresholds);
-  const changed = (p: Project, mediaId: number, from: number, to: number, tasks: Task[]) => {
-    cache(p).refreshLabels(mediaId, from, to);
-    backend.emit('labels.changed', { mediaId, from, to, tasks });
-  };
+  // the cached columns are refreshed by the labels.changed subscription above
+  const changed = (_p: Project, mediaId: number, from: number, to: number, tasks: Task[]) => backend.emit('labels.changed', { mediaId, from, to, tasks });
 
   return {
     'media.get': ({ mediaId }) => {

@@ -14,6 +14,7 @@ import { reportError } from '../store';
 import { useReview, type ReviewController } from './controller';
 import { keepLabels } from './edit-actions';
 import { QueueLimits } from './QueueLimits';
+import { RoleSwitch } from './adjudication/AdjudicationBar';
 import './queue.css';
 
 const KIND_NAMES: Record<WorkKind, string> = { uncertain: 'Model uncertain', disagree: 'Model disagrees', unlabelled: 'Unlabelled' };
@@ -195,6 +196,7 @@ export function ReviewBar({ c, datasets }: { c: ReviewController; datasets: Data
               : `Saving ${saving.pending} edit${saving.pending > 1 ? 's' : ''}…`}
           </span>
         )}
+        <RoleSwitch />
         <button className="rv-btn light" data-testid="undo" disabled={!canUndo} title="Undo (Ctrl+Z)" onClick={() => void c.undoRedo('undo')}>
           ↶ Undo
         </button>

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { DatasetWork } from '../../../shared/review-contract';
 import { call } from '../api';
 import { runCommand } from '../commands';
+import { AnnotatorPolicy } from '../components/AnnotatorPolicy';
 import { DatasetTable } from '../components/DatasetTable';
 import { ModelTable } from '../components/ModelTable';
 import { ProjectPathForm } from '../components/ProjectPathForm';
@@ -147,6 +148,13 @@ function ProjectOverview() {
             </div>
           )}
         </section>
+
+        {datasets.length > 0 && (
+          <section className="panel" data-testid="annotators-panel">
+            <h2 className="panel-title">Annotators</h2>
+            <AnnotatorPolicy />
+          </section>
+        )}
       </div>
 
       <section className="panel">

@@ -21,6 +21,9 @@ import { useElementSize } from '../review/use-size';
 import { ShortcutHelp } from '../review/ShortcutHelp';
 import { Timeline } from '../review/Timeline';
 import { VideoOverlay } from '../review/VideoOverlay';
+import { AdjudicationBar } from '../review/adjudication/AdjudicationBar';
+import { AdjudicationPanel } from '../review/adjudication/AdjudicationPanel';
+import { useAdjudicationModel, useRole } from '../review/adjudication/model';
 import '../review/review.css';
 
 function Message({ testId, children }: { testId?: string; children: React.ReactNode }) {
@@ -97,6 +100,9 @@ function Workspace({ c }: { c: ReviewController }) {
   // The chosen sizes (or the defaults for this space), clamped to the space there is.
   const panes = fitPanes(layout.panes, main.width > 0 ? main : { width: window.innerWidth, height: window.innerHeight - 140 });
   const dock = showOverlay && layout.overlay.docked && !layout.overlay.collapsed ? DOCK_WIDTH : 0;
+  // Adjudicator mode (issue 15): a queue bar under the toolbar and the adjudicator's panel.
+  const adjudicating = useRole() === 'adjudicator';
+  const adj = useAdjudicationModel(c);
   const ui = useRef<ScreenUi>({ askFrame: () => gotoRef.current?.focus(), fullscreen: false, setFullscreen: () => undefined });
   ui.current.fullscreen = full;
   ui.current.setFullscreen = setFull;
@@ -119,8 +125,16 @@ function Workspace({ c }: { c: ReviewController }) {
   }, [frame, data]);
 
   return (
-    <div className="rv-screen" ref={setScreen} data-testid="review-screen" data-media-id={c.snapshot.media.id} data-fullscreen={full}>
+    <div
+      className="rv-screen"
+      ref={setScreen}
+      data-testid="review-screen"
+      data-media-id={c.snapshot.media.id}
+      data-fullscreen={full}
+      style={adjudicating && !full ? { gridTemplateRows: 'auto auto minmax(0, 1fr)' } : undefined}
+    >
       {!full && <ReviewBar c={c} datasets={datasets} />}
+      {!full && adjudicating && <AdjudicationBar c={c} m={adj} />}
       <div className="rv-main" ref={setMainEl} style={{ gridTemplateColumns: full ? 'minmax(0, 1fr)' : `minmax(0, 1fr) ${SPLITTER}px ${panes.panel}px` }}>
         <div className="rv-work-area" style={{ gridTemplateRows: `minmax(0, 1fr) ${SPLITTER}px ${panes.timeline}px` }}>
           <Player
@@ -152,7 +166,7 @@ function Workspace({ c }: { c: ReviewController }) {
               onChange={(panel) => setPanes({ panel })}
               onReset={() => setPanes({ panel: null })}
             />
-            <CorrectionPanel c={c} data={data} />
+            {adjudicating ? <AdjudicationPanel c={c} m={adj} /> : <CorrectionPanel c={c} data={data} />}
           </>
         )}
       </div>
