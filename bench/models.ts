@@ -2,6 +2,7 @@
 //
 //   npm run bench -- models [--batch 32] [--steps 3] [--min-seconds 0] [--threads 1] [--backend wasm|cpu|…]
 //                           [--only small,resnet18,face-frozen,heads,face,resnet50] [--train50 1]
+//                           [--adam fused|tfjs]   the trainer's fused Adam (default) or tf.train.adam
 //                           [--spec small:stemK:stemS:c1,c2,c3,c4:blocks]   (tries another small net)
 //                           [--profile]   also the top kernels of one training step per row, and
 //                                         PyTorch's top operators for the same step when it is here
@@ -28,6 +29,7 @@ const steps = Number(arg('steps', '3'));
 const minSeconds = Number(arg('min-seconds', '0'));
 const only = arg('only', '').split(',').filter(Boolean);
 const spec = arg('spec', '');
+const adamKind = arg('adam', 'fused') === 'tfjs' ? 'tfjs' : 'fused';
 const bad = only.filter((n) => !(BACKBONE_ROWS as readonly string[]).includes(n));
 if (bad.length > 0) {
   console.error(`unknown rows ${bad.join(', ')} (rows: ${BACKBONE_ROWS.join(', ')})`);
@@ -50,9 +52,9 @@ function applySpec(): void {
 const info = await initBackend({ prefer: arg('backend', '') ? (arg('backend', '') as BackendName) : undefined, threads: Number(arg('threads', '1')) });
 applySpec();
 const backend = describeBackend(info);
-console.log(`backend: ${backend}; batch ${batch}, 112×112, median of ${steps} timed steps${minSeconds ? ` (more until ${minSeconds} s)` : ''} after one warm-up`);
+console.log(`backend: ${backend}; ${adamKind === 'tfjs' ? 'tf.train.adam' : 'fused Adam'}; batch ${batch}, 112×112, median of ${steps} timed steps${minSeconds ? ` (more until ${minSeconds} s)` : ''} after one warm-up`);
 const names = (only.length > 0 ? only : BACKBONE_ROWS) as readonly BackboneRowName[];
-const rows = await measureBackbones(names, { batch, steps, minSeconds, train50: arg('train50', '') === '1' });
+const rows = await measureBackbones(names, { batch, steps, minSeconds, train50: arg('train50', '') === '1', adam: adamKind });
 
 const ips = (ms?: number) => (ms == null ? '—' : ((batch * 1000) / ms).toFixed(1));
 const ms = (v?: number) => (v == null ? '—' : v.toFixed(0));
@@ -70,7 +72,7 @@ if (process.argv.includes('--profile')) {
   console.log('\ntop kernels of one training step (tf.profile; share of the summed kernel time):');
   for (const n of names) {
     if (n !== 'small' && n !== 'resnet18' && n !== 'face' && n !== 'face-frozen') continue;
-    profiles[n] = await profileTrainStep(n, { batch, steps });
+    profiles[n] = await profileTrainStep(n, { batch, steps, adam: adamKind });
     console.log(`  ${n.padEnd(12)} ${profiles[n].map((k) => `${k.kernel} ${(k.share * 100).toFixed(0)} % (${k.ms.toFixed(0)} ms)`).join(', ')}`);
   }
   const torch = findTorch();

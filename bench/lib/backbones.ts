@@ -1,7 +1,7 @@
 // Training and inference time per backbone on the active TensorFlow.js backend: the measurements of
 // bench/models.ts and of the summary (bench/summary.ts), whose PyTorch peers are bench/lib/torch.ts.
 //
-// Train = one Adam step (forward in training mode + a multitask loss of the teacher's shape + backward
+// Train = one Adam step (the trainer's fused Adam unless `adam: 'tfjs'`) (forward in training mode + a multitask loss of the teacher's shape + backward
 // + update); infer = a forward pass in inference mode; batch of random pixels (speed does not depend
 // on the content). "face-frozen" is the frozen-backbone step: backbone inference on the batch, then a
 // heads step on its features (the trainer caches those features instead; the heads-only step is
@@ -11,6 +11,7 @@
 // for a single-threaded run; a multi-threaded run's CPU time sums its threads).
 import { performance } from 'node:perf_hooks';
 import { tf } from '../../src/ml/backend';
+import { adam } from '../../src/ml/train/fused-adam';
 import { buildModel, disposeNet, extractFeatures, forward, trainableVariables, type ModelOutputs } from '../../src/ml/models';
 
 export const BACKBONE_ROWS = ['small', 'resnet18', 'face-frozen', 'heads', 'face', 'resnet50'] as const;
@@ -39,6 +40,13 @@ export interface MeasureOptions {
   size?: number;
   /** resnet50: time training too (on wasm a batch-32 step exceeds the 4 GB heap and aborts the process). */
   train50?: boolean;
+  /** 'fused' (default): the trainer's Adam (src/ml/train/fused-adam.ts); 'tfjs': tf.train.adam, for comparison. */
+  adam?: 'fused' | 'tfjs';
+}
+
+/** The optimizer a row times: the trainer's by default. */
+function optimizerOf(o: MeasureOptions): tf.Optimizer {
+  return o.adam === 'tfjs' ? tf.train.adam(1e-4) : adam(1e-4);
 }
 
 /** A stand-in for the teacher loss with the same shape of work: BCE (AU) + CE (EXPR, V, A). */
@@ -99,7 +107,7 @@ async function measureBackbone(name: 'small' | 'resnet18' | 'resnet50' | 'face',
   const net = await buildModel({ backbone: name, seed: 1, inputSize: o.size });
   const x = tf.randomUniform([o.batch, net.config.inputSize, net.config.inputSize, 3]);
   const t = targets(o.batch);
-  const opt = tf.train.adam(1e-4);
+  const opt = optimizerOf(o);
   const row: BackboneTimes = { name, params: net.model.countParams() };
   try {
     if (name !== 'resnet50' || o.train50) row.train = await timeSteps(trainStep(net.model, opt, x, t), o.steps, o.minSeconds);
@@ -118,7 +126,7 @@ async function measureFaceFrozen(o: MeasureOptions): Promise<BackboneTimes[]> {
   const net = await buildModel({ backbone: 'face', seed: 1, freezeBackbone: true });
   const x = tf.randomUniform([o.batch, 112, 112, 3]);
   const t = targets(o.batch);
-  const opt = tf.train.adam(1e-4);
+  const opt = optimizerOf(o);
   const feats = extractFeatures(net, x);
   const feat = await timeSteps(async () => {
     const f = extractFeatures(net, x);
@@ -168,7 +176,7 @@ export async function profileTrainStep(name: 'small' | 'resnet18' | 'face' | 'fa
   const net = await buildModel({ backbone: frozen ? 'face' : name, seed: 1, freezeBackbone: frozen, inputSize: o.size });
   const x = tf.randomUniform([o.batch, net.config.inputSize, net.config.inputSize, 3]);
   const t = targets(o.batch);
-  const opt = tf.train.adam(1e-4);
+  const opt = optimizerOf(o);
   const step = trainStep(net.model, opt, x, t);
   await step();
   const info = await tf.profile(step);

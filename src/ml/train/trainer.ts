@@ -2,7 +2,7 @@
 // architecture (./arch.ts: the CNN in ./cnn.ts, the CNN-RNN in ../rnn/trainer.ts).
 //
 // Per epoch: the architecture's batches (fetched one ahead while the previous step runs), Adam
-// with the paper's step schedule, a validation pass (AU threshold 0.5), a checkpoint. A run resumes
+// (./fused-adam.ts: tfjs's Adam numerics in one fused update per variable) with the paper's step schedule, a validation pass (AU threshold 0.5), a checkpoint. A run resumes
 // from its last checkpoint at the next epoch (epoch order is a function of seed and epoch, so a
 // resumed run draws exactly the batches the uninterrupted one would have).
 //
@@ -27,6 +27,7 @@ import { readArrayBuffer, sha256, verifyBytes } from '../models/io';
 import { NUM_AUS } from '../../shared/labels';
 import type { EvaluationBlock } from '../../shared/metrics';
 import { learningRate } from './config';
+import { adam } from './fused-adam';
 import { evaluatePredictions, scoresOf, selectionScore, tuneThresholds } from './evaluate';
 import type { ArchTrainer, BestEpoch, ThresholdsTunedOn, TrainerState, TrainHooks, TrainInputBase, TrainResult } from './arch';
 
@@ -51,7 +52,7 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     hooks.log(`resuming from the checkpoint after epoch ${state.epochsDone}` + (state.best ? ` (best validation epoch so far: ${state.best.epoch})` : ''));
   } else {
     net = await arch.build(inp);
-    optimizer = tf.train.adam(c.lr);
+    optimizer = adam(c.lr);
   }
   let run: Awaited<ReturnType<typeof arch.prepare>>;
   try {
