@@ -13,7 +13,9 @@
 //
 // On backends whose tensors live in memory JavaScript can see (wasm: the module's heap; cpu: typed
 // arrays), the moments are updated in place and each variable gets one new tensor: no kernel calls
-// at all. Elsewhere (tfjs-node, GPUs) the per-op update of tfjs's Adam runs, on the same state.
+// at all. (Not the variables in place: the wasm backend's XNNPACK operators cache packed weights by
+// tensor, so a weight changed under the same tensor would be read stale — measured: the steps after
+// an in-place update diverged from tfjs's Adam by 4e-3.) Elsewhere (tfjs-node, GPUs) the per-op update of tfjs's Adam runs, on the same state.
 //
 // The state has tfjs Adam's layout (iterations, then m and v per variable, by position), so a
 // checkpoint of either restores into either (src/ml/models/checkpoint.ts).
