@@ -182,12 +182,13 @@ test('a circle traced at 0.5×: one sample per displayed frame, the pointer\'s v
   expect(await h['labels.range']({ mediaId: seed.mediaId, from: 0, to: seed.frames - 1 })).toEqual(before);
 });
 
-test('with a selection, T redoes the trace over that range only, as one action that undo takes back', async ({ app: page, workbench }) => {
+test('with a selection, T redoes the trace over that range only, as one action that undo takes back', async ({ app: page, workbench, annotator }) => {
   const r = new ReviewPO(page);
   const h = workbench.backend.handlers;
-  // an earlier pass over frames 20–60 (through the same method the screen calls)
+  // an earlier pass over frames 20–60 by the page's own annotator (through the same method the
+  // screen calls; another annotator's pass would be averaged with this one's under the consensus policy)
   const earlier = Array.from({ length: 41 }, (_, i) => ({ frame: 20 + i, valence: Math.round(Math.cos(i / 6) * 1e4) / 1e4 / 2, arousal: 0.25 }));
-  await h['labels.trace']({ mediaId: seed.mediaId, axes: 'both', samples: earlier });
+  await h['labels.trace']({ mediaId: seed.mediaId, axes: 'both', samples: earlier, author: annotator! });
   const before = await h['labels.range']({ mediaId: seed.mediaId, from: 0, to: seed.frames - 1 });
   await r.open(workbench.url, seed.mediaId, 10);
 
