@@ -103,15 +103,20 @@ async function labelExpressions(page: Page, baseUrl: string, classes: readonly n
   await expect(page.getByTestId('review-saving')).toHaveCount(0);
 }
 
-test('two annotators label the same frames differently; the Agreement view shows their κ', async ({ browser, workbench }) => {
+test('two annotators label the same frames differently at the same time; nothing is lost; the Agreement view shows their κ', async ({ browser, workbench }) => {
   test.setTimeout(120_000);
   const problems: string[] = [];
   const alice = await annotatorPage(browser, workbench.launchUrl, 'alice', problems);
   const bob = await annotatorPage(browser, workbench.launchUrl, 'bob', problems);
   await expect(alice.getByTestId('status-annotator')).toHaveText('annotator: alice');
   await expect(bob.getByTestId('status-annotator')).toHaveText('annotator: bob');
-  await labelExpressions(alice, workbench.url, ALICE);
-  await labelExpressions(bob, workbench.url, BOB);
+  // Both sessions label at the same time, their writes interleaved on one project: nothing is lost.
+  await Promise.all([labelExpressions(alice, workbench.url, ALICE), labelExpressions(bob, workbench.url, BOB)]);
+  const layers = await workbench.backend.handlers['annotators.list']({});
+  expect(layers.annotators.map((a) => [a.name, a.role, a.labels.expr])).toEqual([
+    ['alice', 'annotator', FRAMES.length],
+    ['bob', 'annotator', FRAMES.length],
+  ]);
 
   // From bob's review screen to the media item's Agreement view.
   await bob.getByTestId('open-agreement').click();
