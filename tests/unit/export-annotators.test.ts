@@ -87,6 +87,8 @@ describe('wide layout', () => {
     const header = (parse(fs.readFileSync(out, 'utf8'), { to_line: 1 }) as string[][])[0];
     const layerCols = header.filter((c) => c.includes(':'));
     expect(layerCols).toEqual([
+      // the imported ground truth first (no imported AU label in this project: no ground_truth:AU<n>)
+      'ground_truth:expression', 'ground_truth:valence', 'ground_truth:arousal',
       ...[`${ANN}:AU1`, `${ANN}:AU12`].concat(['expression', 'valence', 'arousal', 'au_source', 'expr_source', 'va_source'].map((c) => `${ANN}:${c}`)),
       ...['AU1', 'AU2', 'AU12', 'AU26', 'expression', 'valence', 'arousal', 'au_source', 'expr_source', 'va_source'].map((c) => `bob:${c}`),
       ...['AU1', 'AU12', 'expression', 'valence', 'arousal', 'au_source', 'expr_source', 'va_source'].map((c) => `carol:adjudicator:${c}`),
@@ -97,6 +99,9 @@ describe('wide layout', () => {
     expect([r[4]['bob:expr_source'], r[4][`${ANN}:va_source`], r[4][`${ANN}:valence`]]).toEqual([`accepted:${teacher}`, 'trace', '-0.5']);
     expect([r[5][`${ANN}:expression`], r[5][`${ANN}:expr_source`], r[5]['bob:expr_source']]).toEqual(['', 'cleared', '']);
     expect([r[6]['bob:AU2'], r[6]['bob:au_source']]).toEqual(['0', 'imported']);
+    // the ground truth where it is not in force (frame 0: the majority is) and where it is (frame 3: a tie)
+    expect([r[0]['ground_truth:expression'], r[0].expression, r[3]['ground_truth:expression'], r[3].expr_source]).toEqual([EXPRESSIONS[2], EXPRESSIONS[4], EXPRESSIONS[5], 'imported']);
+    expect([r[1]['ground_truth:expression'], r[1]['ground_truth:valence'], r[2]['ground_truth:arousal']]).toEqual(['', '', '']);
     const side = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')) as { annotatorLayers: unknown; columns: string[] };
     expect(side.annotatorLayers).toEqual([
       { annotator: ANN, role: 'annotator', key: ANN },
@@ -218,6 +223,7 @@ describe('validation', () => {
       [`${base},bob:loudness`, /bad\.csv line 1: unknown annotator column layout: column "bob:loudness"/],
       [`${base},:expression`, /bad\.csv line 1: an empty annotator name in column ":expression"/],
       [`${base},bob:valence`, /bad\.csv line 1: annotator "bob" has a valence column without its arousal column/],
+      [`${base},ground_truth:valence,ground_truth:arousal`, /bad\.csv line 1: missing column ground_truth:expression \(the ground-truth columns are/],
       [`${base},annotator,task,bob:expression`, /bad\.csv line 1: unknown annotator column layout/],
       ['dataset,media,frame,file,timestamp,subject,split,annotator,task,expression\nd,m,0,,,,train,,expr,Fear', /bad\.csv line 2: an empty annotator name/],
       ['dataset,media,frame,file,timestamp,subject,split,annotator,task,expression,valence,arousal\nd,m,0,,,,train,bob,expr,Fear,0.1,0.1', /bad\.csv line 2: a row of task expr holds a value of another task/],
@@ -229,6 +235,26 @@ describe('validation', () => {
         for await (const r of readMergedCsv(f)) void r;
       };
       await expect(read()).rejects.toThrow(re);
+    }
+  });
+
+  it('ground_truth:… with source columns is an older file\'s annotator of that name; a wide export refuses that name', async () => {
+    const f = path.join(tmp.dir, 'old-gt.csv');
+    fs.writeFileSync(f, 'dataset,media,frame,file,timestamp,subject,split,expression,valence,arousal,au_source,expr_source,va_source,ground_truth:expression,ground_truth:expr_source\nd,m,0,,,,train,,,,,,,Fear,human\n');
+    const recs: MergedRecord[] = [];
+    for await (const r of readMergedCsv(f)) recs.push(r);
+    expect([recs[0].groundTruth, recs[0].annotations.map((a) => [a.annotator, a.task, a.expr, a.source])]).toEqual([null, [['ground_truth', 'expr', EXPRESSIONS.indexOf('Fear'), 'human']]]);
+    const q = Project.create(path.join(tmp.dir, 'gt-name'));
+    try {
+      const frames = addMedia(q, addDataset(q, 'D'), 'clip', 1);
+      q.db.transaction(() => {
+        putAnnotation(q, frames[0], 'ground_truth', 'expr', { expr: 1 });
+        materialiseAll(q.db);
+      })();
+      await expect(runExport(q, 'csv', path.join(tmp.dir, 'gt-name.csv'), { model: 'none', annotators: 'wide' })).rejects.toThrow(/Annotator "ground_truth": per-annotator columns of that name would read back as the imported ground truth's columns; use --annotators long/);
+      await expect(runExport(q, 'csv', path.join(tmp.dir, 'gt-name-long.csv'), { model: 'none', annotators: 'long' })).resolves.toMatchObject({ rows: 1 });
+    } finally {
+      q.close();
     }
   });
 });

@@ -104,6 +104,7 @@ function expected(db: Project['db']): MergedRecord[] {
         arousal: l.va ? l.va.arousal : null,
         vaSource: src('va', !!l.va, l.va?.provenance),
         annotations: [],
+        groundTruth: null,
       });
     });
   }

@@ -121,13 +121,13 @@ describe('reading both forms back (the merged importer reads through readMergedC
     const rb = await read(b);
     expect(ra.records).toEqual(rb.records);
     expect(ra.records).toHaveLength(4);
-    expect(ra.header).toEqual({ version: 1, policy: 'gt+human', model: null, columns: COLUMNS, layout: 'none' });
+    expect(ra.header).toEqual({ version: 1, policy: 'gt+human', model: null, columns: COLUMNS, layout: 'none', groundTruth: false });
     expect(rb.header).toEqual(ra.header);
     // a header-first CSV without a sidecar (hand-made, or moved without it): policy unknown
     fs.rmSync(`${a}.json`);
     const rc = await read(a);
     expect(rc.records).toEqual(ra.records);
-    expect(rc.header).toEqual({ version: 1, policy: '', model: null, columns: COLUMNS, layout: 'none' });
+    expect(rc.header).toEqual({ version: 1, policy: '', model: null, columns: COLUMNS, layout: 'none', groundTruth: false });
     // with a UTF-8 BOM and CRLF line ends (a spreadsheet saved it)
     const bom = path.join(tmp.dir, 'bom.csv');
     fs.writeFileSync(bom, `\uFEFF${fs.readFileSync(a, 'utf8').replace(/\n/g, '\r\n')}`);

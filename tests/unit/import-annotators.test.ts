@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerAgreementCommand } from '../../src/cli/commands/agreement';
 import { registerExportCommand } from '../../src/cli/commands/export';
 import { registerImportCommand } from '../../src/cli/commands/import';
 import { runExport, type ExportFormat } from '../../src/node/export';
@@ -94,7 +95,10 @@ describe('round trip: export with annotator layers → import into a fresh proje
         const resolved = (q: Project) => (labelRows(q) as { layer: string }[]).filter((r) => r.layer === 'human');
         expect(resolved(p).map((r) => ({ ...r, updated_at: undefined }))).toEqual(resolved(src).map((r) => ({ ...r, updated_at: undefined })));
         if (layout === 'wide') {
-          // the imported layer wherever the file shows it; exporting the copy gives the same file
+          // the imported layer exactly (its own columns), where an annotator's label is in force too
+          const imported = (q: Project) => (labelRows(q) as { layer: string }[]).filter((r) => r.layer === 'imported').map((r) => ({ ...r, updated_at: undefined }));
+          expect(imported(p)).toEqual(imported(src));
+          // exporting the copy gives the same file
           const again = path.join(tmp.dir, `again.${fmt}`);
           await runExport(p, fmt as ExportFormat, again, { model: 'none', annotators: layout, overwrite: true });
           expect(fs.readFileSync(again, 'utf8')).toBe(fs.readFileSync(out, 'utf8'));
@@ -127,6 +131,55 @@ describe('round trip: export with annotator layers → import into a fresh proje
 });
 
 const HEADER = 'dataset,media,frame,file,timestamp,subject,split,AU1,AU2,expression,valence,arousal,au_source,expr_source,va_source';
+
+describe('the wide layout\'s ground-truth columns', () => {
+  /** The imported layer as (media, frame, task, value) rows. */
+  const importedRows = (q: Project) =>
+    q.db
+      .prepare(`SELECT m.name, f.idx, l.task, l.au_mask, l.expr, l.valence FROM labels l JOIN frames f ON f.id = l.frame_id JOIN media m ON m.id = f.media_id WHERE l.layer = 'imported' ORDER BY m.name, f.idx, l.task`)
+      .raw()
+      .all();
+
+  it('set the imported layer exactly (a cell emptied removes that label); a file without them imports as before', async () => {
+    const out = path.join(tmp.dir, 'gt.csv');
+    await runExport(src, 'csv', out, { model: 'none', annotators: 'wide', overwrite: true });
+    const text = fs.readFileSync(out, 'utf8');
+    const lines = text.split('\n');
+    const cols = lines[0].split(',');
+    const at = cols.indexOf('ground_truth:expression');
+    expect(at).toBeGreaterThan(0);
+    // frame 0: the ground truth (Disgust, imported) is not the label in force (the annotators' majority)
+    expect(lines[1].split(',')[at]).toBe('Disgust');
+    const p = fresh();
+    try {
+      await runImport(p, 'merged', [out], {});
+      expect(importedRows(p)).toEqual(importedRows(src));
+      expect(importedRows(p)).toContainEqual(['video 1', 0, 'expr', null, 2, null]);
+      // the same file with frame 0's ground-truth expression emptied: that imported label goes, nothing else changes
+      const edited = path.join(tmp.dir, 'gt-edited.csv');
+      fs.writeFileSync(edited, [lines[0], lines[1].split(',').map((c, i) => (i === at ? '' : c)).join(','), ...lines.slice(2)].join('\n'));
+      fs.copyFileSync(`${out}.json`, `${edited}.json`);
+      await runImport(p, 'merged', [edited], {});
+      expect(importedRows(p)).toEqual(importedRows(src).filter((r) => !((r as unknown[])[1] === 0 && (r as unknown[])[2] === 'expr' && (r as unknown[])[0] === 'video 1')));
+    } finally {
+      p.close();
+    }
+    // an older wide file (no ground-truth columns): the imported layer only where the resolved columns show it, as before
+    const old = path.join(tmp.dir, 'gt-old.csv');
+    const keep = lines[0].split(',').map((c) => !c.startsWith('ground_truth:'));
+    fs.writeFileSync(old, lines.map((l) => (l === '' ? l : l.split(',').filter((_c, i) => keep[i]).join(','))).join('\n'));
+    fs.copyFileSync(`${out}.json`, `${old}.json`);
+    const q = fresh();
+    try {
+      await runImport(q, 'merged', [old], {});
+      expect(importedRows(q)).not.toContainEqual(['video 1', 0, 'expr', null, 2, null]);
+      expect(importedRows(q)).toContainEqual(['video 1', 3, 'expr', null, 5, null]);
+      expect(annotationRows(q.db, { withTime: false })).toEqual(annotationRows(src.db, { withTime: false }));
+    } finally {
+      q.close();
+    }
+  });
+});
 
 describe('per-annotator folder and --annotator', () => {
   it('a folder of <annotator>.csv files: every label of a file goes to its annotator’s layer (imported ones with provenance imported); the imported layer is untouched', async () => {
@@ -245,6 +298,13 @@ describe('the CLI: export --annotators / --annotator-policy, import merged --ann
     } finally {
       q.close();
     }
+    // `agreement --json` of the copy is the source's, figure for figure (ids are per project: compared without them)
+    const agreement = async (d: string) => JSON.parse(await run(registerAgreementCommand, ['agreement', d, '--json'])) as unknown;
+    const withoutIds = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(withoutIds) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !/^(id|mediaId|datasetId)$/.test(k)).map(([k, x]) => [k, withoutIds(x)])) : v;
+    const before = await agreement(src.dir);
+    expect(JSON.stringify(before)).toMatch(/"kappa"|"value"/);
+    expect(withoutIds(await agreement(dir))).toEqual(withoutIds(before));
     await expect(run(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'x.csv'), '--annotators', 'tall'])).rejects.toThrow(/Unknown annotator layout "tall" \(none, wide, long\)/);
     await expect(run(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'y.csv'), '--annotator-policy', 'annotator:'])).rejects.toThrow(/Unknown annotator policy/);
   });

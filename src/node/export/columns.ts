@@ -20,6 +20,10 @@
 //     `<key>:valence`, `<key>:arousal`, `<key>:au_source`, `<key>:expr_source`, `<key>:va_source`;
 //     key = the annotator's name, or `<name>:adjudicator` for an adjudicator's layer. A layer's source
 //     is human | accepted:<modelId> | accepted | trace | imported | cleared (annotationSource).
+//     Before the layers, the imported ground truth as its own group (the resolved columns show it only
+//     where it is in force): `ground_truth:AU<n>` for every AU the imported layer labelled,
+//     `ground_truth:expression`, `ground_truth:valence`, `ground_truth:arousal`, empty where the frame
+//     has no imported label; no source columns (that is how a reader tells it from an annotator's layer).
 //   long: dataset, media, frame, file, timestamp, subject, split, annotator, role, task, AU<n>… (every
 //     AU an annotator labelled), expression, valence, arousal (the cells of the row's task; the others
 //     empty), source (as a layer's above), updated_at: one row per stored annotation, frames in order.
@@ -44,6 +48,14 @@ export function wideColumns(layers: readonly AnnotatorColumns[]): string[] {
   return layers.flatMap((l) => [...l.aus.map((n) => `${l.key}:AU${n}`), ...ANNOTATOR_FIELDS.map((c) => `${l.key}:${c}`)]);
 }
 
+/** The key of the wide layout's ground-truth group (an annotator may not have this name in a wide file). */
+export const GROUND_TRUTH_KEY = 'ground_truth';
+
+/** The wide layout's ground-truth columns: `ground_truth:AU<n>` over `aus`, expression, valence, arousal. */
+export function groundTruthColumns(aus: readonly number[]): string[] {
+  return [...aus.map((n) => `${GROUND_TRUTH_KEY}:AU${n}`), ...LABEL_COLUMNS.map((c) => `${GROUND_TRUTH_KEY}:${c}`)];
+}
+
 /** The fields of a wide layer's columns besides its AU<n>. */
 export const ANNOTATOR_FIELDS = ['expression', 'valence', 'arousal', 'au_source', 'expr_source', 'va_source'] as const;
 
@@ -56,10 +68,10 @@ export function longValueColumns(aus: readonly number[]): string[] {
 export const LONG_COLUMNS = ['annotator', 'role', 'task', 'expression', 'valence', 'arousal', 'source', 'updated_at'] as const;
 
 /** Every column of a merged file under the plan's annotator layout. */
-export function fileColumns(plan: Pick<ExportPlan, 'aus' | 'probabilities' | 'annotators' | 'annotatorColumns' | 'longAus'>): string[] {
+export function fileColumns(plan: Pick<ExportPlan, 'aus' | 'probabilities' | 'annotators' | 'annotatorColumns' | 'longAus' | 'groundTruthAus'>): string[] {
   if (plan.annotators === 'long') return [...BASE_COLUMNS, ...longValueColumns(plan.longAus)];
   const cols = mergedColumns(plan.aus, plan.probabilities);
-  return plan.annotators === 'wide' ? [...cols, ...wideColumns(plan.annotatorColumns)] : cols;
+  return plan.annotators === 'wide' ? [...cols, ...groundTruthColumns(plan.groundTruthAus), ...wideColumns(plan.annotatorColumns)] : cols;
 }
 
 /** The optional comment line that opens a merged CSV (commentHeader): format name, version, and how it was made. */

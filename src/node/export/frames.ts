@@ -64,6 +64,17 @@ export interface ExportFrame {
   probs: ModelProbabilities | null;
   /** The annotators' rows of the frame (wide and long layouts; else empty), in task, annotator, role order. */
   annotations: readonly ExportAnnotation[];
+  /** Wide: the frame's imported labels (ground truth), in force or not; else left empty. */
+  groundTruth: GroundTruth;
+}
+
+/** The imported layer's labels of a frame (null where it has none for the task). */
+export interface GroundTruth {
+  auMask: number | bigint | null;
+  auBits: number | bigint;
+  expr: number | null;
+  valence: number | null;
+  arousal: number | null;
 }
 
 /** Values of the AU columns `cols` (the label module's projection): -1 where the label does not cover the AU, else 0/1; null without an AU label. */
@@ -195,6 +206,7 @@ class Merger {
       dataset: '', media: '', mediaId: 0, frame: 0, file: null, timestamp: null, subject: null, split: '',
       auMask: null, auBits: 0, auSource: null, expr: null, exprSource: null, valence: null, arousal: null, vaSource: null, probs: null,
       annotations: this.noAnnotations,
+      groundTruth: { auMask: null, auBits: 0, expr: null, valence: null, arousal: null },
     };
   }
 
@@ -259,8 +271,20 @@ class Merger {
     return s;
   }
 
-  private setAu(r: Row, idx: number): void {
-    const f = this.f;
+  /** Wide: the frame's imported rows as the ground-truth group shows them. */
+  private setGroundTruth(sl: Slots, idx: number): void {
+    const g = this.f.groundTruth;
+    g.auMask = null;
+    g.auBits = 0;
+    if (sl.ia !== null && sl.ia[C.v1] !== null) this.setAu(sl.ia, idx, g);
+    const ex = sl.ie !== null && sl.ie[C.v1] !== null;
+    g.expr = ex ? (sl.ie![C.v1] as number) : null;
+    const va = sl.iv !== null && sl.iv[C.v1] !== null && sl.iv[C.v2] !== null;
+    g.valence = va ? (sl.iv![C.v1] as number) : null;
+    g.arousal = va ? (sl.iv![C.v2] as number) : null;
+  }
+
+  private setAu(r: Row, idx: number, f: Pick<ExportFrame, 'auMask' | 'auBits'> = this.f): void {
     if (typeof r[C.v1] === 'bigint') {
       f.auMask = r[C.v1] as bigint;
       f.auBits = r[C.v2] as bigint;
@@ -356,6 +380,7 @@ class Merger {
     f.subject = first[C.subject] as string | null;
     f.split = SPLIT_NAMES[((key % IDX_UNIT) - (key % SPLIT_UNIT)) / SPLIT_UNIT];
     f.probs = plan.probabilities && hasSoft ? this.probabilities(l, base) : null;
+    if (plan.annotators === 'wide') this.setGroundTruth(sl, idx);
     return true;
   }
 

@@ -13,7 +13,7 @@ import { drive } from './drive';
 import { exportFrames, type ExportFrame } from './frames';
 import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, sidecarPath, type ExportOptions, type ProgressFn } from './options';
 import type { ExportPlan } from './plan';
-import { CsvRows, JsonRows, LongRows, WideCells } from './rows';
+import { CsvRows, GroundTruthCells, JsonRows, LongRows, WideCells } from './rows';
 
 /** The line(s) of one frame under the plan's annotator layout. */
 function lineOf(plan: ExportPlan, rows: CsvRows | JsonRows, json: boolean): (f: ExportFrame) => string {
@@ -23,9 +23,12 @@ function lineOf(plan: ExportPlan, rows: CsvRows | JsonRows, json: boolean): (f: 
   }
   if (plan.annotators === 'wide') {
     const quote = json ? (v: string) => (rows as JsonRows).string(v) : (v: string) => (rows as CsvRows).cell(v);
+    const gt = new GroundTruthCells(plan.groundTruthAus, json, quote);
     const wide = new WideCells(plan.annotatorColumns, json, quote);
-    // JSON: the row's closing `}\n` moves after the annotator keys
-    return json ? (f) => `${rows.line(f).slice(0, -2)}${wide.of(f.annotations)}}\n` : (f) => `${rows.line(f).slice(0, -1)}${wide.of(f.annotations)}\n`;
+    // JSON: the row's closing `}\n` moves after the ground-truth and annotator keys
+    return json
+      ? (f) => `${rows.line(f).slice(0, -2)}${gt.of(f.groundTruth)}${wide.of(f.annotations)}}\n`
+      : (f) => `${rows.line(f).slice(0, -1)}${gt.of(f.groundTruth)}${wide.of(f.annotations)}\n`;
   }
   return (f) => rows.line(f);
 }

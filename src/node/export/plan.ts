@@ -6,6 +6,7 @@ import { MODEL_AUS, MAX_AU_NUMBER, type Split } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import { projectPolicy } from '../labels/annotations';
 import type { Db } from '../store/database';
+import { GROUND_TRUTH_KEY } from './columns';
 import { parseThresholds } from './merge';
 import { parseExportAnnotatorPolicy, parsePolicy, policyName, type AnnotatorLayout, type ExportOptions, type Layer, type SourceKind } from './options';
 
@@ -69,6 +70,8 @@ export interface ExportPlan {
   annotatorColumns: AnnotatorColumns[];
   /** Long: the AU columns (every AU an annotator labelled in the exported frames). */
   longAus: number[];
+  /** Wide: the AU columns of the ground-truth group (every AU the imported layer labelled in the exported datasets). */
+  groundTruthAus: number[];
 }
 
 /** AU numbers of a bit set (bit n = AU n). */
@@ -76,6 +79,20 @@ export function ausOfMask(mask: bigint): number[] {
   const out: number[] = [];
   for (let n = 1; n <= MAX_AU_NUMBER; n++) if (mask & (1n << BigInt(n))) out.push(n);
   return out;
+}
+
+/** Every AU the imported layer (ground truth) labelled in the given datasets. */
+function groundTruthAus(db: Db, datasetIds: readonly number[]): number[] {
+  const masks = db
+    .prepare(
+      `SELECT DISTINCT l.au_mask FROM media m JOIN frames f ON f.media_id = m.id
+       JOIN labels l ON l.frame_id = f.id AND l.task = 'au' AND l.layer = 'imported'
+       WHERE l.au_mask IS NOT NULL AND m.dataset_id IN (SELECT value FROM json_each(?))`,
+    )
+    .pluck()
+    .safeIntegers(true)
+    .all(JSON.stringify(datasetIds)) as bigint[];
+  return ausOfMask(masks.reduce((u, m) => u | m, 0n));
 }
 
 /** Every AU labelled anywhere in the given datasets (all when omitted), plus the 8 model AUs. */
@@ -151,8 +168,11 @@ function resolveDatasets(db: Db, names: readonly string[] | undefined): { id: nu
   });
 }
 
-/** The annotator layers of the given datasets' frames (split filter applied) with the AUs each labelled. */
-function annotatorLayers(db: Db, datasetIds: readonly number[], splits: readonly Split[] | undefined): AnnotatorColumns[] {
+/**
+ * The annotator layers of the given datasets' frames (split filter applied) with the AUs each labelled.
+ * `wide`: names that per-annotator columns would read back as something else are refused.
+ */
+function annotatorLayers(db: Db, datasetIds: readonly number[], splits: readonly Split[] | undefined, wide: boolean): AnnotatorColumns[] {
   const rows = db
     .prepare(
       `SELECT DISTINCT a.annotator, a.role, a.au_mask FROM media m JOIN frames f ON f.media_id = m.id JOIN annotations a ON a.frame_id = f.id
@@ -171,7 +191,10 @@ function annotatorLayers(db: Db, datasetIds: readonly number[], splits: readonly
   const out = [...byKey.values()]
     .sort((a, b) => (a.annotator < b.annotator ? -1 : a.annotator > b.annotator ? 1 : a.role === 'annotator' ? -1 : 1))
     .map((l) => ({ annotator: l.annotator, role: l.role, key: layerKey(l.annotator, l.role), aus: ausOfMask(l.mask) }));
-  for (const l of out) {
+  for (const l of wide ? out : []) {
+    if (l.role === 'annotator' && l.annotator === GROUND_TRUTH_KEY) {
+      throw new AppError('invalid-input', `Annotator "${l.annotator}": per-annotator columns of that name would read back as the imported ground truth's columns; use --annotators long.`);
+    }
     if (l.role === 'annotator' && l.annotator.endsWith(ADJUDICATOR_SUFFIX)) {
       throw new AppError('invalid-input', `Annotator "${l.annotator}": a name ending in "${ADJUDICATOR_SUFFIX}" would read back as an adjudicator's layer in per-annotator columns; use --annotators long.`);
     }
@@ -206,7 +229,7 @@ export function planExport(db: Db, opts: ExportOptions): ExportPlan {
   const annotatorPolicy = parseExportAnnotatorPolicy(opts.annotatorPolicy) ?? ownPolicy;
   const resolveOnTheFly = annotatorPolicy !== ownPolicy;
   const annotators = opts.annotators ?? 'none';
-  const layersOf = annotators !== 'none' || resolveOnTheFly ? annotatorLayers(db, ids, opts.splits) : [];
+  const layersOf = annotators !== 'none' || resolveOnTheFly ? annotatorLayers(db, ids, opts.splits, annotators === 'wide') : [];
   let aus = auColumns(db, ids);
   const annotated = ausOfMask(layersOf.reduce((m, l) => l.aus.reduce((x, n) => x | (1n << BigInt(n)), m), 0n));
   // Resolved on the fly, the label in force may have any AU an annotator labelled.
@@ -229,5 +252,6 @@ export function planExport(db: Db, opts: ExportOptions): ExportPlan {
     resolveOnTheFly,
     annotatorColumns: annotators === 'wide' ? layersOf : [],
     longAus: annotators === 'long' ? annotated : [],
+    groundTruthAus: annotators === 'wide' ? groundTruthAus(db, ids) : [],
   };
 }

@@ -17,7 +17,7 @@ import { AppError } from '../../shared/result';
 import { checkCell, lineTooLong, MAX_LINE_CHARS, parseDecimal, parseIndex } from '../importers/cells';
 import { quote } from '../importers/errors';
 import { lineChunks } from '../importers/lines';
-import { ANNOTATOR_FIELDS, BASE_COLUMNS, LABEL_COLUMNS, LONG_COLUMNS, SOURCE_COLUMNS } from './columns';
+import { ANNOTATOR_FIELDS, BASE_COLUMNS, GROUND_TRUTH_KEY, LABEL_COLUMNS, LONG_COLUMNS, SOURCE_COLUMNS } from './columns';
 import { parseAnnotationSource, parseSource } from './merge';
 import { MERGED_FORMAT_NAME, MERGED_FORMAT_VERSION, sidecarPath, type AnnotatorLayout } from './options';
 import { ADJUDICATOR_SUFFIX } from './plan';
@@ -60,6 +60,16 @@ export interface MergedRecord {
   vaSource: string | null;
   /** The annotators' labels of the frame (wide: every layer's; long: the row's one); empty when none. */
   annotations: AnnotatorLabel[];
+  /** The wide layout's ground-truth group (the frame's imported labels, exactly); null when the file has no such columns. */
+  groundTruth: GroundTruthLabels | null;
+}
+
+/** The imported labels of a frame as the ground-truth columns give them (null: none for that task). */
+export interface GroundTruthLabels {
+  au: Map<number, 0 | 1> | null;
+  expr: number | null;
+  valence: number | null;
+  arousal: number | null;
 }
 
 export interface MergedHeader {
@@ -69,6 +79,8 @@ export interface MergedHeader {
   columns: string[];
   /** Which annotator layout the columns have (none when they name no annotator). */
   layout: AnnotatorLayout;
+  /** The columns include the wide layout's ground-truth group (`ground_truth:…`). */
+  groundTruth: boolean;
 }
 
 /** A wide file's annotator layer: its name, role and the columns it has. */
@@ -80,11 +92,13 @@ interface LayerColumns {
   fields: Set<string>;
 }
 
-/** What the header says: the resolved AU columns, the layout and (wide) the annotator layers. */
+/** What the header says: the resolved AU columns, the layout, (wide) the annotator layers and the ground-truth group's AUs. */
 interface ColumnPlan {
   aus: number[];
   layout: AnnotatorLayout;
   layers: LayerColumns[];
+  /** The AUs of the ground-truth group; null when the file has no ground-truth columns. */
+  groundTruth: number[] | null;
 }
 
 function bad(file: string, line: number, what: string): AppError {
@@ -180,7 +194,7 @@ function toRecord(get: (col: string) => unknown, plan: ColumnPlan, file: string,
     if (updatedAt !== null && Number.isNaN(Date.parse(updatedAt))) throw bad(file, line, `updated_at must be an ISO time, not ${quote(updatedAt)}`);
     return {
       ...identityOf(text, num, frame),
-      au: null, auSource: null, expr: null, exprSource: null, valence: null, arousal: null, vaSource: null,
+      au: null, auSource: null, expr: null, exprSource: null, valence: null, arousal: null, vaSource: null, groundTruth: null,
       annotations: [{ annotator, role, task, au, expr, valence, arousal, source: annotationSourceOf('source'), updatedAt, line }],
     };
   }
@@ -201,8 +215,11 @@ function toRecord(get: (col: string) => unknown, plan: ColumnPlan, file: string,
     const arousal = cell('arousal') ? num(`${p}arousal`) : null;
     add('va', valence !== null || arousal !== null, cell('va_source'), { au: null, expr: null, valence, arousal });
   }
+  const g = `${GROUND_TRUTH_KEY}:`;
+  const groundTruth = plan.groundTruth && { au: auOf(g, plan.groundTruth), expr: exprOf(`${g}expression`), valence: num(`${g}valence`), arousal: num(`${g}arousal`) };
   return {
     ...identityOf(text, num, frame),
+    groundTruth,
     au: auOf('', plan.aus),
     auSource: source('au_source'),
     expr: exprOf('expression'),
@@ -266,7 +283,7 @@ function checkColumns(columns: unknown[], file: string, line: number): ColumnPla
     if (cols.includes('valence') !== cols.includes('arousal')) throw bad(file, line, `missing column ${cols.includes('valence') ? 'arousal' : 'valence'} (valence and arousal go together)`);
     const known = new Set<string>([...BASE_COLUMNS, ...LONG_COLUMNS]);
     for (const c of cols) if (!known.has(c) && !/^AU\d{1,2}$/.test(c)) throw bad(file, line, `unknown column ${quote(c)} in the long annotator layout (${[...BASE_COLUMNS, ...LONG_COLUMNS].join(', ')}, AU<n>)`);
-    return { aus, layout: 'long', layers: [] };
+    return { aus, layout: 'long', layers: [], groundTruth: null };
   }
   const layers = new Map<string, LayerColumns>();
   for (const c of wide) {
@@ -282,10 +299,19 @@ function checkColumns(columns: unknown[], file: string, line: number): ColumnPla
     if (au) l.aus.push(auNumber(c, au[1]));
     else l.fields.add(field);
   }
+  // The ground-truth group: `ground_truth:…` without source columns (an older file's annotator of
+  // that name has them, and stays an annotator layer).
+  const gt = layers.get(GROUND_TRUTH_KEY);
+  let groundTruth: number[] | null = null;
+  if (gt && !SOURCE_COLUMNS.some((f) => gt.fields.has(f))) {
+    for (const f of LABEL_COLUMNS) if (!gt.fields.has(f)) throw bad(file, line, `missing column ${GROUND_TRUTH_KEY}:${f} (the ground-truth columns are ${GROUND_TRUTH_KEY}:AU<n>…, ${LABEL_COLUMNS.map((c) => `${GROUND_TRUTH_KEY}:${c}`).join(', ')})`);
+    groundTruth = gt.aus;
+    layers.delete(GROUND_TRUTH_KEY);
+  }
   for (const l of layers.values()) {
     if (l.fields.has('valence') !== l.fields.has('arousal')) throw bad(file, line, `annotator "${l.key}" has a ${l.fields.has('valence') ? 'valence' : 'arousal'} column without its ${l.fields.has('valence') ? 'arousal' : 'valence'} column`);
   }
-  return { aus, layout: layers.size ? 'wide' : 'none', layers: [...layers.values()] };
+  return { aus, layout: layers.size ? 'wide' : 'none', layers: [...layers.values()], groundTruth };
 }
 
 function checkVersion(version: number, file: string): void {
@@ -304,7 +330,7 @@ export function parseVersionLine(line: string, file: string): MergedHeader {
   const kv = Object.fromEntries(m[2].trim().split(/\s+/).filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
   const model = kv.model && kv.model !== 'none' ? parseIndex(kv.model, Number.MAX_SAFE_INTEGER) : null;
   if (model === null && kv.model && kv.model !== 'none') throw bad(file, 1, `model must be a model id or none, not ${kv.model}`);
-  return { version, policy: kv.policy ?? '', model, columns: [], layout: 'none' };
+  return { version, policy: kv.policy ?? '', model, columns: [], layout: 'none', groundTruth: false };
 }
 
 async function firstLine(file: string): Promise<string> {
@@ -375,7 +401,7 @@ export function readSidecar(file: string, shown = file): MergedHeader {
     text = fs.readFileSync(side, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { version: MERGED_FORMAT_VERSION, policy: '', model: null, columns: [], layout: 'none' };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { version: MERGED_FORMAT_VERSION, policy: '', model: null, columns: [], layout: 'none', groundTruth: false };
     throw new AppError('invalid-input', `${sideShown}: cannot read the sidecar of ${shown} (${(e as Error).message})`, { file: sideShown });
   }
   let meta: { format?: unknown; version?: unknown; policy?: unknown; model?: unknown };
@@ -393,7 +419,7 @@ export function readSidecar(file: string, shown = file): MergedHeader {
   checkCell(policy, sideShown, 1, 'a policy');
   const model = meta.model ?? null;
   if (model !== null && !(typeof model === 'number' && Number.isSafeInteger(model) && model >= 0)) throw bad(sideShown, 1, `model must be a model id or null, not ${JSON.stringify(model)}`);
-  return { version: meta.version, policy, model, columns: [], layout: 'none' };
+  return { version: meta.version, policy, model, columns: [], layout: 'none', groundTruth: false };
 }
 
 /**
@@ -408,7 +434,7 @@ export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHea
   const parser = fs.createReadStream(file).pipe(parse({ bom: true, from_line: commented ? 2 : 1, info: true, max_record_size: MAX_LINE_CHARS }));
   let columns: string[] | null = null;
   let at = new Map<string, number>();
-  let plan: ColumnPlan = { aus: [], layout: 'none', layers: [] };
+  let plan: ColumnPlan = { aus: [], layout: 'none', layers: [], groundTruth: null };
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
       const rec = item.record;
@@ -416,7 +442,7 @@ export async function* readMergedCsvItems(file: string, onHeader?: (h: MergedHea
         columns = rec;
         plan = checkColumns(columns, shown, item.info.lines);
         at = new Map(columns.map((c, i) => [c, i]));
-        onHeader?.({ ...header, columns, layout: plan.layout });
+        onHeader?.({ ...header, columns, layout: plan.layout, groundTruth: plan.groundTruth !== null });
         continue;
       }
       const line = item.info.lines;
@@ -459,7 +485,7 @@ export async function* readMergedJsonlItems(file: string, onHeader?: (h: MergedH
         checkCell(policy, shown, `line ${line} key "policy"`, 'a policy');
         const model = meta.model ?? null;
         if (model !== null && !(typeof model === 'number' && Number.isSafeInteger(model) && model >= 0)) throw bad(shown, line, `model must be a model id or null, not ${JSON.stringify(model)}`);
-        onHeader?.({ version: meta.version, policy, model, columns: meta.columns as string[], layout: plan.layout });
+        onHeader?.({ version: meta.version, policy, model, columns: meta.columns as string[], layout: plan.layout, groundTruth: plan.groundTruth !== null });
         continue;
       }
       const row = obj;

@@ -9,10 +9,10 @@
 // sources (`imported`, `human`, `accepted:<id>`, `cleared`, `model:<id>`).
 import { stringify } from 'csv-stringify/sync';
 import { EXPRESSIONS, MODEL_AUS } from '../../shared/labels';
-import { longValueColumns, probValue, wideColumns } from './columns';
+import { groundTruthColumns, longValueColumns, probValue, wideColumns } from './columns';
 import { auValue } from '../labels/layers';
 import { isClearingRow, type ExportAnnotation } from './annotations';
-import type { ExportFrame } from './frames';
+import type { ExportFrame, GroundTruth } from './frames';
 import { annotationSource } from './merge';
 import type { AnnotatorColumns } from './plan';
 
@@ -296,6 +296,33 @@ export class WideCells {
       s += `,${c.source(au[i], n + 3)},${c.source(ex[i], n + 4)},${c.source(va[i], n + 5)}`;
     }
     return s;
+  }
+}
+
+/** The wide layout's ground-truth group of a row: AU cells over its AUs, expression, valence, arousal (no sources). */
+export class GroundTruthCells {
+  private readonly au: AuCells;
+  private readonly style: CellStyle;
+  private readonly keys: readonly string[] | null;
+  private readonly exprText: string[];
+  private readonly n: number;
+
+  constructor(aus: readonly number[], json: boolean, quote: (v: string) => string) {
+    const k = json ? groundTruthColumns(aus).map((c) => JSON.stringify(c)) : null;
+    this.keys = k;
+    this.style = json ? jsonStyle(quote) : csvStyle(quote);
+    this.au = new AuCells(aus, this.style.empty, ',', k ? (i, v) => `${k[i]}:${v}` : undefined);
+    this.exprText = EXPRESSIONS.map((e) => this.style.text(e));
+    this.n = aus.length;
+  }
+
+  /** `,`-led cells of the frame's imported labels. */
+  of(g: GroundTruth): string {
+    const { style, keys, n } = this;
+    const e = g.expr === null ? style.empty : this.exprText[g.expr];
+    const va = g.valence !== null && g.arousal !== null;
+    const cells = `${style.keyed(keys, n, e)},${style.keyed(keys, n + 1, va ? String(g.valence) : style.empty)},${style.keyed(keys, n + 2, va ? String(g.arousal) : style.empty)}`;
+    return n ? `,${this.au.of(g.auMask, g.auBits)},${cells}` : `,${cells}`;
   }
 }
 

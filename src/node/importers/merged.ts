@@ -38,7 +38,11 @@
 //     layer `<name>:adjudicator:…`): each layer's cells go to that annotator's layer with the cell's
 //     source as provenance (human, accepted:<id>, trace, imported; cleared = a clearing; a value
 //     without source = imported); the file's resolved human columns are NOT imported (they are made
-//     from those layers: counted in a warning); its imported ones go to the imported layer as above;
+//     from those layers: counted in a warning); its imported ones go to the imported layer as above,
+//     unless the file has the ground-truth columns (`ground_truth:AU<n>`, `ground_truth:expression`,
+//     `ground_truth:valence`, `ground_truth:arousal`, written by wide exports): then those set the
+//     imported layer exactly (a value → that imported label; empty → none for that task), in force
+//     or not, and the resolved columns say nothing about it (older files: as above);
 //   - long (columns annotator, role, task, values, source, updated_at; one row per annotation, a
 //     frame on as many rows as it has annotations): each row to its annotator's layer, with its time;
 //     a second row for the same frame, annotator, role and task is an error naming both lines;
@@ -51,6 +55,7 @@ import path from 'node:path';
 import type { AnnotationProvenance, AnnotatorRole } from '../../shared/annotators';
 import type { AnnotatorLayout } from '../../shared/export-options';
 import { MAX_AU_NUMBER, SPLITS, type Task } from '../../shared/labels';
+import { GROUND_TRUTH_KEY } from '../export/columns';
 import { parseAnnotationSource, parseSource } from '../export/merge';
 import {
   checkAnnotatorName,
@@ -58,6 +63,7 @@ import {
   readMergedJsonlItems,
   sniffMergedFormat,
   type AnnotatorLabel,
+  type GroundTruthLabels,
   type MergedHeader,
   type MergedItem,
   type MergedRecord,
@@ -187,6 +193,8 @@ class MergedImport {
   private gt = true;
   /** The file's annotator layout (set from the header). */
   private layout: AnnotatorLayout = 'none';
+  /** The file has the wide layout's ground-truth columns: they, not the resolved columns, set the imported layer. */
+  private gtColumns = false;
   /** Long layout: the line of each (media, frame, annotator, role, task) read. */
   private readonly longKeys = new Map<string, number>();
   private readonly stmts;
@@ -219,6 +227,8 @@ class MergedImport {
   header(h: MergedHeader): void {
     this.gt = h.policy === '' || h.policy.split('+').includes('gt');
     this.layout = h.layout;
+    // a per-annotator file says nothing about the imported layer
+    this.gtColumns = h.groundTruth && this.own === null;
     if (this.own !== null && h.layout !== 'none') {
       throw fileError(this.shown, `is a per-annotator file (annotator "${this.own}", from its name): it holds one annotator's labels, so it must not have ${h.layout === 'long' ? 'the long layout' : 'annotator columns'}; import such a file on its own`);
     }
@@ -362,6 +372,7 @@ class MergedImport {
       this.task(at, 'au', r.auSource, r.au !== null, values.au, () => d.push(0, frameId, au!.mask, au!.bits));
       this.task(at, 'expr', r.exprSource, r.expr !== null, values.expr, () => d.push(1, frameId, r.expr!, 0));
       this.task(at, 'va', r.vaSource, r.valence !== null, values.va, () => d.push(2, frameId, r.valence!, r.arousal!));
+      if (this.gtColumns && r.groundTruth) this.groundTruth(at, r.groundTruth);
     }
     for (const a of r.annotations) this.annotation(at, a, st.name);
     if (!old && ++this.newFrames % FRAME_BATCH === 0) this.flushImported();
@@ -417,6 +428,32 @@ class MergedImport {
   }
 
   /**
+   * The ground-truth columns of a wide file set the frame's imported layer exactly: a value → that
+   * imported label, an empty task → none.
+   */
+  private groundTruth(at: Where, g: GroundTruthLabels): void {
+    const { shown } = this;
+    const { frameId, line, humanBefore } = at;
+    const gt = `${GROUND_TRUTH_KEY}:`;
+    if ((g.valence === null) !== (g.arousal === null)) throw inputError(shown, line, `${gt}valence and ${gt}arousal both given or both empty`, `${g.valence ?? ''},${g.arousal ?? ''}`);
+    for (const [name, v] of [['valence', g.valence], ['arousal', g.arousal]] as const) {
+      if (v !== null && !(v >= -1 && v <= 1)) throw inputError(shown, line, `${gt}${name} in -1..1`, String(v));
+    }
+    if (g.au) for (const n of g.au.keys()) if (n < 1 || n > MAX_AU_NUMBER) throw inputError(shown, line, `AU numbers 1..${MAX_AU_NUMBER}`, `${gt}AU${n}`);
+    const d = this.deferred;
+    const au = g.au ? auBits(g.au) : null;
+    for (const [task, has] of [['au', au !== null], ['expr', g.expr !== null], ['va', g.valence !== null]] as const) {
+      if (humanBefore) {
+        this.stmts.clearImported.run(frameId, task);
+        if (has && humanBefore.includes(task)) this.counts.keptHuman++;
+      }
+    }
+    if (au) d.push(0, frameId, au.mask, au.bits);
+    if (g.expr !== null) d.push(1, frameId, g.expr, 0);
+    if (g.valence !== null) d.push(2, frameId, g.valence, g.arousal!);
+  }
+
+  /**
    * Imported labels wait until FRAME_BATCH new frames have gone in: the writer inserts frames in
    * batches of that size but writes a pending partial batch row by row before any label (labels
    * reference frames), which per row would cost more than the rest of the import.
@@ -449,8 +486,8 @@ class MergedImport {
     const kind = s?.kind ?? (hasValue ? 'imported' : null);
     if (kind === null || kind === 'model') {
       if (kind === 'model') this.counts.modelFill++;
-      // a per-annotator file says nothing about the imported layer
-      if (humanBefore && this.gt && this.own === null) this.stmts.clearImported.run(frameId, task);
+      // a per-annotator file says nothing about the imported layer; ground-truth columns say it themselves
+      if (humanBefore && this.gt && this.own === null && !this.gtColumns) this.stmts.clearImported.run(frameId, task);
       return;
     }
     if (kind === 'cleared') {
@@ -475,6 +512,7 @@ class MergedImport {
       this.counts.derived++;
       return;
     }
+    if (kind === 'imported' && this.gtColumns) return; // the ground-truth columns hold it (groundTruth)
     if (kind === 'imported') {
       if (humanBefore) {
         this.stmts.clearImported.run(frameId, task);
