@@ -107,6 +107,18 @@ describe('csv importer: annotator column', () => {
     expect(dump(fx.project)).toBe(before);
   });
 
+  it('--skip-missing: annotator rows of a missing or unreadable image are skipped with it', async () => {
+    fx = fixture();
+    await images(fx);
+    fx.write('data/img/bad.png', 'not an image');
+    csv(fx, ['img/bad.png,,,,,happy,,,ann', 'img/nope.png,,,,,happy,,,ann', 'img/a.png,,,,,sad,,,ann', 'img/bad.png,,,,,fear,,,bob', 'img/nope.png,,,,,fear,,,']);
+    const s = await runImport(fx.project, 'csv', [fx.path('data/faces.csv')], { skipMissing: true });
+    expect(s.skipped).toEqual({ 'missing-image': 2, 'unreadable-image': 1 });
+    expect(frames(fx.project).map((f) => f.path)).toEqual(['img/a.png']);
+    expect(annotationRows(fx.project.db).map((a) => [a.frame, a.annotator, a.task, a.expr])).toEqual([[0, 'ann', 'expr', 5]]);
+    expect(labels(fx.project)).toEqual([]);
+  });
+
   it('a blank annotator cell imports exactly like a file without the column', async () => {
     const rows = ['img/a.png,s1,train,1,0,happy,0.5,0.2', 'img/b.png,s2,val,,,3,,'];
     const contents = (f: Fixture) => ({ frames: frames(f.project), labels: labels(f.project), annotations: count(f.project, 'annotations'), actions: count(f.project, 'actions') });
