@@ -1,5 +1,5 @@
 // Generic CSV manifest, so any dataset can come in:
-//   path,subject,split,AU1,AU2,AU4,AU6,AU12,AU15,AU20,AU25,expression,valence,arousal
+//   path,subject,split,AU1,AU2,AU4,AU6,AU12,AU15,AU20,AU25,expression,valence,arousal,annotator
 // Only `path` is required; any AU<n> columns may appear. A blank cell means "no label for that
 // task" (so do Aff-Wild2's -1 for AU / expression and -5 for valence / arousal). expression is an
 // Aff-Wild2 name (or alias: happy, angry, …) or index 0–6; valence and arousal in [-1, 1], both or
@@ -9,15 +9,29 @@
 // the crop cache) unless --detect-faces. Parsed as a stream (csv-parse); one media item (kind 'images') per CSV file.
 // Cells follow cells.ts: spaces and tabs around a cell are ignored; numbers are decimal; a cell holds
 // at most MAX_CELL_CHARS characters and no NUL; a record at most MAX_LINE_CHARS.
+// Annotators (issue 15): an optional `annotator` column. A row with a blank annotator cell (or a
+// file without the column) is ground truth: its labels go to the imported layer. A row naming an
+// annotator (the contract's AnnotatorName rule) puts its labels (a blank task cell: none from that
+// annotator) into that annotator's own layer (`annotations`, provenance imported) through the label
+// module's history writer: one undoable action "Import <file>" per media item and annotator; the
+// resolved human labels follow from the layers under the project's annotator policy. Several rows
+// may name the same image (the same face labelled by several people): they share ONE frame, the one
+// of the first row with that path (its subject and split); the same (image, annotator) twice, or the
+// same image twice without annotator, is an error naming both lines. Re-import writes a layer's
+// label only where it changed and never removes an annotator's label.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse';
-import { auBit, parseExpression } from '../../shared/labels';
+import { AnnotatorName } from '../../shared/annotators-contract';
+import { auBit, parseExpression, type Task } from '../../shared/labels';
+import { AppError } from '../../shared/result';
+import type { HumanHistory } from '../labels/human';
 import { checkCell, lineTooLong, MAX_LINE_CHARS, parseDecimal, trimCell } from './cells';
 import type { ImportContext } from './context';
 import { fileError, inputError } from './errors';
 import { isFile, relPath, storedPath } from './fsnames';
 import { ImageRowWriter, type ImageRow } from './image-rows';
+import { importAction, layerRow, type LayerLabel } from './merged';
 import { parseSplit } from './split';
 
 interface Columns {
@@ -27,6 +41,7 @@ interface Columns {
   expression: number;
   valence: number;
   arousal: number;
+  annotator: number;
   aus: { col: number; au: number }[];
   width: number;
   /** The header's names, for messages. */
@@ -34,7 +49,7 @@ interface Columns {
 }
 
 export function csvColumns(header: string[], shown: string, warn: (m: string) => void): Columns {
-  const c: Columns = { path: -1, subject: -1, split: -1, expression: -1, valence: -1, arousal: -1, aus: [], width: header.length, names: header.map(trimCell) };
+  const c: Columns = { path: -1, subject: -1, split: -1, expression: -1, valence: -1, arousal: -1, annotator: -1, aus: [], width: header.length, names: header.map(trimCell) };
   const seen = new Set<string>();
   header.forEach((raw, i) => {
     checkCell(raw, shown, 1, 'a column name');
@@ -56,6 +71,7 @@ export function csvColumns(header: string[], shown: string, warn: (m: string) =>
     else if (h === 'expression' || h === 'expr') c.expression = i;
     else if (h === 'valence') c.valence = i;
     else if (h === 'arousal') c.arousal = i;
+    else if (h === 'annotator') c.annotator = i;
     else warn(`${shown}: column "${raw}" is not known; ignored`);
   });
   if (c.path < 0) throw inputError(shown, 1, 'a header line with a "path" column (path,subject,split,AU1,…,expression,valence,arousal)', header.join(','));
@@ -105,6 +121,58 @@ export function csvLabels(rec: string[], c: Columns, shown: string, line: number
   return out;
 }
 
+type Labels = Pick<ImageRow, 'au' | 'expr' | 'va'>;
+
+/** A row's annotator: '' (blank cell, or no column) = ground truth; else a name by the contract's AnnotatorName rule. */
+function annotatorOf(rec: string[], c: Columns, shown: string, line: number): string {
+  if (c.annotator < 0) return '';
+  const cell = trimCell(rec[c.annotator]);
+  if (cell === '') return '';
+  const r = AnnotatorName.safeParse(cell);
+  if (!r.success) throw inputError(shown, line, `an annotator name of 1 to 120 characters without control characters (${r.error.issues[0].message})`, cell);
+  return r.data;
+}
+
+/** A row that labels a frame another row of the file made: ground truth ('') or an annotator's labels. */
+interface LaterLabels {
+  path: string;
+  annotator: string;
+  labels: Labels;
+}
+
+/**
+ * Writes the rows waiting for their frame, once the media's frames are in (called without an await
+ * since the writer opened its transaction): annotators' labels to their layers (one action per
+ * annotator, finished here), then ground truth to the imported layer (whose writes may end a staged chunk).
+ */
+function writeLater(ctx: ImportContext, rows: ImageRowWriter, later: LaterLabels[], mediaId: number, shown: string): void {
+  const { w } = ctx;
+  const actions = new Map<string, HumanHistory>();
+  w.flush(); // the frames first (foreign key)
+  for (const l of later) {
+    const f = rows.frameOf(l.path);
+    if (!f || l.annotator === '') continue; // its image was skipped (--skip-missing); ground truth below
+    const { au, expr, va } = l.labels;
+    const none: LayerLabel = { mask: null, bits: null, expr: null, valence: null, arousal: null, provenance: 'imported', modelId: null, annotator: l.annotator, updatedAt: null };
+    const tasks: [Task, LayerLabel][] = [];
+    if (au) tasks.push(['au', { ...none, mask: au.mask, bits: au.bits }]);
+    if (expr !== undefined) tasks.push(['expr', { ...none, expr }]);
+    if (va) tasks.push(['va', { ...none, valence: va[0], arousal: va[1] }]);
+    if (!tasks.length) continue;
+    const h = importAction(actions, w.db, shown, w.now, mediaId, l.annotator, 'annotator');
+    for (const [task, label] of tasks) h.set(f.frameId, f.idx, task, layerRow(label, w.now));
+  }
+  for (const h of actions.values()) h.finish();
+  for (const l of later) {
+    const f = rows.frameOf(l.path);
+    if (!f || l.annotator !== '') continue;
+    const { au, expr, va } = l.labels;
+    if (au) w.addAu(f.frameId, au.mask, au.bits);
+    if (expr !== undefined) w.addExpr(f.frameId, expr);
+    if (va) w.addVa(f.frameId, va[0], va[1]);
+  }
+}
+
 export async function importCsv(ctx: ImportContext, sources: string[]): Promise<void> {
   const { w, sum, opts, project } = ctx;
   let datasetId = 0;
@@ -119,6 +187,9 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
     for (const t of ['au', 'expr', 'va'] as const) w.clearImported(mediaId, t);
     const total = Math.max(1, Math.round(fs.statSync(file).size / 40)); // rows, estimated for the progress bar
     const rows = new ImageRowWriter(ctx, mf, total);
+    /** Per image path: the line of its row of each annotator ('' = ground truth); the first row makes the frame. */
+    const byImage = new Map<string, Map<string, number>>();
+    const later: LaterLabels[] = [];
 
     const parser = fs.createReadStream(file).pipe(parse({
         bom: true,
@@ -157,7 +228,21 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
           continue;
         }
         const subject = cols.subject >= 0 ? trimCell(rec[cols.subject]) || null : null;
-        await rows.add({ file: abs, path: framePath(base, abs), where: `${shown} line ${line}`, split, subject, ...labels });
+        const annotator = annotatorOf(rec, cols, shown, line);
+        const fp = framePath(base, abs);
+        const lines = byImage.get(fp);
+        if (lines) {
+          const first = lines.get(annotator);
+          if (first !== undefined) {
+            throw new AppError('invalid-input', `${shown} line ${line}: duplicate entry for image ${fp}${annotator ? ` by annotator "${annotator}"` : ''} (first at ${shown} line ${first})`, { file: shown, line });
+          }
+          lines.set(annotator, line);
+          later.push({ path: fp, annotator, labels });
+          continue;
+        }
+        byImage.set(fp, new Map([[annotator, line]]));
+        await rows.add({ file: abs, path: fp, where: `${shown} line ${line}`, split, subject, ...(annotator === '' ? labels : {}) });
+        if (annotator !== '') later.push({ path: fp, annotator, labels });
       }
     } catch (e) {
       const ce = e as { code?: string; lines?: number; message: string };
@@ -171,6 +256,7 @@ export async function importCsv(ctx: ImportContext, sources: string[]): Promise<
     await rows.flush();
     rows.reportStale();
     w.setFrameCount(mediaId);
+    writeLater(ctx, rows, later, mediaId, shown);
   }
 }
 

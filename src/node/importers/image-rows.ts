@@ -25,6 +25,8 @@ export interface ImageRow {
 export class ImageRowWriter {
   private readonly byPath = new Map<string, number>();
   private readonly seen = new Map<string, string>();
+  /** The frame (id, index) written for each image path in this import. */
+  private readonly written = new Map<string, { frameId: number; idx: number }>();
   private next: number;
   private batch: ImageRow[] = [];
   private done = 0;
@@ -76,6 +78,7 @@ export class ImageRowWriter {
         this.byPath.set(r.path, idx);
       }
       const frameId = mf.put(idx, { path: r.path, subject: r.subject, split: r.split, face: res === 'no-face' ? 'none' : 'ok' });
+      this.written.set(r.path, { frameId, idx });
       if (r.au) w.addAu(frameId, r.au.mask, r.au.bits);
       if (r.expr !== undefined) w.addExpr(frameId, r.expr);
       if (r.va) w.addVa(frameId, r.va[0], r.va[1]);
@@ -86,6 +89,11 @@ export class ImageRowWriter {
     }
     this.done += rows.length;
     await ctx.progress(this.done, Math.max(this.total, this.done), 'images');
+  }
+
+  /** The frame written for an image path in this import (after `flush`); null when its row was skipped or not added. */
+  frameOf(path: string): { frameId: number; idx: number } | null {
+    return this.written.get(path) ?? null;
   }
 
   /** Frames of earlier imports whose image is no longer in the source keep their frame, lose their imported labels. */

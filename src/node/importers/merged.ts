@@ -75,6 +75,8 @@ import { isFile, storedPath } from './fsnames';
 import type { MediaKind } from './writer';
 import { defaultAnnotator } from '../labels/annotations';
 import { HumanHistory, sameHuman } from '../labels/human';
+import type { HumanRow as LabelHumanRow } from '../labels/rows';
+import type { Db } from '../store/database';
 
 /** Frame ids are reserved in blocks: one MAX(id) query per block instead of per frame (gaps are harmless). */
 const ID_BLOCK = 1024;
@@ -170,6 +172,46 @@ function auBits(au: ReadonlyMap<number, 0 | 1>): { mask: number | bigint; bits: 
     if (v) bits += 2 ** n;
   }
   return { mask, bits };
+}
+
+/** An annotator's label as an importer has it: values (AU as mask and bits), provenance, layer, time (null = the import's). */
+export interface LayerLabel {
+  mask: number | bigint | null;
+  bits: number | bigint | null;
+  expr: number | null;
+  valence: number | null;
+  arousal: number | null;
+  provenance: AnnotationProvenance;
+  modelId: number | null;
+  annotator: string;
+  updatedAt: string | null;
+}
+
+/** The row an import writes to an annotator's layer (HumanHistory.set's `next`). */
+export function layerRow(r: LayerLabel, now: string): LabelHumanRow {
+  const big = (x: number | bigint | null) => (x === null ? null : BigInt(x));
+  return {
+    auMask: big(r.mask),
+    auBits: big(r.bits),
+    expr: r.expr,
+    valence: r.valence,
+    arousal: r.arousal,
+    provenance: r.provenance,
+    modelId: r.modelId,
+    author: r.annotator,
+    updatedAt: r.updatedAt ?? now,
+  };
+}
+
+/**
+ * The import's undoable action ("Import <file>") of one media item, annotator and role, opened on
+ * first use and kept in `actions` (the importer finishes them all after its last row).
+ */
+export function importAction(actions: Map<string, HumanHistory>, db: Db, shown: string, at: string, mediaId: number, annotator: string, role: AnnotatorRole): HumanHistory {
+  const key = `${mediaId}\u0000${role}\u0000${annotator}`;
+  let h = actions.get(key);
+  if (!h) actions.set(key, (h = new HumanHistory(db, { name: `Import ${shown}`, mediaId, author: annotator, role, at })));
+  return h;
 }
 
 class MergedImport {
@@ -536,23 +578,10 @@ class MergedImport {
     if (this.human.length === 0) return;
     this.ctx.w.flush(); // their frames first (foreign key)
     const now = this.ctx.w.now;
-    const big = (x: number | bigint | null) => (x === null ? null : BigInt(x));
     for (const r of this.human) {
-      const key = `${r.mediaId}\u0000${r.role}\u0000${r.annotator}`;
-      let h = this.actions.get(key);
-      if (!h) this.actions.set(key, (h = new HumanHistory(this.ctx.w.db, { name: `Import ${this.shown}`, mediaId: r.mediaId, author: r.annotator, role: r.role, at: now })));
+      const h = importAction(this.actions, this.ctx.w.db, this.shown, now, r.mediaId, r.annotator, r.role);
       if (!r.resolved) this.layers.add(`${r.role}\u0000${r.annotator}`);
-      const next = {
-        auMask: big(r.mask),
-        auBits: big(r.bits),
-        expr: r.expr,
-        valence: r.valence,
-        arousal: r.arousal,
-        provenance: r.provenance,
-        modelId: r.modelId,
-        author: r.annotator,
-        updatedAt: r.updatedAt ?? now,
-      };
+      const next = layerRow(r, now);
       // a file's resolved human labels (no annotator columns): one already in force is not written
       // again (re-import changes nothing); an annotator's own label always goes to their layer
       if (r.resolved && !r.fresh && sameHuman(h.resolved(r.frameId, r.task), next)) continue;
