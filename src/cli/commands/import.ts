@@ -92,7 +92,10 @@ export function registerImportCommand(program: Command): void {
     .description('import a dataset: labels (Aff-Wild2, DISFA, ExpW, AFEW-VA, CSV manifest, class folders) or videos')
     .argument('<format>', IMPORT_FORMATS.join('|'))
     .argument('<dir>', 'project folder')
-    .argument('<sources...>', 'what to import: annotation folder(s), label.lst, CSV file(s), class folders, videos, or merged exports (a file, or a folder of <annotator>.csv files)')
+    .argument(
+      '<sources...>',
+      'what to import: annotation folder(s), label.lst, CSV file(s) (path,subject,split,AU<n>…,expression,valence,arousal[,annotator]: a named annotator row goes to that layer, a blank one is ground truth), class folders, videos, or merged exports (a file, or a folder of <annotator>.csv files)',
+    )
     .option('--dataset <name>', 'dataset name (created, or reused on re-import; default: the format)')
     .option('--split <split>', `split for sources that carry none (${SPLITS.join('|')}; default train)`)
     .option('--manifest <file>', 'split manifest for flat layouts: JSON {name: split} / [{name, split}] / demo.json, or CSV name,split')
