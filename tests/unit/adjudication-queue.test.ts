@@ -4,13 +4,13 @@
 // per media item and per dataset, through the contract (in-process client, a JSON round trip).
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerAdjudicationCommand } from '../../src/cli/commands/adjudication';
 import { verdict } from '../../src/shared/adjudication';
 import type { Annotation } from '../../src/shared/annotators';
 import type { Task } from '../../src/shared/labels';
 import { reviewFixture, type ReviewFixture } from './review-fixture';
+import { runVerb } from './helpers';
 
 let fx: ReviewFixture;
 let media2 = 0;
@@ -209,18 +209,7 @@ describe('adjudication.frame', () => {
 });
 
 describe('affect-workbench adjudication', () => {
-  async function cli(args: string[]): Promise<string> {
-    const program = new Command('affect-workbench').exitOverride();
-    registerAdjudicationCommand(program);
-    let out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-    try {
-      await program.parseAsync(['node', 'affect-workbench', ...args]);
-    } finally {
-      vi.restoreAllMocks();
-    }
-    return out;
-  }
+  const cli = (args: string[]) => runVerb(registerAdjudicationCommand, args);
   it('prints the counts and the queue (or the JSON the contract answers), and refuses bad thresholds', async () => {
     const text = await cli(['adjudication', fx.dir, '--dataset', 'ds', '--va', '0.3']);
     expect(text.split('\n').slice(0, 4)).toEqual([

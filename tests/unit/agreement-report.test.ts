@@ -2,7 +2,6 @@
 // ground truth and a model's soft labels, read per scope and measured; the `agreement` verb's
 // table and JSON, and agreement.compute through the contract.
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerAgreementCommand } from '../../src/cli/commands/agreement';
 import { computeAgreement } from '../../src/node/agreement/compute';
@@ -13,7 +12,7 @@ import { AgreementReport, type AgreementScope } from '../../src/shared/agreement
 import { cohenKappa, fleissKappa, krippendorffAlpha, linCcc, type Agreement } from '../../src/shared/agreement';
 import { auLabelFrom } from '../../src/shared/labels';
 import { addDataset, addMedia, addModel, putExpr, putSoft, softRecord } from './export-fixture';
-import { tempDir } from './helpers';
+import { runVerb, tempDir } from './helpers';
 import { reviewFixture } from './review-fixture';
 
 const cleanups: (() => void)[] = [];
@@ -203,15 +202,7 @@ describe('agreement of labels written through labels.edit (the per-annotator wri
   });
 });
 
-async function cli(args: string[]): Promise<string> {
-  const program = new Command('affect-workbench').exitOverride();
-  registerAgreementCommand(program);
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  await program.parseAsync(['node', 'affect-workbench', ...args]);
-  vi.restoreAllMocks();
-  return out;
-}
+const cli = (args: string[]) => runVerb(registerAgreementCommand, args);
 
 describe('affect-workbench agreement', () => {
   it('--json prints the report computeAgreement makes; the table says n/a, never NaN', async () => {

@@ -3,8 +3,7 @@
 // per annotator, two processes editing one project file without losing each other's edits, the
 // project policy, and migration 9 over a project with human rows and history from before.
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { registerAnnotatorsCommand } from '../../src/cli/commands/annotators';
 import { Backend } from '../../src/node/app/backend';
 import { inProcessClient } from '../../src/node/app/inprocess';
@@ -15,7 +14,7 @@ import { annotatorNames, materialise, projectPolicy, readAnnotations, setProject
 import { resolve, type Annotation, type AnnotatorPolicy } from '../../src/shared/annotators';
 import type { Input, MethodName, Output } from '../../src/shared/contract';
 import type { Task } from '../../src/shared/labels';
-import { tempDir } from './helpers';
+import { runVerb, tempDir } from './helpers';
 import { importedOf, reviewFixture, type ReviewFixture } from './review-fixture';
 
 // ---------------------------------------------------------------------------------------------
@@ -292,18 +291,7 @@ describe('annotators: layers, resolved labels, undo per annotator', () => {
   }, 60_000);
 });
 
-async function cli(args: string[]): Promise<string> {
-  const program = new Command('affect-workbench').exitOverride();
-  registerAnnotatorsCommand(program);
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((x: string | Uint8Array) => ((out += String(x)), true));
-  try {
-    await program.parseAsync(['node', 'affect-workbench', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return out;
-}
+const cli = (args: string[]) => runVerb(registerAnnotatorsCommand, args);
 
 describe('affect-workbench annotators DIR [--policy P] [--json]', () => {
   it('lists the annotators and the policy, sets a policy (validated), and prints JSON', async () => {

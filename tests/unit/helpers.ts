@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Command } from 'commander';
+import { vi } from 'vitest';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
 import { putSoftLabels } from '../../src/node/store/softlabels';
 
@@ -19,4 +21,18 @@ export function putRecords(db: import('../../src/node/store/database').Db, model
     flat.set(r.values, k * SOFT_LABEL_WIDTH);
   });
   return putSoftLabels(db, modelId, Int32Array.from(rows, (r) => r.frameId), flat);
+}
+
+/** Runs one CLI verb in-process (commander, errors thrown instead of exiting) and returns what it printed on stdout. */
+export async function runVerb(register: (program: Command) => unknown, args: string[]): Promise<string> {
+  const program = new Command('affect-workbench').exitOverride();
+  register(program);
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  try {
+    await program.parseAsync(['node', 'affect-workbench', ...args]);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return out;
 }

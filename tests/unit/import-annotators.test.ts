@@ -7,8 +7,7 @@
 // columns, and errors that name file and line and leave the project as it was.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAgreementCommand } from '../../src/cli/commands/agreement';
 import { registerExportCommand } from '../../src/cli/commands/export';
 import { registerImportCommand } from '../../src/cli/commands/import';
@@ -18,7 +17,7 @@ import { Project } from '../../src/node/store/project';
 import { addDataset, addMedia, addModel, putAu, putExpr, putVa } from './export-fixture';
 import { annotationRows, materialiseAll, putAnnotation } from './annotator-fixture';
 import { dumpContent } from './import-helpers';
-import { tempDir } from './helpers';
+import { runVerb, tempDir } from './helpers';
 
 let tmp: { dir: string; cleanup: () => void };
 let src: Project;
@@ -270,27 +269,14 @@ describe('errors name the file and line; the project is left as it was', () => {
 });
 
 describe('the CLI: export --annotators / --annotator-policy, import merged --annotator', () => {
-  async function run(register: (p: Command) => unknown, args: string[]): Promise<string> {
-    const program = new Command('affect-workbench').exitOverride();
-    register(program);
-    let out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-    try {
-      await program.parseAsync(['node', 'affect-workbench', ...args]);
-    } finally {
-      vi.restoreAllMocks();
-    }
-    return out;
-  }
-
   it('a wide export made by the CLI imports through the CLI with every layer identical; bad names are refused', async () => {
     const out = path.join(tmp.dir, 'cli-wide.csv');
-    const summary = JSON.parse(await run(registerExportCommand, ['export', 'csv', src.dir, out, '--model', 'none', '--annotators', 'wide', '--annotator-policy', 'latest', '--json']));
+    const summary = JSON.parse(await runVerb(registerExportCommand, ['export', 'csv', src.dir, out, '--model', 'none', '--annotators', 'wide', '--annotator-policy', 'latest', '--json']));
     expect(summary).toMatchObject({ annotators: 'wide', annotatorPolicy: 'latest' });
     const p = fresh();
     const dir = p.dir;
     p.close();
-    const text = await run(registerImportCommand, ['import', 'merged', dir, out, '--annotator', 'eve', '--faces', 'none']);
+    const text = await runVerb(registerImportCommand, ['import', 'merged', dir, out, '--annotator', 'eve', '--faces', 'none']);
     expect(text).toMatch(/annotator layers: 16 labels of 4 annotator layers/);
     const q = Project.open(dir);
     try {
@@ -299,13 +285,13 @@ describe('the CLI: export --annotators / --annotator-policy, import merged --ann
       q.close();
     }
     // `agreement --json` of the copy is the source's, figure for figure (ids are per project: compared without them)
-    const agreement = async (d: string) => JSON.parse(await run(registerAgreementCommand, ['agreement', d, '--json'])) as unknown;
+    const agreement = async (d: string) => JSON.parse(await runVerb(registerAgreementCommand, ['agreement', d, '--json'])) as unknown;
     const withoutIds = (v: unknown): unknown =>
       Array.isArray(v) ? v.map(withoutIds) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !/^(id|mediaId|datasetId)$/.test(k)).map(([k, x]) => [k, withoutIds(x)])) : v;
     const before = await agreement(src.dir);
     expect(JSON.stringify(before)).toMatch(/"kappa"|"value"/);
     expect(withoutIds(await agreement(dir))).toEqual(withoutIds(before));
-    await expect(run(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'x.csv'), '--annotators', 'tall'])).rejects.toThrow(/Unknown annotator layout "tall" \(none, wide, long\)/);
-    await expect(run(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'y.csv'), '--annotator-policy', 'annotator:'])).rejects.toThrow(/Unknown annotator policy/);
+    await expect(runVerb(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'x.csv'), '--annotators', 'tall'])).rejects.toThrow(/Unknown annotator layout "tall" \(none, wide, long\)/);
+    await expect(runVerb(registerExportCommand, ['export', 'csv', src.dir, path.join(tmp.dir, 'y.csv'), '--annotator-policy', 'annotator:'])).rejects.toThrow(/Unknown annotator policy/);
   });
 });
