@@ -2,7 +2,7 @@
 // a dump of the `annotations` table in a comparable form.
 import { auLabelFrom, type Task } from '../../src/shared/labels';
 import type { AnnotationProvenance, AnnotatorRole } from '../../src/shared/annotators';
-import { setProjectPolicy } from '../../src/node/labels/annotations';
+import { setProjectPolicy, type RawAnnotation } from '../../src/node/labels/annotations';
 import type { Db } from '../../src/node/store/database';
 import type { Project } from '../../src/node/store/project';
 
@@ -36,21 +36,6 @@ export function putAnnotation(
     );
 }
 
-interface Raw {
-  frame_id: bigint;
-  task: Task;
-  annotator: string;
-  role: AnnotatorRole;
-  au_mask: bigint | null;
-  au_bits: bigint | null;
-  expr: bigint | null;
-  valence: number | null;
-  arousal: number | null;
-  provenance: AnnotationProvenance;
-  model_id: bigint | null;
-  updated_at: string;
-}
-
 /** The resolved human layer of `labels` from the annotations (the label module materialises every (frame, task) under the default policy). */
 export function materialiseAll(db: Db): void {
   setProjectPolicy(db, 'consensus');
@@ -79,7 +64,7 @@ export function annotationRows(db: Db, opts: { withTime?: boolean; media?: strin
        ORDER BY m.name, f.idx, a.task, a.annotator, a.role`,
     )
     .safeIntegers(true)
-    .all() as (Raw & { idx: bigint; media: string })[];
+    .all() as (RawAnnotation & { idx: bigint; media: string })[];
   return rows
     .filter((r) => opts.media === undefined || r.media === opts.media)
     .map((r) => {
