@@ -72,9 +72,9 @@ export function parseAnnotatorPolicy(s: string): AnnotatorPolicy | null {
   return null;
 }
 
-/** Whether a stored row is a clearing (no value for its task). */
-export function isClearing(task: Task, a: Annotation): boolean {
-  if (task === 'au') return a.auMask === null || a.auMask === 0n;
+/** Whether a stored row is a clearing (no value for its task; an empty AU mask counts as none). AU masks as bigint or number. */
+export function isClearing(task: Task, a: Pick<Annotation, 'expr' | 'valence' | 'arousal'> & { auMask: bigint | number | null }): boolean {
+  if (task === 'au') return a.auMask === null || a.auMask === 0n || a.auMask === 0;
   if (task === 'expr') return a.expr === null;
   return a.valence === null || a.arousal === null;
 }

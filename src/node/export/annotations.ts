@@ -35,13 +35,6 @@ function bitsOf(v: unknown): number | bigint | null {
   return v === null ? null : typeof v === 'string' ? BigInt(v) : (v as number);
 }
 
-/** Whether a stored row is a clearing (every value of its task NULL; an empty AU mask counts as none). */
-export function isClearingRow(a: ExportAnnotation): boolean {
-  if (a.task === 'au') return a.auMask === null || a.auMask === 0 || a.auMask === 0n;
-  if (a.task === 'expr') return a.expr === null;
-  return a.valence === null || a.arousal === null;
-}
-
 /** The row as the resolution rule takes it (AU bit sets as bigint). */
 export function toAnnotation(a: ExportAnnotation): Annotation {
   const big = (x: number | bigint | null) => (x === null ? null : BigInt(x));

@@ -11,7 +11,8 @@ import { stringify } from 'csv-stringify/sync';
 import { EXPRESSIONS, MODEL_AUS } from '../../shared/labels';
 import { groundTruthColumns, longValueColumns, probValue, wideColumns } from './columns';
 import { auValue } from '../labels/layers';
-import { isClearingRow, type ExportAnnotation } from './annotations';
+import { isClearing } from '../../shared/annotators';
+import type { ExportAnnotation } from './annotations';
 import type { ExportFrame, GroundTruth } from './frames';
 import { annotationSource } from './merge';
 import type { AnnotatorColumns } from './plan';
@@ -235,7 +236,7 @@ class AnnotationCells {
 
   /** AU cells (empty when `a` is null or is not an AU row). */
   aus(a: ExportAnnotation | null): string {
-    return a && a.task === 'au' && !isClearingRow(a) ? this.au.of(a.auMask, a.auBits ?? 0) : this.au.none;
+    return a && a.task === 'au' && !isClearing(a.task, a) ? this.au.of(a.auMask, a.auBits ?? 0) : this.au.none;
   }
 
   /** Expression, valence, arousal cells; `at` = position of the expression key in `keys`. */
@@ -247,7 +248,7 @@ class AnnotationCells {
   }
 
   source(a: ExportAnnotation | null, at: number): string {
-    const v = a ? this.style.text(annotationSource(a.provenance, a.modelId, isClearingRow(a))) : this.style.empty;
+    const v = a ? this.style.text(annotationSource(a.provenance, a.modelId, isClearing(a.task, a))) : this.style.empty;
     return this.style.keyed(this.keys, at, v);
   }
 }
