@@ -85,13 +85,8 @@ const FRAME_BATCH = 256;
 /** Human rows wait in a list and go in after the writer's batches are flushed (their frames must exist first). */
 const HUMAN_BATCH = 512;
 
-interface HumanRow {
-  frameId: number;
-  mediaId: number;
-  idx: number;
-  /** The frame is new in this import: it has no human row yet. */
-  fresh: boolean;
-  task: Task;
+/** An annotator's label as an importer has it: values (AU as mask and bits), provenance, layer, time (null = the import's). */
+export interface LayerLabel {
   mask: number | bigint | null;
   bits: number | bigint | null;
   expr: number | null;
@@ -99,11 +94,19 @@ interface HumanRow {
   arousal: number | null;
   provenance: AnnotationProvenance;
   modelId: number | null;
-  /** The layer: annotator and role. */
   annotator: string;
-  role: AnnotatorRole;
-  /** The file's time of the label (long layout), else null (the import's time). */
   updatedAt: string | null;
+}
+
+/** A label waiting to go in: an annotator's label (LayerLabel) with its frame, task and role. */
+interface HumanRow extends LayerLabel {
+  frameId: number;
+  mediaId: number;
+  idx: number;
+  /** The frame is new in this import: it has no human row yet. */
+  fresh: boolean;
+  task: Task;
+  role: AnnotatorRole;
   /** A resolved human label of a file without annotator columns (into the --annotator layer), not an annotator's own. */
   resolved: boolean;
 }
@@ -174,18 +177,6 @@ function auBits(au: ReadonlyMap<number, 0 | 1>): { mask: number | bigint; bits: 
   return { mask, bits };
 }
 
-/** An annotator's label as an importer has it: values (AU as mask and bits), provenance, layer, time (null = the import's). */
-export interface LayerLabel {
-  mask: number | bigint | null;
-  bits: number | bigint | null;
-  expr: number | null;
-  valence: number | null;
-  arousal: number | null;
-  provenance: AnnotationProvenance;
-  modelId: number | null;
-  annotator: string;
-  updatedAt: string | null;
-}
 
 /** The row an import writes to an annotator's layer (HumanHistory.set's `next`). */
 export function layerRow(r: LayerLabel, now: string): LabelHumanRow {
