@@ -37,13 +37,7 @@ test('corrections on frames and a range, undo/redo, reload: persisted with prove
   await expect(r.panel.getByTestId('expr-Happiness')).toHaveAttribute('aria-pressed', 'true');
 
   // A range: I at 30, O at 40, M accepts the teacher's labels for all three tasks.
-  await r.gotoFrame(30);
-  await r.settled();
-  await r.press('i');
-  await r.gotoFrame(40);
-  await r.settled();
-  await r.press('o');
-  await expect(page.getByTestId('edit-scope')).toContainText('Frames 30–40');
+  await r.selectRange(30, 40);
   await r.press('m');
   await expect(r.toast).toContainText('frames 30–40');
   await expect(r.panel.getByTestId('au-AU1')).toHaveClass(/prov-accepted|prov-none/);

@@ -193,13 +193,7 @@ test('with a selection, T redoes the trace over that range only, as one action t
   await r.open(workbench.url, seed.mediaId, 10);
 
   // select 30–40 with I and O, hold the pointer still at (-0.5, 0.75) on the pad
-  await r.gotoFrame(30);
-  await r.settled();
-  await r.press('i');
-  await r.gotoFrame(40);
-  await r.settled();
-  await r.press('o');
-  await expect(page.getByTestId('edit-scope')).toContainText('Frames 30–40');
+  await r.selectRange(30, 40);
   const padEl = page.getByTestId('trace-pad');
   await padEl.scrollIntoViewIfNeeded();
   const pad = (await padEl.boundingBox())!;

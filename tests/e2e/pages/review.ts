@@ -119,6 +119,17 @@ export class ReviewPO {
     await this.goto.press('Enter');
   }
 
+  /** Selects frames [from, to] as an annotator does: I at `from`, O at `to`; the edit scope then names the range. */
+  async selectRange(from: number, to: number): Promise<void> {
+    await this.gotoFrame(from);
+    await this.settled();
+    await this.press('i');
+    await this.gotoFrame(to);
+    await this.settled();
+    await this.press('o');
+    await expect(this.page.getByTestId('edit-scope')).toContainText(`Frames ${from}–${to}`);
+  }
+
   /** Plays for about `ms` and pauses (Space twice, as an annotator would). */
   async playFor(ms: number): Promise<void> {
     await this.press('Space');
