@@ -6,6 +6,30 @@ export const MODEL_AUS = [1, 2, 4, 6, 12, 15, 20, 25] as const;
 export const AU_NAMES = MODEL_AUS.map((n) => `AU${n}`);
 export const NUM_AUS = MODEL_AUS.length;
 
+/**
+ * AUs that trade places under a horizontal mirror of the face, as pairs of MODEL_AUS numbers: a
+ * left-side AU becomes its right-side twin. None today: the 8 AUs above are bilateral (both brows,
+ * both cheeks, both lip corners), so a mirrored face has the same AU vector. Expression and
+ * valence/arousal never change under a mirror. The one rule every flip of a face goes through
+ * (augmentation's targets, a teacher's records under a flip: flipAuIndex).
+ */
+export const AU_MIRROR_PAIRS: readonly (readonly [number, number])[] = [];
+
+/** The output index whose label a mirrored face carries at AU index `k` (AU_MIRROR_PAIRS). */
+export function flipAuIndex(k: number): number {
+  const au = MODEL_AUS[k];
+  for (const [a, b] of AU_MIRROR_PAIRS) {
+    if (au === a) return MODEL_AUS.indexOf(b as (typeof MODEL_AUS)[number]);
+    if (au === b) return MODEL_AUS.indexOf(a as (typeof MODEL_AUS)[number]);
+  }
+  return k;
+}
+
+/** A frame's AU values (NUM_AUS labels or logits) as the mirrored face carries them: `[k] = au[flipAuIndex(k)]`. */
+export function mirrorAus(au: ArrayLike<number>): number[] {
+  return Array.from({ length: NUM_AUS }, (_, k) => au[flipAuIndex(k)]);
+}
+
 /** The 7 expressions, Aff-Wild2 order (index = class id everywhere in the project). */
 export const EXPRESSIONS = ['Neutral', 'Anger', 'Disgust', 'Fear', 'Happiness', 'Sadness', 'Surprise'] as const;
 export type Expression = (typeof EXPRESSIONS)[number];

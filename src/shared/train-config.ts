@@ -32,6 +32,15 @@ export const BATCHINGS = ['per-task', 'proportional'] as const;
 export const STUDENT_TASK_WEIGHTS = ['none', 'teacher'] as const;
 /** AU decision thresholds: 'half' (0.5, the paper's Table 2) or 'tuned' (per AU on the validation split; reported only on other splits). */
 export const AU_THRESHOLDS = ['half', 'tuned'] as const;
+/**
+ * Test-time augmentation: 'none' (one view) or 'flip' (the records of the face and of its mirror
+ * image, averaged as probabilities like an ensemble's members: src/ml/train/cnn.ts predictRows).
+ * Applies to every inference of the model: validation, soft labels, evaluation, ensembles.
+ */
+export const TTA_MODES = ['none', 'flip'] as const;
+export type TtaMode = (typeof TTA_MODES)[number];
+/** The TTA of a new run when none is chosen (the CLI, the dialogs); a stored config without the field reads as 'none' (TRAIN_LEGACY). */
+export const DEFAULT_TTA: TtaMode = 'none';
 
 /**
  * The backbone when none is chosen: the best pretrained one available offline, `face` (face-api's
@@ -56,6 +65,7 @@ export const TrainConfig = z.object({
   balance: BalanceConfig.default({ au: true, expr: true, va: true, vaMode: 'marginals' }),
   /** ML-ROS clone budget, % of the AU pool (Charte et al.: 10–25 %). */
   auClonePercentage: z.number().min(0).max(400).default(25),
+  /** Per-sample augmentation; includes the horizontal flip (the mirrored view, AU labels through AU_MIRROR_PAIRS). */
   augment: z.boolean().default(true),
   /** Loss weights of Eq. 4. */
   weights: z.object({ au: z.number(), expr: z.number(), v: z.number(), a: z.number() }).default({ au: 8, expr: 1, v: 1, a: 1 }),
@@ -67,6 +77,7 @@ export const TrainConfig = z.object({
   batching: z.enum(BATCHINGS).default('per-task'),
   studentTaskWeights: z.enum(STUDENT_TASK_WEIGHTS).default('none'),
   auThresholds: z.enum(AU_THRESHOLDS).default('half'),
+  tta: z.enum(TTA_MODES).default(DEFAULT_TTA),
 });
 export type TrainConfig = z.output<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;

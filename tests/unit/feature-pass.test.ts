@@ -22,7 +22,8 @@ const tmp = tempDir('aw-feature-pass-');
 const dir = path.join(tmp.dir, 'proj');
 let logs: string[] = [];
 const hooks: EngineHooks = { progress() {}, log: (l) => void logs.push(l), checkpoint: async () => {} };
-const FROZEN_FACE = { backbone: 'face' as const, freezeBackbone: true, epochs: 1, maxStepsPerEpoch: 2, batch: 8 };
+// The plain view only (augment off: no mirrored view); the mirrored view is tests/unit/flip-view.test.ts's.
+const FROZEN_FACE = { backbone: 'face' as const, freezeBackbone: true, epochs: 1, maxStepsPerEpoch: 2, batch: 8, augment: false };
 const FRAMES = 3 * 12;
 
 beforeAll(async () => {
@@ -68,7 +69,7 @@ describe('one feature pass per frozen backbone, through Algorithm 1', () => {
     await generateSoftLabels(dir, { model: teacherId }, hooks);
     expect(passes()).toEqual([[0, FRAMES]]);
 
-    const st = await trainStudents(dir, { teacher: teacherId, count: 2, epochs: 1, maxStepsPerEpoch: 2, batch: 8 }, hooks);
+    const st = await trainStudents(dir, { teacher: teacherId, count: 2, epochs: 1, maxStepsPerEpoch: 2, batch: 8, augment: false }, hooks);
     // Each student reads its train and validation frames; the ensemble's validation records read them again.
     const seen = passes();
     expect(seen.length).toBeGreaterThanOrEqual(2);
@@ -96,7 +97,7 @@ describe('one feature pass per frozen backbone, through Algorithm 1', () => {
     forgetFrames(dir, [one], { keepCrops: true });
     expect(cacheRows().rows).toBe(FRAMES - 1);
     // A fresh students run reads FRAMES − 1 rows and computes the forgotten one.
-    await trainStudents(dir, { teacher: teacherId, count: 1, epochs: 1, maxStepsPerEpoch: 1, batch: 8 }, hooks);
+    await trainStudents(dir, { teacher: teacherId, count: 1, epochs: 1, maxStepsPerEpoch: 1, batch: 8, augment: false }, hooks);
     const seen = passes();
     expect(seen[0]).toEqual([1, FRAMES - 1]);
     expect(cacheRows().rows).toBe(FRAMES);

@@ -62,6 +62,8 @@ describe('affect-workbench train --model-type cnn-rnn', () => {
   it('refuses options of the other architecture', async () => {
     await expect(cli(['train', 'teacher', dir, '--model-type', 'cnn-rnn', '--backbone', 'small'])).rejects.toThrow(/--backbone does not apply to --model-type cnn-rnn/);
     await expect(cli(['train', 'teacher', dir, '--model-type', 'cnn-rnn', '--no-augment'])).rejects.toThrow(/--no-augment does not apply/);
+    await expect(cli(['train', 'teacher', dir, '--model-type', 'cnn-rnn', '--tta', 'flip'])).rejects.toThrow(/--tta does not apply/);
+    await expect(cli(['train', 'teacher', dir, '--tta', 'mirror'])).rejects.toThrow(/'--tta <mode>' argument 'mirror' is invalid\. Allowed choices are none, flip/);
     await expect(cli(['train', 'teacher', dir, '--window', '8'])).rejects.toThrow(/--window needs --model-type cnn-rnn/);
     await expect(cli(['train', 'teacher', dir, '--features-from', '1'])).rejects.toThrow(/--features-from needs --model-type cnn-rnn/);
     await expect(cli(['train', 'students', dir, '--teacher', String(cnnId), '--hidden', '8'])).rejects.toThrow(/--hidden needs --model-type cnn-rnn/);

@@ -59,6 +59,7 @@ describe('affect-workbench train teacher: the backbone', () => {
       'train', 'teacher', dir, '--backbone', 'small', '--input-size', '32', '--batch', '8', '--epochs', '1', '--max-steps', '1',
       // the paper-vs-here options by name, recorded in the model's config
       '--batching', 'proportional', '--au-thresholds', 'tuned', '--va-balance', 'cells', '--student-task-weights', 'teacher',
+      '--tta', 'flip',
     ]);
     const lines = err.split('\n');
     // The estimate is the first thing said, before the job's own lines; one step of 8 frames.
@@ -68,7 +69,7 @@ describe('affect-workbench train teacher: the backbone', () => {
     expect(backboneOf(id)).toBe('small');
     const p = Project.open(dir);
     try {
-      expect(getModel(p.db, id)?.config).toMatchObject({ batching: 'proportional', auThresholds: 'tuned', studentTaskWeights: 'teacher', balance: { vaMode: 'cells' } });
+      expect(getModel(p.db, id)?.config).toMatchObject({ batching: 'proportional', auThresholds: 'tuned', studentTaskWeights: 'teacher', balance: { vaMode: 'cells' }, tta: 'flip' });
     } finally {
       p.close();
     }

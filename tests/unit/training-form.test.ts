@@ -66,6 +66,14 @@ describe('training dialog forms', () => {
     expect(ok.ok && ok.start.params).toMatchObject({ teacher: 7, count: 2, lambda: 0.6, temperature: 1.5, epochs: 3, backbone: 'small' });
   });
 
+  it('carry the test-time augmentation the user chose, validated by the shared schema', () => {
+    const flip = trainParams('student', { ...defaultTrainForm('student', { teacher: 7 }), tta: 'flip' });
+    expect(flip.ok && flip.start.params).toMatchObject({ tta: 'flip' });
+    expect(trainParams('teacher', defaultTrainForm('teacher'))).toMatchObject({ ok: true, start: { params: { tta: 'none' } } });
+    const bad = trainParams('teacher', { ...defaultTrainForm('teacher'), tta: 'mirror' as 'flip' });
+    expect(bad.ok ? null : bad.issues.tta).toMatch(/none|flip/);
+  });
+
   it('follow the face backbone with its 112-pixel input size', () => {
     const f = setTrainField({ ...defaultTrainForm('teacher'), inputSize: '64' }, 'backbone', 'face');
     expect([f.backbone, f.inputSize]).toEqual(['face', '112']);

@@ -16,6 +16,8 @@ import { MODEL_TYPES, RNN_INPUTS, RNN_STUDENT_TARGETS, type RnnTrainConfigInput 
 import { AppError } from '../../shared/result';
 import {
   AU_THRESHOLDS,
+  TTA_MODES,
+  type TtaMode,
   BATCHINGS,
   DEFAULT_BACKBONE,
   STUDENT_TASK_WEIGHTS,
@@ -72,6 +74,7 @@ interface TrainOpts {
   batching?: (typeof BATCHINGS)[number];
   studentTaskWeights?: (typeof STUDENT_TASK_WEIGHTS)[number];
   auThresholds?: (typeof AU_THRESHOLDS)[number];
+  tta?: TtaMode;
   vaBalance?: (typeof VA_BALANCE_MODES)[number];
   rnnInput?: (typeof RNN_INPUTS)[number];
   reluAfterGru?: boolean;
@@ -105,6 +108,7 @@ function trainOptions(c: Command): Command {
     .addOption(new Option('--batching <how>', 'per-task: a fixed share of every task each step (the reference); proportional: tasks in proportion to their pools').choices([...BATCHINGS]))
     .addOption(new Option('--student-task-weights <w>', "students' loss: none (Eq. 7) or teacher (Eq. 4's weights, AU ×8)").choices([...STUDENT_TASK_WEIGHTS]))
     .addOption(new Option('--au-thresholds <t>', 'half: AU decisions at 0.5 (the paper); tuned: per AU on the validation split').choices([...AU_THRESHOLDS]))
+    .addOption(new Option('--tta <mode>', 'test-time augmentation of every inference of the model: none, or flip (the mean of the face and its mirror image)').choices([...TTA_MODES]))
     .addOption(new Option('--va-balance <mode>', 'VA balancing: marginals (valence and arousal bins each even), cells (2-D bins), valence, arousal').choices([...VA_BALANCE_MODES]))
     .addOption(new Option('--rnn-input <what>', "cnn-rnn: head-embedding (each task's 128-d head features, the reference) or backbone").choices([...RNN_INPUTS]))
     .option('--no-relu-after-gru', 'cnn-rnn: no ReLU between the GRU and the output layer (the reference has one)')
@@ -119,6 +123,7 @@ function rnnParams(o: TrainOpts): Omit<RnnTrainConfigInput, 'featuresFrom'> {
     ['inputSize', '--input-size', undefined],
     ['balance', '--no-balance', true],
     ['augment', '--no-augment', true],
+    ['tta', '--tta', undefined],
     ['batching', '--batching', undefined],
     ['vaBalance', '--va-balance', undefined],
   ];
@@ -178,6 +183,7 @@ const NEW_RUN_ONLY: [string, string, unknown?][] = [
   ['batching', '--batching'],
   ['studentTaskWeights', '--student-task-weights'],
   ['auThresholds', '--au-thresholds'],
+  ['tta', '--tta'],
   ['vaBalance', '--va-balance'],
   ['rnnInput', '--rnn-input'],
   ['reluAfterGru', '--no-relu-after-gru', true],
@@ -248,6 +254,7 @@ function trainParams(o: TrainOpts): TrainConfigInput {
   if (o.batching) p.batching = o.batching;
   if (o.studentTaskWeights) p.studentTaskWeights = o.studentTaskWeights;
   if (o.auThresholds) p.auThresholds = o.auThresholds;
+  if (o.tta) p.tta = o.tta;
   if (o.vaBalance) p.balance = { ...(p.balance ?? {}), vaMode: o.vaBalance };
   return p;
 }

@@ -11,7 +11,21 @@
 // (meta.backboneKey), so a job whose rows are all cached never loads the model. Whoever changes a frame's crop drops its rows (src/node/media/crops-changed.ts).
 import { tf } from '../backend';
 import { backboneKey, extractFeatures, type MultitaskNet } from '../models';
-import type { CropReader } from './images';
+import { mirrorCrops, type CropReader } from './images';
+
+/**
+ * The views of a face whose features are kept: 'plain' the crop as it is, 'flip' its mirror image
+ * (x reversed: mirrorCrops), which flip augmentation trains on and flip TTA averages in. Each view
+ * has its own rows, under a key derived from the backbone key (featureViewKey); both are owned by
+ * the same models, so deleting the last of them drops both.
+ */
+export const FEATURE_VIEWS = ['plain', 'flip'] as const;
+export type FeatureView = (typeof FEATURE_VIEWS)[number];
+
+/** The store key of a view's rows: the backbone key itself for the plain view, `${key}:flip` for the mirrored one. */
+export function featureViewKey(key: string, view: FeatureView): string {
+  return view === 'plain' ? key : `${key}:${view}`;
+}
 
 /** Where backbone features are kept: rows of `dim` floats per (key, frame id). */
 export interface FeatureStore {
@@ -63,15 +77,18 @@ export interface FeaturePassHooks {
 
 /** What one call found: rows computed now and rows read from earlier passes (the cache's hit counter). */
 export interface FeaturePass {
+  /** The store key of the view's rows (featureViewKey). */
   key: string;
+  view: FeatureView;
   dim: number;
   computed: number;
   reused: number;
 }
 
 /**
- * Makes sure the backbone features of every frame of `frameIds` are in `store` under the net's key,
- * computing the missing ones from the face crops (inference mode, no augmentation). `net` is only
+ * Makes sure the backbone features of every frame of `frameIds` are in `store` under the net's key
+ * (of `opts.view`, plain by default: featureViewKey), computing the missing ones from the face crops,
+ * mirrored for the 'flip' view (inference mode, no other augmentation). `net` is only
  * called for when something is missing (a saved model need not be loaded when all rows are there);
  * `known` gives the key without the net (a saved model's meta.backboneKey).
  */
@@ -80,34 +97,57 @@ export async function ensureBackboneFeatures(
   source: { net: () => Promise<MultitaskNet>; key?: string; dim: number; owner?: number },
   crops: CropReader,
   frameIds: readonly number[],
-  opts: { batch?: number; hooks?: FeaturePassHooks } = {},
+  opts: { batch?: number; hooks?: FeaturePassHooks; view?: FeatureView } = {},
 ): Promise<FeaturePass> {
   const ids = [...new Set(frameIds)];
-  const key = source.key ?? backboneKey(await source.net());
+  const view = opts.view ?? 'plain';
+  const base = source.key ?? backboneKey(await source.net());
+  const key = featureViewKey(base, view);
   store.open(key, source.dim, source.owner);
   const missing = store.missing(key, ids);
   if (missing.length) {
     const net = await source.net();
-    if (backboneKey(net) !== key) throw new Error('feature store: the net does not match the backbone key it was named by');
+    if (backboneKey(net) !== base) throw new Error('feature store: the net does not match the backbone key it was named by');
     const size = net.config.inputSize;
     const batch = opts.batch ?? 64;
     for (let i = 0; i < missing.length; i += batch) {
       const part = missing.slice(i, i + batch);
-      const x = tf.tensor4d(await crops.batch(part, size), [part.length, size, size, 3]);
+      const pixels = await crops.batch(part, size);
+      const x = tf.tensor4d(view === 'flip' ? mirrorCrops(pixels, size) : pixels, [part.length, size, size, 3]);
       const f = extractFeatures(net, x);
       const data = (await f.data()) as Float32Array;
       tf.dispose([x, f]);
       store.put(key, part, data);
-      opts.hooks?.progress?.(Math.min(i + batch, missing.length), missing.length, 'computing backbone features');
+      opts.hooks?.progress?.(Math.min(i + batch, missing.length), missing.length, view === 'plain' ? 'computing backbone features' : 'computing backbone features of the mirrored faces');
       await opts.hooks?.checkpoint?.();
     }
   }
-  return { key, dim: source.dim, computed: missing.length, reused: ids.length - missing.length };
+  return { key, view, dim: source.dim, computed: missing.length, reused: ids.length - missing.length };
 }
 
-/** One line for a run's log: how many frames' features were computed and how many read back. */
+/**
+ * The passes of several views over their frames (`views`: the frame ids each view needs; a view
+ * with none is skipped), one ensureBackboneFeatures each, plain first.
+ */
+export async function ensureBackboneViews(
+  store: FeatureStore,
+  source: Parameters<typeof ensureBackboneFeatures>[1],
+  crops: CropReader,
+  views: Partial<Record<FeatureView, readonly number[]>>,
+  opts: { batch?: number; hooks?: FeaturePassHooks } = {},
+): Promise<Partial<Record<FeatureView, FeaturePass>>> {
+  const out: Partial<Record<FeatureView, FeaturePass>> = {};
+  for (const view of FEATURE_VIEWS) {
+    const ids = views[view];
+    if (ids?.length) out[view] = await ensureBackboneFeatures(store, source, crops, ids, { ...opts, view });
+  }
+  return out;
+}
+
+/** One line for a run's log: how many frames' features of the view were computed and how many read back. */
 export function describeFeaturePass(p: FeaturePass): string {
-  return `backbone features: ${p.reused + p.computed} frames, ${p.computed} computed, ${p.reused} read from the feature cache`;
+  const what = p.view === 'plain' ? 'backbone features' : `backbone features (${p.view} view)`;
+  return `${what}: ${p.reused + p.computed} frames, ${p.computed} computed, ${p.reused} read from the feature cache`;
 }
 
 /** Rows of a pass loaded into memory (the trainer reads every epoch): `fill` copies frames' rows into a batch. */

@@ -2,7 +2,7 @@
 import { tf } from '../backend';
 import type { BatchTargets, HeadOutputs } from '../losses';
 import type { SampleSet } from '../../shared/samples';
-import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, type Task } from '../../shared/labels';
+import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, flipAuIndex, mirrorAus, type Task } from '../../shared/labels';
 
 /**
  * Targets and masks of the given sample rows. With `tasks` (one per row: the task whose pool drew
@@ -10,9 +10,11 @@ import { NUM_AUS, NUM_EXPR, SOFT_LABEL_WIDTH, VA_BINS, type Task } from '../../s
  * the ground truth label of its corresponding task": a frame drawn by ML-ROS for its AUs does not
  * bring its expression or VA label past the expression/VA balancing. Without `tasks`, every label
  * the frame has (the sequence windows of ../rnn). Masks mark which. A negative row is a padded step
- * (sequence windows): it carries no label.
+ * (sequence windows): it carries no label. With `mirrored`, row i (when true) shows the mirrored face:
+ * its AU labels go through the mirror rule (src/shared/labels.ts flipAuIndex); expression and VA
+ * are the same.
  */
-export function targetsOf(s: SampleSet, rows: readonly number[], tasks?: readonly Task[]): BatchTargets {
+export function targetsOf(s: SampleSet, rows: readonly number[], tasks?: readonly Task[], mirrored?: readonly boolean[]): BatchTargets {
   if (tasks && tasks.length !== rows.length) throw new Error(`targetsOf: ${rows.length} rows but ${tasks.length} tasks`);
   const B = rows.length;
   const au = new Float32Array(B * NUM_AUS);
@@ -26,7 +28,7 @@ export function targetsOf(s: SampleSet, rows: readonly number[], tasks?: readonl
   rows.forEach((r, i) => {
     if (r < 0) return;
     for (let k = 0; k < NUM_AUS && wants(i, 'au'); k++) {
-      const t = s.au[r * NUM_AUS + k];
+      const t = s.au[r * NUM_AUS + (mirrored?.[i] ? flipAuIndex(k) : k)];
       if (t >= 0) {
         au[i * NUM_AUS + k] = t;
         auMask[i * NUM_AUS + k] = 1;
@@ -51,6 +53,13 @@ export function targetsOf(s: SampleSet, rows: readonly number[], tasks?: readonl
     aTarget: tf.tensor1d(a),
     vaMask: tf.tensor1d(vaMask),
   };
+}
+
+/** A 55-float record as the mirrored face's: AU values through the mirror rule (mirrorAus), the rest unchanged. */
+export function mirrorRecord(rec: Float32Array): Float32Array {
+  const out = Float32Array.from(rec);
+  out.set(mirrorAus(rec.subarray(0, NUM_AUS)), 0);
+  return out;
 }
 
 /** Teacher logits (soft labels, n × 55 records) as head tensors. */

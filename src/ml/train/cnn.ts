@@ -11,6 +11,13 @@
 // Frozen backbone (the CPU fast path): backbone features come from the feature store, computed
 // once per (backbone weights, frame) for every run that uses that backbone (./backbone-features.ts),
 // and only the heads are trained on them; inference of a frozen model reads them too.
+//
+// The mirrored face is a second view (issue 17). With `augment` every training sample shows the
+// plain or the mirrored face (p = 0.5, from the epoch's seeded augment rng: drawFlips), its AU
+// labels and teacher record through the AU mirror rule; a frozen run reads the mirrored view's
+// cached features (computed once, like the plain ones), a fine-tuned run mirrors the rendered crops.
+// With `tta: 'flip'` every inference of the model (validation, soft labels, evaluation, ensemble
+// members) averages the records of both views as probabilities, the ensemble's rule (ensembleRecords).
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
@@ -20,10 +27,12 @@ import { buildModel, disposeNet, forward, loadCheckpoint, saveCheckpoint, saveMo
 import type { DownsampleFactors, SampleSet } from '../../shared/samples';
 import { mulberry32, deriveSeed } from '../../shared/random';
 import { NUM_AUS, SOFT_LABEL_WIDTH, type Task } from '../../shared/labels';
-import { disposeTargets, headsFromRecords, recordsOf, targetsOf } from './batch';
+import { disposeTargets, headsFromRecords, mirrorRecord, recordsOf, targetsOf } from './batch';
 import type { TrainConfig } from './config';
-import type { CropReader } from './images';
-import { describeFeaturePass, ensureBackboneFeatures, loadFeatureRows, memoryFeatureStore, type FeaturePassHooks, type FeatureStore } from './backbone-features';
+import type { TtaMode } from '../../shared/train-config';
+import { ensembleRecords } from '../../shared/softlabels';
+import { drawFlips, mirrorCrops, type CropReader } from './images';
+import { describeFeaturePass, ensureBackboneViews, loadFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
 import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainInputBase } from './arch';
 
 export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
@@ -101,11 +110,30 @@ export function studentLossOptions(c: Pick<TrainConfig, 'lambda' | 'temperature'
   return { lambda: c.lambda, temperature: c.temperature, weights: studentTaskWeights(c.studentTaskWeights, c.weights) };
 }
 
-/** Runs `fn` over batches of rows of `s`, in order; returns the concatenated 55-float records. */
+/** A batch of model input for sample rows; row k shows the mirrored face where `mirrored[k]`. */
+type RowInput = (rows: readonly number[], mirrored?: readonly boolean[]) => Promise<tf.Tensor>;
+/** A batch of model input of one view of the face. */
+type ViewInput = (rows: readonly number[]) => Promise<tf.Tensor>;
+
+/** The input of a view: the rows as they are, or all of them mirrored. */
+function viewOf(input: RowInput, view: FeatureView): ViewInput {
+  return view === 'flip' ? (r) => input(r, r.map(() => true)) : (r) => input(r);
+}
+
+/** The views an inference under `tta` averages: the plain face alone, or it and its mirror image. */
+export function ttaViews(tta: TtaMode): FeatureView[] {
+  return tta === 'flip' ? ['plain', 'flip'] : ['plain'];
+}
+
+/**
+ * Runs the net over batches of `rows`, once per view of `views` (each view's input), and returns
+ * one 55-float record per row: the single view's, or the mean of the views' probabilities
+ * re-expressed as a record (ensembleRecords: the same rule as an ensemble of models).
+ */
 async function predictRows(
   net: MultitaskNet,
   rows: readonly number[],
-  input: (rows: readonly number[]) => Promise<tf.Tensor>,
+  views: ViewInput[],
   useHeads: boolean,
   batch: number,
   onBatch?: () => Promise<void>,
@@ -113,20 +141,25 @@ async function predictRows(
   const out = new Float32Array(rows.length * SOFT_LABEL_WIDTH);
   for (let i = 0; i < rows.length; i += batch) {
     const part = rows.slice(i, i + batch);
-    const x = await input(part);
-    const o = tf.tidy(() => forward(useHeads ? net.heads : net.model, x, { training: false }) as unknown as tf.NamedTensorMap) as unknown as HeadOutputs;
-    out.set(await recordsOf(o), i * SOFT_LABEL_WIDTH);
-    tf.dispose([x, o.au, o.expr, o.v, o.a]);
+    const recs: Float32Array[] = [];
+    for (const input of views) {
+      const x = await input(part);
+      const o = tf.tidy(() => forward(useHeads ? net.heads : net.model, x, { training: false }) as unknown as tf.NamedTensorMap) as unknown as HeadOutputs;
+      recs.push(await recordsOf(o));
+      tf.dispose([x, o.au, o.expr, o.v, o.a]);
+    }
+    out.set(recs.length === 1 ? recs[0] : ensembleRecords(recs), i * SOFT_LABEL_WIDTH);
     if (onBatch) await onBatch();
   }
   return out;
 }
 
-/** A batch of face crops of rows of `set` as [n, size, size, 3]; augmented when `rng` is given. */
-function imageInput(crops: CropReader, set: SampleSet, size: number, rng?: () => number) {
-  return async (r: readonly number[]) => {
+/** A batch of face crops of rows of `set` as [n, size, size, 3]: augmented when `rng` is given, mirrored where asked. */
+function imageInput(crops: CropReader, set: SampleSet, size: number, rng?: () => number): RowInput {
+  return async (r, mirrored) => {
     const ids = r.map((i) => set.frameId[i]);
     const data = await crops.batch(ids, size, rng);
+    if (mirrored) mirrorCrops(data, size, mirrored);
     return tf.tensor4d(data, [ids.length, size, size, 3]);
   };
 }
@@ -155,20 +188,32 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
     const size = net.config.inputSize;
 
     // Frozen backbone: the features of every train and validation frame from the store (computed
-    // only for frames no earlier run of this backbone saw), held in memory, then heads only.
-    let features: ReturnType<typeof loadFeatureRows> | null = null;
+    // only for frames no earlier run of this backbone saw), held in memory, then heads only. The
+    // mirrored view: of the train frames when augmenting, of the validation frames under flip TTA.
+    const trainIds = Array.from(s.frameId.subarray(0, s.n));
+    const valIds = Array.from(val.frameId.subarray(0, val.n));
+    const features: Partial<Record<FeatureView, ReturnType<typeof loadFeatureRows>>> = {};
     if (frozen) {
       const store = inp.features ?? memoryFeatureStore();
-      const ids = [...Array.from(s.frameId.subarray(0, s.n)), ...Array.from(val.frameId.subarray(0, val.n))];
-      const pass = await ensureBackboneFeatures(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, ids, { batch: c.batch, hooks });
-      hooks.log(describeFeaturePass(pass));
-      features = loadFeatureRows(store, pass, ids);
+      const flipIds = [...(c.augment ? trainIds : []), ...(c.tta === 'flip' ? valIds : [])];
+      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, { plain: [...trainIds, ...valIds], flip: flipIds }, { batch: c.batch, hooks });
+      for (const [view, pass] of Object.entries(passes) as [FeatureView, FeaturePass][]) {
+        hooks.log(describeFeaturePass(pass));
+        features[view] = loadFeatureRows(store, pass, view === 'plain' ? [...trainIds, ...valIds] : flipIds);
+      }
     }
-    const featureInput = (set: SampleSet) => async (r: readonly number[]) => {
+    /** Frozen input: each row's cached features of its view (the mirrored view's where `mirrored`). */
+    const featureInput = (set: SampleSet): RowInput => async (r, mirrored) => {
       const buf = new Float32Array(r.length * net.featureDim);
-      features!.fill(r.map((i) => set.frameId[i]), buf);
+      const one = new Float32Array(net.featureDim);
+      r.forEach((row, k) => {
+        features[mirrored?.[k] ? 'flip' : 'plain']!.fill([set.frameId[row]], one);
+        buf.set(one, k * net.featureDim);
+      });
       return tf.tensor2d(buf, [r.length, net.featureDim]);
     };
+    const valInput = frozen ? featureInput(val) : imageInput(crops, val, size);
+    const valViews = ttaViews(c.tta).map((v) => viewOf(valInput, v));
     const model = frozen ? net.heads : net.model;
     const vars = trainableVariables(model);
 
@@ -188,9 +233,16 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
           items: steps.reduce((n, b) => n + b.length, 0),
           async batch(k) {
             const r = steps[k].map((it) => it.sample);
-            const x = await makeInput(r);
-            const teacher = inp.role === 'student' ? headsFromRecords(r.map((i) => inp.teacherRecords!.get(s.frameId[i])!)) : null;
-            return { x, targets: targetsOf(s, r, steps[k].map((it) => it.task)), teacher };
+            // With augment, each sample's view (plain or mirrored) is drawn from the epoch's rng as its
+            // batch is made (batches are made in order, so a resumed epoch draws the same views).
+            const mirrored = c.augment ? drawFlips(rng, r.length) : undefined;
+            const x = await makeInput(r, mirrored);
+            const teacherRecord = (i: number, j: number) => {
+              const rec = inp.teacherRecords!.get(s.frameId[i])!;
+              return mirrored?.[j] ? mirrorRecord(rec) : rec;
+            };
+            const teacher = inp.role === 'student' ? headsFromRecords(r.map(teacherRecord)) : null;
+            return { x, targets: targetsOf(s, r, steps[k].map((it) => it.task), mirrored), teacher };
           },
         };
       },
@@ -203,7 +255,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
         disposeTargets(targets);
         if (teacher) tf.dispose(Object.values(teacher));
       },
-      predictVal: (onBatch) => predictRows(net, valRows, frozen ? featureInput(val) : imageInput(crops, val, size), frozen, c.batch, onBatch),
+      predictVal: (onBatch) => predictRows(net, valRows, valViews, frozen, c.batch, onBatch),
     };
   },
 });
@@ -211,16 +263,20 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
 /**
  * Predicts 55-float records for sample rows (inference). A model with a frozen backbone reads its
  * backbone features from `features` (computing those of frames no run has seen) and runs its heads
- * alone; otherwise batches of images from the crop source go through the whole net.
+ * alone; otherwise batches of images from the crop source go through the whole net. Under
+ * `tta: 'flip'` (the model's config) each record is the mean of the plain and the mirrored view's
+ * (predictRows): a frozen model reads the mirrored view's cached features, a fine-tuned one runs
+ * the mirrored crops.
  */
 export async function predictSamples(
   net: MultitaskNet,
   crops: CropReader,
   s: SampleSet,
-  opts: { batch?: number; onBatch?: (done: number) => Promise<void>; features?: FeatureStore; owner?: number; log?: (line: string) => void; hooks?: FeaturePassHooks } = {},
+  opts: { batch?: number; onBatch?: (done: number) => Promise<void>; features?: FeatureStore; owner?: number; log?: (line: string) => void; hooks?: FeaturePassHooks; tta?: TtaMode } = {},
 ): Promise<Float32Array> {
   const store = net.config.freezeBackbone ? opts.features : undefined;
   const heads = store !== undefined;
+  const views = ttaViews(opts.tta ?? 'none');
   // Heads alone are cheap: bigger batches (fewer calls) when they read cached features.
   const batch = heads ? Math.max(opts.batch ?? 64, 256) : (opts.batch ?? 64);
   const rows = Array.from({ length: s.n }, (_, i) => i);
@@ -229,15 +285,23 @@ export async function predictSamples(
     done = Math.min(s.n, done + batch);
     if (opts.onBatch) await opts.onBatch(done);
   };
-  if (!store) return predictRows(net, rows, imageInput(crops, s, net.config.inputSize), false, batch, onBatch);
+  if (!store) {
+    const input = imageInput(crops, s, net.config.inputSize);
+    return predictRows(net, rows, views.map((v) => viewOf(input, v)), false, batch, onBatch);
+  }
   const ids = Array.from(s.frameId.subarray(0, s.n));
-  const pass = await ensureBackboneFeatures(store, { net: async () => net, dim: net.featureDim, owner: opts.owner }, crops, ids, { batch: opts.batch ?? 64, hooks: opts.hooks });
-  opts.log?.(describeFeaturePass(pass));
-  const features = async (r: readonly number[]) => {
-    const buf = new Float32Array(r.length * net.featureDim);
-    store.read(pass.key, r.map((i) => s.frameId[i]), buf);
-    return tf.tensor2d(buf, [r.length, net.featureDim]);
+  const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: opts.owner }, crops, Object.fromEntries(views.map((v) => [v, ids])), {
+    batch: opts.batch ?? 64,
+    hooks: opts.hooks,
+  });
+  const features = (view: FeatureView): ViewInput => {
+    const pass = passes[view]!;
+    opts.log?.(describeFeaturePass(pass));
+    return async (r) => {
+      const buf = new Float32Array(r.length * net.featureDim);
+      store.read(pass.key, r.map((i) => s.frameId[i]), buf);
+      return tf.tensor2d(buf, [r.length, net.featureDim]);
+    };
   };
-  return predictRows(net, rows, features, true, batch, onBatch);
+  return predictRows(net, rows, views.map(features), true, batch, onBatch);
 }
-

@@ -1,7 +1,10 @@
 // Face crops → model input batches: the reader interface the trainers use and the resampling with
 // augmentation (the Node layer's CropSource implements the reader over the project's crop cache);
-// augmentation is drawn per sample (random resized crop, horizontal flip, brightness/contrast/
-// saturation jitter) — the reference code drew one set of parameters for the whole run.
+// augmentation is drawn per sample (random resized crop, brightness/contrast/saturation jitter) —
+// the reference code drew one set of parameters for the whole run. The horizontal flip is a view of
+// the face, not a resampling: the trainer draws it per sample (drawFlips) and mirrors the rendered
+// batch (mirrorCrops), so its targets go through the AU mirror rule (src/shared/labels.ts
+// AU_MIRROR_PAIRS) and a frozen backbone reads the mirrored view's cached features instead.
 import type { Rng } from '../../shared/random';
 
 export const CROP = 112;
@@ -9,12 +12,11 @@ export const CROP = 112;
 export interface AugmentParams {
   /** Smallest side of the random crop, as a fraction of the crop (1 = no crop). */
   minScale: number;
-  flip: boolean;
   brightness: number;
   contrast: number;
   saturation: number;
 }
-export const DEFAULT_AUGMENT: AugmentParams = { minScale: 0.85, flip: true, brightness: 0.2, contrast: 0.2, saturation: 0.2 };
+export const DEFAULT_AUGMENT: AugmentParams = { minScale: 0.85, brightness: 0.2, contrast: 0.2, saturation: 0.2 };
 
 /** Face crops as model input: what training and inference read (src/node/training/engine/crop-source.ts). */
 export interface CropReader {
@@ -27,10 +29,40 @@ export interface Draw {
   x0: number;
   y0: number;
   side: number;
-  flip: boolean;
   brightness: number;
   contrast: number;
   saturation: number;
+}
+
+/** Which samples of a batch of `n` show the mirrored face: each with p = 0.5, one draw per sample. */
+export function drawFlips(rng: Rng, n: number): boolean[] {
+  return Array.from({ length: n }, () => rng() < 0.5);
+}
+
+/**
+ * Mirrors faces of a batch [n, size, size, channels] in place: x → size − 1 − x, nothing else. All
+ * of them, or those with `which[i]` true. Mirroring a rendered (cropped, jittered) sample equals
+ * rendering the mirrored crop: the crop window's columns reverse and the jitter is per pixel.
+ */
+export function mirrorCrops(data: Float32Array, size: number, which?: readonly boolean[], channels = 3): Float32Array {
+  const per = size * size * channels;
+  const n = data.length / per;
+  for (let i = 0; i < n; i++) {
+    if (which && !which[i]) continue;
+    for (let y = 0; y < size; y++) {
+      const row = i * per + y * size * channels;
+      for (let x = 0; x < size >> 1; x++) {
+        const a = row + x * channels;
+        const b = row + (size - 1 - x) * channels;
+        for (let c = 0; c < channels; c++) {
+          const t = data[a + c];
+          data[a + c] = data[b + c];
+          data[b + c] = t;
+        }
+      }
+    }
+  }
+  return data;
 }
 
 export function drawAugment(rng: Rng, a: AugmentParams): Draw {
@@ -39,7 +71,6 @@ export function drawAugment(rng: Rng, a: AugmentParams): Draw {
     side,
     x0: (CROP - side) * rng(),
     y0: (CROP - side) * rng(),
-    flip: a.flip && rng() < 0.5,
     brightness: 1 + a.brightness * (2 * rng() - 1),
     contrast: 1 + a.contrast * (2 * rng() - 1),
     saturation: 1 + a.saturation * (2 * rng() - 1),
@@ -59,8 +90,7 @@ export function renderSample(rgb: Uint8Array, out: Float32Array, size: number, d
     const fy = sy - iy;
     const iy1 = Math.min(CROP - 1, iy + 1);
     for (let x = 0; x < size; x++) {
-      const xx = d?.flip ? size - 1 - x : x;
-      const sx = Math.min(CROP - 1, Math.max(0, x0 + (xx + 0.5) * scale - 0.5));
+      const sx = Math.min(CROP - 1, Math.max(0, x0 + (x + 0.5) * scale - 0.5));
       const ix = Math.floor(sx);
       const fx = sx - ix;
       const ix1 = Math.min(CROP - 1, ix + 1);

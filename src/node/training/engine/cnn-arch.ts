@@ -58,6 +58,8 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
   }),
 
   async predict(sess: EngineSession, m: ModelRow, s: SampleSet, rows: readonly number[], hooks: EngineHooks) {
+    // The model's test-time augmentation, from its stored config (none for configs from before the option).
+    const { tta } = storedConfig(m, m.kind === 'student' ? 'student' : 'teacher');
     const { net } = await loadModel(modelDir(sess.project, m.id));
     try {
       const sub: SampleSet = { ...s, n: rows.length, frameId: Int32Array.from(rows, (i) => s.frameId[i]) };
@@ -69,6 +71,7 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
         // A frozen backbone's features from the cache: its heads alone run here.
         features: sess.features,
         owner: m.id,
+        tta,
         log: (line) => hooks.log(`${m.name}: ${line}`),
         hooks: { progress: (d, t) => hooks.progress(d, t, `caching ${m.name} features`), checkpoint: () => hooks.checkpoint() },
       });

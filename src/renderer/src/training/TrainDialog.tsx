@@ -9,7 +9,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ModelSummary } from '../../../shared/contract';
 import { MODEL_TYPES, type ModelType } from '../../../shared/rnn-config';
-import { TRAIN_BACKBONES, type TrainBackbone } from '../../../shared/train-config';
+import { TRAIN_BACKBONES, TTA_MODES, type TrainBackbone, type TtaMode } from '../../../shared/train-config';
 import { isPretrained } from '../../../shared/train-estimate';
 import { call } from '../api';
 import { startJob } from '../session';
@@ -43,6 +43,8 @@ const BACKBONE_LABELS: Record<TrainBackbone, string> = {
 };
 /** The pretrained backbone first (the default), then those that start from random weights. */
 const BACKBONE_OPTIONS = [...TRAIN_BACKBONES].sort((a, b) => Number(isPretrained(b)) - Number(isPretrained(a))).map((b) => ({ value: b, label: BACKBONE_LABELS[b] }));
+const TTA_LABELS: Record<TtaMode, string> = { none: 'none (one view)', flip: 'flip (face and mirror image, averaged)' };
+const TTA_OPTIONS = TTA_MODES.map((t) => ({ value: t, label: TTA_LABELS[t] }));
 
 const TYPE_LABELS: Record<ModelType, string> = {
   cnn: 'CNN (per frame)',
@@ -220,6 +222,9 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
               <Select<TrainBackbone> name="backbone" value={form.backbone} options={BACKBONE_OPTIONS} onChange={(v) => set('backbone', v)} />
             </Field>
             {input('inputSize', 'Input size (px)', 'paper: 112')}
+            <Field name="tta" label="Test-time augmentation" issue={issues.tta} hint="every prediction of the model: flip averages the face and its mirror image">
+              <Select<TtaMode> name="tta" value={form.tta} options={TTA_OPTIONS} onChange={(v) => set('tta', v)} />
+            </Field>
             {estimate && (
               <p className={`backbone-estimate${estimate.fromScratch ? ' from-scratch' : ''}`} data-testid="backbone-estimate" data-from-scratch={estimate.fromScratch}>
                 {estimate.text}
@@ -232,7 +237,7 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
                   {issues.freezeBackbone}
                 </span>
               )}
-              <Check name="augment" label="Augment (random crop, flip, colour jitter per sample)" checked={form.augment} onChange={(v) => set('augment', v)} />
+              <Check name="augment" label="Augment (random crop, mirrored face, colour jitter per sample)" checked={form.augment} onChange={(v) => set('augment', v)} />
             </div>
           </div>
         </fieldset>

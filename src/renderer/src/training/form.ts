@@ -19,6 +19,7 @@ import {
 } from '../../../shared/rnn-config';
 import {
   DEFAULT_BACKBONE,
+  DEFAULT_TTA,
   EvaluateParams,
   FACE_INPUT_SIZE,
   SoftLabelParams,
@@ -28,6 +29,7 @@ import {
   studentModelSettings,
   trainConfigIssues,
   type TrainBackbone,
+  type TtaMode,
 } from '../../../shared/train-config';
 import { epochFrames, estimateText, isPretrained } from '../../../shared/train-estimate';
 
@@ -62,6 +64,8 @@ export interface TrainForm {
   balanceExpr: boolean;
   balanceVa: boolean;
   augment: boolean;
+  /** Test-time augmentation of every inference of the model (TTA_MODES). */
+  tta: TtaMode;
   auClonePercentage: string;
   // ---- the CNN-RNN
   /** Id of the CNN whose frozen features the RNN reads; '' = the engine's default (the best CNN student). Teacher only. */
@@ -175,6 +179,7 @@ export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainFo
     balanceExpr: true,
     balanceVa: true,
     augment: true,
+    tta: DEFAULT_TTA,
     auClonePercentage: '25',
     featuresFrom: o.featuresFrom == null ? '' : String(o.featuresFrom),
     window: String(RNN_WINDOW),
@@ -290,6 +295,7 @@ export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainS
       inputSize: num('inputSize'),
       balance: { au: f.balanceAu, expr: f.balanceExpr, va: f.balanceVa },
       augment: f.augment,
+      tta: f.tta,
       auClonePercentage: num('auClonePercentage'),
     };
     start = role === 'teacher' ? { kind: 'train.teacher', params: cnn } : { kind: 'train.students', params: { ...cnn, ...student() } };
