@@ -46,6 +46,7 @@ test('Training menu: teacher with live progress, a cancelled second run, soft la
   // The pretrained face backbone by default; a backbone from random weights shows its time estimate first.
   await expect(dialog.field('backbone')).toHaveValue('face');
   await expect(dialog.field('inputSize')).toHaveValue('112');
+  await expect(dialog.field('tta')).toHaveValue('none');
   await expect(dialog.root.getByTestId('backbone-estimate')).toHaveAttribute('data-from-scratch', 'false');
   await screenshot(page, 'training-dialog-teacher');
   await dialog.fill({ backbone: 'resnet18' });
@@ -109,7 +110,8 @@ test('Training menu: teacher with live progress, a cancelled second run, soft la
   await expect(dialog.field('backbone')).toHaveValue('small');
   await expect(dialog.field('inputSize')).toHaveValue('32');
   await expect(dialog.field('freezeBackbone')).not.toBeChecked();
-  await dialog.fill({ ...QUICK, count: '2', epochs: '1', maxStepsPerEpoch: '3' });
+  // Flip TTA: every inference of the students (and so of their ensemble) averages the face and its mirror image.
+  await dialog.fill({ ...QUICK, count: '2', epochs: '1', maxStepsPerEpoch: '3', tta: 'flip' });
   await dialog.submit('train-submit');
   const students = await jobs.newest('train.students');
   await jobs.waitStatus(students, 'done');
