@@ -49,10 +49,15 @@ export const DEFAULT_TTA: TtaMode = 'none';
  */
 export const DEFAULT_BACKBONE: TrainBackbone = 'face';
 
+/** Stage maps pooled into the features when none is chosen (why: docs/ARCHITECTURE.md §7). */
+export const DEFAULT_FEATURE_MAPS = 1;
+
 export const TrainConfig = z.object({
   backbone: z.enum(TRAIN_BACKBONES).default(DEFAULT_BACKBONE),
   freezeBackbone: z.boolean().default(false),
   inputSize: z.number().int().min(16).max(512).default(112),
+  /** How many of the backbone's last stage maps are pooled into its features (1: the last, the paper's; 2 adds the mid-level map). */
+  featureMaps: z.number().int().min(1).max(4).default(DEFAULT_FEATURE_MAPS),
   epochs: z.number().int().min(1).max(1000).optional(),
   batch: z.number().int().min(2).max(1024).default(32),
   lr: z.number().positive().max(1).default(1e-4),
@@ -105,8 +110,8 @@ export const TeacherParams = TrainConfig.extend({
 });
 export const SoftLabelParams = z.object({ model: modelRef, datasets: z.array(z.string()).default([]) });
 /**
- * Students take their teacher's backbone, input size and freezing unless told otherwise: those
- * three have no defaults here (a default would be indistinguishable from a choice); the students
+ * Students take their teacher's backbone, input size, freezing and feature maps unless told
+ * otherwise: those four have no defaults here (a default would be indistinguishable from a choice); the students
  * job fills what was left out from the teacher's stored config (studentModelSettings), so the job's
  * params record what the user chose and the models' configs what ran.
  */
@@ -114,6 +119,7 @@ export const StudentParams = TrainConfig.extend({
   backbone: z.enum(TRAIN_BACKBONES).optional(),
   freezeBackbone: z.boolean().optional(),
   inputSize: z.number().int().min(16).max(512).optional(),
+  featureMaps: z.number().int().min(1).max(4).optional(),
   teacher: modelRef,
   count: z.number().int().min(1).max(50).default(STUDENT_COUNT),
   /** Internal: continue the newest unfinished set of students of this teacher (set by resumeJob). */
@@ -146,9 +152,12 @@ export function trainConfigIssues(c: Pick<TrainConfig, 'backbone' | 'inputSize'>
 }
 
 /** The model settings students inherit from their teacher. */
-export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize'>;
+export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize' | 'featureMaps'>;
 
-const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true });
+/** A teacher's stored config: one stored before featureMaps existed pooled its last map only. */
+const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true }).extend({
+  featureMaps: z.number().int().min(1).max(4).default(1),
+});
 
 /**
  * The backbone, input size and freezing of students: what the user gave, else their teacher's
@@ -159,12 +168,13 @@ const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: 
  */
 export function studentModelSettings(teacherConfig: unknown, given: Partial<StudentModelSettings>): StudentModelSettings {
   const parsed = TeacherModelSettings.safeParse(teacherConfig ?? {});
-  const t: StudentModelSettings = parsed.success ? parsed.data : { backbone: DEFAULT_BACKBONE, freezeBackbone: false, inputSize: FACE_INPUT_SIZE };
+  const t: StudentModelSettings = parsed.success ? parsed.data : { backbone: DEFAULT_BACKBONE, freezeBackbone: false, inputSize: FACE_INPUT_SIZE, featureMaps: 1 };
   const backbone = given.backbone ?? t.backbone;
   return {
     backbone,
     inputSize: given.inputSize ?? (backbone === 'face' ? FACE_INPUT_SIZE : t.inputSize),
     freezeBackbone: given.freezeBackbone ?? (t.freezeBackbone && isPretrained(backbone)),
+    featureMaps: given.featureMaps ?? t.featureMaps,
   };
 }
 

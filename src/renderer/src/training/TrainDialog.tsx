@@ -141,10 +141,10 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
     // The configs arrived after the user set the model fields of the preselected teacher: those stay.
     if (first && modelTouched.current) return;
     setForm((f) => withTeacherSettings(f, source));
-    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined }));
+    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined, featureMaps: undefined }));
   }, [configs, form.teacher]);
   const set = <K extends TrainField>(k: K, v: TrainForm[K]) => {
-    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone') modelTouched.current = true;
+    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone' || k === 'featureMaps') modelTouched.current = true;
     setForm((f) => setTrainField(f, k, v));
     setIssues((i) => ({ ...i, [k]: undefined }));
   };
@@ -222,6 +222,7 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
               <Select<TrainBackbone> name="backbone" value={form.backbone} options={BACKBONE_OPTIONS} onChange={(v) => set('backbone', v)} />
             </Field>
             {input('inputSize', 'Input size (px)', 'paper: 112')}
+            {input('featureMaps', 'Feature maps pooled', "1: the last stage's (the paper); 2 adds the one before")}
             <Field name="tta" label="Test-time augmentation" issue={issues.tta} hint="every prediction of the model: flip averages the face and its mirror image">
               <Select<TtaMode> name="tta" value={form.tta} options={TTA_OPTIONS} onChange={(v) => set('tta', v)} />
             </Field>

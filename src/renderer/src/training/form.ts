@@ -19,6 +19,7 @@ import {
 } from '../../../shared/rnn-config';
 import {
   DEFAULT_BACKBONE,
+  DEFAULT_FEATURE_MAPS,
   DEFAULT_TTA,
   EvaluateParams,
   FACE_INPUT_SIZE,
@@ -60,6 +61,8 @@ export interface TrainForm {
   backbone: TrainBackbone;
   freezeBackbone: boolean;
   inputSize: string;
+  /** Stage maps pooled into the backbone's features (students: the teacher's). */
+  featureMaps: string;
   balanceAu: boolean;
   balanceExpr: boolean;
   balanceVa: boolean;
@@ -95,7 +98,7 @@ export function jobKindOf(arch: ModelType, role: Role): TrainKind {
 /** Numeric fields per architecture (the students' fields added for students). */
 const SCHEDULE: TrainField[] = ['epochs', 'batch', 'lr', 'lrStepEpochs', 'lrDivisor', 'seed', 'maxStepsPerEpoch'];
 export const ARCH_FIELDS: Record<ModelType, { numeric: TrainField[] }> = {
-  cnn: { numeric: ['inputSize', ...SCHEDULE, 'auClonePercentage'] },
+  cnn: { numeric: ['inputSize', 'featureMaps', ...SCHEDULE, 'auClonePercentage'] },
   'cnn-rnn': { numeric: ['window', 'trainStride', 'evalStride', 'hidden', ...SCHEDULE] },
 };
 const STUDENT_NUMERIC: TrainField[] = ['count', 'lambda', 'temperature'];
@@ -175,6 +178,7 @@ export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainFo
     backbone: o.backbone ?? DEFAULT_BACKBONE,
     freezeBackbone: false,
     inputSize: '112',
+    featureMaps: String(DEFAULT_FEATURE_MAPS),
     balanceAu: true,
     balanceExpr: true,
     balanceVa: true,
@@ -197,12 +201,12 @@ export interface TeacherSettingsSource {
 }
 
 /**
- * The students form with its teacher's backbone, input size and freezing (what the students job
+ * The students form with its teacher's backbone, input size, freezing and feature maps (what the students job
  * takes when they are left out: studentModelSettings); the user may change them afterwards.
  */
 export function withTeacherSettings(f: TrainForm, teacher: TeacherSettingsSource): TrainForm {
   const s = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, {});
-  return { ...f, backbone: s.backbone, inputSize: String(s.inputSize), freezeBackbone: s.freezeBackbone };
+  return { ...f, backbone: s.backbone, inputSize: String(s.inputSize), freezeBackbone: s.freezeBackbone, featureMaps: String(s.featureMaps) };
 }
 
 const isCount = (t: string) => /^\s*\d+\s*$/.test(t) && Number(t) >= 1;
@@ -293,6 +297,7 @@ export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainS
       backbone: f.backbone,
       freezeBackbone: f.freezeBackbone,
       inputSize: num('inputSize'),
+      featureMaps: num('featureMaps'),
       balance: { au: f.balanceAu, expr: f.balanceExpr, va: f.balanceVa },
       augment: f.augment,
       tta: f.tta,
