@@ -275,6 +275,16 @@ function printTable(rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
+{
+  const t = teacherParams(seeds[0]);
+  const st = studentParams(seeds[0], 1);
+  const overrides = Object.entries({ '--train': train, '--teacher-train': teacherTrain, '--student-train': studentTrain }).filter(([, v]) => Object.keys(v).length);
+  console.log(
+    `\nteacher → soft labels → ${students} students → ensemble: ${t.backbone} backbone${t.freezeBackbone ? ' frozen' : ' fine-tuned'}, ${epochs} epochs, ` +
+      `lr ${t.lr}, batch ${t.batch}, students' λ ${st.lambda}, T ${st.temperature}, AU thresholds ${t.auThresholds}` +
+      (overrides.length ? `; ${overrides.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}` : ''),
+  );
+}
 const total = Date.now();
 const runs: SeedRun[] = [];
 for (const seed of seeds) runs.push(await runSeed(seed));
