@@ -1,21 +1,27 @@
 // Wall time of a bench's stages, each one or more worker jobs run through the CLI's runJob, with
 // the feature cache's counters read from the jobs' log lines ("backbone features: N computed, M
-// read", src/ml/train/backbone-features.ts): a stage that computes features it should have read
-// shows at once. Shared by bench/algorithm.ts and bench/learning.ts.
+// read", src/ml/train/backbone-features.ts), per view of the face (the plain one, and the mirrored
+// one that flip augmentation and flip TTA read: "backbone features (flip view): …"): a stage that
+// computes features it should have read shows at once. Shared by bench/algorithm.ts and bench/learning.ts.
 import type { RunJobOptions } from '../../src/cli/run-job';
 
 export interface StageTime {
   stage: string;
   seconds: number;
-  /** "N computed, M read" (the form bench/lib/summary.ts shows). */
+  /** "N computed, M read" (the form bench/lib/summary.ts shows), then the mirrored view's when a job read or computed it. */
   features: string;
+  /** The plain view's counters. */
   computed: number;
   read: number;
+  /** The mirrored view's counters. */
+  flip: { computed: number; read: number };
 }
 
-/** The feature-cache counters of some job log lines, summed. */
-export function featureCounts(lines: readonly string[]): { computed: number; read: number } {
+/** The feature-cache counters of some job log lines of one view (plain: "backbone features: …"), summed. */
+export function featureCounts(lines: readonly string[], view: 'plain' | 'flip' = 'plain'): { computed: number; read: number } {
+  const of = view === 'plain' ? /backbone features: / : /backbone features \(flip view\): /;
   return lines
+    .filter((l) => of.test(l))
     .map((l) => /(\d+) computed, (\d+) read/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
     .reduce((a, m) => ({ computed: a.computed + Number(m[1]), read: a.read + Number(m[2]) }), { computed: 0, read: 0 });
@@ -37,7 +43,9 @@ export class Stages {
     const r = await fn(opts);
     const seconds = (Date.now() - t) / 1000;
     const c = featureCounts(lines);
-    const s: StageTime = { stage: name, seconds, features: `${c.computed} computed, ${c.read} read`, ...c };
+    const flip = featureCounts(lines, 'flip');
+    const mirrored = flip.computed + flip.read > 0 ? `; flip view ${flip.computed} computed, ${flip.read} read` : '';
+    const s: StageTime = { stage: name, seconds, features: `${c.computed} computed, ${c.read} read${mirrored}`, ...c, flip };
     this.list.push(s);
     if (this.print) console.log(`${name}: ${seconds.toFixed(1)} s; backbone features ${s.features}`);
     return r;

@@ -16,6 +16,7 @@ import { unlabelledSamples, type SampleSet } from '../../src/shared/samples';
 import { TeacherParams } from '../../src/shared/train-config';
 import { buildEngineFixture } from './engine-fixture';
 import { tempDir } from './helpers';
+import { featureCounts } from '../../bench/lib/stages';
 import { generateSoftLabels, trainStudents, trainTeacher } from '../../src/node/training/engine/pipeline';
 import type { EngineHooks } from '../../src/node/training/engine/context';
 import { FeatureCache } from '../../src/node/store/feature-cache';
@@ -161,6 +162,11 @@ describe('flip TTA averages exactly the two views', () => {
     expect([pass.view, pass.computed, pass.reused]).toEqual(['flip', 1, 4]);
     expect(pass.key).toBe(featureViewKey(backboneKey(net), 'flip'));
     expect(pass.key).toMatch(/^backbone:[0-9a-f]{64}:flip$/);
+    // The benches count each view's lines apart (bench/lib/stages.ts).
+    expect([featureCounts(lines), featureCounts(lines, 'flip')]).toEqual([
+      { computed: 4, read: 4 },
+      { computed: 4, read: 4 },
+    ]);
   }, 60_000);
 });
 
