@@ -41,15 +41,16 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
 
   // Students take the teacher's backbone, input size and freezing unless the params name them.
   studentBase: (_sess, teacher, p) => {
-    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, ...rest } = p;
-    return resolveTrainConfig({ ...rest, ...studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, { backbone, freezeBackbone, inputSize }) }, 'student');
+    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, trainBlocks, ...rest } = p;
+    const given = { backbone, freezeBackbone, inputSize, trainBlocks };
+    return resolveTrainConfig({ ...rest, ...studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, given) }, 'student');
   },
   usesStoredTeacherRecords: () => true,
 
   bind: (sess, cfg) => ({
     backbone: cfg.backbone,
     describe: (model) =>
-      `teacher ${model.name}: ${cfg.backbone} (${isPretrained(cfg.backbone) ? 'pretrained' : 'from random weights'}${cfg.freezeBackbone ? ', frozen' : ''}), ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
+      `teacher ${model.name}: ${cfg.backbone} (${isPretrained(cfg.backbone) ? 'pretrained' : 'from random weights'}${cfg.freezeBackbone ? ', frozen' : cfg.trainBlocks !== undefined && cfg.trainBlocks !== 'all' ? `, last ${cfg.trainBlocks} blocks trained` : ''}${cfg.backboneLrScale !== 1 ? `, backbone lr ×${cfg.backboneLrScale}` : ''}), ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
     result: {},
     ensembleConfig: {},
     sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),
