@@ -80,7 +80,7 @@ export function formatPerTask(v: number | Partial<Record<DistillTask, number>>):
  * Parses `0.6` or `au=0.8,expr=0.6,va=0.5` (the CLI's --lambda and --temperature); the tasks
  * allowed are `tasks`, every one of them required. Throws a one-line message.
  */
-export function parsePerTask(text: string, tasks: readonly DistillTask[]): number | Record<string, number> {
+function parsePerTaskText(text: string, tasks: readonly DistillTask[]): number | Record<string, number> {
   const t = text.trim();
   if (!t.includes('=')) {
     const n = Number(t);
@@ -99,6 +99,22 @@ export function parsePerTask(text: string, tasks: readonly DistillTask[]): numbe
   const missing = tasks.filter((k) => !(k in out));
   if (missing.length) throw new Error(`a value for every task (${tasks.join(', ')}) is needed; missing ${missing.join(', ')}`);
   return out;
+}
+
+function checked<S extends z.ZodTypeAny>(schema: S, v: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(v);
+  if (!r.success) throw new Error(`${what}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+/** λ as typed (`0.6` or `au=0.8,expr=0.6,va=0.5`), checked by the schema; throws a one-line message. */
+export function parseLambda(text: string): Lambda {
+  return checked(Lambda, parsePerTaskText(text, DISTILL_TASKS), 'λ');
+}
+
+/** T as typed (`1.5` or `expr=1.5,va=2`: the AU term has no temperature), checked; throws a one-line message. */
+export function parseTemperature(text: string): Temperature {
+  return checked(Temperature, parsePerTaskText(text, ['expr', 'va']), 'temperature');
 }
 
 export const TrainConfig = z.object({

@@ -25,7 +25,8 @@ import {
   TEACHER_EPOCHS,
   TRAIN_BACKBONES,
   TrainConfig,
-  parsePerTask,
+  parseLambda,
+  parseTemperature,
   studentModelSettings,
   type Lambda,
   type Temperature,
@@ -55,9 +56,9 @@ const trainBlocksArg = (v: string): TrainBlocks => {
   return Number(v);
 };
 /** `--lambda` / `--temperature`: one number, or TASK=VALUE for every task. */
-const perTaskArg = (tasks: Parameters<typeof parsePerTask>[1]) => (v: string) => {
+const perTaskArg = <T>(parse: (text: string) => T) => (v: string) => {
   try {
-    return parsePerTask(v, tasks);
+    return parse(v);
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -366,8 +367,8 @@ export function registerEngineCommands(program: Command): void {
       .argument('<dir>', 'project folder')
       .option('--teacher <id>', 'teacher model id (required unless --resume)')
       .option('--count <n>', 'number of students (5)', num)
-      .option('--lambda <x>', 'weight of the ground truth where it exists (0.6), or per task: au=0.8,expr=0.6,va=0.5', perTaskArg(['au', 'expr', 'va']))
-      .option('--temperature <t>', 'distillation temperature (1.5), or per task: expr=1.5,va=2 (the AU term has none)', perTaskArg(['expr', 'va']))
+      .option('--lambda <x>', 'weight of the ground truth where it exists (0.6), or per task: au=0.8,expr=0.6,va=0.5', perTaskArg(parseLambda))
+      .option('--temperature <t>', 'distillation temperature (1.5), or per task: expr=1.5,va=2 (the AU term has none)', perTaskArg(parseTemperature))
       .option('--bagging', "each student trains on a bootstrap resample of each task's pool (its own seed)")
       .option('--resume <job>', 'resume an interrupted, cancelled or failed students run (CNN or CNN-RNN) from its checkpoints, by its job id', jobIdArg)
       .option('--json', 'print the result as JSON'),

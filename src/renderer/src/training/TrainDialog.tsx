@@ -139,10 +139,10 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
     // The configs arrived after the user set the model fields of the preselected teacher: those stay.
     if (first && modelTouched.current) return;
     setForm((f) => withTeacherSettings(f, source));
-    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined }));
+    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined, trainBlocks: undefined }));
   }, [configs, form.teacher]);
   const set = <K extends TrainField>(k: K, v: TrainForm[K]) => {
-    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone') modelTouched.current = true;
+    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone' || k === 'trainBlocks') modelTouched.current = true;
     setForm((f) => setTrainField(f, k, v));
     setIssues((i) => ({ ...i, [k]: undefined }));
   };
@@ -187,8 +187,13 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
             />
           </Field>
           {input('count', 'Number of students', 'paper: 5, each with its own seed')}
-          {input('lambda', 'λ (ground truth vs. distillation)', 'Eq. 7, paper: 0.6')}
-          {input('temperature', 'Temperature T', 'paper: 1.5')}
+          {input('lambda', 'λ (ground truth vs. distillation)', 'Eq. 7, paper: 0.6; per task: au=0.8,expr=0.6,va=0.5')}
+          {input('temperature', 'Temperature T', 'paper: 1.5; per task: expr=1.5,va=2')}
+          {arch === 'cnn' && (
+            <div className="field checks">
+              <Check name="bagging" label="Bagging (each student trains on a bootstrap resample of each task's data, from its own seed)" checked={form.bagging} onChange={(v) => set('bagging', v)} />
+            </div>
+          )}
         </div>
       ) : (
         arch === 'cnn-rnn' && (
@@ -220,6 +225,9 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
               <Select<TrainBackbone> name="backbone" value={form.backbone} options={BACKBONE_OPTIONS} onChange={(v) => set('backbone', v)} />
             </Field>
             {input('inputSize', 'Input size (px)', 'paper: 112')}
+            {input('trainBlocks', 'Blocks to fine-tune', "all, or the backbone's last 1–4 blocks (0 = frozen)")}
+            {input('backboneLrScale', 'Backbone lr ×', 'of the heads’ lr: 1 (e.g. 0.1)')}
+            {input('headDropout', 'Head dropout', 'before each head’s last layer: 0')}
             {estimate && (
               <p className={`backbone-estimate${estimate.fromScratch ? ' from-scratch' : ''}`} data-testid="backbone-estimate" data-from-scratch={estimate.fromScratch}>
                 {estimate.text}
