@@ -4,11 +4,13 @@
 // counters (frames whose backbone features were computed vs read back), so a stage that computes
 // features it should have read shows at once.
 //
-//   npm run bench -- algorithm [--fer DIR] [--limit N] [--epochs 3] [--students 3] [--keep DIR] [--json]
+//   npm run bench -- algorithm [--fer DIR] [--limit N] [--no-demo] [--epochs 3] [--students 3] [--keep DIR] [--json]
 //
-// The set: every image of ../shared/data/fer2013-train (28,709 faces; --limit N takes the first N
-// per class), 70/10/20 train/val/test per class, imported once into --keep DIR (reused by later
-// runs; its models are deleted first so every run trains from scratch).
+// The set (issue 14's): every image of ../shared/data/fer2013-train (28,709 faces; --limit N takes
+// the first N per class), 70/10/20 train/val/test per class, plus the embedded demo (16 synthetic
+// videos, 3,200 frames labelled for some of AU, expression and VA each: the same steps as
+// `affect-workbench demo`), imported once into --keep DIR (reused by later runs; its models are
+// deleted first so every run trains from scratch).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +21,8 @@ import { deleteModelChecked } from '../src/node/training/models';
 import { requireDone, runJob } from '../src/cli/run-job';
 import { useSourceWorker } from '../src/node/app/dev-runtime';
 import { emitResult } from './lib/result';
+import { addDemoDataset } from '../src/node/demo/run';
+import { DEMO_DEFAULTS } from '../src/node/demo/generate';
 
 useSourceWorker();
 
@@ -31,7 +35,8 @@ const ferDir = path.resolve(opt('--fer', path.join(import.meta.dirname, '..', '.
 const limit = Number(opt('--limit', '0'));
 const epochs = Number(opt('--epochs', '3'));
 const students = Number(opt('--students', '3'));
-const keep = path.resolve(opt('--keep', path.join(os.tmpdir(), `aw-bench-algorithm-${limit || 'all'}`)));
+const demo = !args.includes('--no-demo');
+const keep = path.resolve(opt('--keep', path.join(os.tmpdir(), `aw-bench-algorithm-${limit || 'all'}${demo ? '-demo' : ''}`)));
 if (!fs.existsSync(ferDir)) {
   console.error(`FER2013 images not found at ${ferDir} (pass --fer DIR)`);
   process.exit(2);
@@ -54,6 +59,9 @@ if (!fs.existsSync(path.join(dir, 'project.sqlite'))) {
   const imp = await importAndPrepare(p, 'images', [src], { dataset: 'fer2013' });
   p.close();
   console.log(`imported ${imp.summary.frames} faces in ${((Date.now() - t0) / 1000).toFixed(1)} s (kept in ${keep})`);
+  if (demo) {
+    await addDemoDataset(dir, { seed: DEMO_DEFAULTS.seed }, { log: (l) => console.log(l), runJob: async (d, kind, params) => requireDone(await runJob(d, kind, params, { quiet: true })) });
+  }
 } else {
   const p = Project.open(dir);
   for (const m of listModels(p.db).sort((a, b) => b.id - a.id)) deleteModelChecked(p.db, dir, m.id);
@@ -96,11 +104,11 @@ const st = await stage(`${students} students + ensemble`, async (o) =>
 await stage('evaluate (ensemble, test)', async (o) => requireDone(await runJob(dir, 'evaluate', { model: st.ensembleId, split: 'test' }, o)));
 const seconds = (Date.now() - total) / 1000;
 
-console.log(`\nAlgorithm 1, face backbone frozen, ${epochs} epochs, ${students} students, ${os.availableParallelism()} cores`);
+console.log(`\nAlgorithm 1, face backbone frozen, ${epochs} epochs, ${students} students, ${os.availableParallelism()} cores; FER2013${demo ? ' + the demo' : ''}`);
 console.log(`  ${'stage'.padEnd(28)} ${'seconds'.padStart(8)}  backbone features`);
 for (const s of stages) console.log(`  ${s.stage.padEnd(28)} ${s.seconds.toFixed(1).padStart(8)}  ${s.features}`);
 console.log(`  ${'total'.padEnd(28)} ${seconds.toFixed(1).padStart(8)}  (target ≤ 600 s on 2 cores)`);
 const counted = Project.open(dir);
 const faces = counted.db.prepare('SELECT COUNT(*) FROM frames').pluck().get() as number;
 counted.close();
-emitResult({ seconds, faces, perClass: limit || null, epochs, students, stages });
+emitResult({ seconds, faces, perClass: limit || null, demo, epochs, students, stages });

@@ -1,7 +1,7 @@
 // Algorithm 1 of the paper (§3): a teacher trained on the partial labels (Eq. 4), N students
 // trained on ground truth plus the teacher's soft labels (Eq. 7), each with its own seed, and their
-// ensemble (mean probabilities; AU thresholds 0.5, or tuned on validation when the students' config
-// says auThresholds 'tuned'; its validation metrics at 0.5 either way). Pure learning: samples arrive in
+// ensemble (mean probabilities; AU thresholds 0.5, or, when the students' config says auThresholds
+// 'tuned', tuned on the students' validation predictions pooled; its validation metrics at 0.5 either way). Pure learning: samples arrive in
 // memory, and what needs a project (model folders, status, learning curves, stored soft labels)
 // goes through `AlgorithmStore`, kept in a project by src/node/training/engine/store.ts.
 import { NUM_AUS } from '../shared/labels';
@@ -11,7 +11,7 @@ import { ensembleRecords } from '../shared/softlabels';
 import { formatPerTask, type Lambda, type Temperature } from '../shared/train-config';
 import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks, TrainResult } from './train/arch';
 import { archTrainer, trainModel } from './train/archs';
-import { evaluatePredictions, tuneThresholds } from './train/evaluate';
+import { evaluatePredictions, tunePooledThresholds } from './train/evaluate';
 
 export interface TrainSets {
   train: SampleSet;
@@ -128,7 +128,8 @@ export async function trainStudentModels(
 
 /**
  * The ensemble's mean-probability records on validation: its metrics there at AU threshold 0.5 and,
- * with `tune` (the students' auThresholds 'tuned'), per-AU thresholds tuned there.
+ * with `tune` (the students' auThresholds 'tuned'), per-AU thresholds tuned on the students'
+ * validation records pooled (tunePooledThresholds).
  */
 async function ensembleThresholds(store: AlgorithmStore, members: number[], val: SampleSet, tune: boolean, hooks: AlgorithmHooks): Promise<StudentsOutcome['ensemble']> {
   const half = new Array<number>(NUM_AUS).fill(0.5);
@@ -137,6 +138,6 @@ async function ensembleThresholds(store: AlgorithmStore, members: number[], val:
   const parts: Float32Array[] = [];
   for (const id of members) parts.push(await store.records(id, val, hooks));
   const rec = ensembleRecords(parts);
-  const thresholds = tune ? tuneThresholds(val, rows, rec) : half;
+  const thresholds = tune ? tunePooledThresholds(val, rows, parts) : half;
   return { thresholds, thresholdsTunedOn: tune ? 'val' : null, val: evaluatePredictions(val, rows, rec) };
 }

@@ -116,6 +116,8 @@ export function parseLambda(text: string): Lambda {
 export function parseTemperature(text: string): Temperature {
   return checked(Temperature, parsePerTaskText(text, ['expr', 'va']), 'temperature');
 }
+/** Stage maps pooled into the features when none is chosen (why: docs/ARCHITECTURE.md §7). */
+export const DEFAULT_FEATURE_MAPS = 1;
 
 export const TrainConfig = z.object({
   backbone: z.enum(TRAIN_BACKBONES).default(DEFAULT_BACKBONE),
@@ -129,6 +131,8 @@ export const TrainConfig = z.object({
   /** Students only: each student trains on a bootstrap resample of each task's pool, from its own seed. */
   bagging: z.boolean().default(false),
   inputSize: z.number().int().min(16).max(512).default(112),
+  /** How many of the backbone's last stage maps are pooled into its features (1: the last, the paper's; 2 adds the mid-level map). */
+  featureMaps: z.number().int().min(1).max(4).default(DEFAULT_FEATURE_MAPS),
   epochs: z.number().int().min(1).max(1000).optional(),
   batch: z.number().int().min(2).max(1024).default(32),
   lr: z.number().positive().max(1).default(1e-4),
@@ -179,8 +183,8 @@ export const TeacherParams = TrainConfig.extend({
 });
 export const SoftLabelParams = z.object({ model: modelRef, datasets: z.array(z.string()).default([]) });
 /**
- * Students take their teacher's backbone, input size and freezing unless told otherwise: those
- * three have no defaults here (a default would be indistinguishable from a choice); the students
+ * Students take their teacher's backbone, input size, freezing and feature maps unless told
+ * otherwise: those four have no defaults here (a default would be indistinguishable from a choice); the students
  * job fills what was left out from the teacher's stored config (studentModelSettings), so the job's
  * params record what the user chose and the models' configs what ran.
  */
@@ -188,6 +192,7 @@ export const StudentParams = TrainConfig.extend({
   backbone: z.enum(TRAIN_BACKBONES).optional(),
   freezeBackbone: z.boolean().optional(),
   inputSize: z.number().int().min(16).max(512).optional(),
+  featureMaps: z.number().int().min(1).max(4).optional(),
   teacher: modelRef,
   count: z.number().int().min(1).max(50).default(STUDENT_COUNT),
   /** Internal: continue the newest unfinished set of students of this teacher (set by resumeJob). */
@@ -238,9 +243,12 @@ export function resolveTrainBlocks(c: { freezeBackbone?: boolean; trainBlocks?: 
 }
 
 /** The model settings students inherit from their teacher. */
-export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize' | 'trainBlocks'>;
+export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize' | 'featureMaps' | 'trainBlocks'>;
 
-const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true, trainBlocks: true });
+/** A teacher's stored config: one stored before featureMaps existed pooled its last map only. */
+const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true, trainBlocks: true }).extend({
+  featureMaps: z.number().int().min(1).max(4).default(1),
+});
 
 /**
  * The backbone, input size and freezing (and trained blocks) of students: what the user gave, else their teacher's
@@ -251,7 +259,7 @@ const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: 
  */
 export function studentModelSettings(teacherConfig: unknown, given: Partial<StudentModelSettings>): StudentModelSettings {
   const parsed = TeacherModelSettings.safeParse(teacherConfig ?? {});
-  const t: StudentModelSettings = parsed.success ? parsed.data : { backbone: DEFAULT_BACKBONE, freezeBackbone: false, inputSize: FACE_INPUT_SIZE };
+  const t: StudentModelSettings = parsed.success ? parsed.data : { backbone: DEFAULT_BACKBONE, freezeBackbone: false, inputSize: FACE_INPUT_SIZE, featureMaps: 1 };
   const backbone = given.backbone ?? t.backbone;
   // The teacher's trained blocks go with its backbone and freezing, unless the student chose either.
   const trainBlocks = given.trainBlocks ?? (given.freezeBackbone === undefined && backbone === t.backbone ? t.trainBlocks : undefined);
@@ -260,6 +268,7 @@ export function studentModelSettings(teacherConfig: unknown, given: Partial<Stud
     inputSize: given.inputSize ?? (backbone === 'face' ? FACE_INPUT_SIZE : t.inputSize),
     // Blocks given without a freezing choice say it: 0 frozen, any other count trained.
     freezeBackbone: given.freezeBackbone ?? (given.trainBlocks !== undefined ? given.trainBlocks === 0 : t.freezeBackbone && isPretrained(backbone)),
+    featureMaps: given.featureMaps ?? t.featureMaps,
     ...(trainBlocks !== undefined ? { trainBlocks } : {}),
   };
 }

@@ -67,8 +67,26 @@ describe('buildModel', () => {
     disposeNet(net);
   });
 
+  it.each([
+    ['small', 32, 2, 64 + 128, ['s3b1_out', 's4b1_out']],
+    ['face', 112, 2, 128 + 256, ['face_dense2_out', 'face_dense3_out']],
+    ['face', 112, 3, 64 + 128 + 256, ['face_dense1_out', 'face_dense2_out', 'face_dense3_out']],
+  ] as const)('%s, featureMaps %i: the features are the pooled last stage maps, concatenated in order', async (backbone, size, featureMaps, dim, mapLayers) => {
+    const net = await buildModel({ backbone, inputSize: size, seed: 2, featureMaps }, { facePretrained: false });
+    expect(net.featureDim).toBe(dim);
+    const maps = tf.model({ inputs: net.model.inputs, outputs: mapLayers.map((n) => net.model.getLayer(n).output as tf.SymbolicTensor) });
+    const x = tf.randomUniform([2, size, size, 3], 0, 1, 'float32', 9);
+    const f = extractFeatures(net, x);
+    const outs = maps.predict(x) as tf.Tensor4D[];
+    const expected = tf.concat(outs.map((m) => m.mean([1, 2])), 1);
+    expect(maxAbsDiff(f.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
+    tf.dispose([x, f, expected, ...outs]);
+    disposeNet(net);
+  });
+
   it('validates its config', () => {
-    expect(resolveConfig({ backbone: 'small' })).toEqual({ backbone: 'small', inputSize: 112, freezeBackbone: false, seed: 0 });
+    expect(resolveConfig({ backbone: 'small' })).toEqual({ backbone: 'small', inputSize: 112, freezeBackbone: false, seed: 0, featureMaps: 1 });
+    expect(() => resolveConfig({ backbone: 'face', featureMaps: 5 })).toThrow(/featureMaps must be an integer from 1 to 4/);
     expect(() => resolveConfig({ backbone: 'vgg' as 'small' })).toThrow(/unknown backbone 'vgg'/);
     expect(() => resolveConfig({ backbone: 'face', inputSize: 96 })).toThrow(/112×112/);
     expect(() => resolveConfig({ backbone: 'small', seed: -1 })).toThrow(/seed/);

@@ -74,7 +74,7 @@ describe('saveModel / loadModel', () => {
     expect(json.weightsBytes).toBe(fs.statSync(path.join(d, 'weights.bin')).size);
 
     const { net: loaded, meta } = await loadModel(d);
-    expect(meta.config).toEqual({ backbone: 'small', inputSize: SIZE, freezeBackbone: false, seed: 11 });
+    expect(meta.config).toEqual({ backbone: 'small', inputSize: SIZE, freezeBackbone: false, seed: 11, featureMaps: 1 });
     expect(meta.auThresholds).toEqual(thresholds);
     expect(meta.trainedOn).toBe('unit test');
     expect(meta.featureDim).toBe(128);
@@ -92,12 +92,13 @@ describe('saveModel / loadModel', () => {
     disposeNet(loaded);
   });
 
-  it('round-trips the face net with a frozen backbone', async () => {
+  it('round-trips the face net with a frozen backbone pooling two feature maps', async () => {
     const d = dir();
-    const net = await buildModel({ backbone: 'face', seed: 2, freezeBackbone: true });
+    const net = await buildModel({ backbone: 'face', seed: 2, freezeBackbone: true, featureMaps: 2 });
     await saveModel(net, d);
     const { net: loaded } = await loadModel(d);
     expect(loaded.config.freezeBackbone).toBe(true);
+    expect([loaded.config.featureMaps, loaded.featureDim]).toEqual([2, 384]);
     expect(loaded.model.trainableWeights.map((w) => w.originalName)).toEqual(net.model.trainableWeights.map((w) => w.originalName));
     const x = batch(3, 112);
     expect(predict(loaded, x)).toEqual(predict(net, x));

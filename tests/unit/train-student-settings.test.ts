@@ -24,9 +24,16 @@ const base = (teacher: ModelRow, params: Record<string, unknown>) => cnnEngine.s
 describe('the schema: students have no model defaults of their own; frozen backbones must be pretrained', () => {
   it('leaves backbone, input size and freezing out of the students params unless given (the teacher still defaults to face)', () => {
     const p = StudentParams.parse({ teacher: 3 });
-    expect([p.backbone, p.inputSize, p.freezeBackbone]).toEqual([undefined, undefined, undefined]);
+    expect([p.backbone, p.inputSize, p.freezeBackbone, p.featureMaps]).toEqual([undefined, undefined, undefined, undefined]);
     expect(p.epochs).toBeUndefined();
-    expect(TeacherParams.parse({})).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false });
+    expect(TeacherParams.parse({})).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 1 });
+  });
+  it('students pool the teacher’s feature maps (so they share its cached features) unless given; a teacher stored before the field pooled one', () => {
+    expect(studentModelSettings({ ...FROZEN_FACE, featureMaps: 2 }, {}).featureMaps).toBe(2);
+    expect(studentModelSettings({ ...FROZEN_FACE, featureMaps: 2 }, { featureMaps: 1 }).featureMaps).toBe(1);
+    expect(studentModelSettings(FROZEN_FACE, {}).featureMaps).toBe(1);
+    expect(base(teacherRow({ ...FROZEN_FACE, featureMaps: 2 }), {})).toMatchObject({ backbone: 'face', freezeBackbone: true, featureMaps: 2 });
+    expect(cnnEngine.config(teacherRow(FROZEN_FACE), 'teacher').featureMaps).toBe(1);
   });
   it('refuses freezing a backbone from random weights, naming the fix; the pretrained face may be frozen', () => {
     expect(trainConfigIssues({ backbone: 'resnet18', inputSize: 112, freezeBackbone: true })).toEqual([{ path: 'freezeBackbone', message: expect.stringMatching(FREEZE_REFUSED) }]);
@@ -37,13 +44,13 @@ describe('the schema: students have no model defaults of their own; frozen backb
     expect(trainConfigIssues({ backbone: 'face', inputSize: 64 }).map((i) => i.path)).toEqual(['inputSize']);
   });
   it('studentModelSettings: the teacher’s unless given; another backbone keeps the teacher’s size (112 for face) and its freezing only when pretrained', () => {
-    expect(studentModelSettings(FROZEN_FACE, {})).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: true });
-    expect(studentModelSettings(FROZEN_FACE, { freezeBackbone: false })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false });
-    expect(studentModelSettings(FROZEN_FACE, { backbone: 'small', inputSize: 32 })).toEqual({ backbone: 'small', inputSize: 32, freezeBackbone: false });
-    expect(studentModelSettings({ backbone: 'small', inputSize: 48, freezeBackbone: false }, {})).toEqual({ backbone: 'small', inputSize: 48, freezeBackbone: false });
-    expect(studentModelSettings({ backbone: 'small', inputSize: 48 }, { backbone: 'face' })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false });
+    expect(studentModelSettings(FROZEN_FACE, {})).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: true, featureMaps: 1 });
+    expect(studentModelSettings(FROZEN_FACE, { freezeBackbone: false })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 1 });
+    expect(studentModelSettings(FROZEN_FACE, { backbone: 'small', inputSize: 32 })).toEqual({ backbone: 'small', inputSize: 32, freezeBackbone: false, featureMaps: 1 });
+    expect(studentModelSettings({ backbone: 'small', inputSize: 48, freezeBackbone: false }, {})).toEqual({ backbone: 'small', inputSize: 48, freezeBackbone: false, featureMaps: 1 });
+    expect(studentModelSettings({ backbone: 'small', inputSize: 48 }, { backbone: 'face' })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 1 });
     // A legacy teacher frozen from random weights: students keep its backbone, fine-tuned.
-    expect(studentModelSettings({ backbone: 'small', inputSize: 32, freezeBackbone: true }, {})).toEqual({ backbone: 'small', inputSize: 32, freezeBackbone: false });
+    expect(studentModelSettings({ backbone: 'small', inputSize: 32, freezeBackbone: true }, {})).toEqual({ backbone: 'small', inputSize: 32, freezeBackbone: false, featureMaps: 1 });
   });
 });
 

@@ -231,10 +231,10 @@ describe('the config: defaults are the behaviour of before; one switch for froze
 
   it("students take their teacher's trained blocks with its backbone, unless they choose blocks or freezing", () => {
     const teacher = { backbone: 'face', inputSize: 112, freezeBackbone: false, trainBlocks: 1 };
-    expect(studentModelSettings(teacher, {})).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false, trainBlocks: 1 });
-    expect(studentModelSettings(teacher, { freezeBackbone: true })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: true });
-    expect(studentModelSettings(teacher, { backbone: 'small' })).toEqual({ backbone: 'small', inputSize: 112, freezeBackbone: false });
-    expect(studentModelSettings({ ...teacher, freezeBackbone: true, trainBlocks: undefined }, { trainBlocks: 2 })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false, trainBlocks: 2 });
+    expect(studentModelSettings(teacher, {})).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 1, trainBlocks: 1 });
+    expect(studentModelSettings(teacher, { freezeBackbone: true })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: true, featureMaps: 1 });
+    expect(studentModelSettings(teacher, { backbone: 'small' })).toEqual({ backbone: 'small', inputSize: 112, freezeBackbone: false, featureMaps: 1 });
+    expect(studentModelSettings({ ...teacher, freezeBackbone: true, trainBlocks: undefined }, { trainBlocks: 2 })).toEqual({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 1, trainBlocks: 2 });
   });
 
   it('λ and T as typed: one number, or per task (T has no AU value); every task needed; the schema ranges apply', () => {

@@ -84,6 +84,7 @@ interface TrainOpts {
   balance?: boolean;
   augment?: boolean;
   inputSize?: number;
+  featureMaps?: number;
   maxSteps?: number;
   modelType?: (typeof MODEL_TYPES)[number];
   featuresFrom?: string;
@@ -122,6 +123,7 @@ function trainOptions(c: Command): Command {
     .option('--no-balance', 'switch off ML-ROS / class / VA-bin balancing')
     .option('--no-augment', 'switch off augmentation')
     .option('--input-size <px>', 'input size (112; students: their teacher\'s)', num)
+    .option('--feature-maps <n>', "how many of the backbone's last stage maps are pooled into its features (1: the last, the paper's; students: their teacher's)", num)
     .option('--max-steps <n>', 'cap on steps per epoch (quick checks)', num)
     .addOption(new Option('--model-type <type>', 'cnn, or cnn-rnn (bidirectional GRUs over frozen CNN features; video media only)').choices([...MODEL_TYPES]))
     .option('--window <n>', 'cnn-rnn: frames per window (32)', num)
@@ -148,6 +150,7 @@ function rnnParams(o: TrainOpts): Omit<RnnTrainConfigInput, 'featuresFrom'> {
     ['headDropout', '--head-dropout', undefined],
     ['bagging', '--bagging', undefined],
     ['inputSize', '--input-size', undefined],
+    ['featureMaps', '--feature-maps', undefined],
     ['balance', '--no-balance', true],
     ['augment', '--no-augment', true],
     ['batching', '--batching', undefined],
@@ -204,6 +207,7 @@ const NEW_RUN_ONLY: [string, string, unknown?][] = [
   ['balance', '--no-balance', true],
   ['augment', '--no-augment', true],
   ['inputSize', '--input-size'],
+  ['featureMaps', '--feature-maps'],
   ['maxSteps', '--max-steps'],
   ['featuresFrom', '--features-from'],
   ['window', '--window'],
@@ -283,6 +287,7 @@ function trainParams(o: TrainOpts): TrainConfigInput {
   if (o.balance === false) p.balance = { au: false, expr: false, va: false };
   if (o.augment === false) p.augment = false;
   if (o.inputSize !== undefined) p.inputSize = o.inputSize;
+  if (o.featureMaps !== undefined) p.featureMaps = o.featureMaps;
   if (o.maxSteps !== undefined) p.maxStepsPerEpoch = o.maxSteps;
   if (o.batching) p.batching = o.batching;
   if (o.studentTaskWeights) p.studentTaskWeights = o.studentTaskWeights;

@@ -89,13 +89,13 @@ function denseBlock(x: Sym, block: number, filters: number, seed: number): Sym {
   return relu(add(outs, `${p}_sum4`), `${p}_out`);
 }
 
-/** The face-api trunk on a normalised image; returns the last feature map [B, 7, 7, 256] at 112 px. */
-export function faceTrunk(x: Sym, seed: number): Sym {
-  let y = x;
+/** The face-api trunk on a normalised image: the output map of each dense block (56, 28, 14, 7 px at 112; the last [B, 7, 7, 256]). */
+export function faceTrunk(x: Sym, seed: number): Sym[] {
+  const maps: Sym[] = [];
   FACE_CHANNELS.forEach((c, i) => {
-    y = denseBlock(y, i, c, seed);
+    maps.push(denseBlock(maps.at(-1) ?? x, i, c, seed));
   });
-  return y;
+  return maps;
 }
 
 /** Reads face-api's expression model weights (dequantised) as a name → tensor map. */

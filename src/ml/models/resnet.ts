@@ -66,10 +66,9 @@ export const RESNET_SPECS = {
   },
 } satisfies Record<string, ResNetSpec>;
 
-/** Width of the feature vector a spec produces. */
-export function resnetFeatureDim(spec: ResNetSpec): number {
-  const last = spec.stages[spec.stages.length - 1].filters;
-  return spec.block === 'bottleneck' ? 4 * last : last;
+/** Channels of each stage's output map. */
+export function resnetStageChannels(spec: ResNetSpec): number[] {
+  return spec.stages.map((s) => (spec.block === 'bottleneck' ? 4 * s.filters : s.filters));
 }
 
 function conv(x: Sym, name: string, filters: number, kernel: number, stride: number, seed: number): Sym {
@@ -107,8 +106,8 @@ function bottleneckBlock(x: Sym, p: string, filters: number, stride: number, see
   return relu(sum, `${p}_out`);
 }
 
-/** The ResNet trunk on a normalised image; returns the last feature map [B, h, w, C]. */
-export function resnetTrunk(x: Sym, spec: ResNetSpec, seed: number): Sym {
+/** The ResNet trunk on a normalised image: the output map of each stage (the last [B, h, w, C]). */
+export function resnetTrunk(x: Sym, spec: ResNetSpec, seed: number): Sym[] {
   const { stem } = spec;
   const stemConv = new InputConv2D({
     name: 'stem_conv',
@@ -119,12 +118,14 @@ export function resnetTrunk(x: Sym, spec: ResNetSpec, seed: number): Sym {
     kernelInitializer: convInit(seed, 'stem_conv'),
   }).apply(x) as Sym;
   let y = relu(bn(stemConv, 'stem_bn'), 'stem_relu');
+  const maps: Sym[] = [];
   spec.stages.forEach((stage, s) => {
     for (let b = 0; b < stage.blocks; b++) {
       const p = `s${s + 1}b${b + 1}`;
       const stride = b === 0 ? stage.stride : 1;
       y = spec.block === 'basic' ? basicBlock(y, p, stage.filters, stride, seed) : bottleneckBlock(y, p, stage.filters, stride, seed);
     }
+    maps.push(y);
   });
-  return y;
+  return maps;
 }

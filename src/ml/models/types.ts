@@ -17,6 +17,8 @@ export interface ModelConfig {
   freezeBackbone: boolean;
   /** Seed of every weight initialiser (students must differ). */
   seed: number;
+  /** How many of the backbone's last stage maps are pooled into the features (1 = the last only, the paper's). */
+  featureMaps: number;
 }
 
 export type ModelConfigInput = Partial<Omit<ModelConfig, 'backbone'>> & { backbone: BackboneName };

@@ -136,7 +136,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
   unit: 'samples',
   build: (inp) => {
     const c = inp.config;
-    return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed }, { headDropout: c.headDropout });
+    return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed, featureMaps: c.featureMaps }, { headDropout: c.headDropout });
   },
   hasCheckpoint: async (dir) => fs.existsSync(path.join(dir, 'checkpoint.json')),
   loadCheckpoint: (dir) => loadCheckpoint<TrainerState>(dir),

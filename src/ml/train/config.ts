@@ -23,7 +23,7 @@ export function resolveTrainConfig(input: TrainConfigInput, role: 'teacher' | 's
 }
 
 /** The behaviour of configurations stored before the paper-following options existed (docs/ARCHITECTURE.md "Paper vs here"). */
-export const TRAIN_LEGACY = { batching: 'proportional', studentTaskWeights: 'teacher', auThresholds: 'tuned' } as const satisfies Partial<TrainConfig>;
+export const TRAIN_LEGACY = { batching: 'proportional', studentTaskWeights: 'teacher', auThresholds: 'tuned', featureMaps: 1 } as const satisfies Partial<TrainConfig>;
 
 /**
  * A configuration stored with a model (models.config): fields it lacks were not there when it was

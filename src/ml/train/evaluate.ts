@@ -34,6 +34,23 @@ export function tuneThresholds(s: SampleSet, rows: readonly number[], records: F
   return tuneAuThresholds(probabilitiesOf(records).au, auLabels(s, rows));
 }
 
+/**
+ * Per-AU thresholds for an ensemble, tuned on its members' validation records pooled (every
+ * member's prediction of every row counts as one case: N × the rows), not on the ensemble's own
+ * averaged records: N times the cases to tune 8 thresholds on, so they over-fit a small validation
+ * split less (issue 17). `members`: one records array per member, each in `rows` order.
+ */
+export function tunePooledThresholds(s: SampleSet, rows: readonly number[], members: readonly Float32Array[]): number[] {
+  if (members.length === 0) throw new Error('tunePooledThresholds: no members');
+  const pooled = new Float32Array(members.reduce((n, m) => n + m.length, 0));
+  let at = 0;
+  for (const m of members) {
+    pooled.set(m, at);
+    at += m.length;
+  }
+  return tuneThresholds(s, members.flatMap(() => rows), pooled);
+}
+
 /** The compact per-task scores of a block (for logs, epoch rows and tables). */
 export function scoresOf(b: EvaluationBlock): { au: number | null; expr: number | null; valence: number | null; arousal: number | null } {
   return { au: b.au?.score ?? null, expr: b.expr?.score ?? null, valence: b.valence?.ccc ?? null, arousal: b.arousal?.ccc ?? null };

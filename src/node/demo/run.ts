@@ -101,6 +101,42 @@ export function prepareDemoDir(dir: string, force?: boolean): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Steps 1–3 of the demo into the project at `dir`: the synthetic videos rendered into its
+ * media/demo-source, imported as dataset `demo`, and their face crops. Returns the source folder.
+ * Also used by bench/algorithm.ts, whose fixed set is FER2013 plus the demo.
+ */
+export async function addDemoDataset(dir: string, o: Pick<DemoOptions, 'seed' | 'videos' | 'frames'>, hooks: DemoHooks, steps = ['', '', '']): Promise<string> {
+  const log = (k: number, line: string) => hooks.log(steps[k] ? `${steps[k]} ${line}` : line);
+  const project = Project.open(dir);
+  try {
+    const source = project.path('media', 'demo-source');
+    log(0, `generating the synthetic demo dataset (seed ${o.seed}) into ${source}`);
+    const manifest = await generateDemoDataset(source, {
+      seed: o.seed,
+      videos: o.videos,
+      framesPerVideo: o.frames,
+      onProgress: (d, t) => hooks.progress?.('rendering', d, t),
+    });
+    hooks.log(`    ${manifest.videos.length} videos, ${manifest.videos.reduce((a, v) => a + v.frames, 0)} frames; each video labelled for some tasks only (partial labels)`);
+    log(1, 'importing the Aff-Wild2-format labels and videos');
+    const imp = await importAndPrepare(
+      project,
+      'affwild2',
+      [path.join(source, 'annotations')],
+      { dataset: DEMO_DATASET, videos: path.join(source, 'videos'), manifest: path.join(source, 'demo.json'), allowLengthMismatch: false },
+      (d, t) => hooks.progress?.('importing', d, t),
+    );
+    hooks.log(formatSummary(imp.summary).replace(/^/gm, '    '));
+    project.close();
+    log(2, 'face crops (the demo videos are face-centred, like Aff-Wild2 cropped_aligned)');
+    await hooks.runJob(dir, 'faces', { mediaIds: imp.needFaces, mode: 'aligned' });
+    return source;
+  } finally {
+    project.close(); // idempotent
+  }
+}
+
 export async function runDemoPipeline(o: DemoOptions, hooks: DemoHooks): Promise<DemoResult> {
   const t0 = Date.now();
   const log = hooks.log;
@@ -108,29 +144,8 @@ export async function runDemoPipeline(o: DemoOptions, hooks: DemoHooks): Promise
   prepareDemoDir(dir, o.force);
   const project = Project.create(dir, 'Affect Workbench demo');
   project.db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', '1')`).run();
-  const source = project.path('media', 'demo-source');
-  log(`1/6 generating the synthetic demo dataset (seed ${o.seed}) into ${source}`);
-  const manifest = await generateDemoDataset(source, {
-    seed: o.seed,
-    videos: o.videos,
-    framesPerVideo: o.frames,
-    onProgress: (d, t) => hooks.progress?.('rendering', d, t),
-  });
-  log(`    ${manifest.videos.length} videos, ${manifest.videos.reduce((a, v) => a + v.frames, 0)} frames; each video labelled for some tasks only (partial labels)`);
-
-  log('2/6 importing the Aff-Wild2-format labels and videos');
-  const imp = await importAndPrepare(
-    project,
-    'affwild2',
-    [path.join(source, 'annotations')],
-    { dataset: DEMO_DATASET, videos: path.join(source, 'videos'), manifest: path.join(source, 'demo.json'), allowLengthMismatch: false },
-    (d, t) => hooks.progress?.('importing', d, t),
-  );
-  log(formatSummary(imp.summary).replace(/^/gm, '    '));
   project.close();
-
-  log('3/6 face crops (the demo videos are face-centred, like Aff-Wild2 cropped_aligned)');
-  await hooks.runJob(dir, 'faces', { mediaIds: imp.needFaces, mode: 'aligned' });
+  const source = await addDemoDataset(dir, o, hooks, ['1/6', '2/6', '3/6']);
 
   // Only a pretrained backbone can be frozen (a frozen random backbone learns nothing: refused by the config checks).
   const frozen = o.freezeBackbone !== false && isPretrained(o.backbone);

@@ -39,11 +39,11 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
     return { model, cfg };
   },
 
-  // Students take the teacher's backbone, input size and freezing unless the params name them.
+  // Students take the teacher's backbone, input size, freezing, feature maps and trained blocks unless the params name them.
   studentBase: (_sess, teacher, p) => {
-    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, trainBlocks, ...rest } = p;
-    const given = { backbone, freezeBackbone, inputSize, trainBlocks };
-    return resolveTrainConfig({ ...rest, ...studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, given) }, 'student');
+    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, featureMaps, trainBlocks, ...rest } = p;
+    const model = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, { backbone, freezeBackbone, inputSize, featureMaps, trainBlocks });
+    return resolveTrainConfig({ ...rest, ...model }, 'student');
   },
   usesStoredTeacherRecords: () => true,
 

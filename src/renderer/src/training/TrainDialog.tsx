@@ -139,10 +139,10 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
     // The configs arrived after the user set the model fields of the preselected teacher: those stay.
     if (first && modelTouched.current) return;
     setForm((f) => withTeacherSettings(f, source));
-    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined, trainBlocks: undefined }));
+    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined, featureMaps: undefined, trainBlocks: undefined }));
   }, [configs, form.teacher]);
   const set = <K extends TrainField>(k: K, v: TrainForm[K]) => {
-    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone' || k === 'trainBlocks') modelTouched.current = true;
+    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone' || k === 'featureMaps' || k === 'trainBlocks') modelTouched.current = true;
     setForm((f) => setTrainField(f, k, v));
     setIssues((i) => ({ ...i, [k]: undefined }));
   };
@@ -225,6 +225,7 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
               <Select<TrainBackbone> name="backbone" value={form.backbone} options={BACKBONE_OPTIONS} onChange={(v) => set('backbone', v)} />
             </Field>
             {input('inputSize', 'Input size (px)', 'paper: 112')}
+            {input('featureMaps', 'Feature maps pooled', "1: the last stage's (the paper); 2 adds the one before")}
             {input('trainBlocks', 'Blocks to fine-tune', "all, or the backbone's last 1–4 blocks (0 = frozen)")}
             {input('backboneLrScale', 'Backbone lr ×', 'of the heads’ lr: 1 (e.g. 0.1)')}
             {input('headDropout', 'Head dropout', 'before each head’s last layer: 0')}

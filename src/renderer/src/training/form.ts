@@ -19,6 +19,7 @@ import {
 } from '../../../shared/rnn-config';
 import {
   DEFAULT_BACKBONE,
+  DEFAULT_FEATURE_MAPS,
   EvaluateParams,
   FACE_INPUT_SIZE,
   SoftLabelParams,
@@ -69,6 +70,8 @@ export interface TrainForm {
   backboneLrScale: string;
   headDropout: string;
   inputSize: string;
+  /** Stage maps pooled into the backbone's features (students: the teacher's). */
+  featureMaps: string;
   balanceAu: boolean;
   balanceExpr: boolean;
   balanceVa: boolean;
@@ -102,7 +105,7 @@ export function jobKindOf(arch: ModelType, role: Role): TrainKind {
 /** Numeric fields per architecture (the students' fields added for students). */
 const SCHEDULE: TrainField[] = ['epochs', 'batch', 'lr', 'lrStepEpochs', 'lrDivisor', 'seed', 'maxStepsPerEpoch'];
 export const ARCH_FIELDS: Record<ModelType, { numeric: TrainField[] }> = {
-  cnn: { numeric: ['inputSize', ...SCHEDULE, 'auClonePercentage', 'backboneLrScale', 'headDropout'] },
+  cnn: { numeric: ['inputSize', 'featureMaps', ...SCHEDULE, 'auClonePercentage', 'backboneLrScale', 'headDropout'] },
   'cnn-rnn': { numeric: ['window', 'trainStride', 'evalStride', 'hidden', ...SCHEDULE] },
 };
 const STUDENT_NUMERIC: TrainField[] = ['count'];
@@ -186,6 +189,7 @@ export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainFo
     backboneLrScale: '1',
     headDropout: '0',
     inputSize: '112',
+    featureMaps: String(DEFAULT_FEATURE_MAPS),
     balanceAu: true,
     balanceExpr: true,
     balanceVa: true,
@@ -207,12 +211,19 @@ export interface TeacherSettingsSource {
 }
 
 /**
- * The students form with its teacher's backbone, input size and freezing (what the students job
+ * The students form with its teacher's backbone, input size, freezing and feature maps (what the students job
  * takes when they are left out: studentModelSettings); the user may change them afterwards.
  */
 export function withTeacherSettings(f: TrainForm, teacher: TeacherSettingsSource): TrainForm {
   const s = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, {});
-  return { ...f, backbone: s.backbone, inputSize: String(s.inputSize), freezeBackbone: s.freezeBackbone, trainBlocks: String(s.trainBlocks ?? 'all') };
+  return {
+    ...f,
+    backbone: s.backbone,
+    inputSize: String(s.inputSize),
+    freezeBackbone: s.freezeBackbone,
+    featureMaps: String(s.featureMaps),
+    trainBlocks: String(s.trainBlocks ?? 'all'),
+  };
 }
 
 /** The trained blocks typed: 'all' or a whole number (the schema checks the range). */
@@ -331,6 +342,7 @@ export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainS
       backboneLrScale: num('backboneLrScale'),
       headDropout: num('headDropout'),
       inputSize: num('inputSize'),
+      featureMaps: num('featureMaps'),
       balance: { au: f.balanceAu, expr: f.balanceExpr, va: f.balanceVa },
       augment: f.augment,
       auClonePercentage: num('auClonePercentage'),
