@@ -11,6 +11,12 @@
 // Frozen backbone (the CPU fast path): backbone features come from the feature store, computed
 // once per (backbone weights, frame) for every run that uses that backbone (./backbone-features.ts),
 // and only the heads are trained on them; inference of a frozen model reads them too.
+//
+// Partial fine-tuning (config.trainBlocks, models/blocks.ts): only the backbone's last blocks and
+// the heads train, the backbone's at lr × backboneLrScale (a per-variable scale of the fused Adam).
+// Head dropout (config.headDropout) is a layer of the heads. Students with config.bagging train on
+// a bootstrap resample of each task pool drawn from their own seed (samplers.ts bootstrapPools);
+// the teacher never bags.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
