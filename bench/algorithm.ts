@@ -23,6 +23,8 @@ import { useSourceWorker } from '../src/node/app/dev-runtime';
 import { emitResult } from './lib/result';
 import { addDemoDataset } from '../src/node/demo/run';
 import { DEMO_DEFAULTS } from '../src/node/demo/generate';
+import { Stages, stageTable } from './lib/stages';
+import { FER_DIR, ferSplitTree } from './lib/real-faces';
 
 useSourceWorker();
 
@@ -31,7 +33,7 @@ const opt = (name: string, def: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
 };
-const ferDir = path.resolve(opt('--fer', path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'fer2013-train')));
+const ferDir = path.resolve(opt('--fer', FER_DIR));
 const limit = Number(opt('--limit', '0'));
 const epochs = Number(opt('--epochs', '3'));
 const students = Number(opt('--students', '3'));
@@ -46,14 +48,7 @@ const dir = path.join(keep, 'project');
 if (!fs.existsSync(path.join(dir, 'project.sqlite'))) {
   fs.rmSync(keep, { recursive: true, force: true });
   const src = path.join(keep, 'fer');
-  for (const cls of fs.readdirSync(ferDir).sort()) {
-    const all = fs.readdirSync(path.join(ferDir, cls)).sort();
-    (limit ? all.slice(0, limit) : all).forEach((f, i) => {
-      const split = i % 10 < 7 ? 'train' : i % 10 < 8 ? 'val' : 'test';
-      fs.mkdirSync(path.join(src, split, cls), { recursive: true });
-      fs.symlinkSync(path.join(ferDir, cls, f), path.join(src, split, cls, f));
-    });
-  }
+  ferSplitTree(ferDir, src, limit);
   const p = Project.create(dir, 'Algorithm 1 benchmark');
   const t0 = Date.now();
   const imp = await importAndPrepare(p, 'images', [src], { dataset: 'fer2013' });
@@ -71,44 +66,22 @@ if (!fs.existsSync(path.join(dir, 'project.sqlite'))) {
   for (const ext of ['-wal', '-shm']) fs.rmSync(path.join(dir, 'cache', `features.sqlite${ext}`), { force: true });
 }
 
-/** Log lines of a job: the feature cache's counters and the backend line are kept. */
-function capture() {
-  const lines: string[] = [];
-  return {
-    lines,
-    opts: { stream: { isTTY: false, write: (s: string) => void lines.push(...s.split('\n').filter((l) => /backbone features|compute backend/.test(l))) } },
-  };
-}
-
-const stages: { stage: string; seconds: number; features: string }[] = [];
-async function stage<T>(name: string, fn: (opts: ReturnType<typeof capture>['opts']) => Promise<T>): Promise<T> {
-  const c = capture();
-  const t = Date.now();
-  const r = await fn(c.opts);
-  const counts = c.lines
-    .map((l) => /(\d+) computed, (\d+) read/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .reduce((a, m) => ({ computed: a.computed + Number(m[1]), read: a.read + Number(m[2]) }), { computed: 0, read: 0 });
-  stages.push({ stage: name, seconds: (Date.now() - t) / 1000, features: `${counts.computed} computed, ${counts.read} read` });
-  console.log(`${name}: ${((Date.now() - t) / 1000).toFixed(1)} s; backbone features ${counts.computed} computed, ${counts.read} read`);
-  return r;
-}
+const stages = new Stages();
 
 const train = { backbone: 'face' as const, freezeBackbone: true, epochs, seed: 1 };
 const total = Date.now();
-const teacher = await stage('teacher', async (o) => requireDone(await runJob(dir, 'train.teacher', train, o)));
-await stage('soft labels', async (o) => requireDone(await runJob(dir, 'soft-labels', { model: teacher.modelId }, o)));
-const st = await stage(`${students} students + ensemble`, async (o) =>
+const teacher = await stages.run('teacher', async (o) => requireDone(await runJob(dir, 'train.teacher', train, o)));
+await stages.run('soft labels', async (o) => requireDone(await runJob(dir, 'soft-labels', { model: teacher.modelId }, o)));
+const st = await stages.run(`${students} students + ensemble`, async (o) =>
   requireDone(await runJob(dir, 'train.students', { teacher: teacher.modelId, count: students, epochs }, o)),
 );
-await stage('evaluate (ensemble, test)', async (o) => requireDone(await runJob(dir, 'evaluate', { model: st.ensembleId, split: 'test' }, o)));
+await stages.run('evaluate (ensemble, test)', async (o) => requireDone(await runJob(dir, 'evaluate', { model: st.ensembleId, split: 'test' }, o)));
 const seconds = (Date.now() - total) / 1000;
 
 console.log(`\nAlgorithm 1, face backbone frozen, ${epochs} epochs, ${students} students, ${os.availableParallelism()} cores; FER2013${demo ? ' + the demo' : ''}`);
-console.log(`  ${'stage'.padEnd(28)} ${'seconds'.padStart(8)}  backbone features`);
-for (const s of stages) console.log(`  ${s.stage.padEnd(28)} ${s.seconds.toFixed(1).padStart(8)}  ${s.features}`);
+for (const l of stageTable(stages.list)) console.log(l);
 console.log(`  ${'total'.padEnd(28)} ${seconds.toFixed(1).padStart(8)}  (target ≤ 600 s on 2 cores)`);
 const counted = Project.open(dir);
 const faces = counted.db.prepare('SELECT COUNT(*) FROM frames').pluck().get() as number;
 counted.close();
-emitResult({ seconds, faces, perClass: limit || null, demo, epochs, students, stages });
+emitResult({ seconds, faces, perClass: limit || null, demo, epochs, students, stages: stages.list });
