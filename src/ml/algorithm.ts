@@ -8,6 +8,7 @@ import { NUM_AUS } from '../shared/labels';
 import type { EvaluationBlock } from '../shared/metrics';
 import type { SampleSet } from '../shared/samples';
 import { ensembleRecords } from '../shared/softlabels';
+import { formatPerTask, type Lambda, type Temperature } from '../shared/train-config';
 import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks, TrainResult } from './train/arch';
 import { archTrainer, trainModel } from './train/archs';
 import { evaluatePredictions, tunePooledThresholds } from './train/evaluate';
@@ -45,7 +46,7 @@ export interface TrainJob {
 }
 
 /** The configuration fields Algorithm 1 reads (both architectures' resolved configs have them). */
-export type JobConfig = LoopConfig & { datasets: string[]; lambda: number; temperature: number };
+export type JobConfig = LoopConfig & { datasets: string[]; lambda: Lambda; temperature: Temperature };
 
 /** A trained model of the job: the trainer's result (src/ml/train/arch.ts TrainResult) without the net. */
 export type TrainedModel = Omit<TrainResult<unknown>, 'net'> & { modelId: number };
@@ -111,7 +112,7 @@ export async function trainStudentModels(
       continue;
     }
     hooks.meta?.({ modelId: p.modelId });
-    hooks.log(`${label}student ${k + 1}/${plans.length}: ${p.name}, seed ${p.cfg.seed}, λ ${p.cfg.lambda}, T ${p.cfg.temperature}`);
+    hooks.log(`${label}student ${k + 1}/${plans.length}: ${p.name}, seed ${p.cfg.seed}, λ ${formatPerTask(p.cfg.lambda)}, T ${formatPerTask(p.cfg.temperature)}`);
     const r = await trainOne(store, job, { modelId: p.modelId, cfg: p.cfg, role: 'student', teacherRecords, epochOffset: k * p.cfg.epochs }, {
       ...hooks,
       // The loop's steps (reported with their metrics) add up over the students; a stage before the

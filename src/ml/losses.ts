@@ -29,13 +29,17 @@
 // function's own default (options.weights unset) still multiplies by Eq. 4's 8/1/1/1, which is
 // studentTaskWeights('teacher') — callers pick (src/ml/train/cnn.ts follows the config).
 //
+// λ and T may differ per task (config: a number for all tasks, or {au, expr, va} / {expr, va}; the
+// V and A terms share the va value); one number is the paper's form, and the per-task object with
+// equal values gives exactly the same loss.
+//
 // Temperature: Eq. 5 is KL(softmax(t/T) ‖ softmax(s/T)) with T = 1.5 and no T² factor; we follow
 // the paper (scaleByT2 = false). Hinton et al. multiply by T² to keep soft-target gradients on the
 // scale of hard-target ones; `scaleByT2: true` does that.
 
 import { tf } from './backend';
 import { NUM_AUS, NUM_EXPR, VA_BINS, VA_BIN_CENTRES, VA_BIN_EDGES } from '../shared/labels';
-import type { STUDENT_TASK_WEIGHTS } from '../shared/train-config';
+import { perTask, type Lambda, type STUDENT_TASK_WEIGHTS, type Temperature } from '../shared/train-config';
 
 export interface HeadOutputs {
   au: tf.Tensor2D;
@@ -86,16 +90,16 @@ export interface StudentLossTerms extends TeacherLossTerms {
 }
 
 export interface StudentLossOptions {
-  /** Weight on ground truth where it exists (Eq. 7); 1 − lambda goes to the soft labels. */
-  lambda?: number;
-  /** Distillation temperature of Eq. 5. */
-  temperature?: number;
+  /** Weight on ground truth where it exists (Eq. 7); 1 − lambda goes to the soft labels. One for every task, or per task ({au, expr, va}; V and A share va). */
+  lambda?: Lambda;
+  /** Distillation temperature of Eq. 5: one, or per task ({expr, va}; the AU term, Eq. 6, has none). */
+  temperature?: Temperature;
   /** Multiply the KL terms by T² (Hinton); the paper does not. */
   scaleByT2?: boolean;
   weights?: Partial<LossWeights>;
 }
 
-export const DEFAULT_STUDENT_OPTIONS: Readonly<Required<Omit<StudentLossOptions, 'weights'>>> = Object.freeze({
+export const DEFAULT_STUDENT_OPTIONS: Readonly<{ lambda: number; temperature: number; scaleByT2: boolean }> = Object.freeze({
   lambda: 0.6,
   temperature: 1.5,
   scaleByT2: false,
@@ -325,24 +329,26 @@ export function studentLoss(
   checkShapes(teacher);
   const lambda = options.lambda ?? DEFAULT_STUDENT_OPTIONS.lambda;
   const T = options.temperature ?? DEFAULT_STUDENT_OPTIONS.temperature;
+  const [lAu, lExpr, lVa] = [perTask(lambda, 'au'), perTask(lambda, 'expr'), perTask(lambda, 'va')];
+  const [tExpr, tVa] = [perTask(T, 'expr'), perTask(T, 'va')];
   const t2 = options.scaleByT2 ?? DEFAULT_STUDENT_OPTIONS.scaleByT2;
   const w = weightsOf(options.weights);
   return tf.tidy(() => {
     const auGt = auLossPerSample(out.au, t.auTarget, t.auMask);
     const auD = auDistillPerSample(teacher.au, out.au);
-    const au = mix(auGt.loss, auD, auGt.has, lambda);
+    const au = mix(auGt.loss, auD, auGt.has, lAu);
 
     const exprMask = t.exprMask.toFloat() as tf.Tensor1D;
     const exprGt = crossEntropyPerSample(out.expr, cleanClasses(t.exprTarget, exprMask, NUM_EXPR));
-    const exprD = klDistillPerSample(teacher.expr, out.expr, T, t2);
-    const expr = mix(exprGt, exprD, exprMask, lambda);
+    const exprD = klDistillPerSample(teacher.expr, out.expr, tExpr, t2);
+    const expr = mix(exprGt, exprD, exprMask, lExpr);
 
     const vaMask = t.vaMask.toFloat() as tf.Tensor1D;
     const vaTerm = (logits: tf.Tensor2D, tLogits: tf.Tensor2D, target: tf.Tensor1D) => {
       const { cePerSample, cccTerm } = vaLossParts(logits, target, vaMask);
-      const d = klDistillPerSample(tLogits, logits, T, t2);
+      const d = klDistillPerSample(tLogits, logits, tVa, t2);
       // G_j = CE_j + (1 − CCC_S) on labelled samples.
-      return { loss: mix(tf.add(cePerSample, cccTerm) as tf.Tensor1D, d, vaMask, lambda), d };
+      return { loss: mix(tf.add(cePerSample, cccTerm) as tf.Tensor1D, d, vaMask, lVa), d };
     };
     const v = vaTerm(out.v, teacher.v, t.vTarget);
     const a = vaTerm(out.a, teacher.a, t.aTarget);

@@ -243,6 +243,39 @@ export interface TaskPools {
   va?: { samples: readonly number[]; valence: ArrayLike<number>; arousal: ArrayLike<number> };
 }
 
+/** The k-th entries of an array-like, in order. */
+function pick<T>(a: ArrayLike<T>, k: readonly number[]): T[] {
+  return k.map((i) => a[i]);
+}
+
+/**
+ * Bagging (Breiman 1996): each task's pool replaced by a bootstrap resample of itself (as many
+ * draws with replacement as the pool has entries, each entry with its labels), drawn from `seed`
+ * (one stream per task, so a task's resample does not depend on the other pools). Students with
+ * different seeds see different multisets of the same frames, which makes their ensemble worth
+ * more; the balancing samplers then run on the resample.
+ */
+export function bootstrapPools(pools: TaskPools, seed: number): TaskPools {
+  const draw = (n: number, task: Task) => {
+    const rng = mulberry32(deriveSeed(seed, `bootstrap-${task}`));
+    return Array.from({ length: n }, () => randInt(rng, n));
+  };
+  const out: TaskPools = {};
+  if (pools.au) {
+    const k = draw(pools.au.samples.length, 'au');
+    out.au = { samples: pick(pools.au.samples, k), labels: pick(pools.au.labels, k) };
+  }
+  if (pools.expr) {
+    const k = draw(pools.expr.samples.length, 'expr');
+    out.expr = { samples: pick(pools.expr.samples, k), classes: pick(pools.expr.classes, k) };
+  }
+  if (pools.va) {
+    const k = draw(pools.va.samples.length, 'va');
+    out.va = { samples: pick(pools.va.samples, k), valence: pick(pools.va.valence, k), arousal: pick(pools.va.arousal, k) };
+  }
+  return out;
+}
+
 export interface MergedEpochOptions {
   seed: number;
   /** Switch each task's balancing off (plain shuffled pool). Default: all on. */

@@ -49,12 +49,96 @@ export const DEFAULT_TTA: TtaMode = 'none';
  */
 export const DEFAULT_BACKBONE: TrainBackbone = 'face';
 
+/** Blocks of every backbone that `trainBlocks` counts from the end: face's dense blocks face_dense0..3, the ResNets' (and small's) four stages. */
+export const BACKBONE_BLOCKS = 4;
+
+/**
+ * How many of the backbone's last blocks are trained: 'all' (the whole backbone), 1..4 (the last
+ * blocks; a ResNet's stem trains only with 'all'), 0 (none: the same as freezeBackbone, the
+ * cached-feature path). freezeBackbone stays the one switch for "frozen": trainBlocks 0 resolves
+ * to it (resolveTrainBlocks), and a frozen backbone with blocks to train is refused.
+ */
+export const TrainBlocks = z.union([z.number().int().min(0).max(BACKBONE_BLOCKS), z.literal('all')]);
+export type TrainBlocks = z.output<typeof TrainBlocks>;
+
+/** Distillation tasks of Eq. 7 (the VA terms share one value). */
+export const DISTILL_TASKS = ['au', 'expr', 'va'] as const;
+export type DistillTask = (typeof DISTILL_TASKS)[number];
+
+/** λ of Eq. 7: one number for every task, or one per task. */
+export const Lambda = z.union([z.number().min(0).max(1), z.object({ au: z.number().min(0).max(1), expr: z.number().min(0).max(1), va: z.number().min(0).max(1) }).strict()]);
+export type Lambda = z.output<typeof Lambda>;
+/** T of Eq. 5: one number, or one per task with a KL term (AU distillation, Eq. 6, is a BCE with no temperature). */
+export const Temperature = z.union([z.number().positive(), z.object({ expr: z.number().positive(), va: z.number().positive() }).strict()]);
+export type Temperature = z.output<typeof Temperature>;
+
+/** The value of a per-task setting (λ or T) for one task. */
+export function perTask(v: number | Partial<Record<DistillTask, number>>, task: DistillTask): number {
+  if (typeof v === 'number') return v;
+  const x = v[task];
+  if (x === undefined) throw new Error(`no value for task ${task}`);
+  return x;
+}
+
+/** A per-task setting as one short phrase: `0.6`, or `au 0.8, expr 0.6, va 0.5`. */
+export function formatPerTask(v: number | Partial<Record<DistillTask, number>>): string {
+  return typeof v === 'number' ? String(v) : DISTILL_TASKS.filter((k) => v[k] !== undefined).map((k) => `${k} ${v[k]}`).join(', ');
+}
+
+/**
+ * Parses `0.6` or `au=0.8,expr=0.6,va=0.5` (the CLI's --lambda and --temperature); the tasks
+ * allowed are `tasks`, every one of them required. Throws a one-line message.
+ */
+function parsePerTaskText(text: string, tasks: readonly DistillTask[]): number | Record<string, number> {
+  const t = text.trim();
+  if (!t.includes('=')) {
+    const n = Number(t);
+    if (t === '' || !Number.isFinite(n)) throw new Error(`not a number: ${text}`);
+    return n;
+  }
+  const out: Record<string, number> = {};
+  for (const part of t.split(',')) {
+    const [k, v, ...more] = part.split('=').map((x) => x.trim());
+    const n = Number(v);
+    if (more.length || !(tasks as readonly string[]).includes(k)) throw new Error(`'${part}': expected TASK=VALUE with TASK one of ${tasks.join(', ')}`);
+    if (v === '' || !Number.isFinite(n)) throw new Error(`'${part}': not a number`);
+    if (k in out) throw new Error(`task ${k} given twice`);
+    out[k] = n;
+  }
+  const missing = tasks.filter((k) => !(k in out));
+  if (missing.length) throw new Error(`a value for every task (${tasks.join(', ')}) is needed; missing ${missing.join(', ')}`);
+  return out;
+}
+
+function checked<S extends z.ZodTypeAny>(schema: S, v: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(v);
+  if (!r.success) throw new Error(`${what}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+/** λ as typed (`0.6` or `au=0.8,expr=0.6,va=0.5`), checked by the schema; throws a one-line message. */
+export function parseLambda(text: string): Lambda {
+  return checked(Lambda, parsePerTaskText(text, DISTILL_TASKS), 'λ');
+}
+
+/** T as typed (`1.5` or `expr=1.5,va=2`: the AU term has no temperature), checked; throws a one-line message. */
+export function parseTemperature(text: string): Temperature {
+  return checked(Temperature, parsePerTaskText(text, ['expr', 'va']), 'temperature');
+}
 /** Stage maps pooled into the features when none is chosen (why: docs/ARCHITECTURE.md §7). */
 export const DEFAULT_FEATURE_MAPS = 1;
 
 export const TrainConfig = z.object({
   backbone: z.enum(TRAIN_BACKBONES).default(DEFAULT_BACKBONE),
   freezeBackbone: z.boolean().default(false),
+  /** How many of the backbone's last blocks are trained (TrainBlocks); absent: 'all' unless frozen. */
+  trainBlocks: TrainBlocks.optional(),
+  /** The trained backbone layers learn at lr × backboneLrScale (the heads at lr). */
+  backboneLrScale: z.number().positive().max(1).default(1),
+  /** Dropout rate before each head's last FC (training passes only); 0 = none. */
+  headDropout: z.number().min(0).max(0.9).default(0),
+  /** Students only: each student trains on a bootstrap resample of each task's pool, from its own seed. */
+  bagging: z.boolean().default(false),
   inputSize: z.number().int().min(16).max(512).default(112),
   /** How many of the backbone's last stage maps are pooled into its features (1: the last, the paper's; 2 adds the mid-level map). */
   featureMaps: z.number().int().min(1).max(4).default(DEFAULT_FEATURE_MAPS),
@@ -75,8 +159,8 @@ export const TrainConfig = z.object({
   /** Loss weights of Eq. 4. */
   weights: z.object({ au: z.number(), expr: z.number(), v: z.number(), a: z.number() }).default({ au: 8, expr: 1, v: 1, a: 1 }),
   /** Student only (Eq. 7). */
-  lambda: z.number().min(0).max(1).default(0.6),
-  temperature: z.number().positive().default(1.5),
+  lambda: Lambda.default(0.6),
+  temperature: Temperature.default(1.5),
   /** Cap on training steps per epoch (0 = the whole epoch); for quick checks and tests. */
   maxStepsPerEpoch: z.number().int().min(0).default(0),
   batching: z.enum(BATCHINGS).default('per-task'),
@@ -144,23 +228,41 @@ export function frozenFromScratchMessage(backbone: TrainBackbone): string {
  * Rules across fields that the schemas alone do not express; [] when the config is consistent.
  * The face backbone takes 112-pixel inputs; only a pretrained backbone (isPretrained) may be frozen.
  */
-export function trainConfigIssues(c: Pick<TrainConfig, 'backbone' | 'inputSize'> & { freezeBackbone?: boolean }): { path: string; message: string }[] {
+export function trainConfigIssues(
+  c: Pick<TrainConfig, 'backbone' | 'inputSize'> & { freezeBackbone?: boolean; trainBlocks?: TrainBlocks; backboneLrScale?: number },
+): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
+  if (c.freezeBackbone && c.trainBlocks !== undefined && c.trainBlocks !== 0) {
+    issues.push({ path: 'trainBlocks', message: `a frozen backbone trains no blocks: leave out --freeze-backbone to train ${c.trainBlocks === 'all' ? 'all of it' : `its last ${c.trainBlocks}`}, or give --train-blocks 0` });
+  }
+  if (backboneFrozen(c) && c.backboneLrScale !== undefined && c.backboneLrScale !== 1) {
+    issues.push({ path: 'backboneLrScale', message: 'a backbone learning-rate scale needs a trained backbone (it is frozen): leave it at 1, or train some blocks (--train-blocks)' });
+  }
   if (c.backbone === 'face' && c.inputSize !== FACE_INPUT_SIZE) issues.push({ path: 'inputSize', message: `the face backbone takes ${FACE_INPUT_SIZE}×${FACE_INPUT_SIZE} inputs` });
-  if (c.freezeBackbone && !isPretrained(c.backbone)) issues.push({ path: 'freezeBackbone', message: frozenFromScratchMessage(c.backbone) });
+  if (backboneFrozen(c) && !isPretrained(c.backbone)) issues.push({ path: 'freezeBackbone', message: frozenFromScratchMessage(c.backbone) });
   return issues;
 }
 
+/** Whether the backbone is frozen (heads on cached features): freezeBackbone, or trainBlocks 0. */
+export function backboneFrozen(c: { freezeBackbone?: boolean; trainBlocks?: TrainBlocks }): boolean {
+  return c.freezeBackbone === true || c.trainBlocks === 0;
+}
+
+/** The blocks a config trains: 0 when frozen, else trainBlocks ('all' when absent). */
+export function resolveTrainBlocks(c: { freezeBackbone?: boolean; trainBlocks?: TrainBlocks }): TrainBlocks {
+  return backboneFrozen(c) ? 0 : (c.trainBlocks ?? 'all');
+}
+
 /** The model settings students inherit from their teacher. */
-export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize' | 'featureMaps'>;
+export type StudentModelSettings = Pick<TrainConfig, 'backbone' | 'freezeBackbone' | 'inputSize' | 'featureMaps' | 'trainBlocks'>;
 
 /** A teacher's stored config: one stored before featureMaps existed pooled its last map only. */
-const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true }).extend({
+const TeacherModelSettings = TrainConfig.pick({ backbone: true, freezeBackbone: true, inputSize: true, trainBlocks: true }).extend({
   featureMaps: z.number().int().min(1).max(4).default(1),
 });
 
 /**
- * The backbone, input size and freezing of students: what the user gave, else their teacher's
+ * The backbone, input size and freezing (and trained blocks) of students: what the user gave, else their teacher's
  * (`teacherConfig`: the teacher model's stored config). A backbone other than the teacher's takes
  * the teacher's input size (112 for face), and the teacher's freezing only if it is pretrained, so
  * that choosing another backbone never inherits a combination the rules refuse. A config that does
@@ -170,11 +272,15 @@ export function studentModelSettings(teacherConfig: unknown, given: Partial<Stud
   const parsed = TeacherModelSettings.safeParse(teacherConfig ?? {});
   const t: StudentModelSettings = parsed.success ? parsed.data : { backbone: DEFAULT_BACKBONE, freezeBackbone: false, inputSize: FACE_INPUT_SIZE, featureMaps: 1 };
   const backbone = given.backbone ?? t.backbone;
+  // The teacher's trained blocks go with its backbone and freezing, unless the student chose either.
+  const trainBlocks = given.trainBlocks ?? (given.freezeBackbone === undefined && backbone === t.backbone ? t.trainBlocks : undefined);
   return {
     backbone,
     inputSize: given.inputSize ?? (backbone === 'face' ? FACE_INPUT_SIZE : t.inputSize),
-    freezeBackbone: given.freezeBackbone ?? (t.freezeBackbone && isPretrained(backbone)),
+    // Blocks given without a freezing choice say it: 0 frozen, any other count trained.
+    freezeBackbone: given.freezeBackbone ?? (given.trainBlocks !== undefined ? given.trainBlocks === 0 : t.freezeBackbone && isPretrained(backbone)),
     featureMaps: given.featureMaps ?? t.featureMaps,
+    ...(trainBlocks !== undefined ? { trainBlocks } : {}),
   };
 }
 

@@ -313,6 +313,26 @@ describe.each(['cpu', 'wasm'])('on the %s backend', (backend) => {
       expect(got.exprDistill).toBeCloseTo(e.exprDistill, 5);
     });
 
+    it('per-task λ and T: equal values give exactly the scalar form; one task\'s value changes only that task\'s term', () => {
+      const run = (o: Parameters<typeof studentLoss>[3]) => readLossTerms(studentLoss(toOutputs(s), toOutputs(t), targets(), o));
+      const scalar = run({ lambda: 0.6, temperature: 1.5 });
+      expect(run({ lambda: { au: 0.6, expr: 0.6, va: 0.6 }, temperature: { expr: 1.5, va: 1.5 } })).toEqual(scalar);
+      // λ of AU only: the AU term moves, the others are bit-identical.
+      const auOnly = run({ lambda: { au: 0.9, expr: 0.6, va: 0.6 }, temperature: 1.5 });
+      expect(auOnly.au).not.toBe(scalar.au);
+      expect(auOnly.au).toBeCloseTo(expectedJs(0.9, 1.5, false).au, 5);
+      expect([auOnly.expr, auOnly.v, auOnly.a]).toEqual([scalar.expr, scalar.v, scalar.a]);
+      // λ of VA: both the V and the A terms (they share one), nothing else.
+      const vaOnly = run({ lambda: { au: 0.6, expr: 0.6, va: 0.2 }, temperature: 1.5 });
+      expect(vaOnly.v).toBeCloseTo(expectedJs(0.2, 1.5, false).v, 5);
+      expect(vaOnly.a).toBeCloseTo(expectedJs(0.2, 1.5, false).a, 5);
+      expect([vaOnly.au, vaOnly.expr]).toEqual([scalar.au, scalar.expr]);
+      // T of EXPR only.
+      const exprT = run({ lambda: 0.6, temperature: { expr: 3, va: 1.5 } });
+      expect(exprT.expr).toBeCloseTo(expectedJs(0.6, 3, false).expr, 5);
+      expect([exprT.au, exprT.v, exprT.a]).toEqual([scalar.au, scalar.v, scalar.a]);
+    });
+
     it("task weights: 'none' (Eq. 7, the reference) sums the four terms unweighted, 'teacher' keeps Eq. 4's (today's default)", () => {
       expect(studentTaskWeights('none', { au: 8 })).toEqual({ au: 1, expr: 1, v: 1, a: 1 });
       expect(studentTaskWeights('teacher')).toEqual({ au: 8, expr: 1, v: 1, a: 1 });

@@ -108,6 +108,11 @@ describe('affect-workbench train students: the teacher’s settings', () => {
     p.close();
     await expect(cli(['train', 'students', dir, '--teacher', String(teacher.id), '--backbone', 'resnet18', '--freeze-backbone'])).rejects.toThrow(FREEZE_REFUSED);
     await expect(cli(['train', 'teacher', dir, '--backbone', 'small', '--freeze-backbone'])).rejects.toThrow(/the small backbone has no pretrained weights/);
+    // The learning switches: contradictions and malformed per-task values, refused the same way.
+    await expect(cli(['train', 'teacher', dir, '--freeze-backbone', '--train-blocks', '2'])).rejects.toThrow(/a frozen backbone trains no blocks/);
+    await expect(cli(['train', 'teacher', dir, '--train-blocks', 'some'])).rejects.toThrow(/not a block count/);
+    await expect(cli(['train', 'students', dir, '--teacher', String(teacher.id), '--lambda', 'au=0.8,expr=0.6'])).rejects.toThrow(/missing va/);
+    await expect(cli(['train', 'students', dir, '--teacher', String(teacher.id), '--backbone-lr-scale', '0.1'])).rejects.toThrow(/needs a trained backbone/);
     const q = Project.open(dir);
     try {
       expect(q.db.prepare('SELECT COUNT(*) FROM runs').pluck().get()).toBe(0);

@@ -74,6 +74,19 @@ describe('training dialog forms', () => {
     expect(bad.ok ? null : bad.issues.tta).toMatch(/none|flip/);
   });
 
+  it('carry the learning switches: trained blocks, backbone lr scale, head dropout, bagging, per-task λ and T; contradictions at their field', () => {
+    const f = { ...defaultTrainForm('student', { teacher: 7 }), trainBlocks: '1', backboneLrScale: '0.1', headDropout: '0.2', bagging: true, lambda: 'au=0.8,expr=0.6,va=0.5', temperature: 'expr=1.5,va=2' };
+    const r = trainParams('student', f);
+    expect(r.ok && r.start.params).toMatchObject({ trainBlocks: 1, backboneLrScale: 0.1, headDropout: 0.2, bagging: true, lambda: { au: 0.8, expr: 0.6, va: 0.5 }, temperature: { expr: 1.5, va: 2 } });
+    // 'all' (the default) is not sent: a frozen backbone then stays consistent.
+    const frozen = trainParams('teacher', { ...defaultTrainForm('teacher'), freezeBackbone: true });
+    expect(frozen.ok && 'trainBlocks' in frozen.start.params).toBe(false);
+    const both = trainParams('teacher', { ...defaultTrainForm('teacher'), freezeBackbone: true, trainBlocks: '2' });
+    expect(both.ok ? null : both.issues.trainBlocks).toMatch(/a frozen backbone trains no blocks/);
+    const bad = trainParams('student', { ...f, trainBlocks: 'some', lambda: 'au=0.8', temperature: 'au=1,expr=1,va=1' });
+    expect(bad.ok ? null : [bad.issues.trainBlocks, bad.issues.lambda, bad.issues.temperature]).toEqual([expect.stringMatching(/0–4/), expect.stringMatching(/missing expr, va/), expect.stringMatching(/expr, va/)]);
+  });
+
   it('follow the face backbone with its 112-pixel input size', () => {
     const f = setTrainField({ ...defaultTrainForm('teacher'), inputSize: '64' }, 'backbone', 'face');
     expect([f.backbone, f.inputSize]).toEqual(['face', '112']);

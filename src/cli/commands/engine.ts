@@ -27,7 +27,12 @@ import {
   TEACHER_EPOCHS,
   TRAIN_BACKBONES,
   TrainConfig,
+  parseLambda,
+  parseTemperature,
   studentModelSettings,
+  type Lambda,
+  type Temperature,
+  type TrainBlocks,
   trainConfigIssues,
   type TrainBackbone,
   type TrainConfigInput,
@@ -46,6 +51,20 @@ const jobIdArg = (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`not a job id: ${v} (the # of a run in the Jobs list, or in the message of the run that stopped)`);
   return Number(v);
 };
+/** `--train-blocks`: a count of the backbone's last blocks, or all. */
+const trainBlocksArg = (v: string): TrainBlocks => {
+  if (v === 'all') return 'all';
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`not a block count: ${v} (0–4, or all)`);
+  return Number(v);
+};
+/** `--lambda` / `--temperature`: one number, or TASK=VALUE for every task. */
+const perTaskArg = <T>(parse: (text: string) => T) => (v: string) => {
+  try {
+    return parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
 /** A mistake on the command line, said in one line. */
 const usage = (message: string) => new AppError('invalid-input', message);
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -56,6 +75,9 @@ interface TrainOpts {
   /** One of TRAIN_BACKBONES (commander's choices refuse anything else). */
   backbone?: TrainBackbone;
   freezeBackbone?: boolean;
+  trainBlocks?: TrainBlocks;
+  backboneLrScale?: number;
+  headDropout?: number;
   epochs?: number;
   batch?: number;
   lr?: number;
@@ -80,6 +102,8 @@ interface TrainOpts {
   rnnInput?: (typeof RNN_INPUTS)[number];
   reluAfterGru?: boolean;
   studentTargets?: (typeof RNN_STUDENT_TARGETS)[number];
+  /** Students only. */
+  bagging?: boolean;
 }
 
 function trainOptions(c: Command): Command {
@@ -91,6 +115,9 @@ function trainOptions(c: Command): Command {
     )
     .option('--freeze-backbone', 'train the heads only (backbone features cached once: the fast path on CPU; pretrained backbones only). Students: as their teacher unless given')
     .option('--no-freeze-backbone', "fine-tune the backbone (students of a frozen teacher: instead of the teacher's freezing)")
+    .option('--train-blocks <n>', "fine-tune only the backbone's last n blocks (face: its 4 dense blocks; ResNets: their 4 stages), or all (the default unless frozen); 0 is --freeze-backbone", trainBlocksArg)
+    .option('--backbone-lr-scale <x>', "the trained backbone layers learn at lr × x (1; e.g. 0.1), the heads at lr", num)
+    .option('--head-dropout <p>', "dropout before each head's last layer, training only (0)", num)
     .option('--epochs <n>', 'epochs (teacher 8, students 3)', num)
     .option('--batch <n>', 'batch size (32)', num)
     .option('--lr <x>', 'initial learning rate (1e-4, ÷10 every 3 epochs)', num)
@@ -122,6 +149,10 @@ function rnnParams(o: TrainOpts): Omit<RnnTrainConfigInput, 'featuresFrom'> {
   const cnnOnly: [keyof TrainOpts, string, unknown][] = [
     ['backbone', '--backbone', undefined],
     ['freezeBackbone', '--freeze-backbone', undefined],
+    ['trainBlocks', '--train-blocks', undefined],
+    ['backboneLrScale', '--backbone-lr-scale', undefined],
+    ['headDropout', '--head-dropout', undefined],
+    ['bagging', '--bagging', undefined],
     ['inputSize', '--input-size', undefined],
     ['featureMaps', '--feature-maps', undefined],
     ['balance', '--no-balance', true],
@@ -169,6 +200,10 @@ function refuseRnnOnly(o: TrainOpts): void {
 const NEW_RUN_ONLY: [string, string, unknown?][] = [
   ['backbone', '--backbone'],
   ['freezeBackbone', '--freeze-backbone'],
+  ['trainBlocks', '--train-blocks'],
+  ['backboneLrScale', '--backbone-lr-scale'],
+  ['headDropout', '--head-dropout'],
+  ['bagging', '--bagging'],
   ['epochs', '--epochs'],
   ['batch', '--batch'],
   ['lr', '--lr'],
@@ -246,6 +281,10 @@ function trainParams(o: TrainOpts): TrainConfigInput {
   const p: TrainConfigInput = {};
   if (o.backbone) p.backbone = o.backbone;
   if (o.freezeBackbone !== undefined) p.freezeBackbone = o.freezeBackbone;
+  if (o.trainBlocks !== undefined) p.trainBlocks = o.trainBlocks;
+  if (o.backboneLrScale !== undefined) p.backboneLrScale = o.backboneLrScale;
+  if (o.headDropout !== undefined) p.headDropout = o.headDropout;
+  if (o.bagging) p.bagging = true;
   if (o.epochs !== undefined) p.epochs = o.epochs;
   if (o.batch !== undefined) p.batch = o.batch;
   if (o.lr !== undefined) p.lr = o.lr;
@@ -282,7 +321,7 @@ export function fromScratchEstimate(dir: string, role: 'teacher' | 'students', o
     return estimateText(
       {
         backbone,
-        freezeBackbone: o.freezeBackbone === true,
+        freezeBackbone: o.freezeBackbone === true || o.trainBlocks === 0,
         epochs: o.epochs ?? (role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS),
         frames: train,
         valFrames: val,
@@ -340,11 +379,12 @@ export function registerEngineCommands(program: Command): void {
       .argument('<dir>', 'project folder')
       .option('--teacher <id>', 'teacher model id (required unless --resume)')
       .option('--count <n>', 'number of students (5)', num)
-      .option('--lambda <x>', 'weight of the ground truth where it exists (0.6)', num)
-      .option('--temperature <t>', 'distillation temperature (1.5)', num)
+      .option('--lambda <x>', 'weight of the ground truth where it exists (0.6), or per task: au=0.8,expr=0.6,va=0.5', perTaskArg(parseLambda))
+      .option('--temperature <t>', 'distillation temperature (1.5), or per task: expr=1.5,va=2 (the AU term has none)', perTaskArg(parseTemperature))
+      .option('--bagging', "each student trains on a bootstrap resample of each task's pool (its own seed)")
       .option('--resume <job>', 'resume an interrupted, cancelled or failed students run (CNN or CNN-RNN) from its checkpoints, by its job id', jobIdArg)
       .option('--json', 'print the result as JSON'),
-  ).action(async (dir: string, o: TrainOpts & { teacher?: string; count?: number; lambda?: number; temperature?: number; resume?: number; json?: boolean }) => {
+  ).action(async (dir: string, o: TrainOpts & { teacher?: string; count?: number; lambda?: Lambda; temperature?: Temperature; resume?: number; json?: boolean }) => {
     let r;
     if (o.resume !== undefined) {
       const jobId = o.resume;

@@ -9,8 +9,8 @@
 
 import { tf } from '../backend';
 import { FACE_CHANNELS, FACE_INPUT_SIZE, FACE_MEAN_RGB, faceTrunk, loadFaceWeights, readFaceApiWeights } from './face';
-import { applyHeads, createLayers, isHeadLayerName, layersFrom } from './heads';
-import { batchNormLayers, InputNormalization } from './layers';
+import { applyHeads, createLayers, headDropoutOf, isHeadLayerName, layersFrom } from './heads';
+import { InputNormalization, trainingModeLayers } from './layers';
 import { RESNET_SPECS, resnetStageChannels, resnetTrunk } from './resnet';
 import {
   BACKBONES,
@@ -30,6 +30,8 @@ export interface BuildOptions {
   faceWeightsDir?: string;
   /** face only: false leaves the trunk randomly initialised from the seed (tests). Default true. */
   facePretrained?: boolean;
+  /** Dropout rate before each head's last FC (training passes only; heads.ts). Default 0: no dropout layer. */
+  headDropout?: number;
 }
 
 /** Fills the defaults of a model config and checks it. */
@@ -81,7 +83,7 @@ export async function buildModel(cfgIn: ModelConfigInput, opts: BuildOptions = {
   const normed = new InputNormalization({ name: 'input_norm', ...normArgs }).apply(image) as tf.SymbolicTensor;
   const maps = backbone === 'face' ? faceTrunk(normed, seed) : resnetTrunk(normed, RESNET_SPECS[backbone], seed);
   const features = poolFeatures(maps, featureMaps);
-  const outputs = applyHeads(features, seed, createLayers);
+  const outputs = applyHeads(features, seed, createLayers, opts.headDropout ?? 0);
   const model = tf.model({ inputs: image, outputs, name: `multitask_${backbone}` });
   if (backbone === 'face' && opts.facePretrained !== false) {
     loadFaceWeights(model, await readFaceApiWeights(opts.faceWeightsDir));
@@ -107,7 +109,7 @@ export function assembleNet(model: tf.LayersModel, config: ModelConfig): Multita
   const featureDim = (featLayer.outputShape as number[])[1];
   const backbone = tf.model({ inputs: model.inputs, outputs: featLayer.getOutputAt(0) as tf.SymbolicTensor, name: 'backbone' });
   const featuresIn = tf.input({ shape: [featureDim], name: 'features_in' });
-  const heads = tf.model({ inputs: featuresIn, outputs: applyHeads(featuresIn, config.seed, layersFrom(model)), name: 'heads' });
+  const heads = tf.model({ inputs: featuresIn, outputs: applyHeads(featuresIn, config.seed, layersFrom(model), headDropoutOf(model)), name: 'heads' });
   return { model, backbone, heads, config, featureDim };
 }
 
@@ -131,9 +133,9 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-/** Runs `fn` with every batch norm of `model` in training (true) or inference (false) mode. */
+/** Runs `fn` with every batch norm (and head dropout) of `model` in training (true) or inference (false) mode. */
 export function withTraining<T>(model: tf.LayersModel, training: boolean, fn: () => T): T {
-  const bns = batchNormLayers(model.layers);
+  const bns = trainingModeLayers(model.layers);
   const before = bns.map((l) => l.trainingMode);
   for (const l of bns) l.trainingMode = training;
   try {

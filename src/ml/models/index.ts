@@ -15,6 +15,7 @@ export {
   type BuildOptions,
 } from './build';
 export { backboneKey } from './fingerprint';
+export { backboneBlockOf, setTrainedBlocks, trainableBackboneVariableNames } from './blocks';
 export { InputNormalization, TrainableBatchNorm } from './layers';
 export { FACE_CHANNELS, FACE_FEATURE_DIM, FACE_MEAN_RGB, faceApiModelDir, readFaceApiWeights } from './face';
 export { RESNET_SPECS, type ResNetSpec } from './resnet';

@@ -10,6 +10,7 @@
 //   per-layer flag that `withTraining()` (build.ts) sets around one forward pass. It also uses the
 //   closed-form batch-norm gradient of src/ml/backend (faster than autodiff through tf.moments),
 //   and — as Keras 2 does — runs in inference mode whenever the layer is frozen.
+// - HeadDropout: dropout before each head's last FC (TrainConfig.headDropout), on the same flag.
 
 import { tf, batchNormTraining } from '../backend';
 
@@ -202,6 +203,48 @@ export class InputConv2D extends tf.layers.Layer {
   }
 }
 
+export interface HeadDropoutArgs extends LayerArgs {
+  rate: number;
+  /** Seed of the masks (the model seed and the layer name give it: layerSeed). */
+  seed: number;
+}
+
+/**
+ * Dropout that is active only in training passes (the `trainingMode` flag withTraining() sets, as
+ * TrainableBatchNorm: tf.layers' dropout never sees `training` in a functional model), with
+ * seeded masks: the k-th training pass of a layer draws from seed + k, so a run is reproducible.
+ * Inference passes are the identity.
+ */
+export class HeadDropout extends tf.layers.Layer {
+  static className = 'AwHeadDropout';
+  readonly rate: number;
+  readonly seed: number;
+  trainingMode = false;
+  private calls = 0;
+
+  constructor(args: HeadDropoutArgs) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`${this.name}: dropout rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = single(inputs);
+    if (!this.trainingMode || this.rate === 0) return tf.clone(x);
+    return tf.dropout(x, this.rate, undefined, (this.seed + this.calls++) % 2147483647);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+tf.serialization.registerClass(HeadDropout);
 tf.serialization.registerClass(InputNormalization);
 tf.serialization.registerClass(InputConv2D);
 tf.serialization.registerClass(TrainableBatchNorm);
@@ -209,4 +252,9 @@ tf.serialization.registerClass(TrainableBatchNorm);
 /** Every TrainableBatchNorm among `layers`. */
 export function batchNormLayers(layers: readonly tf.layers.Layer[]): TrainableBatchNorm[] {
   return layers.filter((l): l is TrainableBatchNorm => l instanceof TrainableBatchNorm);
+}
+
+/** Every layer among `layers` whose training-pass behaviour withTraining() switches (batch norms, head dropout). */
+export function trainingModeLayers(layers: readonly tf.layers.Layer[]): (TrainableBatchNorm | HeadDropout)[] {
+  return layers.filter((l): l is TrainableBatchNorm | HeadDropout => l instanceof TrainableBatchNorm || l instanceof HeadDropout);
 }

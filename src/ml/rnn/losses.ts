@@ -27,6 +27,7 @@ import {
   type TeacherLossTerms,
 } from '../losses';
 import { NUM_EXPR, SOFT_LABEL_WIDTH } from '../../shared/labels';
+import { perTask } from '../../shared/train-config';
 import type { SampleSet } from '../../shared/samples';
 import { headsFromRecords, targetsOf } from '../train/batch';
 
@@ -78,25 +79,27 @@ export function sequenceStudentLoss(
   if (valid.shape[0] !== n) throw new Error(`valid mask has ${valid.shape[0]} rows, outputs ${n}`);
   const lambda = options.lambda ?? DEFAULT_STUDENT_OPTIONS.lambda;
   const T = options.temperature ?? DEFAULT_STUDENT_OPTIONS.temperature;
+  const [lAu, lExpr, lVa] = [perTask(lambda, 'au'), perTask(lambda, 'expr'), perTask(lambda, 'va')];
+  const [tExpr, tVa] = [perTask(T, 'expr'), perTask(T, 'va')];
   const t2 = options.scaleByT2 ?? DEFAULT_STUDENT_OPTIONS.scaleByT2;
   const w = { ...DEFAULT_LOSS_WEIGHTS, ...(options.weights ?? {}) };
   return tf.tidy(() => {
     const v = valid.toFloat() as tf.Tensor1D;
     const auGt = auLossPerSample(out.au, t.auTarget, t.auMask);
     const auD = auDistillPerSample(teacher.au, out.au);
-    const au = mixValid(auGt.loss, auD, tf.mul(auGt.has, v) as tf.Tensor1D, lambda, v);
+    const au = mixValid(auGt.loss, auD, tf.mul(auGt.has, v) as tf.Tensor1D, lAu, v);
 
     const exprMask = tf.mul(t.exprMask.toFloat(), v) as tf.Tensor1D;
     const classes = tf.clipByValue(tf.round(tf.where(tf.greater(exprMask, 0.5), t.exprTarget.toFloat(), tf.zerosLike(exprMask))), 0, NUM_EXPR - 1).toInt() as tf.Tensor1D;
     const exprGt = crossEntropyPerSample(out.expr, classes);
-    const exprD = klDistillPerSample(teacher.expr, out.expr, T, t2);
-    const expr = mixValid(exprGt, exprD, exprMask, lambda, v);
+    const exprD = klDistillPerSample(teacher.expr, out.expr, tExpr, t2);
+    const expr = mixValid(exprGt, exprD, exprMask, lExpr, v);
 
     const vaMask = tf.mul(t.vaMask.toFloat(), v) as tf.Tensor1D;
     const vaTerm = (logits: tf.Tensor2D, tLogits: tf.Tensor2D, target: tf.Tensor1D) => {
       const { cePerSample, cccTerm } = vaLossParts(logits, target, vaMask);
-      const d = klDistillPerSample(tLogits, logits, T, t2);
-      return { loss: mixValid(tf.add(cePerSample, cccTerm) as tf.Tensor1D, d, vaMask, lambda, v), d };
+      const d = klDistillPerSample(tLogits, logits, tVa, t2);
+      return { loss: mixValid(tf.add(cePerSample, cccTerm) as tf.Tensor1D, d, vaMask, lVa, v), d };
     };
     const va = vaTerm(out.v, teacher.v, t.vTarget);
     const aa = vaTerm(out.a, teacher.a, t.aTarget);

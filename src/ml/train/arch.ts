@@ -93,6 +93,8 @@ export interface EpochPlan<Batch> {
 export interface ArchRun<Batch> {
   /** The variables Adam updates, always in the same order (the checkpoint keeps slots by position). */
   vars: tf.Variable[];
+  /** Learning-rate scale per variable name (absent: every variable at the schedule's rate); see fused-adam.ts. */
+  lrScales?: ReadonlyMap<string, number>;
   epoch(epoch: number): EpochPlan<Batch>;
   /** Forward pass in training mode and the loss (Eq. 4 for a teacher, Eq. 7 for a student). */
   loss(b: Batch): TeacherLossTerms;

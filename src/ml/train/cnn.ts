@@ -18,12 +18,18 @@
 // cached features (computed once, like the plain ones), a fine-tuned run mirrors the rendered crops.
 // With `tta: 'flip'` every inference of the model (validation, soft labels, evaluation, ensemble
 // members) averages the records of both views as probabilities, the ensemble's rule (ensembleRecords).
+//
+// Partial fine-tuning (config.trainBlocks, models/blocks.ts): only the backbone's last blocks and
+// the heads train, the backbone's at lr × backboneLrScale (a per-variable scale of the fused Adam).
+// Head dropout (config.headDropout) is a layer of the heads. Students with config.bagging train on
+// a bootstrap resample of each task pool drawn from their own seed (samplers.ts bootstrapPools);
+// the teacher never bags.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
 import { studentLoss, studentTaskWeights, teacherLoss, type BatchTargets, type HeadOutputs, type StudentLossOptions } from '../losses';
-import { mergedEpoch, perTaskEpoch, taskShares, type EpochItem, type MergedEpochOptions, type TaskPools } from '../samplers';
-import { buildModel, disposeNet, forward, loadCheckpoint, saveCheckpoint, saveModel, trainableVariables, type MultitaskNet } from '../models';
+import { bootstrapPools, mergedEpoch, perTaskEpoch, taskShares, type EpochItem, type MergedEpochOptions, type TaskPools } from '../samplers';
+import { buildModel, disposeNet, forward, loadCheckpoint, saveCheckpoint, saveModel, setTrainedBlocks, trainableBackboneVariableNames, trainableVariables, type MultitaskNet } from '../models';
 import type { DownsampleFactors, SampleSet } from '../../shared/samples';
 import { mulberry32, deriveSeed } from '../../shared/random';
 import { NUM_AUS, SOFT_LABEL_WIDTH, type Task } from '../../shared/labels';
@@ -169,7 +175,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
   unit: 'samples',
   build: (inp) => {
     const c = inp.config;
-    return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed, featureMaps: c.featureMaps });
+    return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed, featureMaps: c.featureMaps }, { headDropout: c.headDropout });
   },
   hasCheckpoint: async (dir) => fs.existsSync(path.join(dir, 'checkpoint.json')),
   loadCheckpoint: (dir) => loadCheckpoint<TrainerState>(dir),
@@ -214,10 +220,18 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
     };
     const valInput = frozen ? featureInput(val) : imageInput(crops, val, size);
     const valViews = ttaViews(c.tta).map((v) => viewOf(valInput, v));
+//
+    // Partial fine-tuning: only the last trainBlocks blocks of a trained backbone train (set on a
+    // resumed net too: a loaded model comes back with its whole backbone trainable), at lr × backboneLrScale.
+    if (!frozen) setTrainedBlocks(net, c.trainBlocks ?? 'all');
     const model = frozen ? net.heads : net.model;
     const vars = trainableVariables(model);
+    const lrScales = !frozen && c.backboneLrScale !== 1 ? new Map(trainableBackboneVariableNames(net).map((n) => [n, c.backboneLrScale])) : undefined;
 
-    const pools = taskPools(s, inp.downsample);
+    // Bagging (students only; the teacher never bags): a bootstrap resample of each pool from the student's own seed.
+    const bag = c.bagging && inp.role === 'student';
+    const pools = bag ? bootstrapPools(taskPools(s, inp.downsample), deriveSeed(c.seed, 'bagging')) : taskPools(s, inp.downsample);
+    if (bag) hooks.log('bagging: each task pool is a bootstrap resample of itself (this student\'s seed)');
     if (!pools.au && !pools.expr && !pools.va) throw new Error('no labelled training frames in the chosen datasets (train split)');
     if (c.batching === 'per-task') taskShares([pools.au, pools.expr, pools.va].filter(Boolean).length, c.batch); // throws if too small
     if (inp.role === 'student') requireTeacherRecords(s.frameId.subarray(0, s.n), inp.teacherRecords);
@@ -225,6 +239,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
 
     return {
       vars,
+      lrScales,
       epoch(epoch) {
         const steps = epochBatches(pools, c, epoch);
         const rng = mulberry32(deriveSeed(c.seed, `augment-${epoch}`));

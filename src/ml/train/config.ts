@@ -14,9 +14,11 @@ export {
 } from '../../shared/train-config';
 
 export function resolveTrainConfig(input: TrainConfigInput, role: 'teacher' | 'student'): TrainConfig & { epochs: number } {
-  const c = TrainConfig.parse(input);
-  const issues = trainConfigIssues(c);
+  const parsed = TrainConfig.parse(input);
+  const issues = trainConfigIssues(parsed);
   if (issues.length) throw new Error(issues[0].message);
+  // One switch for "frozen": trainBlocks 0 is freezeBackbone (the cached-feature path).
+  const c = parsed.trainBlocks === 0 ? { ...parsed, freezeBackbone: true, trainBlocks: undefined } : parsed;
   return { ...c, epochs: c.epochs ?? (role === 'teacher' ? TEACHER_EPOCHS : STUDENT_EPOCHS) };
 }
 

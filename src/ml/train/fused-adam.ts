@@ -17,6 +17,10 @@
 // tensor, so a weight changed under the same tensor would be read stale — measured: the steps after
 // an in-place update diverged from tfjs's Adam by 4e-3.) Elsewhere (tfjs-node, GPUs) the per-op update of tfjs's Adam runs, on the same state.
 //
+// A learning-rate scale per variable (lrScales, by variable name; 1 when absent): the variable
+// steps at lr × scale, exactly as a run at that learning rate would (partial fine-tuning trains
+// the backbone at a lower rate than the heads). Not saved: the trainer sets it from the config.
+//
 // The state has tfjs Adam's layout (iterations, then m and v per variable, by position), so a
 // checkpoint of either restores into either (src/ml/models/checkpoint.ts).
 import { tf } from '../backend';
@@ -56,6 +60,8 @@ export class FusedAdam extends tf.Optimizer {
   private m: OptimizerVariable[] = [];
   private v: OptimizerVariable[] = [];
   readonly epsilon: number;
+  /** Learning-rate scale per variable name (the name tf.engine().registeredVariables knows it by); 1 when absent. */
+  lrScales: ReadonlyMap<string, number> = new Map();
 
   constructor(
     public learningRate: number,
@@ -90,7 +96,6 @@ export class FusedAdam extends tf.Optimizer {
     const c1 = f(1 - this.beta1);
     const c2 = f(1 - this.beta2);
     const eps = f(this.epsilon);
-    const nlr = f(-this.learningRate);
     const acc1 = hostView(this.accBeta1)!;
     const acc2 = hostView(this.accBeta2)!;
     const d1 = f(1 - acc1[0]);
@@ -98,6 +103,7 @@ export class FusedAdam extends tf.Optimizer {
     list.forEach(({ name, tensor: grad }, i) => {
       if (grad == null) return;
       const value = vars[name];
+      const nlr = f(-(this.learningRate * (this.lrScales.get(name) ?? 1)));
       // Views are taken after the previous variable's new tensor (which may grow the wasm heap).
       const g = hostView(grad);
       const m = hostView(this.m[i].variable);
@@ -141,7 +147,7 @@ export class FusedAdam extends tf.Optimizer {
         m.assign(m1);
         v.assign(v1);
         const step = tf.div(tf.div(m1, d1), tf.add(tf.sqrt(tf.div(v1, d2)), this.epsilon));
-        value.assign(tf.add(tf.mul(step, -this.learningRate), value));
+        value.assign(tf.add(tf.mul(step, -(this.learningRate * (this.lrScales.get(name) ?? 1))), value));
       });
       this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));

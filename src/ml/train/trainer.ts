@@ -27,7 +27,7 @@ import { readArrayBuffer, sha256, verifyBytes } from '../models/io';
 import { NUM_AUS } from '../../shared/labels';
 import type { EvaluationBlock } from '../../shared/metrics';
 import { learningRate } from './config';
-import { adam } from './fused-adam';
+import { adam, FusedAdam } from './fused-adam';
 import { evaluatePredictions, scoresOf, selectionScore, tuneThresholds } from './evaluate';
 import type { ArchTrainer, BestEpoch, ThresholdsTunedOn, TrainerState, TrainHooks, TrainInputBase, TrainResult } from './arch';
 
@@ -61,6 +61,10 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     arch.dispose(net);
     optimizer.dispose();
     throw e;
+  }
+  if (run.lrScales?.size) {
+    if (!(optimizer instanceof FusedAdam)) throw new Error(`a per-layer learning rate needs the trainer's Adam; this checkpoint's optimizer is ${optimizer.getClassName()}`);
+    optimizer.lrScales = run.lrScales;
   }
   const valRows = Array.from({ length: val.n }, (_, i) => i);
   const meta = { role: inp.role, train: c };

@@ -39,10 +39,10 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
     return { model, cfg };
   },
 
-  // Students take the teacher's backbone, input size, freezing and feature maps unless the params name them.
+  // Students take the teacher's backbone, input size, freezing, feature maps and trained blocks unless the params name them.
   studentBase: (_sess, teacher, p) => {
-    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, featureMaps, ...rest } = p;
-    const model = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, { backbone, freezeBackbone, inputSize, featureMaps });
+    const { teacher: _t, count: _c, resume: _r, resumeOf: _o, backbone, freezeBackbone, inputSize, featureMaps, trainBlocks, ...rest } = p;
+    const model = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, { backbone, freezeBackbone, inputSize, featureMaps, trainBlocks });
     return resolveTrainConfig({ ...rest, ...model }, 'student');
   },
   usesStoredTeacherRecords: () => true,
@@ -50,7 +50,7 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
   bind: (sess, cfg) => ({
     backbone: cfg.backbone,
     describe: (model) =>
-      `teacher ${model.name}: ${cfg.backbone} (${isPretrained(cfg.backbone) ? 'pretrained' : 'from random weights'}${cfg.freezeBackbone ? ', frozen' : ''}), ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
+      `teacher ${model.name}: ${cfg.backbone} (${isPretrained(cfg.backbone) ? 'pretrained' : 'from random weights'}${cfg.freezeBackbone ? ', frozen' : cfg.trainBlocks !== undefined && cfg.trainBlocks !== 'all' ? `, last ${cfg.trainBlocks} blocks trained` : ''}${cfg.backboneLrScale !== 1 ? `, backbone lr ×${cfg.backboneLrScale}` : ''}), ${cfg.epochs} epochs, batch ${cfg.batch}, lr ${cfg.lr}`,
     result: {},
     ensembleConfig: {},
     sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),

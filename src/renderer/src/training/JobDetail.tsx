@@ -83,13 +83,22 @@ function Log({ jobId }: { jobId: number }) {
   );
 }
 
+/** A param's value in the line: per-task values (λ, T) as au=0.8,expr=0.6,va=0.5. */
+function valueText(v: unknown): string {
+  return v !== null && typeof v === 'object'
+    ? Object.entries(v)
+        .map(([k, x]) => `${k}=${String(x)}`)
+        .join(',')
+    : String(v);
+}
+
 /** A compact line of the params a run was started with (a resumed run: the job it continues, by id). */
 function paramsLine(job: JobSummary): string {
   const p = job.params;
-  const keys = ['backbone', 'freezeBackbone', 'featuresFrom', 'window', 'trainStride', 'evalStride', 'hidden', 'epochs', 'batch', 'lr', 'count', 'lambda', 'temperature', 'datasets', 'model', 'dataset', 'split'];
+  const keys = ['backbone', 'freezeBackbone', 'trainBlocks', 'backboneLrScale', 'headDropout', 'bagging', 'featuresFrom', 'window', 'trainStride', 'evalStride', 'hidden', 'epochs', 'batch', 'lr', 'count', 'lambda', 'temperature', 'datasets', 'model', 'dataset', 'split'];
   const parts = keys
     .filter((k) => p[k] !== undefined && !(Array.isArray(p[k]) && (p[k] as unknown[]).length === 0))
-    .map((k) => `${k} ${Array.isArray(p[k]) ? (p[k] as unknown[]).join(',') : String(p[k])}`);
+    .map((k) => `${k} ${Array.isArray(p[k]) ? (p[k] as unknown[]).join(',') : valueText(p[k])}`);
   const resumed = typeof p.resumeOf === 'number' ? resumeNote(p).replace(/^ \((.*)\)$/, '$1') : '';
   return [...parts, ...(resumed ? [resumed] : [])].join(' · ');
 }

@@ -141,10 +141,10 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
     // The configs arrived after the user set the model fields of the preselected teacher: those stay.
     if (first && modelTouched.current) return;
     setForm((f) => withTeacherSettings(f, source));
-    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined, featureMaps: undefined }));
+    setIssues((i) => ({ ...i, backbone: undefined, inputSize: undefined, freezeBackbone: undefined, featureMaps: undefined, trainBlocks: undefined }));
   }, [configs, form.teacher]);
   const set = <K extends TrainField>(k: K, v: TrainForm[K]) => {
-    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone' || k === 'featureMaps') modelTouched.current = true;
+    if (k === 'backbone' || k === 'inputSize' || k === 'freezeBackbone' || k === 'featureMaps' || k === 'trainBlocks') modelTouched.current = true;
     setForm((f) => setTrainField(f, k, v));
     setIssues((i) => ({ ...i, [k]: undefined }));
   };
@@ -189,8 +189,13 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
             />
           </Field>
           {input('count', 'Number of students', 'paper: 5, each with its own seed')}
-          {input('lambda', 'λ (ground truth vs. distillation)', 'Eq. 7, paper: 0.6')}
-          {input('temperature', 'Temperature T', 'paper: 1.5')}
+          {input('lambda', 'λ (ground truth vs. distillation)', 'Eq. 7, paper: 0.6; per task: au=0.8,expr=0.6,va=0.5')}
+          {input('temperature', 'Temperature T', 'paper: 1.5; per task: expr=1.5,va=2')}
+          {arch === 'cnn' && (
+            <div className="field checks">
+              <Check name="bagging" label="Bagging (each student trains on a bootstrap resample of each task's data, from its own seed)" checked={form.bagging} onChange={(v) => set('bagging', v)} />
+            </div>
+          )}
         </div>
       ) : (
         arch === 'cnn-rnn' && (
@@ -226,6 +231,9 @@ function TrainFormBody({ role, arch }: { role: Role; arch: ModelType }) {
             <Field name="tta" label="Test-time augmentation" issue={issues.tta} hint="every prediction of the model: flip averages the face and its mirror image">
               <Select<TtaMode> name="tta" value={form.tta} options={TTA_OPTIONS} onChange={(v) => set('tta', v)} />
             </Field>
+            {input('trainBlocks', 'Blocks to fine-tune', "all, or the backbone's last 1–4 blocks (0 = frozen)")}
+            {input('backboneLrScale', 'Backbone lr ×', 'of the heads’ lr: 1 (e.g. 0.1)')}
+            {input('headDropout', 'Head dropout', 'before each head’s last layer: 0')}
             {estimate && (
               <p className={`backbone-estimate${estimate.fromScratch ? ' from-scratch' : ''}`} data-testid="backbone-estimate" data-from-scratch={estimate.fromScratch}>
                 {estimate.text}

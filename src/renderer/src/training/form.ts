@@ -27,10 +27,13 @@ import {
   STUDENT_COUNT,
   STUDENT_EPOCHS,
   TEACHER_EPOCHS,
+  parseLambda,
+  parseTemperature,
   studentModelSettings,
   trainConfigIssues,
   type TrainBackbone,
   type TtaMode,
+  type TrainBlocks,
 } from '../../../shared/train-config';
 import { epochFrames, estimateText, isPretrained } from '../../../shared/train-estimate';
 
@@ -55,11 +58,19 @@ export interface TrainForm {
   // ---- students only (both architectures)
   teacher: string;
   count: string;
+  /** One number for every task, or per task: au=0.8,expr=0.6,va=0.5. */
   lambda: string;
+  /** One number, or per task: expr=1.5,va=2. */
   temperature: string;
+  /** CNN students: a bootstrap resample of each task's pool per student. */
+  bagging: boolean;
   // ---- the CNN
   backbone: TrainBackbone;
   freezeBackbone: boolean;
+  /** 'all', or how many of the backbone's last blocks train (0–4). */
+  trainBlocks: string;
+  backboneLrScale: string;
+  headDropout: string;
   inputSize: string;
   /** Stage maps pooled into the backbone's features (students: the teacher's). */
   featureMaps: string;
@@ -98,10 +109,10 @@ export function jobKindOf(arch: ModelType, role: Role): TrainKind {
 /** Numeric fields per architecture (the students' fields added for students). */
 const SCHEDULE: TrainField[] = ['epochs', 'batch', 'lr', 'lrStepEpochs', 'lrDivisor', 'seed', 'maxStepsPerEpoch'];
 export const ARCH_FIELDS: Record<ModelType, { numeric: TrainField[] }> = {
-  cnn: { numeric: ['inputSize', 'featureMaps', ...SCHEDULE, 'auClonePercentage'] },
+  cnn: { numeric: ['inputSize', 'featureMaps', ...SCHEDULE, 'auClonePercentage', 'backboneLrScale', 'headDropout'] },
   'cnn-rnn': { numeric: ['window', 'trainStride', 'evalStride', 'hidden', ...SCHEDULE] },
 };
-const STUDENT_NUMERIC: TrainField[] = ['count', 'lambda', 'temperature'];
+const STUDENT_NUMERIC: TrainField[] = ['count'];
 
 /**
  * The backbone offered first, on every backend: the engine's default, the pretrained `face` (a GPU
@@ -175,8 +186,12 @@ export function defaultTrainForm(role: Role, o: TrainFormDefaults = {}): TrainFo
     count: String(STUDENT_COUNT),
     lambda: '0.6',
     temperature: '1.5',
+    bagging: false,
     backbone: o.backbone ?? DEFAULT_BACKBONE,
     freezeBackbone: false,
+    trainBlocks: 'all',
+    backboneLrScale: '1',
+    headDropout: '0',
     inputSize: '112',
     featureMaps: String(DEFAULT_FEATURE_MAPS),
     balanceAu: true,
@@ -206,7 +221,32 @@ export interface TeacherSettingsSource {
  */
 export function withTeacherSettings(f: TrainForm, teacher: TeacherSettingsSource): TrainForm {
   const s = studentModelSettings({ ...(teacher.backbone ? { backbone: teacher.backbone } : {}), ...teacher.config }, {});
-  return { ...f, backbone: s.backbone, inputSize: String(s.inputSize), freezeBackbone: s.freezeBackbone, featureMaps: String(s.featureMaps) };
+  return {
+    ...f,
+    backbone: s.backbone,
+    inputSize: String(s.inputSize),
+    freezeBackbone: s.freezeBackbone,
+    featureMaps: String(s.featureMaps),
+    trainBlocks: String(s.trainBlocks ?? 'all'),
+  };
+}
+
+/** The trained blocks typed: 'all' or a whole number (the schema checks the range). */
+function parseTrainBlocks(text: string, issues: Issues): TrainBlocks {
+  const t = text.trim();
+  if (t === 'all') return 'all';
+  if (!/^\d+$/.test(t)) issues.trainBlocks = 'a number of blocks (0–4), or all';
+  return Number(t);
+}
+
+/** λ or T typed: one number, or TASK=VALUE for each task. */
+function parsePerTaskField<T>(text: string, field: 'lambda' | 'temperature', parse: (text: string) => T, issues: Issues): T | number {
+  try {
+    return parse(text);
+  } catch (e) {
+    issues[field] = (e as Error).message;
+    return Number.NaN;
+  }
 }
 
 const isCount = (t: string) => /^\s*\d+\s*$/.test(t) && Number(t) >= 1;
@@ -288,14 +328,24 @@ export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainS
   };
   const student = () => {
     if (f.teacher === '') issues.teacher = `choose the ${f.arch === 'cnn' ? '' : 'CNN-RNN '}teacher whose soft labels the students learn from`;
-    return { teacher: Number(f.teacher), count: num('count'), lambda: num('lambda'), temperature: num('temperature') };
+    return {
+      teacher: Number(f.teacher),
+      count: num('count'),
+      lambda: parsePerTaskField(f.lambda, 'lambda', parseLambda, issues),
+      temperature: parsePerTaskField(f.temperature, 'temperature', parseTemperature, issues),
+    };
   };
   let start: TrainStart;
   if (f.arch === 'cnn') {
+    // 'all' (the field's default) is what an unfrozen backbone trains anyway: sent only when a count is typed.
+    const blocks = parseTrainBlocks(f.trainBlocks, issues);
     const cnn = {
       ...schedule,
       backbone: f.backbone,
       freezeBackbone: f.freezeBackbone,
+      ...(blocks !== 'all' ? { trainBlocks: blocks } : {}),
+      backboneLrScale: num('backboneLrScale'),
+      headDropout: num('headDropout'),
       inputSize: num('inputSize'),
       featureMaps: num('featureMaps'),
       balance: { au: f.balanceAu, expr: f.balanceExpr, va: f.balanceVa },
@@ -303,9 +353,9 @@ export function trainParams(role: Role, f: TrainForm): { ok: true; start: TrainS
       tta: f.tta,
       auClonePercentage: num('auClonePercentage'),
     };
-    start = role === 'teacher' ? { kind: 'train.teacher', params: cnn } : { kind: 'train.students', params: { ...cnn, ...student() } };
-    // The cross-field rule once the schema passes (the backbone and input size are then valid).
-    if (startIssues(start, issues)) for (const i of trainConfigIssues({ backbone: f.backbone, inputSize: num('inputSize'), freezeBackbone: f.freezeBackbone })) issues[i.path] ??= i.message;
+    start = role === 'teacher' ? { kind: 'train.teacher', params: cnn } : { kind: 'train.students', params: { ...cnn, ...student(), bagging: f.bagging } };
+    // The cross-field rules once the schema passes (the backbone and input size are then valid).
+    if (startIssues(start, issues)) for (const i of trainConfigIssues({ ...cnn, inputSize: num('inputSize') })) issues[i.path] ??= i.message;
   } else {
     const rnn = { ...schedule, window: num('window'), trainStride: num('trainStride'), evalStride: num('evalStride'), hidden: num('hidden') };
     start =
