@@ -126,7 +126,7 @@ export function parseTemperature(text: string): Temperature {
   return checked(Temperature, parsePerTaskText(text, ['expr', 'va']), 'temperature');
 }
 /** Stage maps pooled into the features when none is chosen (why: docs/ARCHITECTURE.md §7). */
-export const DEFAULT_FEATURE_MAPS = 1;
+export const DEFAULT_FEATURE_MAPS = 2;
 
 export const TrainConfig = z.object({
   backbone: z.enum(TRAIN_BACKBONES).default(DEFAULT_BACKBONE),

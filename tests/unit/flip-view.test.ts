@@ -198,10 +198,18 @@ describe('the mirrored view through the engine (frozen face backbone)', () => {
   });
   afterAll(() => tmp.cleanup());
 
-  it('augment and TTA off: no mirrored rows; on: computed once per frame, read by the next model', async () => {
+  it('frozen without flip TTA: no mirrored rows, augment or not; with it: computed once per frame, read by the next model', async () => {
     const t = await trainTeacher(dir, { ...RUN, augment: false, tta: 'none' }, hooks);
     expect(passes('plain')).toEqual([[FRAMES, 0]]);
     expect(passes('flip')).toEqual([]);
+    // Augmenting a frozen run costs no second feature pass unless the model averages the views (tta 'flip').
+    logs = [];
+    const augmented = await trainTeacher(dir, { ...RUN, augment: true, tta: 'none' }, hooks);
+    expect(passes('flip')).toEqual([]);
+    expect(passes('plain')).toEqual([[0, FRAMES]]);
+    const fc = FeatureCache.open(dir);
+    fc.deleteModel(augmented.modelId); // its ownership only: the teacher still owns the plain rows
+    fc.close();
     const key = (await readModelMeta(path.join(dir, 'models', String(t.modelId)))).backboneKey!;
     expect(keys()).toEqual([{ key, n: FRAMES }]);
 

@@ -26,7 +26,7 @@ describe('the schema: students have no model defaults of their own; frozen backb
     const p = StudentParams.parse({ teacher: 3 });
     expect([p.backbone, p.inputSize, p.freezeBackbone, p.featureMaps]).toEqual([undefined, undefined, undefined, undefined]);
     expect(p.epochs).toBeUndefined();
-    expect(TeacherParams.parse({})).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 1 });
+    expect(TeacherParams.parse({})).toMatchObject({ backbone: 'face', inputSize: 112, freezeBackbone: false, featureMaps: 2 });
   });
   it('students pool the teacher’s feature maps (so they share its cached features) unless given; a teacher stored before the field pooled one', () => {
     expect(studentModelSettings({ ...FROZEN_FACE, featureMaps: 2 }, {}).featureMaps).toBe(2);

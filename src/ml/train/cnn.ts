@@ -12,8 +12,8 @@
 // once per (backbone weights, frame) for every run that uses that backbone (./backbone-features.ts),
 // and only the heads are trained on them; inference of a frozen model reads them too.
 //
-// The mirrored face is a second view (issue 17). With `augment` every training sample shows the
-// plain or the mirrored face (p = 0.5, from the epoch's seeded augment rng: drawFlips), its AU
+// The mirrored face is a second view (issue 17). With `augment` (frozen: and tta 'flip', see
+// prepare) every training sample shows the plain or the mirrored face (p = 0.5, from the epoch's seeded augment rng: drawFlips), its AU
 // labels and teacher record through the AU mirror rule; a frozen run reads the mirrored view's
 // cached features (computed once, like the plain ones), a fine-tuned run mirrors the rendered crops.
 // With `tta: 'flip'` every inference of the model (validation, soft labels, evaluation, ensemble
@@ -195,13 +195,18 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
 
     // Frozen backbone: the features of every train and validation frame from the store (computed
     // only for frames no earlier run of this backbone saw), held in memory, then heads only. The
-    // mirrored view: of the train frames when augmenting, of the validation frames under flip TTA.
+    // mirrored view: of the train frames when flip-augmenting, of the validation frames under flip TTA.
+    // On the frozen path the mirrored view costs a second feature pass, so it trains on mirrored
+    // faces only when the model averages the views anyway (tta 'flip': its soft labels need the
+    // mirrored features of every frame); then augmentation reuses that pass. Fine-tuned runs mirror
+    // pixels, at no extra cost, whenever they augment.
+    const flipTrain = c.augment && (!frozen || c.tta === 'flip');
     const trainIds = Array.from(s.frameId.subarray(0, s.n));
     const valIds = Array.from(val.frameId.subarray(0, val.n));
     const features: Partial<Record<FeatureView, ReturnType<typeof loadFeatureRows>>> = {};
     if (frozen) {
       const store = inp.features ?? memoryFeatureStore();
-      const flipIds = [...(c.augment ? trainIds : []), ...(c.tta === 'flip' ? valIds : [])];
+      const flipIds = [...(flipTrain ? trainIds : []), ...(c.tta === 'flip' ? valIds : [])];
       const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, { plain: [...trainIds, ...valIds], flip: flipIds }, { batch: c.batch, hooks });
       for (const [view, pass] of Object.entries(passes) as [FeatureView, FeaturePass][]) {
         hooks.log(describeFeaturePass(pass));
@@ -250,7 +255,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
             const r = steps[k].map((it) => it.sample);
             // With augment, each sample's view (plain or mirrored) is drawn from the epoch's rng as its
             // batch is made (batches are made in order, so a resumed epoch draws the same views).
-            const mirrored = c.augment ? drawFlips(rng, r.length) : undefined;
+            const mirrored = flipTrain ? drawFlips(rng, r.length) : undefined;
             const x = await makeInput(r, mirrored);
             const teacherRecord = (i: number, j: number) => {
               const rec = inp.teacherRecords!.get(s.frameId[i])!;
