@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEngineFixture } from './engine-fixture';
+import { countingCrops } from './counting-crops';
 import { tempDir } from './helpers';
 import { evaluateModel, generateSoftLabels, trainStudents, trainTeacher } from '../../src/node/training/engine/pipeline';
 import { trainRnnTeacher } from '../../src/node/training/engine/rnn-pipeline';
@@ -16,7 +17,6 @@ import { Project } from '../../src/node/store/project';
 import { initBackend } from '../../src/ml/backend';
 import { backboneKey, buildModel, disposeNet, loadModel, readModelMeta, saveModel } from '../../src/ml/models';
 import { ensureBackboneFeatures, memoryFeatureStore } from '../../src/ml/train/backbone-features';
-import type { CropReader } from '../../src/ml/train/images';
 
 const tmp = tempDir('aw-feature-pass-');
 const dir = path.join(tmp.dir, 'proj');
@@ -105,20 +105,6 @@ describe('one feature pass per frozen backbone, through Algorithm 1', () => {
 });
 
 describe('the backbone key and the pass underneath', () => {
-  /** A crop reader that counts the crops it renders. */
-  function countingCrops(): CropReader & { rendered: number } {
-    const r = {
-      rendered: 0,
-      has: () => true,
-      async batch(ids: readonly number[], size: number) {
-        r.rendered += ids.length;
-        const out = new Float32Array(ids.length * size * size * 3);
-        ids.forEach((id, k) => out.fill((id % 7) / 7, k * size * size * 3, (k + 1) * size * size * 3));
-        return out;
-      },
-    };
-    return r;
-  }
 
   it('computes each frame once per key; a net with other weights has another key', async () => {
     await initBackend();
@@ -129,7 +115,7 @@ describe('the backbone key and the pass underneath', () => {
       expect(backboneKey(a)).toBe(backboneKey(same));
       expect(backboneKey(a)).not.toBe(backboneKey(b));
       const store = memoryFeatureStore();
-      const crops = countingCrops();
+      const crops = countingCrops((id) => (id % 7) / 7);
       const first = await ensureBackboneFeatures(store, { net: async () => a, dim: a.featureDim }, crops, [1, 2, 3, 2]);
       expect([first.computed, first.reused, crops.rendered]).toEqual([3, 0, 3]);
       const again = await ensureBackboneFeatures(store, { net: async () => same, dim: same.featureDim }, crops, [1, 2, 3, 4]);

@@ -20,29 +20,14 @@ import { featureCounts } from '../../bench/lib/stages';
 import { generateSoftLabels, trainStudents, trainTeacher } from '../../src/node/training/engine/pipeline';
 import type { EngineHooks } from '../../src/node/training/engine/context';
 import { FeatureCache } from '../../src/node/store/feature-cache';
+import { countingCrops } from './counting-crops';
 
 const SIZE = 32;
 
 /** A face per frame id that is not symmetric: brightness ramps left to right, differently per frame. */
 function asymmetricCrops(mirrored = false): CropReader & { rendered: number } {
-  const r = {
-    rendered: 0,
-    has: () => true,
-    async batch(ids: readonly number[], size: number) {
-      r.rendered += ids.length;
-      const out = new Float32Array(ids.length * size * size * 3);
-      ids.forEach((id, k) => {
-        for (let y = 0; y < size; y++)
-          for (let x = 0; x < size; x++) {
-            // The mirrored reader is written out by hand (column size − 1 − x), not with mirrorCrops.
-            const col = mirrored ? size - 1 - x : x;
-            for (let c = 0; c < 3; c++) out[((k * size + y) * size + x) * 3 + c] = ((col * (c + 1) + id * 7 + y) % size) / size;
-          }
-      });
-      return out;
-    },
-  };
-  return r;
+  // The mirrored reader is written out by hand (column size − 1 − x), not with mirrorCrops.
+  return countingCrops((id, x, y, c, size) => (((mirrored ? size - 1 - x : x) * (c + 1) + id * 7 + y) % size) / size);
 }
 
 function samples(ids: number[]): SampleSet {
