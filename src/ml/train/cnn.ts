@@ -13,8 +13,8 @@
 // and only the heads are trained on them; inference of a frozen model reads them too.
 //
 // The mirrored face is a second view (issue 17). With `augment` (frozen: and tta 'flip', see
-// prepare) every training sample shows the plain or the mirrored face (p = 0.5, from the epoch's seeded augment rng: drawFlips), its AU
-// labels and teacher record through the AU mirror rule; a frozen run reads the mirrored view's
+// prepare) every training sample shows the plain or the mirrored face (p = 0.5, from the epoch's
+// seeded augment rng: drawFlips), its AU labels and teacher record through the AU mirror rule; a frozen run reads the mirrored view's
 // cached features (computed once, like the plain ones), a fine-tuned run mirrors the rendered crops.
 // With `tta: 'flip'` every inference of the model (validation, soft labels, evaluation, ensemble
 // members) averages the records of both views as probabilities, the ensemble's rule (ensembleRecords).
@@ -225,7 +225,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
     };
     const valInput = frozen ? featureInput(val) : imageInput(crops, val, size);
     const valViews = ttaViews(c.tta).map((v) => viewOf(valInput, v));
-//
+
     // Partial fine-tuning: only the last trainBlocks blocks of a trained backbone train (set on a
     // resumed net too: a loaded model comes back with its whole backbone trainable), at lr × backboneLrScale.
     if (!frozen) setTrainedBlocks(net, c.trainBlocks ?? 'all');
