@@ -17,6 +17,9 @@ import { describeBackend, initBackend, tf, type BackendName } from '../src/ml/ba
 import { RESNET_SPECS } from '../src/ml/models';
 import { BACKBONE_ROWS, measureBackbones, profileTrainStep, type BackboneRowName, type KernelShare } from './lib/backbones';
 import { emitResult } from './lib/result';
+import { useSourceThreads } from '../src/ml/threads/dev-entry';
+
+useSourceThreads();
 import { archOf, findTorch, runTorch } from './lib/torch';
 
 function arg(name: string, def: string): string {

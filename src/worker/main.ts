@@ -4,6 +4,19 @@ import { CancelledError, JobContext } from './context';
 import { isAnyJobKind } from '../shared/jobs-contract';
 import { runJobKind } from './jobs';
 import { parentPort } from './port';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { configureThreadEntry } from '../ml/threads/pool';
+
+// Learning threads (src/ml/threads): built (out/main/worker.js), from the ml-thread.js built beside
+// it; from the TypeScript sources, through the development bootstrap, imported by path so that no
+// bundle contains it.
+const here = fileURLToPath(import.meta.url);
+if (!here.endsWith('.ts')) configureThreadEntry({ file: path.join(path.dirname(here), 'ml-thread.js') });
+else {
+  const dev = (await import(/* @vite-ignore */ pathToFileURL(path.join(path.dirname(here), '..', 'ml', 'threads', 'dev-entry.ts')).href)) as typeof import('../ml/threads/dev-entry');
+  dev.useSourceThreads();
+}
 
 const port = parentPort();
 let ctx: JobContext | null = null;

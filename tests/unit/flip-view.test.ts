@@ -138,8 +138,8 @@ describe('flip TTA averages exactly the two views', () => {
     await predictSamples(net, crops, s, { features: store, tta: 'flip', log: (l) => void lines.push(l) });
     expect(crops.rendered).toBe(8);
     expect(lines).toEqual([
-      'backbone features: 4 frames, 4 computed, 0 read from the feature cache',
-      'backbone features (flip view): 4 frames, 4 computed, 0 read from the feature cache',
+      'backbone features: 4 frames, 4 computed, 0 read from the feature cache; computed in 1 thread',
+      'backbone features (flip view): 4 frames, 4 computed, 0 read from the feature cache; computed in 1 thread',
       'backbone features: 4 frames, 0 computed, 4 read from the feature cache',
       'backbone features (flip view): 4 frames, 0 computed, 4 read from the feature cache',
     ]);

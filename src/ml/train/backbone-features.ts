@@ -9,8 +9,10 @@
 // share rows exactly when their backbones compute the same function; a frozen backbone is never
 // changed by training, so a teacher and its students share one key. A saved model records its key
 // (meta.backboneKey), so a job whose rows are all cached never loads the model. Whoever changes a frame's crop drops its rows (src/node/media/crops-changed.ts).
-import { tf } from '../backend';
+import { tf, type BackendName } from '../backend';
 import { backboneKey, extractFeatures, type MultitaskNet } from '../models';
+import { ThreadPool } from '../threads/pool';
+import { netTransfer } from '../threads/net-transfer';
 import { mirrorCrops, type CropReader } from './images';
 
 /**
@@ -83,7 +85,28 @@ export interface FeaturePass {
   dim: number;
   computed: number;
   reused: number;
+  /** Threads the missing rows were computed in (1: this thread). */
+  threads: number;
+  /** Why fewer threads than asked for were used, if they failed to start. */
+  threadsNote?: string;
 }
+
+export interface FeaturePassOptions {
+  batch?: number;
+  hooks?: FeaturePassHooks;
+  /**
+   * Worker threads for the missing rows (../threads/pool.ts; default 1: this thread). Used on the
+   * wasm and cpu backends when there are `threadsFrom` rows and two batches to compute; each thread has its own
+   * engine and a copy of the net, and the rows are the same as one thread's (same kernels, same
+   * batches), stored in the same order.
+   */
+  threads?: number;
+  /** The fewest missing frames for which threads start (default 1024: below it their start-up, ~3 s, costs more than they save). */
+  threadsFrom?: number;
+}
+
+/** An error of the thread pool itself (start, load, a thread's death), as opposed to a cancel. */
+class ThreadsFailed extends Error {}
 
 /**
  * Makes sure the backbone features of every frame of `frameIds` are in `store` under the net's key
@@ -97,7 +120,7 @@ export async function ensureBackboneFeatures(
   source: { net: () => Promise<MultitaskNet>; key?: string; dim: number; owner?: number },
   crops: CropReader,
   frameIds: readonly number[],
-  opts: { batch?: number; hooks?: FeaturePassHooks; view?: FeatureView } = {},
+  opts: FeaturePassOptions & { view?: FeatureView } = {},
 ): Promise<FeaturePass> {
   const ids = [...new Set(frameIds)];
   const view = opts.view ?? 'plain';
@@ -105,24 +128,99 @@ export async function ensureBackboneFeatures(
   const key = featureViewKey(base, view);
   store.open(key, source.dim, source.owner);
   const missing = store.missing(key, ids);
+  let threads = 1;
+  let threadsNote: string | undefined;
   if (missing.length) {
     const net = await source.net();
     if (backboneKey(net) !== base) throw new Error('feature store: the net does not match the backbone key it was named by');
-    const size = net.config.inputSize;
     const batch = opts.batch ?? 64;
-    for (let i = 0; i < missing.length; i += batch) {
-      const part = missing.slice(i, i + batch);
+    const want = Math.min(opts.threads ?? 1, Math.ceil(missing.length / batch));
+    const stage = view === 'plain' ? 'computing backbone features' : 'computing backbone features of the mirrored faces';
+    let left = missing;
+    if (want > 1 && missing.length >= (opts.threadsFrom ?? 1024) && THREADED_BACKENDS.has(tf.getBackend())) {
+      try {
+        await computeInThreads(want, net, base, { store, key, view }, crops, missing, batch, stage, opts.hooks);
+        threads = want;
+        left = [];
+      } catch (e) {
+        if (!(e instanceof ThreadsFailed)) throw e;
+        threadsNote = `${want} threads failed (${e.message}); computed in this thread`;
+        left = store.missing(key, missing);
+      }
+    }
+    const size = net.config.inputSize;
+    for (let i = 0; i < left.length; i += batch) {
+      const part = left.slice(i, i + batch);
       const pixels = await crops.batch(part, size);
       const x = tf.tensor4d(view === 'flip' ? mirrorCrops(pixels, size) : pixels, [part.length, size, size, 3]);
       const f = extractFeatures(net, x);
       const data = (await f.data()) as Float32Array;
       tf.dispose([x, f]);
       store.put(key, part, data);
-      opts.hooks?.progress?.(Math.min(i + batch, missing.length), missing.length, view === 'plain' ? 'computing backbone features' : 'computing backbone features of the mirrored faces');
+      opts.hooks?.progress?.(missing.length - left.length + Math.min(i + batch, left.length), missing.length, stage);
       await opts.hooks?.checkpoint?.();
     }
   }
-  return { key, view, dim: source.dim, computed: missing.length, reused: ids.length - missing.length };
+  return { key, view, dim: source.dim, computed: missing.length, reused: ids.length - missing.length, threads, ...(threadsNote ? { threadsNote } : {}) };
+}
+
+/** The backends whose learning threads run their own engine (tfjs-node already uses every core). */
+const THREADED_BACKENDS = new Set<string>(['wasm', 'cpu']);
+
+/**
+ * The missing rows computed by `n` worker threads, batch k to whichever thread is free; rows are
+ * stored in batch order. Crops are decoded (and mirrored for the 'flip' view) here while the threads compute.
+ */
+async function computeInThreads(
+  n: number,
+  net: MultitaskNet,
+  base: string,
+  to: { store: FeatureStore; key: string; view: FeatureView },
+  crops: CropReader,
+  missing: number[],
+  batch: number,
+  stage: string,
+  hooks?: FeaturePassHooks,
+): Promise<void> {
+  const pool = await ThreadPool.start(n).catch((e: Error) => {
+    throw new ThreadsFailed(e.message);
+  });
+  const failed = (e: Error) => {
+    throw new ThreadsFailed(e.message);
+  };
+  try {
+    const backend = tf.getBackend() as BackendName;
+    const transfer = netTransfer(net);
+    const loaded = await pool.all(() => ({ type: 'load', backend, net: transfer }), 'loaded').catch(failed);
+    if (loaded.some((l) => l.key !== base)) throw new ThreadsFailed('a thread rebuilt the backbone with other weights');
+    const parts: number[][] = [];
+    for (let i = 0; i < missing.length; i += batch) parts.push(missing.slice(i, i + batch));
+    const size = net.config.inputSize;
+    const ready = new Map<number, Float32Array>();
+    let next = 0;
+    let stored = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: pool.size }, async (_, t) => {
+        while (next < parts.length) {
+          const k = next++;
+          const pixels = await crops.batch(parts[k], size);
+          const x = to.view === 'flip' ? mirrorCrops(pixels, size) : pixels;
+          const r = await pool.one(t, { type: 'features', n: parts[k].length, x }, 'features', [x.buffer as ArrayBuffer]).catch(failed);
+          ready.set(k, r.data);
+          for (; ready.has(stored); stored++) {
+            to.store.put(to.key, parts[stored], ready.get(stored)!);
+            ready.delete(stored);
+            done += parts[stored].length;
+            hooks?.progress?.(done, missing.length, stage);
+          }
+          await hooks?.checkpoint?.();
+        }
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
 }
 
 /**
@@ -134,7 +232,7 @@ export async function ensureBackboneViews(
   source: Parameters<typeof ensureBackboneFeatures>[1],
   crops: CropReader,
   views: Partial<Record<FeatureView, readonly number[]>>,
-  opts: { batch?: number; hooks?: FeaturePassHooks } = {},
+  opts: FeaturePassOptions = {},
 ): Promise<Partial<Record<FeatureView, FeaturePass>>> {
   const out: Partial<Record<FeatureView, FeaturePass>> = {};
   for (const view of FEATURE_VIEWS) {
@@ -147,7 +245,8 @@ export async function ensureBackboneViews(
 /** One line for a run's log: how many frames' features of the view were computed and how many read back. */
 export function describeFeaturePass(p: FeaturePass): string {
   const what = p.view === 'plain' ? 'backbone features' : `backbone features (${p.view} view)`;
-  return `${what}: ${p.reused + p.computed} frames, ${p.computed} computed, ${p.reused} read from the feature cache`;
+  const how = p.computed > 0 ? `; computed in ${p.threads} thread${p.threads === 1 ? '' : 's'}` : '';
+  return `${what}: ${p.reused + p.computed} frames, ${p.computed} computed, ${p.reused} read from the feature cache${how}` + (p.threadsNote ? ` (${p.threadsNote})` : '');
 }
 
 /** Rows of a pass loaded into memory (the trainer reads every epoch): `fill` copies frames' rows into a batch. */

@@ -47,6 +47,8 @@ export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: numbe
   crops: CropReader;
   /** Where a frozen backbone's features are kept (the project's feature cache); absent: in memory for this run. */
   features?: FeatureStore;
+  /** Worker threads for the frozen backbone's feature pass (default 1: this thread). */
+  threads?: number;
 }
 
 interface CnnBatch {
@@ -207,7 +209,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
     if (frozen) {
       const store = inp.features ?? memoryFeatureStore();
       const flipIds = [...(flipTrain ? trainIds : []), ...(c.tta === 'flip' ? valIds : [])];
-      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, { plain: [...trainIds, ...valIds], flip: flipIds }, { batch: c.batch, hooks });
+      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, { plain: [...trainIds, ...valIds], flip: flipIds }, { batch: c.batch, hooks, threads: inp.threads });
       for (const [view, pass] of Object.entries(passes) as [FeatureView, FeaturePass][]) {
         hooks.log(describeFeaturePass(pass));
         features[view] = loadFeatureRows(store, pass, view === 'plain' ? [...trainIds, ...valIds] : flipIds);
@@ -292,7 +294,7 @@ export async function predictSamples(
   net: MultitaskNet,
   crops: CropReader,
   s: SampleSet,
-  opts: { batch?: number; onBatch?: (done: number) => Promise<void>; features?: FeatureStore; owner?: number; log?: (line: string) => void; hooks?: FeaturePassHooks; tta?: TtaMode } = {},
+  opts: { batch?: number; onBatch?: (done: number) => Promise<void>; features?: FeatureStore; owner?: number; log?: (line: string) => void; hooks?: FeaturePassHooks; tta?: TtaMode; threads?: number } = {},
 ): Promise<Float32Array> {
   const store = net.config.freezeBackbone ? opts.features : undefined;
   const heads = store !== undefined;
@@ -313,6 +315,7 @@ export async function predictSamples(
   const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: opts.owner }, crops, Object.fromEntries(views.map((v) => [v, ids])), {
     batch: opts.batch ?? 64,
     hooks: opts.hooks,
+    threads: opts.threads,
   });
   const features = (view: FeatureView): ViewInput => {
     const pass = passes[view]!;

@@ -55,7 +55,7 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
     ensembleConfig: {},
     sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),
     // A frozen backbone's features come from the project's feature cache: computed once per backbone and frame.
-    open: async () => ({ input: { downsample: downsampleFactors(sess.project.db), crops: sess.crops, features: sess.features }, close() {} }),
+    open: async () => ({ input: { downsample: downsampleFactors(sess.project.db), crops: sess.crops, features: sess.features, threads: sess.threads }, close() {} }),
   }),
 
   async predict(sess: EngineSession, m: ModelRow, s: SampleSet, rows: readonly number[], hooks: EngineHooks) {
@@ -71,6 +71,7 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
         },
         // A frozen backbone's features from the cache: its heads alone run here.
         features: sess.features,
+        threads: sess.threads,
         owner: m.id,
         tta,
         log: (line) => hooks.log(`${m.name}: ${line}`),

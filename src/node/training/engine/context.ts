@@ -6,6 +6,7 @@ import { initBackend, type BackendInfo } from '../../../ml/backend';
 import { CropSource } from './crop-source';
 import { FeatureCache } from '../../store/feature-cache';
 import type { FeatureStore } from '../../../ml/train/backbone-features';
+import { defaultThreadCount } from '../../../ml/threads/pool';
 
 export interface EngineHooks {
   progress(done: number, total: number, stage: string | null, metrics?: Record<string, number> | null): void;
@@ -24,6 +25,11 @@ export interface EngineSession {
   /** The project's feature cache: frozen backbones' features, computed once per backbone and frame. */
   readonly features: FeatureStore;
   backend: BackendInfo;
+  /**
+   * Learning threads for the parallel parts (the frozen backbone's feature pass, data-parallel
+   * training): AW_THREADS, else the cores this process may use (src/ml/threads/pool.ts).
+   */
+  threads: number;
   /** The job this session works for (models it creates are tied to it: createModel's runId). */
   runId?: number;
   close(): void;
@@ -32,8 +38,9 @@ export interface EngineSession {
 /** Opens the project, the crop cache and the compute backend (printed and recorded with the run). */
 export async function openSession(projectDir: string, hooks: EngineHooks): Promise<EngineSession> {
   const backend = await initBackend();
+  const threads = defaultThreadCount();
   const skipped = backend.tried.filter((t) => t.error).map((t) => (/not installed/.test(t.error ?? '') ? `${t.name} not installed` : `${t.name}: ${t.error}`));
-  hooks.log(`compute backend: ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}`);
+  hooks.log(`compute backend: ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}; learning threads: ${threads}${process.env.AW_THREADS ? ' (AW_THREADS)' : ''}`);
   hooks.meta?.({ backend: backend.name });
   const project = Project.open(projectDir);
   const cache = openCropCache(project.dir);
@@ -44,6 +51,7 @@ export async function openSession(projectDir: string, hooks: EngineHooks): Promi
     crops: new CropSource(project, cache),
     features: featureCache.asStore(),
     backend,
+    threads,
     runId: hooks.runId,
     close() {
       featureCache.close();

@@ -80,7 +80,7 @@ export async function prepareFeatures(
     let key: string;
     let dim: number;
     if (input === 'backbone') {
-      const pass = await ensureBackboneFeatures(store, backbone, sess.crops, ids, { batch, hooks: passHooks(hooks, `caching ${cnn.name} features`) });
+      const pass = await ensureBackboneFeatures(store, backbone, sess.crops, ids, { batch, threads: sess.threads, hooks: passHooks(hooks, `caching ${cnn.name} features`) });
       hooks.log(`${cnn.name}: ${describeFeaturePass(pass)}`);
       ({ key, dim } = pass);
     } else {
@@ -92,7 +92,7 @@ export async function prepareFeatures(
         hooks.log(`computing ${cnn.name}'s head embeddings for ${missing.length} frames (cached for later runs)`);
         const n = await net();
         // A frozen backbone's features are shared rows: the embeddings need only the heads.
-        const pass = meta.config.freezeBackbone ? await ensureBackboneFeatures(store, backbone, sess.crops, missing, { batch, hooks: passHooks(hooks, `caching ${cnn.name} features`) }) : null;
+        const pass = meta.config.freezeBackbone ? await ensureBackboneFeatures(store, backbone, sess.crops, missing, { batch, threads: sess.threads, hooks: passHooks(hooks, `caching ${cnn.name} features`) }) : null;
         if (pass) hooks.log(`${cnn.name}: ${describeFeaturePass(pass)}`);
         const step = pass ? 512 : batch;
         for (let i = 0; i < missing.length; i += step) {

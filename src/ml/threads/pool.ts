@@ -1,0 +1,109 @@
+// Worker threads for the learning core (issue 14, "every core used"): each thread is its own
+// TensorFlow.js engine on its own wasm instance (./thread-main.ts), started from the script its
+// program configured: a built program's ml-thread.js (src/worker/main.ts), or, when running from
+// the TypeScript sources, ./dev-entry.ts's bootstrap (tests, benches, the source worker). Without
+// one, starting a pool fails and callers compute in their own thread.
+// The pool runs one request per thread at a time and answers each with its own reply; a thread
+// that fails or exits fails its request and every later one (the caller falls back or gives up).
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ToThread, FromThread } from './protocol';
+
+/** How a learning thread starts: an ES module file, or code evaluated as the thread's entry. */
+export type ThreadScript = { file: string } | { code: string };
+let configured: ThreadScript | null = null;
+
+/** Called once by an entry point: the built ml-thread.js (absolute path), or a development bootstrap. */
+export function configureThreadEntry(script: ThreadScript): void {
+  configured = 'file' in script ? { file: path.resolve(script.file) } : script;
+}
+
+/**
+ * The thread count a run uses when nobody chose one: AW_THREADS when set (a positive integer),
+ * else the cores this process may use (os.availableParallelism()).
+ */
+export function defaultThreadCount(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.AW_THREADS;
+  if (raw !== undefined && raw !== '') {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`AW_THREADS must be a positive integer, got '${raw}'`);
+    return n;
+  }
+  return Math.max(1, os.availableParallelism());
+}
+
+type Reply<T extends FromThread['type']> = Extract<FromThread, { type: T }>;
+
+class Thread {
+  private pending: { resolve(m: FromThread): void; reject(e: Error): void } | null = null;
+  private failed: Error | null = null;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: FromThread) => {
+      const p = this.pending;
+      this.pending = null;
+      if (!p) return;
+      if (m.type === 'error') p.reject(new Error(m.message));
+      else p.resolve(m);
+    });
+    const fail = (e: Error) => {
+      this.failed ??= e;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(e);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`learning thread exited (code ${code})`)));
+  }
+
+  request<T extends FromThread['type']>(msg: ToThread, expect: T, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.pending) return Promise.reject(new Error('internal: a learning thread got a second request before answering the first'));
+    return new Promise<FromThread>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(msg, transfer);
+    }).then((m) => {
+      if (m.type !== expect) throw new Error(`learning thread answered '${m.type}' to '${msg.type}'`);
+      return m as Reply<T>;
+    });
+  }
+}
+
+/** N learning threads; `close` ends them (always call it, in a finally). */
+export class ThreadPool {
+  private constructor(private readonly threads: Thread[]) {}
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** Starts `n` threads (in parallel) and waits until each answered 'hello'. */
+  static async start(n: number): Promise<ThreadPool> {
+    const script = configured;
+    if (!script) throw new Error('no learning-thread entry configured');
+    const threads = Array.from({ length: n }, () => new Thread('file' in script ? new Worker(script.file) : new Worker(script.code, { eval: true })));
+    const pool = new ThreadPool(threads);
+    try {
+      await Promise.all(threads.map((t) => t.request({ type: 'hello' }, 'hello')));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Sends `msg(i)` to thread i of every thread and waits for all answers. */
+  all<T extends FromThread['type']>(msg: (i: number) => ToThread, expect: T): Promise<Reply<T>[]> {
+    return Promise.all(this.threads.map((t, i) => t.request(msg(i), expect)));
+  }
+
+  /** One request to thread i. */
+  one<T extends FromThread['type']>(i: number, msg: ToThread, expect: T, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
+    return this.threads[i].request(msg, expect, transfer);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}

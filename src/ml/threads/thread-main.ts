@@ -1,0 +1,41 @@
+// Entry of a learning worker thread (./pool.ts starts it): its own TensorFlow.js engine and wasm
+// instance, one net, requests answered one at a time (./protocol.ts).
+import { parentPort } from 'node:worker_threads';
+import { initBackend, tf } from '../backend';
+import { backboneKey, disposeNet, extractFeatures, type MultitaskNet } from '../models';
+import { netFromTransfer } from './net-transfer';
+import type { FromThread, ToThread } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('thread-main.ts runs as a worker thread');
+let net: MultitaskNet | null = null;
+
+async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: ArrayBuffer[] }> {
+  switch (m.type) {
+    case 'hello':
+      return { reply: { type: 'hello' } };
+    case 'load': {
+      const info = await initBackend({ prefer: m.backend, threads: 1 });
+      if (info.name !== m.backend) throw new Error(`learning thread runs ${info.name}, not ${m.backend}`);
+      if (net) disposeNet(net);
+      net = await netFromTransfer(m.net);
+      return { reply: { type: 'loaded', key: backboneKey(net), backend: info.name } };
+    }
+    case 'features': {
+      if (!net) throw new Error('no net loaded in this learning thread');
+      const size = net.config.inputSize;
+      const x = tf.tensor4d(m.x, [m.n, size, size, 3]);
+      const f = extractFeatures(net, x);
+      const data = (await f.data()) as Float32Array;
+      tf.dispose([x, f]);
+      return { reply: { type: 'features', data }, transfer: [data.buffer as ArrayBuffer] };
+    }
+  }
+}
+
+port.on('message', (m: ToThread) => {
+  handle(m).then(
+    ({ reply, transfer }) => port.postMessage(reply, transfer ?? []),
+    (e: unknown) => port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromThread),
+  );
+});
