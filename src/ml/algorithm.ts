@@ -9,9 +9,11 @@ import type { EvaluationBlock } from '../shared/metrics';
 import type { SampleSet } from '../shared/samples';
 import { ensembleRecords } from '../shared/softlabels';
 import { formatPerTask, type Lambda, type Temperature } from '../shared/train-config';
-import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks, TrainResult } from './train/arch';
+import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks, TrainInputBase, TrainResult } from './train/arch';
 import { archTrainer, trainModel } from './train/archs';
 import { evaluatePredictions, tunePooledThresholds } from './train/evaluate';
+import { trainRunsInThreads } from './threads/train-runs';
+import type { ThreadTrainResult } from './threads/protocol';
 
 export interface TrainSets {
   train: SampleSet;
@@ -43,6 +45,8 @@ export interface TrainJob {
   arch: Arch;
   sets: TrainSets;
   input: object;
+  /** Learning threads the job may use for models that train independently (students); default 1. */
+  threads?: number;
 }
 
 /** The configuration fields Algorithm 1 reads (both architectures' resolved configs have them). */
@@ -51,22 +55,30 @@ export type JobConfig = LoopConfig & { datasets: string[]; lambda: Lambda; tempe
 /** A trained model of the job: the trainer's result (src/ml/train/arch.ts TrainResult) without the net. */
 export type TrainedModel = Omit<TrainResult<unknown>, 'net'> & { modelId: number };
 
-/** Trains one model of a job with its architecture's registered trainer, records its curve and marks it ready. */
-async function trainOne(
-  store: AlgorithmStore,
-  job: TrainJob,
-  run: { modelId: number; cfg: JobConfig; role: 'teacher' | 'student'; teacherRecords?: Map<number, Float32Array>; epochOffset: number },
-  hooks: Omit<TrainHooks, 'epochDone'>,
-): Promise<TrainedModel> {
-  const trainer = archTrainer(job.arch);
-  const r = await trainModel(
-    trainer,
-    { ...job.input, config: run.cfg, role: run.role, ...job.sets, teacherRecords: run.teacherRecords, modelDir: store.modelDir(run.modelId), modelId: run.modelId },
-    { ...hooks, epochDone: (epoch, metrics) => store.recordEpoch(run.modelId, run.epochOffset + epoch, { ...metrics, modelId: run.modelId }) },
-  );
+type ModelRun = { modelId: number; cfg: JobConfig; role: 'teacher' | 'student'; teacherRecords?: Map<number, Float32Array>; epochOffset: number };
+
+/** The trainer's input of one model of a job. */
+function runInput(store: AlgorithmStore, job: TrainJob, run: ModelRun): TrainInputBase {
+  return { ...job.input, config: run.cfg, role: run.role, ...job.sets, teacherRecords: run.teacherRecords, modelDir: store.modelDir(run.modelId), modelId: run.modelId };
+}
+
+/** A run's epochs go to its learning curve, numbered from its offset. */
+function recordEpochs(store: AlgorithmStore, run: ModelRun): TrainHooks['epochDone'] {
+  return (epoch, metrics) => store.recordEpoch(run.modelId, run.epochOffset + epoch, { ...metrics, modelId: run.modelId });
+}
+
+/** A trained run's result, its model marked ready. */
+function finish(store: AlgorithmStore, run: ModelRun, r: ThreadTrainResult): TrainedModel {
   store.setReady(run.modelId, r.thresholds);
-  trainer.dispose(r.net);
   return { modelId: run.modelId, thresholds: r.thresholds, thresholdsTunedOn: r.thresholdsTunedOn, val: r.val, epochs: r.epochs, keptEpoch: r.keptEpoch, resumedFrom: r.resumedFrom };
+}
+
+/** Trains one model of a job in this thread with its architecture's registered trainer, records its curve and marks it ready. */
+async function trainOne(store: AlgorithmStore, job: TrainJob, run: ModelRun, hooks: Omit<TrainHooks, 'epochDone'>): Promise<TrainedModel> {
+  const trainer = archTrainer(job.arch);
+  const { net, ...r } = await trainModel(trainer, runInput(store, job, run), { ...hooks, epochDone: recordEpochs(store, run) });
+  trainer.dispose(net);
+  return finish(store, run, r);
 }
 
 /** Step 1: the teacher, on the partial labels alone (Eq. 4). */
@@ -93,8 +105,11 @@ export interface StudentsOutcome {
 }
 
 /**
- * Steps 3–4: every student on ground truth plus the teacher's soft labels (Eq. 7), one after
- * another; student k's curve is numbered k × epochs + epoch. Then the ensemble of the students.
+ * Steps 3–4: every student on ground truth plus the teacher's soft labels (Eq. 7); student k's
+ * curve is numbered k × epochs + epoch. Then the ensemble of the students. Students are
+ * independent, so with `job.threads` > 1 they train side by side in learning threads, one per
+ * thread (../threads/train-runs.ts; a frozen backbone's: they read cached features), with the
+ * same result as one after another in this thread, which is what happens otherwise.
  */
 export async function trainStudentModels(
   store: AlgorithmStore,
@@ -104,24 +119,65 @@ export async function trainStudentModels(
   hooks: AlgorithmHooks,
   label = '',
 ): Promise<StudentsOutcome> {
-  const students: StudentsOutcome['students'] = [];
+  const trained = new Map<number, StudentsOutcome['students'][number]>();
+  const todo: { k: number; p: StudentPlan; run: ModelRun }[] = [];
   for (const [k, p] of plans.entries()) {
     if (p.done) {
       hooks.log(`${p.name} already trained`);
-      students.push({ modelId: p.modelId, thresholds: p.done.thresholds, val: null });
-      continue;
-    }
-    hooks.meta?.({ modelId: p.modelId });
-    hooks.log(`${label}student ${k + 1}/${plans.length}: ${p.name}, seed ${p.cfg.seed}, λ ${formatPerTask(p.cfg.lambda)}, T ${formatPerTask(p.cfg.temperature)}`);
-    const r = await trainOne(store, job, { modelId: p.modelId, cfg: p.cfg, role: 'student', teacherRecords, epochOffset: k * p.cfg.epochs }, {
-      ...hooks,
-      // The loop's steps (reported with their metrics) add up over the students; a stage before the
-      // loop (computing backbone features) counts its own frames, not N times them.
-      progress: (d, t, st, m) =>
-        m ? hooks.progress(k * t + d, plans.length * t, `student ${k + 1}/${plans.length}, ${st}`, m) : hooks.progress(d, t, `student ${k + 1}/${plans.length}, ${st}`, m),
-    });
-    students.push({ modelId: r.modelId, thresholds: r.thresholds, val: r.val });
+      trained.set(p.modelId, { modelId: p.modelId, thresholds: p.done.thresholds, val: null });
+    } else todo.push({ k, p, run: { modelId: p.modelId, cfg: p.cfg, role: 'student', teacherRecords, epochOffset: k * p.cfg.epochs } });
   }
+  const intro = ({ k, p }: (typeof todo)[number]) =>
+    `${label}student ${k + 1}/${plans.length}: ${p.name}, seed ${p.cfg.seed}, λ ${formatPerTask(p.cfg.lambda)}, T ${formatPerTask(p.cfg.temperature)}`;
+
+  // Side by side: the job's progress is the students' steps added up (each reports its own).
+  const steps = new Map<number, { done: number; total: number }>();
+  const together = (k: number, d: number, t: number, st: string, m?: Record<string, number> | null) => {
+    steps.set(k, { done: d, total: t });
+    const known = [...steps.values()];
+    const per = Math.max(...known.map((s) => s.total));
+    const done = known.reduce((a, s) => a + s.done, 0);
+    hooks.progress(done, per * todo.length, `${todo.length} students in ${Math.min(job.threads ?? 1, todo.length)} threads, student ${k + 1}: ${st}`, m);
+  };
+  const inThreads = await trainRunsInThreads(
+    job.arch,
+    job.threads ?? 1,
+    todo.map((u) => ({
+      input: runInput(store, job, u.run),
+      started(thread) {
+        hooks.meta?.({ modelId: u.p.modelId });
+        hooks.log(`${intro(u)} (learning thread ${thread + 1})`);
+      },
+      hooks: {
+        progress: (d, t, st, m) => together(u.k, d, t, st, m),
+        log: (line) => hooks.log(`${u.p.name}: ${line}`),
+        epochDone: recordEpochs(store, u.run),
+      },
+    })),
+    hooks.checkpoint,
+    hooks,
+  );
+  if (inThreads)
+    inThreads.forEach((r, i) => {
+      const m = finish(store, todo[i].run, r);
+      trained.set(m.modelId, { modelId: m.modelId, thresholds: m.thresholds, val: m.val });
+    });
+  else {
+    for (const u of todo) {
+      hooks.meta?.({ modelId: u.p.modelId });
+      hooks.log(intro(u));
+      const { k } = u;
+      const r = await trainOne(store, job, u.run, {
+        ...hooks,
+        // The loop's steps (reported with their metrics) add up over the students; a stage before the
+        // loop (computing backbone features) counts its own frames, not N times them.
+        progress: (d, t, st, m) =>
+          m ? hooks.progress(k * t + d, plans.length * t, `student ${k + 1}/${plans.length}, ${st}`, m) : hooks.progress(d, t, `student ${k + 1}/${plans.length}, ${st}`, m),
+      });
+      trained.set(r.modelId, { modelId: r.modelId, thresholds: r.thresholds, val: r.val });
+    }
+  }
+  const students = plans.map((p) => trained.get(p.modelId)!);
   const tune = plans.some((p) => p.cfg.auThresholds === 'tuned');
   return { students, ensemble: await ensembleThresholds(store, students.map((s) => s.modelId), job.sets.val, tune, hooks) };
 }

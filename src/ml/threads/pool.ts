@@ -8,7 +8,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ToThread, FromThread } from './protocol';
+import { tf, type BackendName } from '../backend';
+import type { ToThread, FromThread, ThreadEvent } from './protocol';
 
 /** How a learning thread starts: an ES module file, or code evaluated as the thread's entry. */
 export type ThreadScript = { file: string } | { code: string };
@@ -33,17 +34,33 @@ export function defaultThreadCount(env: NodeJS.ProcessEnv = process.env): number
   return Math.max(1, os.availableParallelism());
 }
 
+/** The backends whose learning threads run an engine of their own (tfjs-node already uses every core, a GPU is one device). */
+const THREADED_BACKENDS: ReadonlySet<string> = new Set<BackendName>(['wasm', 'cpu']);
+
+/** The active backend when learning threads can share its work, else null (work stays in this thread). */
+export function threadedBackend(): BackendName | null {
+  const b = tf.getBackend();
+  return THREADED_BACKENDS.has(b) ? (b as BackendName) : null;
+}
+
+const EVENTS: ReadonlySet<string> = new Set<ThreadEvent['type']>(['progress', 'log', 'epoch']);
+const isEvent = (m: FromThread): m is ThreadEvent => EVENTS.has(m.type);
+
 type Reply<T extends FromThread['type']> = Extract<FromThread, { type: T }>;
 
 class Thread {
-  private pending: { resolve(m: FromThread): void; reject(e: Error): void } | null = null;
+  private pending: { resolve(m: FromThread): void; reject(e: Error): void; onEvent?: (e: ThreadEvent) => void } | null = null;
   private failed: Error | null = null;
 
   constructor(readonly worker: Worker) {
     worker.on('message', (m: FromThread) => {
       const p = this.pending;
-      this.pending = null;
       if (!p) return;
+      if (isEvent(m)) {
+        p.onEvent?.(m);
+        return;
+      }
+      this.pending = null;
       if (m.type === 'error') p.reject(new Error(m.message));
       else p.resolve(m);
     });
@@ -57,11 +74,11 @@ class Thread {
     worker.on('exit', (code) => fail(new Error(`learning thread exited (code ${code})`)));
   }
 
-  request<T extends FromThread['type']>(msg: ToThread, expect: T, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
+  request<T extends FromThread['type']>(msg: ToThread, expect: T, transfer: ArrayBuffer[] = [], onEvent?: (e: ThreadEvent) => void): Promise<Reply<T>> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.pending) return Promise.reject(new Error('internal: a learning thread got a second request before answering the first'));
     return new Promise<FromThread>((resolve, reject) => {
-      this.pending = { resolve, reject };
+      this.pending = { resolve, reject, onEvent };
       this.worker.postMessage(msg, transfer);
     }).then((m) => {
       if (m.type !== expect) throw new Error(`learning thread answered '${m.type}' to '${msg.type}'`);
@@ -98,9 +115,9 @@ export class ThreadPool {
     return Promise.all(this.threads.map((t, i) => t.request(msg(i), expect)));
   }
 
-  /** One request to thread i. */
-  one<T extends FromThread['type']>(i: number, msg: ToThread, expect: T, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
-    return this.threads[i].request(msg, expect, transfer);
+  /** One request to thread i; `onEvent` hears what the thread says before it answers. */
+  one<T extends FromThread['type']>(i: number, msg: ToThread, expect: T, transfer: ArrayBuffer[] = [], onEvent?: (e: ThreadEvent) => void): Promise<Reply<T>> {
+    return this.threads[i].request(msg, expect, transfer, onEvent);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,12 @@
 // Entry of a learning worker thread (./pool.ts starts it): its own TensorFlow.js engine and wasm
-// instance, one net, requests answered one at a time (./protocol.ts).
+// instance, requests answered one at a time (./protocol.ts): backbone features of a net it was
+// given, or a whole model trained by its architecture's trainer (./train-runs.ts sends those).
 import { parentPort } from 'node:worker_threads';
 import { initBackend, tf } from '../backend';
 import { backboneKey, disposeNet, extractFeatures, type MultitaskNet } from '../models';
 import { netFromTransfer } from './net-transfer';
-import type { FromThread, ToThread } from './protocol';
+import { archTrainer, trainModel } from '../train/archs';
+import type { FromThread, ThreadEvent, ToThread } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('thread-main.ts runs as a worker thread');
@@ -29,6 +31,29 @@ async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: Arra
       const data = (await f.data()) as Float32Array;
       tf.dispose([x, f]);
       return { reply: { type: 'features', data }, transfer: [data.buffer as ArrayBuffer] };
+    }
+    case 'train': {
+      const info = await initBackend({ prefer: m.backend, threads: 1 });
+      if (info.name !== m.backend) throw new Error(`learning thread runs ${info.name}, not ${m.backend}`);
+      const trainer = archTrainer(m.arch);
+      if (!trainer.fromPortable) throw new Error(`the ${m.arch} trainer does not train in learning threads`);
+      const say = (e: ThreadEvent) => port.postMessage(e satisfies FromThread);
+      // Progress at most every 200 ms (a step takes ~20 ms on cached features); the last step's always.
+      let last = 0;
+      const r = await trainModel(trainer, trainer.fromPortable(m.input), {
+        progress(done, total, stage, metrics) {
+          const now = performance.now();
+          if (done < total && now - last < 200) return;
+          last = now;
+          say({ type: 'progress', done, total, stage, ...(metrics ? { metrics } : {}) });
+        },
+        log: (line) => say({ type: 'log', line }),
+        checkpoint: async () => {},
+        epochDone: (epoch, metrics) => say({ type: 'epoch', epoch, metrics }),
+      });
+      trainer.dispose(r.net);
+      const { net: _net, ...result } = r;
+      return { reply: { type: 'trained', result } };
     }
   }
 }

@@ -103,7 +103,7 @@ export interface ArchRun<Batch> {
   predictVal(onBatch?: () => Promise<void>): Promise<Float32Array>;
 }
 
-export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown> {
+export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown, Portable = unknown> {
   arch: Arch;
   /** What one training item is, for the throughput metric and log ('samples', 'windows'). */
   unit: string;
@@ -115,15 +115,24 @@ export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown> {
   saveCheckpoint(dir: string, net: Net, optimizer: tf.Optimizer, state: TrainerState, meta: Record<string, unknown>): Promise<void>;
   saveModel(net: Net, dir: string, meta: Record<string, unknown> & { auThresholds: number[] }): Promise<void>;
   dispose(net: Net): void;
+  /**
+   * A run's input as it can travel to a learning thread (structured clone: no readers of this
+   * thread's project, no functions), doing here what only this thread can (reading cached
+   * features); null when the run needs this thread's sources (a fine-tuned backbone reads crops).
+   * Absent: this architecture trains in the calling thread only. `fromPortable` is its inverse,
+   * in the learning thread (../threads/train-runs.ts).
+   */
+  portable?(inp: In, hooks: TrainHooks): Promise<Portable | null>;
+  fromPortable?(p: Portable): In;
 }
 
 /** An architecture as the registry keeps it (inputs and nets are the architecture's own business). */
-export type AnyArchTrainer = ArchTrainer<TrainInputBase, unknown, unknown>;
+export type AnyArchTrainer = ArchTrainer<TrainInputBase, unknown, unknown, unknown>;
 
 const registry = new Map<Arch, AnyArchTrainer>();
 
 /** Called by each architecture's module when it is loaded. */
-export function registerArch<In extends TrainInputBase, Net, Batch>(a: ArchTrainer<In, Net, Batch>): ArchTrainer<In, Net, Batch> {
+export function registerArch<In extends TrainInputBase, Net, Batch, Portable>(a: ArchTrainer<In, Net, Batch, Portable>): ArchTrainer<In, Net, Batch, Portable> {
   registry.set(a.arch, a as unknown as AnyArchTrainer);
   return a;
 }

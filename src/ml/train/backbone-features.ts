@@ -11,7 +11,7 @@
 // (meta.backboneKey), so a job whose rows are all cached never loads the model. Whoever changes a frame's crop drops its rows (src/node/media/crops-changed.ts).
 import { tf, type BackendName } from '../backend';
 import { backboneKey, extractFeatures, type MultitaskNet } from '../models';
-import { ThreadPool } from '../threads/pool';
+import { ThreadPool, threadedBackend } from '../threads/pool';
 import { netTransfer } from '../threads/net-transfer';
 import { mirrorCrops, type CropReader } from './images';
 
@@ -137,9 +137,10 @@ export async function ensureBackboneFeatures(
     const want = Math.min(opts.threads ?? 1, Math.ceil(missing.length / batch));
     const stage = view === 'plain' ? 'computing backbone features' : 'computing backbone features of the mirrored faces';
     let left = missing;
-    if (want > 1 && missing.length >= (opts.threadsFrom ?? 1024) && THREADED_BACKENDS.has(tf.getBackend())) {
+    const backend = want > 1 && missing.length >= (opts.threadsFrom ?? 1024) ? threadedBackend() : null;
+    if (backend) {
       try {
-        await computeInThreads(want, net, base, { store, key, view }, crops, missing, batch, stage, opts.hooks);
+        await computeInThreads(backend, want, net, base, { store, key, view }, crops, missing, batch, stage, opts.hooks);
         threads = want;
         left = [];
       } catch (e) {
@@ -164,14 +165,12 @@ export async function ensureBackboneFeatures(
   return { key, view, dim: source.dim, computed: missing.length, reused: ids.length - missing.length, threads, ...(threadsNote ? { threadsNote } : {}) };
 }
 
-/** The backends whose learning threads run their own engine (tfjs-node already uses every core). */
-const THREADED_BACKENDS = new Set<string>(['wasm', 'cpu']);
-
 /**
  * The missing rows computed by `n` worker threads, batch k to whichever thread is free; rows are
  * stored in batch order. Crops are decoded (and mirrored for the 'flip' view) here while the threads compute.
  */
 async function computeInThreads(
+  backend: BackendName,
   n: number,
   net: MultitaskNet,
   base: string,
@@ -189,7 +188,6 @@ async function computeInThreads(
     throw new ThreadsFailed(e.message);
   };
   try {
-    const backend = tf.getBackend() as BackendName;
     const transfer = netTransfer(net);
     const loaded = await pool.all(() => ({ type: 'load', backend, net: transfer }), 'loaded').catch(failed);
     if (loaded.some((l) => l.key !== base)) throw new ThreadsFailed('a thread rebuilt the backbone with other weights');

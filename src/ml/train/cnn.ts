@@ -172,18 +172,80 @@ function imageInput(crops: CropReader, set: SampleSet, size: number, rng?: () =>
   };
 }
 
-export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = registerArch({
+/** Whether training shows mirrored faces: with augment, always when fine-tuning; frozen, only under flip TTA (see prepare). */
+function flipTrains(c: Pick<TrainConfig, 'augment' | 'tta'>, frozen: boolean): boolean {
+  return c.augment && (!frozen || c.tta === 'flip');
+}
+
+/** The frames whose cached features a frozen run reads, per view: every train and validation frame plain; mirrored, the train frames when it flip-trains and the validation frames under flip TTA. */
+function frozenFeatureFrames(c: Pick<TrainConfig, 'augment' | 'tta'>, s: SampleSet, val: SampleSet): Record<FeatureView, number[]> {
+  const trainIds = Array.from(s.frameId.subarray(0, s.n));
+  const valIds = Array.from(val.frameId.subarray(0, val.n));
+  return { plain: [...trainIds, ...valIds], flip: [...(flipTrains(c, true) ? trainIds : []), ...(c.tta === 'flip' ? valIds : [])] };
+}
+
+/**
+ * A frozen run's input as it travels to a learning thread: its rows of cached backbone features
+ * (per view, under the store key they were read from) in place of the crop and feature readers.
+ */
+export interface PortableTrainInput extends Omit<TrainInput, 'crops' | 'features'> {
+  featureRows: { key: string; dim: number; ids: number[]; data: Float32Array }[];
+}
+
+/** Crops in a learning thread: none (a frozen run there reads its features from the rows it was given). */
+const NO_CROPS: CropReader = {
+  has: () => false,
+  batch: async () => {
+    throw new Error('a learning thread has no face crops: its backbone features were not all in the rows it was given');
+  },
+};
+
+function buildNet(inp: TrainInput): Promise<MultitaskNet> {
+  const c = inp.config;
+  return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed, featureMaps: c.featureMaps }, { headDropout: c.headDropout });
+}
+
+export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, PortableTrainInput> = registerArch({
   arch: 'cnn',
   unit: 'samples',
-  build: (inp) => {
-    const c = inp.config;
-    return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed, featureMaps: c.featureMaps }, { headDropout: c.headDropout });
-  },
+  build: buildNet,
   hasCheckpoint: async (dir) => fs.existsSync(path.join(dir, 'checkpoint.json')),
   loadCheckpoint: (dir) => loadCheckpoint<TrainerState>(dir),
   saveCheckpoint: (dir, net, optimizer, trainerState, meta) => saveCheckpoint(dir, { net, optimizer, trainerState, meta }),
   saveModel: async (net, dir, meta) => void (await saveModel(net, dir, meta)),
   dispose: disposeNet,
+
+  // A frozen run trains in a learning thread on its rows of cached features, computed here first
+  // when missing (so the owner and the counters are this project's); a fine-tuned run reads crops, here only.
+  async portable(inp, hooks) {
+    const c = inp.config;
+    if (!c.freezeBackbone) return null;
+    const net = await buildNet(inp);
+    try {
+      const store = inp.features ?? memoryFeatureStore();
+      const needs = frozenFeatureFrames(c, inp.train, inp.val);
+      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, inp.crops, needs, { batch: c.batch, hooks, threads: inp.threads });
+      const featureRows = (Object.entries(passes) as [FeatureView, FeaturePass][]).map(([view, pass]) => {
+        if (pass.computed) hooks.log(describeFeaturePass(pass));
+        const ids = [...new Set(needs[view])];
+        const data = new Float32Array(ids.length * pass.dim);
+        store.read(pass.key, ids, data);
+        return { key: pass.key, dim: pass.dim, ids, data };
+      });
+      const { crops: _crops, features: _features, ...rest } = inp;
+      return { ...rest, featureRows };
+    } finally {
+      disposeNet(net);
+    }
+  },
+  fromPortable({ featureRows, ...rest }) {
+    const features = memoryFeatureStore();
+    for (const r of featureRows) {
+      features.open(r.key, r.dim);
+      features.put(r.key, r.ids, r.data);
+    }
+    return { ...rest, crops: NO_CROPS, features, threads: 1 };
+  },
 
   async prepare(net, inp, hooks) {
     const { config: c, train: s, val, crops } = inp;
@@ -202,17 +264,15 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch> = regis
     // faces only when the model averages the views anyway (tta 'flip': its soft labels need the
     // mirrored features of every frame); then augmentation reuses that pass. Fine-tuned runs mirror
     // pixels, at no extra cost, whenever they augment.
-    const flipTrain = c.augment && (!frozen || c.tta === 'flip');
-    const trainIds = Array.from(s.frameId.subarray(0, s.n));
-    const valIds = Array.from(val.frameId.subarray(0, val.n));
+    const flipTrain = flipTrains(c, frozen);
     const features: Partial<Record<FeatureView, ReturnType<typeof loadFeatureRows>>> = {};
     if (frozen) {
       const store = inp.features ?? memoryFeatureStore();
-      const flipIds = [...(flipTrain ? trainIds : []), ...(c.tta === 'flip' ? valIds : [])];
-      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, { plain: [...trainIds, ...valIds], flip: flipIds }, { batch: c.batch, hooks, threads: inp.threads });
+      const needs = frozenFeatureFrames(c, s, val);
+      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, needs, { batch: c.batch, hooks, threads: inp.threads });
       for (const [view, pass] of Object.entries(passes) as [FeatureView, FeaturePass][]) {
         hooks.log(describeFeaturePass(pass));
-        features[view] = loadFeatureRows(store, pass, view === 'plain' ? [...trainIds, ...valIds] : flipIds);
+        features[view] = loadFeatureRows(store, pass, needs[view] ?? []);
       }
     }
     /** Frozen input: each row's cached features of its view (the mirrored view's where `mirrored`). */

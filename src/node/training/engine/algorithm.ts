@@ -93,7 +93,7 @@ export async function studentsJob<C extends JobConfig, TP extends { resume?: num
       return { modelId: id, name: m.name, cfg: arch.config(m, 'student'), done: m.status === 'ready' ? { thresholds: m.thresholds ?? [] } : null };
     });
     const store = projectStore(sess, hooks);
-    const out = await trainStudentModels(store, { arch: arch.arch, sets, input: inputs.input }, stored, plans, hooks, arch.logPrefix);
+    const out = await trainStudentModels(store, { arch: arch.arch, sets, input: inputs.input, threads: sess.threads }, stored, plans, hooks, arch.logPrefix);
     students = out.students.map((r) => r.modelId);
     const ens = createModel(db, {
       kind: 'ensemble',
