@@ -12,7 +12,7 @@ import { formatPerTask, type Lambda, type Temperature } from '../shared/train-co
 import type { Arch, LoopConfig, ThresholdsTunedOn, TrainHooks, TrainInputBase, TrainResult } from './train/arch';
 import { archTrainer, trainModel } from './train/archs';
 import { evaluatePredictions, tunePooledThresholds } from './train/evaluate';
-import { trainRunsInThreads } from './threads/train-runs';
+import { threadsAtOnce, trainRunsInThreads } from './threads/train-runs';
 import type { ThreadTrainResult } from './threads/protocol';
 
 export interface TrainSets {
@@ -137,7 +137,7 @@ export async function trainStudentModels(
     const known = [...steps.values()];
     const per = Math.max(...known.map((s) => s.total));
     const done = known.reduce((a, s) => a + s.done, 0);
-    hooks.progress(done, per * todo.length, `${todo.length} students in ${Math.min(job.threads ?? 1, todo.length)} threads, student ${k + 1}: ${st}`, m);
+    hooks.progress(done, per * todo.length, `${todo.length} students in ${threadsAtOnce(todo.length, job.threads ?? 1)} threads, student ${k + 1}: ${st}`, m);
   };
   const inThreads = await trainRunsInThreads(
     job.arch,

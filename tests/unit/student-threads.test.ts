@@ -1,6 +1,6 @@
 // Students side by side in learning threads (src/ml/threads/train-runs.ts, src/ml/algorithm.ts):
 // the same students, trained one after another in the job's own thread (AW_THREADS=1) and two at a
-// time in learning threads (AW_THREADS=2), come out with bit-identical weights, the same
+// time in learning threads (AW_THREADS=2: all three at once), come out with bit-identical weights, the same
 // thresholds, validation figures and epochs (losses, scores), and the same ensemble. The log says which
 // ran where. A fine-tuned backbone reads crops, so its students stay in the job's thread.
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { buildEngineFixture } from './engine-fixture';
 import { tempDir } from './helpers';
 import { generateSoftLabels, trainStudents, trainTeacher } from '../../src/node/training/engine/pipeline';
 import type { EngineHooks } from '../../src/node/training/engine/context';
+import { threadsAtOnce } from '../../src/ml/threads/train-runs';
 
 const tmp = tempDir('aw-student-threads-');
 const dir = path.join(tmp.dir, 'proj');
@@ -50,7 +51,8 @@ describe('students in learning threads', () => {
     const one = await studentsWith(1);
     const two = await studentsWith(2);
     expect(one.logs.some((l) => /\(learning thread \d+\)/.test(l))).toBe(false);
-    expect(two.logs.filter((l) => /^student \d\/3: .*\(learning thread [12]\)$/.test(l))).toHaveLength(3);
+    // 3 students on 2 cores: all 3 at once (threadsAtOnce), one thread each.
+    expect(two.logs.filter((l) => /^student \d\/3: .*\(learning thread [123]\)$/.test(l))).toHaveLength(3);
     expect(two.weights.map((w) => w.length)).toEqual(one.weights.map((w) => w.length));
     two.weights.forEach((w, k) => expect(w.equals(one.weights[k])).toBe(true));
     expect(one.weights[0].equals(one.weights[1])).toBe(false); // the students differ (their seeds)
@@ -59,6 +61,12 @@ describe('students in learning threads', () => {
     expect(one.epochs).toHaveLength(6);
     expect(two.epochs).toEqual(one.epochs);
   }, 180_000);
+
+  it('run all students at once up to twice the cores, else in equally full rounds', () => {
+    const at = (runs: number, threads: number) => threadsAtOnce(runs, threads);
+    expect([at(3, 2), at(4, 2), at(5, 2), at(8, 2), at(9, 2), at(2, 2)]).toEqual([3, 4, 3, 4, 3, 2]);
+    expect([at(3, 1), at(1, 4), at(5, 4)]).toEqual([1, 1, 5]);
+  });
 
   it('a fine-tuned backbone trains its students in the job thread', async () => {
     const ft = await studentsWith(2, { count: 2, freezeBackbone: false, backbone: 'small', inputSize: 32, epochs: 1, maxStepsPerEpoch: 1 });

@@ -20,20 +20,32 @@ export interface ThreadRun {
 }
 
 /**
- * Trains `runs` of `arch` in up to `width` learning threads and answers their results in run
- * order; null (nothing done) when they cannot run in threads here: the backend has no learning
- * threads, the architecture's trainer cannot make its input portable, or the first run's input is
- * not portable (a fine-tuned backbone). The caller then trains them in its own thread.
+ * How many runs train at once on `threads` learning threads' worth of cores: all of them up to twice
+ * the threads, else as few per round as keeps every round equally full. Runs are equal in work and
+ * a thread's time is shared fairly, so 3 runs on 2 cores end together after 1.5 runs' time, where 2
+ * threads would take 2 (one round of two, one of one).
+ */
+export function threadsAtOnce(runs: number, threads: number): number {
+  if (threads < 2 || runs < 2) return 1;
+  return Math.ceil(runs / Math.ceil(runs / (2 * threads)));
+}
+
+/**
+ * Trains `runs` of `arch` in learning threads (`threads`: the cores they may use; threadsAtOnce
+ * says how many at once) and answers their results in run order; null (nothing done) when they
+ * cannot run in threads here: one thread, the backend has no learning threads, the architecture's
+ * trainer cannot make its input portable, or the first run's input is not portable (a fine-tuned
+ * backbone). The caller then trains them in its own thread.
  */
 export async function trainRunsInThreads(
   arch: Arch,
-  width: number,
+  threads: number,
   runs: ThreadRun[],
   checkpoint: () => Promise<void>,
   hooks: { log(line: string): void },
 ): Promise<ThreadTrainResult[] | null> {
   const backend = threadedBackend();
-  const n = Math.min(width, runs.length);
+  const n = threadsAtOnce(runs.length, threads);
   const toPortable = archTrainer(arch).portable;
   if (n < 2 || !backend || !toPortable) return null;
   const portableOf = (k: number) => toPortable(runs[k].input, { ...runs[k].hooks, checkpoint });
