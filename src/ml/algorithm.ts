@@ -130,14 +130,15 @@ export async function trainStudentModels(
   const intro = ({ k, p }: (typeof todo)[number]) =>
     `${label}student ${k + 1}/${plans.length}: ${p.name}, seed ${p.cfg.seed}, λ ${formatPerTask(p.cfg.lambda)}, T ${formatPerTask(p.cfg.temperature)}`;
 
-  // Side by side: the job's progress is the students' steps added up (each reports its own).
+  // Side by side: the job's progress is the students' steps added up (each reports its own), under
+  // one stage name (a log's progress lines are throttled per stage: src/cli/progress.ts).
   const steps = new Map<number, { done: number; total: number }>();
-  const together = (k: number, d: number, t: number, st: string, m?: Record<string, number> | null) => {
+  const stage = `${todo.length} students in ${threadsAtOnce(todo.length, job.threads ?? 1)} threads`;
+  const together = (k: number, d: number, t: number, m?: Record<string, number> | null) => {
     steps.set(k, { done: d, total: t });
     const known = [...steps.values()];
     const per = Math.max(...known.map((s) => s.total));
-    const done = known.reduce((a, s) => a + s.done, 0);
-    hooks.progress(done, per * todo.length, `${todo.length} students in ${threadsAtOnce(todo.length, job.threads ?? 1)} threads, student ${k + 1}: ${st}`, m);
+    hooks.progress(known.reduce((a, s) => a + s.done, 0), per * todo.length, stage, m);
   };
   const inThreads = await trainRunsInThreads(
     job.arch,
@@ -149,7 +150,7 @@ export async function trainStudentModels(
         hooks.log(`${intro(u)} (learning thread ${thread + 1})`);
       },
       hooks: {
-        progress: (d, t, st, m) => together(u.k, d, t, st, m),
+        progress: (d, t, _stage, m) => together(u.k, d, t, m),
         log: (line) => hooks.log(`${u.p.name}: ${line}`),
         epochDone: recordEpochs(store, u.run),
       },

@@ -1,15 +1,15 @@
 // Entry of a learning worker thread (./pool.ts starts it): its own TensorFlow.js engine and wasm
 // instance, requests answered one at a time (./protocol.ts): backbone features of a net it was
 // given, or a whole model trained by its architecture's trainer (./train-runs.ts sends those).
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend, tf } from '../backend';
 import { backboneKey, disposeNet, extractFeatures, type MultitaskNet } from '../models';
 import { netFromTransfer } from './net-transfer';
 import { archTrainer, trainModel } from '../train/archs';
 import type { FromThread, ThreadEvent, ToThread } from './protocol';
 
-const port = parentPort;
-if (!port) throw new Error('thread-main.ts runs as a worker thread');
+if (!parentPort) throw new Error('thread-main.ts runs as a worker thread');
+const port: MessagePort = parentPort;
 let net: MultitaskNet | null = null;
 
 async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: ArrayBuffer[] }> {
