@@ -101,6 +101,8 @@ export interface ArchRun<Batch> {
   disposeBatch(b: Batch): void;
   /** Records (55 floats per row) for every row of the validation split, in row order. */
   predictVal(onBatch?: () => Promise<void>): Promise<Float32Array>;
+  /** Called once when the loop ends, however it ends: stops and awaits work the run started beside its epochs. */
+  finish?(): Promise<void>;
 }
 
 export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown, Portable = unknown> {

@@ -221,6 +221,56 @@ async function computeInThreads(
   }
 }
 
+/** What a background pass did: rows stored of the rows that were missing, and why it stopped short, if it did. */
+export interface BackgroundPass {
+  stored: number;
+  missing: number;
+  note?: string;
+}
+
+/**
+ * The plain view's missing rows of `frameIds` computed in `threads` learning threads BESIDE other
+ * work of this thread, never in it (issue 14: while a frozen run's heads train on one core, the
+ * others compute the features a later stage reads, e.g. the test frames soft labels predict).
+ * Batches are stored as they come; `stop()` is asked between batches and ends the pass, keeping
+ * what was stored. Without learning threads (backend, start-up) nothing is computed.
+ */
+export async function backgroundBackboneFeatures(
+  store: FeatureStore,
+  source: { net: () => Promise<MultitaskNet>; dim: number; owner?: number },
+  crops: CropReader,
+  frameIds: readonly number[],
+  opts: { batch?: number; threads: number; stop: () => boolean },
+): Promise<BackgroundPass> {
+  const net = await source.net();
+  const base = backboneKey(net);
+  store.open(base, source.dim, source.owner);
+  const missing = store.missing(base, [...new Set(frameIds)]);
+  const backend = threadedBackend();
+  if (!missing.length || !backend || opts.threads < 1) return { stored: 0, missing: missing.length, ...(missing.length ? { note: 'no learning threads on this backend' } : {}) };
+  let stored = 0;
+  const counting: FeatureStore = {
+    ...store,
+    put(key, ids, data) {
+      store.put(key, ids, data);
+      stored += ids.length;
+    },
+  };
+  const stopped = new Error('stopped');
+  try {
+    await computeInThreads(backend, opts.threads, net, base, { store: counting, key: base, view: 'plain' }, crops, missing, opts.batch ?? 64, 'background features', {
+      checkpoint: async () => {
+        if (opts.stop()) throw stopped;
+      },
+    });
+    return { stored, missing: missing.length };
+  } catch (e) {
+    if (e === stopped) return { stored, missing: missing.length, ...(stored < missing.length ? { note: 'stopped when the run ended' } : {}) };
+    if (e instanceof ThreadsFailed) return { stored, missing: missing.length, note: e.message };
+    throw e;
+  }
+}
+
 /**
  * The passes of several views over their frames (`views`: the frame ids each view needs; a view
  * with none is skipped), one ensureBackboneFeatures each, plain first.

@@ -38,7 +38,7 @@ import type { TrainConfig } from './config';
 import type { TtaMode } from '../../shared/train-config';
 import { ensembleRecords } from '../../shared/softlabels';
 import { drawFlips, mirrorCrops, type CropReader } from './images';
-import { describeFeaturePass, ensureBackboneViews, loadFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
+import { backgroundBackboneFeatures, describeFeaturePass, ensureBackboneViews, type BackgroundPass, loadFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
 import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainInputBase } from './arch';
 
 export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
@@ -49,6 +49,12 @@ export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: numbe
   features?: FeatureStore;
   /** Worker threads for the frozen backbone's feature pass (default 1: this thread). */
   threads?: number;
+  /**
+   * Frames outside train and validation whose backbone features a later stage reads (soft labels
+   * predict every frame). A frozen run with 2+ threads computes them in threads − 1 learning
+   * threads while its heads train (backgroundBackboneFeatures), stopped when it ends.
+   */
+  prefetch?: readonly number[];
 }
 
 interface CnnBatch {
@@ -232,7 +238,7 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
         store.read(pass.key, ids, data);
         return { key: pass.key, dim: pass.dim, ids, data };
       });
-      const { crops: _crops, features: _features, ...rest } = inp;
+      const { crops: _crops, features: _features, prefetch: _prefetch, ...rest } = inp;
       return { ...rest, featureRows };
     } finally {
       disposeNet(net);
@@ -266,6 +272,8 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
     // pixels, at no extra cost, whenever they augment.
     const flipTrain = flipTrains(c, frozen);
     const features: Partial<Record<FeatureView, ReturnType<typeof loadFeatureRows>>> = {};
+    let background: Promise<BackgroundPass> | null = null;
+    let stopBackground = false;
     if (frozen) {
       const store = inp.features ?? memoryFeatureStore();
       const needs = frozenFeatureFrames(c, s, val);
@@ -273,6 +281,16 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
       for (const [view, pass] of Object.entries(passes) as [FeatureView, FeaturePass][]) {
         hooks.log(describeFeaturePass(pass));
         features[view] = loadFeatureRows(store, pass, needs[view] ?? []);
+      }
+      // The idle cores, while the heads train on one: the features of the frames a later stage reads.
+      const threads = inp.threads ?? 1;
+      if (inp.prefetch?.length && threads > 1) {
+        const n = inp.prefetch.length;
+        background = backgroundBackboneFeatures(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, inp.prefetch, {
+          batch: c.batch,
+          threads: threads - 1,
+          stop: () => stopBackground,
+        }).catch((e: unknown): BackgroundPass => ({ stored: 0, missing: n, note: e instanceof Error ? e.message : String(e) }));
       }
     }
     /** Frozen input: each row's cached features of its view (the mirrored view's where `mirrored`). */
@@ -338,6 +356,12 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
         if (teacher) tf.dispose(Object.values(teacher));
       },
       predictVal: (onBatch) => predictRows(net, valRows, valViews, frozen, c.batch, onBatch),
+      async finish() {
+        if (!background) return;
+        stopBackground = true;
+        const r = await background;
+        if (r.missing) hooks.log(`backbone features of ${r.stored} of ${r.missing} frames outside train and validation (soft labels read them) computed beside the heads' training${r.note ? ` (${r.note})` : ''}`);
+      },
     };
   },
 });

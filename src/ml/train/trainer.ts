@@ -62,140 +62,145 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     optimizer.dispose();
     throw e;
   }
-  if (run.lrScales?.size) {
-    if (!(optimizer instanceof FusedAdam)) throw new Error(`a per-layer learning rate needs the trainer's Adam; this checkpoint's optimizer is ${optimizer.getClassName()}`);
-    optimizer.lrScales = run.lrScales;
-  }
-  const valRows = Array.from({ length: val.n }, (_, i) => i);
-  const meta = { role: inp.role, train: c };
-
-  /** Saves the live net as the best epoch `epoch` (its checkpoint and validation records); returns its record. */
-  const saveBest = async (epoch: number, score: number, rec: Float32Array, trainerState: TrainerState): Promise<BestEpoch> => {
-    const dir = bestEpochDir(epoch);
-    await arch.saveCheckpoint(path.join(ckptDir, dir), net, optimizer, trainerState, { ...meta, epoch });
-    const bytes = new Uint8Array(rec.buffer, rec.byteOffset, rec.byteLength);
-    await writeFileAtomicAsync(path.join(ckptDir, dir, VAL_RECORDS_FILE), bytes);
-    return { epoch, score, dir, recordsSha256: sha256(bytes), recordsBytes: bytes.byteLength };
-  };
-
-  // The kept epoch's validation records, when this process has them in memory.
-  let bestRec: Float32Array | null = null;
-  if (resumedFrom !== null && valRows.length) {
-    if (state.best && !(await arch.hasCheckpoint(path.join(ckptDir, state.best.dir)))) {
-      hooks.log(`the best epoch's checkpoint (${state.best.dir}) is missing; the resumed weights count as the best so far`);
-      state = { ...state, best: undefined };
+  // What the run started beside its epochs (a background feature pass) ends with it, however it ends.
+  try {
+    if (run.lrScales?.size) {
+      if (!(optimizer instanceof FusedAdam)) throw new Error(`a per-layer learning rate needs the trainer's Adam; this checkpoint's optimizer is ${optimizer.getClassName()}`);
+      optimizer.lrScales = run.lrScales;
     }
-    if (state.best === undefined && state.epochsDone > 0) {
-      // A checkpoint from before the loop kept the best epoch: its weights are the best we have.
-      const rec = await run.predictVal(hooks.checkpoint);
-      const score = selectionScore(evaluatePredictions(val, valRows, rec));
-      state = { ...state, best: await saveBest(state.epochsDone, score, rec, state) };
-      bestRec = rec;
-    }
-  }
-  await sweepBestDirs(ckptDir, state.best?.dir ?? null);
+    const valRows = Array.from({ length: val.n }, (_, i) => i);
+    const meta = { role: inp.role, train: c };
 
-  for (let epoch = state.epochsDone; epoch < c.epochs; epoch++) {
-    const lr = learningRate(c, epoch);
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const plan = run.epoch(epoch);
-    let steps = Math.ceil(plan.items / c.batch);
-    if (c.maxStepsPerEpoch > 0) steps = Math.min(steps, c.maxStepsPerEpoch);
-    const sums: Record<string, number> = {};
-    let next = steps > 0 ? plan.batch(0) : null;
-    const t0 = Date.now();
-    for (let k = 0; k < steps; k++) {
-      const b = await next!;
-      if (k + 1 < steps) next = plan.batch(k + 1); // prefetch while this step runs
-      let kept: Record<string, tf.Scalar> = {};
-      const total = optimizer.minimize(
-        () => {
-          const terms = run.loss(b);
-          kept = { au: tf.keep(terms.au), expr: tf.keep(terms.expr), v: tf.keep(terms.v), a: tf.keep(terms.a) };
-          return terms.total;
-        },
-        true,
-        run.vars,
-      );
-      const lossNow = (await total!.data())[0];
-      if (!Number.isFinite(lossNow)) throw new Error(`loss became ${lossNow} at epoch ${epoch + 1}, step ${k + 1} (lower the learning rate)`);
-      sums.loss = (sums.loss ?? 0) + lossNow;
-      for (const [name, t] of Object.entries(kept)) sums[name] = (sums[name] ?? 0) + (await t.data())[0];
-      tf.dispose([total!, ...Object.values(kept)]);
-      run.disposeBatch(b);
-      const avg = Object.fromEntries(Object.entries(sums).map(([n, v]) => [n, v / (k + 1)]));
-      hooks.progress(epoch * steps + k + 1, c.epochs * steps, `epoch ${epoch + 1}/${c.epochs}`, { ...avg, lr, epoch: epoch + 1 });
-      await hooks.checkpoint();
-    }
-    const seconds = (Date.now() - t0) / 1000;
-    // Validation at AU threshold 0.5 (the reported figure, and what picks the kept epoch).
-    const rec = valRows.length ? await run.predictVal(hooks.checkpoint) : null;
-    const valBlock = rec ? evaluatePredictions(val, valRows, rec) : null;
-    const score = valBlock ? selectionScore(valBlock) : null;
-    const improved = score !== null && (!state.best || score > state.best.score);
-    const rate = (steps * c.batch) / Math.max(seconds, 1e-9);
-    const metrics = {
-      epoch: epoch + 1,
-      lr,
-      steps,
-      seconds,
-      [`${arch.unit}PerSecond`]: rate,
-      train: Object.fromEntries(Object.entries(sums).map(([n, v]) => [n, v / steps])),
-      val: valBlock ? scoresOf(valBlock) : null,
-      /** The selection score (sum of the val scores at 0.5) and whether this epoch is the best so far. */
-      valScore: score,
-      best: improved,
+    /** Saves the live net as the best epoch `epoch` (its checkpoint and validation records); returns its record. */
+    const saveBest = async (epoch: number, score: number, rec: Float32Array, trainerState: TrainerState): Promise<BestEpoch> => {
+      const dir = bestEpochDir(epoch);
+      await arch.saveCheckpoint(path.join(ckptDir, dir), net, optimizer, trainerState, { ...meta, epoch });
+      const bytes = new Uint8Array(rec.buffer, rec.byteOffset, rec.byteLength);
+      await writeFileAtomicAsync(path.join(ckptDir, dir, VAL_RECORDS_FILE), bytes);
+      return { epoch, score, dir, recordsSha256: sha256(bytes), recordsBytes: bytes.byteLength };
     };
-    const history = [...state.history, metrics];
-    let best = state.best ?? null;
-    if (improved) {
-      best = await saveBest(epoch + 1, score!, rec!, { epochsDone: epoch + 1, history, best: null });
-      bestRec = rec;
-    }
-    state = { epochsDone: epoch + 1, history, best };
-    await arch.saveCheckpoint(ckptDir, net, optimizer, state, meta); // the commit point
-    if (improved) await sweepBestDirs(ckptDir, best!.dir);
-    hooks.epochDone(epoch + 1, metrics);
-    hooks.log(
-      `epoch ${epoch + 1}/${c.epochs}: loss ${metrics.train.loss?.toFixed(4)} ` +
-        (metrics.val
-          ? `val AU ${fmt(metrics.val.au)} EXPR ${fmt(metrics.val.expr)} V ${fmt(metrics.val.valence)} A ${fmt(metrics.val.arousal)}, sum ${fmt(score)}` +
-            (improved ? ' (best so far)' : ` (best: epoch ${best?.epoch})`)
-          : '(no validation split)') +
-        ` (${rate.toFixed(1)} ${arch.unit}/s)`,
-    );
-  }
 
-  // The kept epoch: the best validation epoch's weights (loaded back when a later epoch was worse).
-  let keptEpoch = state.epochsDone;
-  let rec: Float32Array | null = null;
-  const best = valRows.length ? state.best : null;
-  if (best) {
-    keptEpoch = best.epoch;
-    rec = bestRec ?? (await readBestRecords(path.join(ckptDir, best.dir), best));
-    if (best.epoch !== state.epochsDone) {
-      arch.dispose(net);
-      const ck = await arch.loadCheckpoint(path.join(ckptDir, best.dir));
-      ck.optimizer.dispose();
-      net = ck.net;
+    // The kept epoch's validation records, when this process has them in memory.
+    let bestRec: Float32Array | null = null;
+    if (resumedFrom !== null && valRows.length) {
+      if (state.best && !(await arch.hasCheckpoint(path.join(ckptDir, state.best.dir)))) {
+        hooks.log(`the best epoch's checkpoint (${state.best.dir}) is missing; the resumed weights count as the best so far`);
+        state = { ...state, best: undefined };
+      }
+      if (state.best === undefined && state.epochsDone > 0) {
+        // A checkpoint from before the loop kept the best epoch: its weights are the best we have.
+        const rec = await run.predictVal(hooks.checkpoint);
+        const score = selectionScore(evaluatePredictions(val, valRows, rec));
+        state = { ...state, best: await saveBest(state.epochsDone, score, rec, state) };
+        bestRec = rec;
+      }
     }
-    hooks.log(`keeping epoch ${best.epoch} of ${state.epochsDone}: the best validation score (${best.score.toFixed(4)}, the sum of the AU, EXPR, V and A scores at AU threshold 0.5)`);
-  }
+    await sweepBestDirs(ckptDir, state.best?.dir ?? null);
 
-  // AU thresholds: 0.5 (the paper) unless the config asks for tuning on the validation split.
-  let thresholds = new Array<number>(NUM_AUS).fill(0.5);
-  let tunedOn: ThresholdsTunedOn = null;
-  if (c.auThresholds === 'tuned') {
-    if (rec) {
-      thresholds = tuneThresholds(val, valRows, rec);
-      tunedOn = 'val';
-      hooks.log(`AU thresholds tuned on the validation split: ${thresholds.map((t) => t.toFixed(2)).join(' ')} (the validation figures stay at 0.5)`);
-    } else hooks.log('AU thresholds stay 0.5: no validation split to tune them on');
+    for (let epoch = state.epochsDone; epoch < c.epochs; epoch++) {
+      const lr = learningRate(c, epoch);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const plan = run.epoch(epoch);
+      let steps = Math.ceil(plan.items / c.batch);
+      if (c.maxStepsPerEpoch > 0) steps = Math.min(steps, c.maxStepsPerEpoch);
+      const sums: Record<string, number> = {};
+      let next = steps > 0 ? plan.batch(0) : null;
+      const t0 = Date.now();
+      for (let k = 0; k < steps; k++) {
+        const b = await next!;
+        if (k + 1 < steps) next = plan.batch(k + 1); // prefetch while this step runs
+        let kept: Record<string, tf.Scalar> = {};
+        const total = optimizer.minimize(
+          () => {
+            const terms = run.loss(b);
+            kept = { au: tf.keep(terms.au), expr: tf.keep(terms.expr), v: tf.keep(terms.v), a: tf.keep(terms.a) };
+            return terms.total;
+          },
+          true,
+          run.vars,
+        );
+        const lossNow = (await total!.data())[0];
+        if (!Number.isFinite(lossNow)) throw new Error(`loss became ${lossNow} at epoch ${epoch + 1}, step ${k + 1} (lower the learning rate)`);
+        sums.loss = (sums.loss ?? 0) + lossNow;
+        for (const [name, t] of Object.entries(kept)) sums[name] = (sums[name] ?? 0) + (await t.data())[0];
+        tf.dispose([total!, ...Object.values(kept)]);
+        run.disposeBatch(b);
+        const avg = Object.fromEntries(Object.entries(sums).map(([n, v]) => [n, v / (k + 1)]));
+        hooks.progress(epoch * steps + k + 1, c.epochs * steps, `epoch ${epoch + 1}/${c.epochs}`, { ...avg, lr, epoch: epoch + 1 });
+        await hooks.checkpoint();
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      // Validation at AU threshold 0.5 (the reported figure, and what picks the kept epoch).
+      const rec = valRows.length ? await run.predictVal(hooks.checkpoint) : null;
+      const valBlock = rec ? evaluatePredictions(val, valRows, rec) : null;
+      const score = valBlock ? selectionScore(valBlock) : null;
+      const improved = score !== null && (!state.best || score > state.best.score);
+      const rate = (steps * c.batch) / Math.max(seconds, 1e-9);
+      const metrics = {
+        epoch: epoch + 1,
+        lr,
+        steps,
+        seconds,
+        [`${arch.unit}PerSecond`]: rate,
+        train: Object.fromEntries(Object.entries(sums).map(([n, v]) => [n, v / steps])),
+        val: valBlock ? scoresOf(valBlock) : null,
+        /** The selection score (sum of the val scores at 0.5) and whether this epoch is the best so far. */
+        valScore: score,
+        best: improved,
+      };
+      const history = [...state.history, metrics];
+      let best = state.best ?? null;
+      if (improved) {
+        best = await saveBest(epoch + 1, score!, rec!, { epochsDone: epoch + 1, history, best: null });
+        bestRec = rec;
+      }
+      state = { epochsDone: epoch + 1, history, best };
+      await arch.saveCheckpoint(ckptDir, net, optimizer, state, meta); // the commit point
+      if (improved) await sweepBestDirs(ckptDir, best!.dir);
+      hooks.epochDone(epoch + 1, metrics);
+      hooks.log(
+        `epoch ${epoch + 1}/${c.epochs}: loss ${metrics.train.loss?.toFixed(4)} ` +
+          (metrics.val
+            ? `val AU ${fmt(metrics.val.au)} EXPR ${fmt(metrics.val.expr)} V ${fmt(metrics.val.valence)} A ${fmt(metrics.val.arousal)}, sum ${fmt(score)}` +
+              (improved ? ' (best so far)' : ` (best: epoch ${best?.epoch})`)
+            : '(no validation split)') +
+          ` (${rate.toFixed(1)} ${arch.unit}/s)`,
+      );
+    }
+
+    // The kept epoch: the best validation epoch's weights (loaded back when a later epoch was worse).
+    let keptEpoch = state.epochsDone;
+    let rec: Float32Array | null = null;
+    const best = valRows.length ? state.best : null;
+    if (best) {
+      keptEpoch = best.epoch;
+      rec = bestRec ?? (await readBestRecords(path.join(ckptDir, best.dir), best));
+      if (best.epoch !== state.epochsDone) {
+        arch.dispose(net);
+        const ck = await arch.loadCheckpoint(path.join(ckptDir, best.dir));
+        ck.optimizer.dispose();
+        net = ck.net;
+      }
+      hooks.log(`keeping epoch ${best.epoch} of ${state.epochsDone}: the best validation score (${best.score.toFixed(4)}, the sum of the AU, EXPR, V and A scores at AU threshold 0.5)`);
+    }
+
+    // AU thresholds: 0.5 (the paper) unless the config asks for tuning on the validation split.
+    let thresholds = new Array<number>(NUM_AUS).fill(0.5);
+    let tunedOn: ThresholdsTunedOn = null;
+    if (c.auThresholds === 'tuned') {
+      if (rec) {
+        thresholds = tuneThresholds(val, valRows, rec);
+        tunedOn = 'val';
+        hooks.log(`AU thresholds tuned on the validation split: ${thresholds.map((t) => t.toFixed(2)).join(' ')} (the validation figures stay at 0.5)`);
+      } else hooks.log('AU thresholds stay 0.5: no validation split to tune them on');
+    }
+    const valBlock: EvaluationBlock | null = rec ? evaluatePredictions(val, valRows, rec) : null;
+    await arch.saveModel(net, inp.modelDir, { auThresholds: thresholds, auThresholdsTunedOn: tunedOn, keptEpoch, ...meta, history: state.history });
+    optimizer.dispose();
+    return { net, thresholds, thresholdsTunedOn: tunedOn, val: valBlock, epochs: c.epochs, keptEpoch, resumedFrom };
+  } finally {
+    await run.finish?.();
   }
-  const valBlock: EvaluationBlock | null = rec ? evaluatePredictions(val, valRows, rec) : null;
-  await arch.saveModel(net, inp.modelDir, { auThresholds: thresholds, auThresholdsTunedOn: tunedOn, keptEpoch, ...meta, history: state.history });
-  optimizer.dispose();
-  return { net, thresholds, thresholdsTunedOn: tunedOn, val: valBlock, epochs: c.epochs, keptEpoch, resumedFrom };
 }
 
 /** Removes best-epoch folders other than `keep` (left by superseded bests or a killed run). */

@@ -11,7 +11,7 @@ import { studentModelSettings, type StudentParams, type TeacherParams } from '..
 import { isPretrained } from '../../../shared/train-estimate';
 import { modelDir, type EngineHooks, type EngineSession } from './context';
 import type { EngineArch } from './arch';
-import { trainingSets } from './sets';
+import { framesBeyondTraining, trainingSets } from './sets';
 
 type Cfg = ReturnType<typeof resolveTrainConfig>;
 
@@ -54,8 +54,19 @@ export const cnnEngine: EngineArch<Cfg, z.output<typeof TeacherParams>, z.output
     result: {},
     ensembleConfig: {},
     sets: (hooks) => trainingSets(sess, cfg.datasets, hooks),
-    // A frozen backbone's features come from the project's feature cache: computed once per backbone and frame.
-    open: async () => ({ input: { downsample: downsampleFactors(sess.project.db), crops: sess.crops, features: sess.features, threads: sess.threads }, close() {} }),
+    // A frozen backbone's features come from the project's feature cache: computed once per backbone
+    // and frame; those of the frames beyond train and validation (soft labels read them) in idle
+    // learning threads while the heads train.
+    open: async () => ({
+      input: {
+        downsample: downsampleFactors(sess.project.db),
+        crops: sess.crops,
+        features: sess.features,
+        threads: sess.threads,
+        prefetch: cfg.freezeBackbone && sess.threads > 1 ? framesBeyondTraining(sess, cfg.datasets) : [],
+      },
+      close() {},
+    }),
   }),
 
   async predict(sess: EngineSession, m: ModelRow, s: SampleSet, rows: readonly number[], hooks: EngineHooks) {

@@ -1,7 +1,7 @@
 // The sample sets of the engine's jobs: frames with a face crop; for the CNN-RNN, frames of
 // sequence media (video, image sequences) only.
 import { subsetRows, type SampleSet } from '../../../shared/samples';
-import { loadSamples } from '../../labels/samples';
+import { datasetIds, loadSamples } from '../../labels/samples';
 import { SEQUENCE_KINDS } from '../../../ml/rnn/windows';
 import type { TrainSets } from '../../../ml/algorithm';
 import type { EngineHooks, EngineSession } from './context';
@@ -51,4 +51,18 @@ export function sequenceSets(sess: EngineSession, datasets: string[], hooks: Eng
 /** The distinct frame ids of some sets. */
 export function frameIdsOf(...sets: SampleSet[]): number[] {
   return [...new Set(sets.flatMap((s) => Array.from(s.frameId.subarray(0, s.n))))];
+}
+
+/** Frames of the datasets outside train and validation with a usable face and a crop: what soft labels read beyond the training sets. */
+export function framesBeyondTraining(sess: EngineSession, datasets: string[]): number[] {
+  const ids = datasetIds(sess.project.db, datasets);
+  const rows = sess.project.db
+    .prepare(
+      `SELECT f.id FROM frames f JOIN media m ON m.id = f.media_id
+       WHERE m.dataset_id IN (${ids.map(() => '?').join(',') || 'NULL'}) AND f.split NOT IN ('train', 'val') AND f.face NOT IN ('none', 'unusable')
+       ORDER BY f.id`,
+    )
+    .pluck()
+    .all(...ids) as number[];
+  return rows.filter((id) => sess.crops.has(id));
 }
