@@ -76,6 +76,20 @@ describe('FusedAdam', () => {
     b.dispose();
   });
 
+  it('matches tf.train.adam past the step where 1 − β1ᵗ rounds to 1 (the bias correction it then skips)', () => {
+    const ref = makeVars(2);
+    const ours = makeVars(2);
+    const a = tf.train.adam(0.001);
+    const b = new FusedAdam(0.001);
+    train(a, ref, 200);
+    train(b, ours, 200);
+    expect(Math.fround(1 - b.accBeta1.dataSync()[0])).toBe(1); // past it
+    expect(maxAbsDiff(ref, ours)).toBeLessThan(1e-6);
+    tf.dispose([...ref, ...ours]);
+    a.dispose();
+    b.dispose();
+  });
+
   it('restores its state (iterations, moments, running β products) and continues as the uninterrupted run', async () => {
     const whole = makeVars(3);
     const opt = new FusedAdam(0.005);

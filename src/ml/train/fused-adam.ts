@@ -100,6 +100,10 @@ export class FusedAdam extends tf.Optimizer {
     const acc2 = hostView(this.accBeta2)!;
     const d1 = f(1 - acc1[0]);
     const d2 = f(1 - acc2[0]);
+    // Once βᵗ is below half an ulp of 1 (β1 0.9: after ~157 steps), 1 − βᵗ rounds to exactly 1 and
+    // dividing by it is the identity, bit for bit: the division is skipped (a third of the loop's).
+    const unbiased1 = d1 === 1;
+    const unbiased2 = d2 === 1;
     list.forEach(({ name, tensor: grad }, i) => {
       if (grad == null) return;
       const value = vars[name];
@@ -117,8 +121,8 @@ export class FusedAdam extends tf.Optimizer {
         const vj = f(f(v[j] * b2) + f(f(gj * gj) * c2));
         m[j] = mj;
         v[j] = vj;
-        const mh = f(mj / d1);
-        const vh = f(vj / d2);
+        const mh = unbiased1 ? mj : f(mj / d1);
+        const vh = unbiased2 ? vj : f(vj / d2);
         out[j] = f(f(f(mh / f(f(Math.sqrt(vh)) + eps)) * nlr) + p[j]);
       }
       const next = tf.tensor(out, value.shape, 'float32');
