@@ -68,6 +68,21 @@ describe('students in learning threads', () => {
     expect([at(3, 1), at(1, 4), at(5, 4)]).toEqual([1, 1, 5]);
   });
 
+  it('a cancel ends the threads and is what the job reports; the students can then be trained', async () => {
+    process.env.AW_THREADS = '2';
+    let calls = 0;
+    const cancelling: EngineHooks = {
+      progress() {},
+      log() {},
+      checkpoint: async () => {
+        if (++calls > 3) throw new Error('cancelled by the test');
+      },
+    };
+    await expect(trainStudents(dir, { teacher: teacherId, ...STUDENTS }, cancelling)).rejects.toThrow('cancelled by the test');
+    const again = await studentsWith(2);
+    expect(again.r.students).toHaveLength(3);
+  }, 180_000);
+
   it('a fine-tuned backbone trains its students in the job thread', async () => {
     const ft = await studentsWith(2, { count: 2, freezeBackbone: false, backbone: 'small', inputSize: 32, epochs: 1, maxStepsPerEpoch: 1 });
     expect(ft.r.students).toHaveLength(2);
