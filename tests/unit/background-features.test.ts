@@ -43,8 +43,9 @@ describe('a background feature pass', () => {
   it('stores in a learning thread the rows one thread computes', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => 500 + i);
     const bg = memoryFeatureStore();
-    const r = await backgroundBackboneFeatures(bg, { net: async () => net, dim: net.featureDim }, crops, ids, { batch: 8, threads: 1, stop: () => false });
-    expect(r).toEqual({ stored: 30, missing: 30 });
+    // 30 frames in batches of 8: 4 batches, so 4 of the 6 threads offered.
+    const r = await backgroundBackboneFeatures(bg, { net: async () => net, dim: net.featureDim }, crops, ids, { batch: 8, threads: 6, stop: () => false });
+    expect(r).toEqual({ stored: 30, missing: 30, threads: 4 });
     const one = memoryFeatureStore();
     const pass = await ensureBackboneFeatures(one, { net: async () => net, dim: net.featureDim }, crops, ids, { batch: 8 });
     const a = new Float32Array(30 * net.featureDim);
@@ -60,7 +61,7 @@ describe('a background feature pass', () => {
     const ids = Array.from({ length: 40 }, (_, i) => 700 + i);
     const store = memoryFeatureStore();
     const r = await backgroundBackboneFeatures(store, { net: async () => net, dim: net.featureDim }, crops, ids, { batch: 8, threads: 1, stop: () => true });
-    expect(r.note).toBe('stopped when the run ended');
+    expect([r.note, r.threads]).toEqual(['stopped when the run ended', 1]);
     expect(r.stored).toBe(8); // the first batch, then the stop
     expect(store.missing(backboneKey(net), ids)).toHaveLength(40 - r.stored);
   }, 60_000);

@@ -225,6 +225,8 @@ async function computeInThreads(
 export interface BackgroundPass {
   stored: number;
   missing: number;
+  /** Learning threads it ran in (at most one per batch to compute). */
+  threads?: number;
   note?: string;
 }
 
@@ -248,6 +250,8 @@ export async function backgroundBackboneFeatures(
   const missing = store.missing(base, [...new Set(frameIds)]);
   const backend = threadedBackend();
   if (!missing.length || !backend || opts.threads < 1) return { stored: 0, missing: missing.length, ...(missing.length ? { note: 'no learning threads on this backend' } : {}) };
+  const batch = opts.batch ?? 64;
+  const n = Math.min(opts.threads, Math.ceil(missing.length / batch)); // no thread without a batch of its own
   let stored = 0;
   const counting: FeatureStore = {
     ...store,
@@ -258,14 +262,14 @@ export async function backgroundBackboneFeatures(
   };
   const stopped = new Error('stopped');
   try {
-    await computeInThreads(backend, opts.threads, net, base, { store: counting, key: base, view: 'plain' }, crops, missing, opts.batch ?? 64, 'background features', {
+    await computeInThreads(backend, n, net, base, { store: counting, key: base, view: 'plain' }, crops, missing, batch, 'background features', {
       checkpoint: async () => {
         if (opts.stop()) throw stopped;
       },
     });
-    return { stored, missing: missing.length };
+    return { stored, missing: missing.length, threads: n };
   } catch (e) {
-    if (e === stopped) return { stored, missing: missing.length, ...(stored < missing.length ? { note: 'stopped when the run ended' } : {}) };
+    if (e === stopped) return { stored, missing: missing.length, threads: n, ...(stored < missing.length ? { note: 'stopped when the run ended' } : {}) };
     if (e instanceof ThreadsFailed) return { stored, missing: missing.length, note: e.message };
     throw e;
   }
