@@ -142,4 +142,26 @@ describe('the packed and installed workbench, used from another folder', () => {
       server.kill('SIGTERM');
     }
   });
+
+  it("a frozen face teacher's students train in the installed learning threads (out/main/ml-thread.js)", () => {
+    // The project of the test above. Two learning threads whatever the machine has.
+    const saved = process.env.AW_THREADS;
+    process.env.AW_THREADS = '2';
+    try {
+      aw('train', 'teacher', 'study', '--backbone', 'face', '--freeze-backbone', '--epochs', '1');
+      const models = JSON.parse(aw('models', 'study', '--json').stdout) as { id: number; kind: string; status: string; backbone: string | null }[];
+      const teacher = models.filter((m) => m.kind === 'teacher' && m.backbone === 'face').at(-1)!;
+      aw('soft-labels', 'study', '--model', String(teacher.id));
+      const students = aw('train', 'students', 'study', '--teacher', String(teacher.id), '--count', '2', '--epochs', '1');
+      const said = students.stdout + students.stderr;
+      expect(said).toMatch(/learning threads: 2/);
+      expect(said.match(/^student [12]\/2: .*\(learning thread [12]\)$/gm), said).toHaveLength(2);
+      const after = JSON.parse(aw('models', 'study', '--json').stdout) as { kind: string; status: string }[];
+      expect(after.filter((m) => m.kind === 'student' && m.status === 'ready')).toHaveLength(2);
+      expect(after.filter((m) => m.kind === 'ensemble' && m.status === 'ready')).toHaveLength(1);
+    } finally {
+      if (saved === undefined) delete process.env.AW_THREADS;
+      else process.env.AW_THREADS = saved;
+    }
+  });
 });
