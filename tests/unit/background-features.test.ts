@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { backboneKey, buildModel, disposeNet, type MultitaskNet } from '../../src/ml/models';
 import { backgroundBackboneFeatures, ensureBackboneFeatures, memoryFeatureStore } from '../../src/ml/train/backbone-features';
-import type { CropReader } from '../../src/ml/train/images';
+import { idPatternCrops } from './counting-crops';
 import { buildEngineFixture } from './engine-fixture';
 import { tempDir } from './helpers';
 import { generateSoftLabels, trainTeacher } from '../../src/node/training/engine/pipeline';
@@ -27,17 +27,7 @@ afterEach(() => {
 });
 afterAll(() => disposeNet(net));
 
-const crops: CropReader = {
-  has: () => true,
-  async batch(ids, size) {
-    const n = size * size * 3;
-    const out = new Float32Array(ids.length * n);
-    ids.forEach((id, k) => {
-      for (let j = 0; j < n; j++) out[k * n + j] = ((id * 7919 + j * 31) % 255) / 255;
-    });
-    return out;
-  },
-};
+const crops = idPatternCrops();
 
 describe('a background feature pass', () => {
   it('stores in a learning thread the rows one thread computes', async () => {

@@ -18,3 +18,8 @@ export function countingCrops(pixel: (id: number, x: number, y: number, c: numbe
   };
   return r;
 }
+
+/** Crops whose pixels depend on the frame id and position (no two rows alike), counted. */
+export function idPatternCrops(): CropReader & { rendered: number } {
+  return countingCrops((id, x, y, c, size) => ((id * 7919 + ((y * size + x) * 3 + c) * 31) % 255) / 255);
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { buildModel, disposeNet, type MultitaskNet } from '../../src/ml/models';
 import { describeFeaturePass, ensureBackboneFeatures, memoryFeatureStore, type FeatureStore } from '../../src/ml/train/backbone-features';
-import type { CropReader } from '../../src/ml/train/images';
+import { idPatternCrops } from './counting-crops';
 import { defaultThreadCount } from '../../src/ml/threads/pool';
 
 let net: MultitaskNet;
@@ -15,18 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => disposeNet(net));
 
-/** Crops whose pixels depend on the frame id and position (no two rows alike). */
-const crops: CropReader = {
-  has: () => true,
-  async batch(ids, size) {
-    const n = size * size * 3;
-    const out = new Float32Array(ids.length * n);
-    ids.forEach((id, k) => {
-      for (let j = 0; j < n; j++) out[k * n + j] = ((id * 7919 + j * 31) % 255) / 255;
-    });
-    return out;
-  },
-};
+const crops = idPatternCrops();
 
 /** A memory store that records the order rows were put in. */
 function recordingStore(): FeatureStore & { order: number[] } {
