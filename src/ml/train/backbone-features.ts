@@ -302,13 +302,22 @@ export function describeFeaturePass(p: FeaturePass): string {
 }
 
 /** Rows of a pass loaded into memory (the trainer reads every epoch): `fill` copies frames' rows into a batch. */
-export function loadFeatureRows(store: FeatureStore, pass: FeaturePass, frameIds: readonly number[]): { fill(ids: ArrayLike<number>, out: Float32Array): void } {
+/** Rows of one pass in memory: the distinct frame ids, their rows in that order, and `fill` to copy frames' rows into a batch. */
+export interface LoadedFeatureRows {
+  ids: number[];
+  data: Float32Array;
+  fill(ids: ArrayLike<number>, out: Float32Array): void;
+}
+
+export function loadFeatureRows(store: FeatureStore, pass: FeaturePass, frameIds: readonly number[]): LoadedFeatureRows {
   const ids = [...new Set(frameIds)];
   const data = new Float32Array(ids.length * pass.dim);
   store.read(pass.key, ids, data);
   const row = new Map<number, number>();
   ids.forEach((id, i) => row.set(id, i));
   return {
+    ids,
+    data,
     fill(want, out) {
       for (let k = 0; k < want.length; k++) {
         const r = row.get(want[k]);

@@ -38,8 +38,8 @@ import type { TrainConfig } from './config';
 import type { TtaMode } from '../../shared/train-config';
 import { ensembleRecords } from '../../shared/softlabels';
 import { drawFlips, mirrorCrops, type CropReader } from './images';
-import { backgroundBackboneFeatures, describeFeaturePass, ensureBackboneViews, type BackgroundPass, loadFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
-import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainInputBase } from './arch';
+import { backgroundBackboneFeatures, describeFeaturePass, ensureBackboneViews, type BackgroundPass, loadFeatureRows, type LoadedFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
+import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
 
 export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
   /** Per-dataset downsampling of the task pools (src/node/labels/samples.ts downsampleFactors). */
@@ -206,6 +206,20 @@ const NO_CROPS: CropReader = {
   },
 };
 
+/**
+ * A frozen run's backbone features: every view it reads (frozenFeatureFrames) made sure of in the
+ * store (computed only where missing) and loaded into memory. Training here and making the input
+ * portable for a learning thread both start from it.
+ */
+async function loadFrozenFeatures(net: MultitaskNet, inp: TrainInput, hooks: TrainHooks): Promise<{ store: FeatureStore; views: { view: FeatureView; pass: FeaturePass; rows: LoadedFeatureRows }[] }> {
+  const c = inp.config;
+  const store = inp.features ?? memoryFeatureStore();
+  const needs = frozenFeatureFrames(c, inp.train, inp.val);
+  const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, inp.crops, needs, { batch: c.batch, hooks, threads: inp.threads });
+  const views = (Object.entries(passes) as [FeatureView, FeaturePass][]).map(([view, pass]) => ({ view, pass, rows: loadFeatureRows(store, pass, needs[view]) }));
+  return { store, views };
+}
+
 function buildNet(inp: TrainInput): Promise<MultitaskNet> {
   const c = inp.config;
   return buildModel({ backbone: c.backbone, inputSize: c.inputSize, freezeBackbone: c.freezeBackbone, seed: c.seed, featureMaps: c.featureMaps }, { headDropout: c.headDropout });
@@ -228,15 +242,10 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
     if (!c.freezeBackbone) return null;
     const net = await buildNet(inp);
     try {
-      const store = inp.features ?? memoryFeatureStore();
-      const needs = frozenFeatureFrames(c, inp.train, inp.val);
-      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, inp.crops, needs, { batch: c.batch, hooks, threads: inp.threads });
-      const featureRows = (Object.entries(passes) as [FeatureView, FeaturePass][]).map(([view, pass]) => {
+      const { views } = await loadFrozenFeatures(net, inp, hooks);
+      const featureRows = views.map(({ pass, rows }) => {
         if (pass.computed) hooks.log(describeFeaturePass(pass));
-        const ids = [...new Set(needs[view])];
-        const data = new Float32Array(ids.length * pass.dim);
-        store.read(pass.key, ids, data);
-        return { key: pass.key, dim: pass.dim, ids, data };
+        return { key: pass.key, dim: pass.dim, ids: rows.ids, data: rows.data };
       });
       const { crops: _crops, features: _features, prefetch: _prefetch, ...rest } = inp;
       return { ...rest, featureRows };
@@ -271,16 +280,14 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
     // mirrored features of every frame); then augmentation reuses that pass. Fine-tuned runs mirror
     // pixels, at no extra cost, whenever they augment.
     const flipTrain = flipTrains(c, frozen);
-    const features: Partial<Record<FeatureView, ReturnType<typeof loadFeatureRows>>> = {};
+    const features: Partial<Record<FeatureView, LoadedFeatureRows>> = {};
     let background: Promise<BackgroundPass> | null = null;
     let stopBackground = false;
     if (frozen) {
-      const store = inp.features ?? memoryFeatureStore();
-      const needs = frozenFeatureFrames(c, s, val);
-      const passes = await ensureBackboneViews(store, { net: async () => net, dim: net.featureDim, owner: inp.modelId }, crops, needs, { batch: c.batch, hooks, threads: inp.threads });
-      for (const [view, pass] of Object.entries(passes) as [FeatureView, FeaturePass][]) {
+      const { store, views } = await loadFrozenFeatures(net, inp, hooks);
+      for (const { view, pass, rows } of views) {
         hooks.log(describeFeaturePass(pass));
-        features[view] = loadFeatureRows(store, pass, needs[view] ?? []);
+        features[view] = rows;
       }
       // The idle cores, while the heads train on one: the features of the frames a later stage reads.
       const threads = inp.threads ?? 1;
