@@ -2,7 +2,7 @@
 // instance, requests answered one at a time (./protocol.ts): backbone features of a net it was
 // given, or a whole model trained by its architecture's trainer (./train-runs.ts sends those).
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { initBackend, tf } from '../backend';
+import { initBackend, tf, type BackendName } from '../backend';
 import { backboneKey, disposeNet, extractFeatures, type MultitaskNet } from '../models';
 import { netFromTransfer } from './net-transfer';
 import { archTrainer, trainModel } from '../train/archs';
@@ -12,16 +12,22 @@ if (!parentPort) throw new Error('thread-main.ts runs as a worker thread');
 const port: MessagePort = parentPort;
 let net: MultitaskNet | null = null;
 
+/** This thread's engine on the backend the caller runs (each request names it; initialising twice is a no-op). */
+async function useBackend(backend: BackendName): Promise<string> {
+  const info = await initBackend({ prefer: backend, threads: 1 });
+  if (info.name !== backend) throw new Error(`learning thread runs ${info.name}, not ${backend}`);
+  return info.name;
+}
+
 async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: ArrayBuffer[] }> {
   switch (m.type) {
     case 'hello':
       return { reply: { type: 'hello' } };
     case 'load': {
-      const info = await initBackend({ prefer: m.backend, threads: 1 });
-      if (info.name !== m.backend) throw new Error(`learning thread runs ${info.name}, not ${m.backend}`);
+      const backend = await useBackend(m.backend);
       if (net) disposeNet(net);
       net = await netFromTransfer(m.net);
-      return { reply: { type: 'loaded', key: backboneKey(net), backend: info.name } };
+      return { reply: { type: 'loaded', key: backboneKey(net), backend } };
     }
     case 'features': {
       if (!net) throw new Error('no net loaded in this learning thread');
@@ -33,8 +39,7 @@ async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: Arra
       return { reply: { type: 'features', data }, transfer: [data.buffer as ArrayBuffer] };
     }
     case 'train': {
-      const info = await initBackend({ prefer: m.backend, threads: 1 });
-      if (info.name !== m.backend) throw new Error(`learning thread runs ${info.name}, not ${m.backend}`);
+      await useBackend(m.backend);
       const trainer = archTrainer(m.arch);
       if (!trainer.fromPortable) throw new Error(`the ${m.arch} trainer does not train in learning threads`);
       const say = (e: ThreadEvent) => port.postMessage(e satisfies FromThread);

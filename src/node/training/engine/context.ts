@@ -26,8 +26,9 @@ export interface EngineSession {
   readonly features: FeatureStore;
   backend: BackendInfo;
   /**
-   * Learning threads for the parallel parts (the frozen backbone's feature pass, data-parallel
-   * training): AW_THREADS, else the cores this process may use (src/ml/threads/pool.ts).
+   * Learning threads for the parallel parts (the frozen backbone's feature pass, students side by
+   * side, features beside the heads' training): AW_THREADS, else the cores this process may use
+   * (src/ml/threads/pool.ts).
    */
   threads: number;
   /** The job this session works for (models it creates are tied to it: createModel's runId). */
