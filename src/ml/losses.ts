@@ -33,11 +33,16 @@
 // V and A terms share the va value); one number is the paper's form, and the per-task object with
 // equal values gives exactly the same loss.
 //
+// Data-parallel replicas (./replicas.ts): every sum over the batch (masked means, CCC moments, the
+// student's mean over samples) goes through acrossReplicas / batchMean, so a replica holding part
+// of a batch computes the whole batch's loss; without replicas they are the plain ops.
+//
 // Temperature: Eq. 5 is KL(softmax(t/T) ‖ softmax(s/T)) with T = 1.5 and no T² factor; we follow
 // the paper (scaleByT2 = false). Hinton et al. multiply by T² to keep soft-target gradients on the
 // scale of hard-target ones; `scaleByT2: true` does that.
 
 import { tf } from './backend';
+import { acrossReplicas, batchMean } from './replicas';
 import { NUM_AUS, NUM_EXPR, VA_BINS, VA_BIN_CENTRES, VA_BIN_EDGES } from '../shared/labels';
 import { perTask, type Lambda, type STUDENT_TASK_WEIGHTS, type Temperature } from '../shared/train-config';
 
@@ -112,7 +117,7 @@ export const DEFAULT_STUDENT_OPTIONS: Readonly<{ lambda: number; temperature: nu
 export function maskedMean(values: tf.Tensor, mask: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const m = mask.toFloat();
-    return tf.div(tf.sum(tf.mul(values, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+    return tf.div(acrossReplicas(tf.sum(tf.mul(values, m))), tf.maximum(acrossReplicas(tf.sum(m)), 1)) as tf.Scalar;
   });
 }
 
@@ -201,15 +206,15 @@ export function cccMasked(
   return tf.tidy(() => {
     const m = mask.toFloat();
     const y = cleanValues(target, mask);
-    const n = tf.sum(m);
+    const n = acrossReplicas(tf.sum(m));
     const nn = tf.maximum(n, 1);
-    const muP = tf.div(tf.sum(tf.mul(pred, m)), nn);
-    const muT = tf.div(tf.sum(tf.mul(y, m)), nn);
+    const muP = tf.div(acrossReplicas(tf.sum(tf.mul(pred, m))), nn);
+    const muT = tf.div(acrossReplicas(tf.sum(tf.mul(y, m))), nn);
     const dp = tf.mul(tf.sub(pred, muP), m);
     const dt = tf.mul(tf.sub(y, muT), m);
-    const varP = tf.div(tf.sum(tf.square(dp)), nn);
-    const varT = tf.div(tf.sum(tf.square(dt)), nn);
-    const cov = tf.div(tf.sum(tf.mul(dp, dt)), nn);
+    const varP = tf.div(acrossReplicas(tf.sum(tf.square(dp))), nn);
+    const varT = tf.div(acrossReplicas(tf.sum(tf.square(dt))), nn);
+    const cov = tf.div(acrossReplicas(tf.sum(tf.mul(dp, dt))), nn);
     const denom = tf.add(tf.add(tf.add(varP, varT), tf.square(tf.sub(muP, muT))), eps);
     return { ccc: tf.div(tf.mul(cov, 2), denom) as tf.Scalar, n: n as tf.Scalar };
   });
@@ -312,7 +317,7 @@ export function teacherLoss(out: HeadOutputs, t: BatchTargets, weights?: Partial
 
 /** (1/B) Σ_j [ D_j + m_j·λ·(G_j − D_j) ] — the per-sample Eq. 7 mix for one task. */
 function mix(gt: tf.Tensor1D, distill: tf.Tensor1D, has: tf.Tensor1D, lambda: number): tf.Scalar {
-  return tf.mean(tf.add(distill, tf.mul(tf.mul(has, lambda), tf.sub(gt, distill)))) as tf.Scalar;
+  return batchMean(tf.add(distill, tf.mul(tf.mul(has, lambda), tf.sub(gt, distill))) as tf.Tensor1D);
 }
 
 /**
@@ -360,10 +365,10 @@ export function studentLoss(
       expr,
       v: v.loss,
       a: a.loss,
-      auDistill: tf.mean(auD) as tf.Scalar,
-      exprDistill: tf.mean(exprD) as tf.Scalar,
-      vDistill: tf.mean(v.d) as tf.Scalar,
-      aDistill: tf.mean(a.d) as tf.Scalar,
+      auDistill: batchMean(auD),
+      exprDistill: batchMean(exprD),
+      vDistill: batchMean(v.d),
+      aDistill: batchMean(a.d),
     };
   });
 }

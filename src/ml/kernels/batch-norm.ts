@@ -58,6 +58,28 @@ export function registerBatchNormGradient(): void {
   batchNormGradRegistered = true;
 }
 
+/** Sums per-channel partial sums across data-parallel replicas (../replicas.ts); null: this process's rows are the batch. */
+export type ChannelSumReducer = (partial: Float64Array) => Float64Array;
+let channelSumReducer: ChannelSumReducer | null = null;
+
+/** Installs (or removes, with null) the reducer batchNormTraining sums its statistics and gradient sums with. */
+export function setChannelSumReducer(r: ChannelSumReducer | null): void {
+  channelSumReducer = r;
+}
+
+/** [C] sums of this replica's rows (and a count), summed across replicas as float32 tensors. */
+function reduced(r: ChannelSumReducer, parts: tf.Tensor1D[], extra: number[] = []): { parts: tf.Tensor1D[]; extra: number[] } {
+  const c = parts[0].shape[0];
+  const partial = new Float64Array(parts.length * c + extra.length);
+  parts.forEach((p, i) => partial.set(p.dataSync(), i * c));
+  partial.set(extra, parts.length * c);
+  const total = r(partial);
+  return {
+    parts: parts.map((_, i) => tf.tensor1d(Float32Array.from(total.subarray(i * c, (i + 1) * c)))),
+    extra: Array.from(total.subarray(parts.length * c)),
+  };
+}
+
 export interface BatchNormTrainingResult {
   /** The normalised, scaled and shifted activations (same shape as x). */
   y: tf.Tensor;
@@ -65,6 +87,8 @@ export interface BatchNormTrainingResult {
   mean: tf.Tensor1D;
   /** Biased batch variance per channel, as tf.moments (no gradient flows back through it). */
   variance: tf.Tensor1D;
+  /** Elements per channel the statistics are over: across every replica's rows under a channel-sum reducer. */
+  count: number;
 }
 
 /**
@@ -82,15 +106,26 @@ export function batchNormTraining(
   beta: tf.Tensor1D,
   epsilon = 1e-3,
 ): BatchNormTrainingResult {
-  const side: { mean?: tf.Tensor1D; variance?: tf.Tensor1D } = {};
+  const side: { mean?: tf.Tensor1D; variance?: tf.Tensor1D; count?: number } = {};
   const op = tf.customGrad((xIn, gIn, bIn, save) => {
     const xi = xIn as tf.Tensor;
     const gi = gIn as tf.Tensor1D;
     const bi = bIn as tf.Tensor1D;
-    const count = xi.size / gi.size;
+    const r = channelSumReducer;
+    let count = xi.size / gi.size;
     // Two-pass statistics (mean, then mean squared deviation): stable for large means.
-    const mean = tf.div(channelSum(xi), count) as tf.Tensor1D;
-    const variance = tf.div(channelSum(tf.squaredDifference(xi, mean)), count) as tf.Tensor1D;
+    let mean: tf.Tensor1D;
+    let variance: tf.Tensor1D;
+    if (r) {
+      const s1 = reduced(r, [channelSum(xi)], [count]);
+      count = s1.extra[0];
+      mean = tf.div(s1.parts[0], count) as tf.Tensor1D;
+      variance = tf.div(reduced(r, [channelSum(tf.squaredDifference(xi, mean))]).parts[0], count) as tf.Tensor1D;
+    } else {
+      mean = tf.div(channelSum(xi), count) as tf.Tensor1D;
+      variance = tf.div(channelSum(tf.squaredDifference(xi, mean)), count) as tf.Tensor1D;
+    }
+    side.count = count;
     side.mean = tf.keep(mean);
     side.variance = tf.keep(variance);
     const value = tf.batchNorm(xi, mean, variance, bi, gi, epsilon);
@@ -101,11 +136,14 @@ export function batchNormTraining(
       const dBeta = channelSum(dy);
       const dot = channelSum(tf.mul(dy, tf.sub(xs, ms)));
       const dGamma = tf.mul(dot, invStd);
+      // Under a reducer, dx needs the whole batch's sums; dγ and dβ stay this replica's (the
+      // replicas' weight gradients are summed after the step).
+      const [sumDy, sumDot] = r ? reduced(r, [dBeta, dot]).parts : [dBeta, dot];
       const k = tf.mul(gs, invStd);
       // dx = k·dy + (x − mean)·a + b per channel, a = −k·invStd²·dot/M, b = −k·dβ/M; the affine
       // part is one FusedBatchNorm pass (variance 1, epsilon 0: the scale is exactly a).
-      const a = tf.mul(tf.mul(k, tf.square(invStd)), tf.mul(dot, tf.scalar(-1 / count)));
-      const b = tf.mul(k, tf.mul(dBeta, tf.scalar(-1 / count)));
+      const a = tf.mul(tf.mul(k, tf.square(invStd)), tf.mul(sumDot, tf.scalar(-1 / count)));
+      const b = tf.mul(k, tf.mul(sumDy, tf.scalar(-1 / count)));
       const affine = tf.batchNorm(xs, ms, tf.onesLike(ms), b, a, 0);
       const dx = tf.add(tf.mul(dy, k), affine);
       return [dx, dGamma, dBeta];
@@ -119,5 +157,5 @@ export function batchNormTraining(
   const variance = side.variance!.clone();
   side.mean!.dispose();
   side.variance!.dispose();
-  return { y, mean, variance };
+  return { y, mean, variance, count: side.count! };
 }

@@ -116,8 +116,8 @@ export class TrainableBatchNorm extends tf.layers.Layer {
         tf.batchNorm(x, this.movingMean.read(), this.movingVariance.read(), this.beta.read(), this.gamma.read(), this.epsilon),
       );
     }
-    const { y, mean, variance } = batchNormTraining(x, this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon);
-    const count = x.size / x.shape[x.shape.length - 1];
+    // count: the whole batch's (every data-parallel replica's rows), for the unbiased variance below.
+    const { y, mean, variance, count } = batchNormTraining(x, this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon);
     tf.tidy(() => {
       const m = this.momentum;
       // Unbiased variance for the moving average (as PyTorch), biased for normalising the batch.

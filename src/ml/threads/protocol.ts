@@ -3,6 +3,7 @@
 import type { BackendName } from '../backend';
 import type { ModelConfig } from '../models/types';
 import type { Arch, TrainResult } from '../train/arch';
+import type { ReplicaJoin } from './replicas';
 
 /** What a model trained in a thread answers: the loop's result without the net (saved in its folder, then disposed). */
 export type ThreadTrainResult = Omit<TrainResult<unknown>, 'net'>;
@@ -30,12 +31,18 @@ export type ToThread =
    * input its trainer made portable (../train/arch.ts ArchTrainer.portable), saving it in its
    * folder as a run in the calling thread would; events while it trains, then 'trained'.
    */
-  | { type: 'train'; backend: BackendName; arch: Arch; input: unknown };
+  | { type: 'train'; backend: BackendName; arch: Arch; input: unknown }
+  /** Become a data-parallel replica (./replicas.ts) of the model `join.spec` describes; answers 'replica'. */
+  | { type: 'replica'; backend: BackendName; join: ReplicaJoin }
+  /** One step as a replica: these rows (null: none this step) among `members` replicas with rows; answers 'replica-step'. */
+  | { type: 'replica-step'; batch: unknown; members: number };
 
 export type FromThread =
   | { type: 'hello' }
   | { type: 'loaded'; key: string; backend: string }
   | { type: 'features'; data: Float32Array }
   | { type: 'trained'; result: ThreadTrainResult }
+  | { type: 'replica' }
+  | { type: 'replica-step' }
   | ThreadEvent
   | { type: 'error'; message: string };

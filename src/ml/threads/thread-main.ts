@@ -1,16 +1,19 @@
 // Entry of a learning worker thread (./pool.ts starts it): its own TensorFlow.js engine and wasm
 // instance, requests answered one at a time (./protocol.ts): backbone features of a net it was
-// given, or a whole model trained by its architecture's trainer (./train-runs.ts sends those).
+// given, a whole model trained by its architecture's trainer (./train-runs.ts sends those), or the
+// steps of a data-parallel replica (./replicas.ts).
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend, tf, type BackendName } from '../backend';
 import { backboneKey, disposeNet, extractFeatures, type MultitaskNet } from '../models';
 import { netFromTransfer } from './net-transfer';
 import { archTrainer, trainModel } from '../train/archs';
 import type { FromThread, ThreadEvent, ToThread } from './protocol';
+import { ThreadReplica } from './replicas';
 
 if (!parentPort) throw new Error('thread-main.ts runs as a worker thread');
 const port: MessagePort = parentPort;
 let net: MultitaskNet | null = null;
+let replica: ThreadReplica | null = null;
 
 /** This thread's engine on the backend the caller runs (each request names it; initialising twice is a no-op). */
 async function useBackend(backend: BackendName): Promise<string> {
@@ -59,6 +62,19 @@ async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: Arra
       trainer.dispose(r.net);
       const { net: _net, ...result } = r;
       return { reply: { type: 'trained', result } };
+    }
+    case 'replica': {
+      await useBackend(m.backend);
+      const trainer = archTrainer(m.join.arch);
+      if (!trainer.replica) throw new Error(`the ${m.join.arch} trainer has no data-parallel replicas`);
+      replica?.dispose();
+      replica = new ThreadReplica(await trainer.replica(m.join.spec), m.join);
+      return { reply: { type: 'replica' } };
+    }
+    case 'replica-step': {
+      if (!replica) throw new Error('this learning thread is no replica');
+      replica.step(m.batch, m.members);
+      return { reply: { type: 'replica-step' } };
     }
   }
 }

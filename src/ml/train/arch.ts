@@ -59,6 +59,11 @@ export interface TrainInputBase<C extends LoopConfig = LoopConfig> {
   modelDir: string;
   /** The model's id in its project (what it reads from shared caches is recorded as used by it). */
   modelId?: number;
+  /**
+   * Learning threads the run may use (default 1: this thread alone): a frozen backbone's feature
+   * pass, and the data-parallel replicas of a run that offers them (ArchRun.replicas).
+   */
+  threads?: number;
 }
 
 export interface TrainerState {
@@ -103,6 +108,31 @@ export interface ArchRun<Batch> {
   predictVal(onBatch?: () => Promise<void>): Promise<Float32Array>;
   /** Called once when the loop ends, however it ends: stops and awaits work the run started beside its epochs. */
   finish?(): Promise<void>;
+  /** How this run's steps split over data-parallel replicas (../threads/replicas.ts); absent: they run in this thread only. */
+  replicas?: ReplicaPlan<Batch>;
+}
+
+/**
+ * A run's batches cut by rows for data-parallel replicas: this thread keeps the first rows as a
+ * Batch, learning threads get theirs as portable batches, and rebuild the same model and loss from
+ * `spec` (ArchTrainer.replica).
+ */
+export interface ReplicaPlan<Batch> {
+  /** Structured-clone input of ArchTrainer.replica, made when replicas start (the net as it is then, the loss settings). */
+  spec(): unknown;
+  rows(b: Batch): number;
+  /** Rows [start, start + n) of b as a Batch of this thread (released with ArchRun.disposeBatch). */
+  slice(b: Batch, start: number, n: number): Batch;
+  /** Rows [start, start + n) of b as plain arrays for a learning thread (ArchTrainer.replica's loss reads them). */
+  portable(b: Batch, start: number, n: number): unknown;
+}
+
+/** A replica's model in a learning thread: the same trainable variables, in the same order, and the same loss. */
+export interface ReplicaModel {
+  vars: tf.Variable[];
+  /** Called inside the gradient's scope: tensors it makes are released after the backward pass. */
+  loss(portableBatch: unknown): TeacherLossTerms;
+  dispose(): void;
 }
 
 export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown, Portable = unknown> {
@@ -126,6 +156,8 @@ export interface ArchTrainer<In extends TrainInputBase, Net, Batch = unknown, Po
    */
   portable?(inp: In, hooks: TrainHooks): Promise<Portable | null>;
   fromPortable?(p: Portable): In;
+  /** A data-parallel replica of a run in a learning thread, from its ReplicaPlan.spec. */
+  replica?(spec: unknown): Promise<ReplicaModel>;
 }
 
 /** An architecture as the registry keeps it (inputs and nets are the architecture's own business). */

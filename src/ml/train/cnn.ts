@@ -27,7 +27,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend';
-import { studentLoss, studentTaskWeights, teacherLoss, type BatchTargets, type HeadOutputs, type StudentLossOptions } from '../losses';
+import { studentLoss, studentTaskWeights, teacherLoss, type BatchTargets, type HeadOutputs, type StudentLossOptions, type TeacherLossTerms } from '../losses';
 import { bootstrapPools, mergedEpoch, perTaskEpoch, taskShares, type EpochItem, type MergedEpochOptions, type TaskPools } from '../samplers';
 import { buildModel, disposeNet, forward, loadCheckpoint, saveCheckpoint, saveModel, setTrainedBlocks, trainableBackboneVariableNames, trainableVariables, type MultitaskNet } from '../models';
 import type { DownsampleFactors, SampleSet } from '../../shared/samples';
@@ -39,7 +39,9 @@ import type { TtaMode } from '../../shared/train-config';
 import { ensembleRecords } from '../../shared/softlabels';
 import { drawFlips, mirrorCrops, type CropReader } from './images';
 import { backgroundBackboneFeatures, describeFeaturePass, ensureBackboneViews, type BackgroundPass, loadFeatureRows, type LoadedFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
-import { registerArch, requireTeacherRecords, type ArchTrainer, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
+import { registerArch, requireTeacherRecords, type ArchTrainer, type ReplicaPlan, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
+import { netFromTransfer, netTransfer } from '../threads/net-transfer';
+import type { NetTransfer } from '../threads/protocol';
 
 export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
   /** Per-dataset downsampling of the task pools (src/node/labels/samples.ts downsampleFactors). */
@@ -47,8 +49,6 @@ export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: numbe
   crops: CropReader;
   /** Where a frozen backbone's features are kept (the project's feature cache); absent: in memory for this run. */
   features?: FeatureStore;
-  /** Worker threads for the frozen backbone's feature pass (default 1: this thread). */
-  threads?: number;
   /**
    * Frames outside train and validation whose backbone features a later stage reads (soft labels
    * predict every frame). A frozen run with 2+ threads computes them in threads − 1 learning
@@ -61,6 +61,67 @@ interface CnnBatch {
   x: tf.Tensor;
   targets: BatchTargets;
   teacher: HeadOutputs | null;
+}
+
+/** A tensor as plain data (a data-parallel replica's rows travel so: ReplicaPlan.portable). */
+interface PortableTensor {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+}
+
+/** Rows of a CnnBatch for a learning thread. */
+interface PortableCnnBatch {
+  x: PortableTensor;
+  targets: Record<keyof BatchTargets, PortableTensor>;
+  teacher: Record<keyof HeadOutputs, PortableTensor> | null;
+}
+
+/** What a learning thread needs to be a replica of a fine-tuned CNN run: the whole net (frozen blocks included) and the loss settings. */
+interface CnnReplicaSpec {
+  net: NetTransfer;
+  config: TrainConfig;
+}
+
+function mapValues<K extends string, A, B>(o: Record<K, A>, f: (a: A) => B): Record<K, B> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as A)])) as Record<K, B>;
+}
+
+/** Rows [start, start + n) of a tensor whose first axis is the batch. */
+function rowsOf<T extends tf.Tensor>(t: T, start: number, n: number): T {
+  return tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [n, ...t.shape.slice(1).map(() => -1)]) as T;
+}
+
+function portableRows(t: tf.Tensor, start: number, n: number): PortableTensor {
+  const per = t.size / t.shape[0];
+  const data = t.dataSync().slice(start * per, (start + n) * per) as Float32Array | Int32Array;
+  return { shape: [n, ...t.shape.slice(1)], dtype: t.dtype === 'int32' ? 'int32' : 'float32', data };
+}
+
+const tensorOf = (p: PortableTensor): tf.Tensor => tf.tensor(p.data, p.shape, p.dtype);
+
+/** The CNN's loss of a batch (Eq. 4 for a teacher, Eq. 7 for a student), forward in training mode. */
+function cnnLoss(model: tf.LayersModel, c: TrainConfig, { x, targets, teacher }: CnnBatch): TeacherLossTerms {
+  const out = forward(model, x, { training: true });
+  return teacher ? studentLoss(out, teacher, targets, studentLossOptions(c)) : teacherLoss(out, targets, c.weights);
+}
+
+/** Splits a CnnBatch by rows for data-parallel replicas (fine-tuned runs: ../threads/replicas.ts). */
+function cnnReplicaPlan(net: MultitaskNet, c: TrainConfig): ReplicaPlan<CnnBatch> {
+  return {
+    spec: (): CnnReplicaSpec => ({ net: netTransfer(net), config: c }),
+    rows: (b) => b.x.shape[0],
+    slice: (b, start, n) => ({
+      x: rowsOf(b.x, start, n),
+      targets: mapValues(b.targets, (t) => rowsOf(t, start, n)) as BatchTargets,
+      teacher: b.teacher ? (mapValues(b.teacher, (t) => rowsOf(t, start, n)) as HeadOutputs) : null,
+    }),
+    portable: (b, start, n): PortableCnnBatch => ({
+      x: portableRows(b.x, start, n),
+      targets: mapValues(b.targets, (t: tf.Tensor) => portableRows(t, start, n)),
+      teacher: b.teacher ? mapValues(b.teacher, (t: tf.Tensor) => portableRows(t, start, n)) : null,
+    }),
+  };
 }
 
 /** Task pools of one epoch: the rows of `s` labelled for each task, after per-dataset downsampling. */
@@ -253,6 +314,21 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
       disposeNet(net);
     }
   },
+  async replica(specAny) {
+    const spec = specAny as CnnReplicaSpec;
+    const net = await netFromTransfer(spec.net);
+    setTrainedBlocks(net, spec.config.trainBlocks ?? 'all');
+    return {
+      vars: trainableVariables(net.model),
+      loss(batchAny) {
+        const p = batchAny as PortableCnnBatch;
+        // Made inside the gradient's scope (ReplicaModel.loss runs there), which releases them after the backward pass.
+        const b: CnnBatch = { x: tensorOf(p.x), targets: mapValues(p.targets, tensorOf) as BatchTargets, teacher: p.teacher ? (mapValues(p.teacher, tensorOf) as HeadOutputs) : null };
+        return cnnLoss(net.model, spec.config, b);
+      },
+      dispose: () => disposeNet(net),
+    };
+  },
   fromPortable({ featureRows, ...rest }) {
     const features = memoryFeatureStore();
     for (const r of featureRows) {
@@ -353,16 +429,16 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
           },
         };
       },
-      loss({ x, targets, teacher }) {
-        const out = forward(model, x, { training: true });
-        return teacher ? studentLoss(out, teacher, targets, studentLossOptions(c)) : teacherLoss(out, targets, c.weights);
-      },
+      loss: (b) => cnnLoss(model, c, b),
       disposeBatch({ x, targets, teacher }) {
         tf.dispose(x);
         disposeTargets(targets);
         if (teacher) tf.dispose(Object.values(teacher));
       },
       predictVal: (onBatch) => predictRows(net, valRows, valViews, frozen, c.batch, onBatch),
+      // A fine-tuned step is heavy enough to split by rows over learning threads; with head dropout
+      // each replica would draw its own masks, so such runs stay in this thread.
+      replicas: !frozen && !(c.headDropout > 0) ? cnnReplicaPlan(net, c) : undefined,
       async finish() {
         if (!background) return;
         stopBackground = true;

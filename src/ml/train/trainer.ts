@@ -4,7 +4,9 @@
 // Per epoch: the architecture's batches (fetched one ahead while the previous step runs), Adam
 // (./fused-adam.ts: tfjs's Adam numerics in one fused update per variable) with the paper's step schedule, a validation pass (AU threshold 0.5), a checkpoint. A run resumes
 // from its last checkpoint at the next epoch (epoch order is a function of seed and epoch, so a
-// resumed run draws exactly the batches the uninterrupted one would have).
+// resumed run draws exactly the batches the uninterrupted one would have). A run that offers
+// data-parallel replicas (ArchRun.replicas: a fine-tuned CNN) and may use 2+ threads splits every
+// step's batch over them (../threads/replicas.ts); the loop is the same either way.
 //
 // The kept model is the epoch with the best validation score (./evaluate.ts selectionScore: the
 // sum of the task scores at 0.5, as the reference code saves the model whenever its `_validate`
@@ -29,7 +31,8 @@ import type { EvaluationBlock } from '../../shared/metrics';
 import { learningRate } from './config';
 import { adam, FusedAdam } from './fused-adam';
 import { evaluatePredictions, scoresOf, selectionScore, tuneThresholds } from './evaluate';
-import type { ArchTrainer, BestEpoch, ThresholdsTunedOn, TrainerState, TrainHooks, TrainInputBase, TrainResult } from './arch';
+import type { ArchRun, ArchTrainer, BestEpoch, ThresholdsTunedOn, TrainerState, TrainHooks, TrainInputBase, TrainResult } from './arch';
+import { REPLICA_MIN_STEPS, startReplicas, type Replicas } from '../threads/replicas';
 
 /** The best epoch's folder inside the checkpoint folder, and its validation records file. */
 export const bestEpochDir = (epoch: number) => `best-epoch-${epoch}`;
@@ -62,7 +65,8 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     optimizer.dispose();
     throw e;
   }
-  // What the run started beside its epochs (a background feature pass) ends with it, however it ends.
+  // What the run started beside its epochs (a background feature pass, replicas) ends with it, however it ends.
+  let replicas: Replicas | null | undefined;
   try {
     if (run.lrScales?.size) {
       if (!(optimizer instanceof FusedAdam)) throw new Error(`a per-layer learning rate needs the trainer's Adam; this checkpoint's optimizer is ${optimizer.getClassName()}`);
@@ -103,28 +107,26 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
       const plan = run.epoch(epoch);
       let steps = Math.ceil(plan.items / c.batch);
       if (c.maxStepsPerEpoch > 0) steps = Math.min(steps, c.maxStepsPerEpoch);
+      // Data-parallel replicas, decided once, when the run's length is known (the first epoch's steps).
+      if (replicas === undefined) {
+        const threads = inp.threads ?? 1;
+        replicas = threads > 1 && steps * (c.epochs - epoch) >= REPLICA_MIN_STEPS ? await startReplicas(arch.arch, run, threads, hooks) : null;
+        if (replicas) hooks.log(`data-parallel: each batch split by rows over ${replicas.size} replicas (this thread and ${replicas.size - 1} learning thread${replicas.size > 2 ? 's' : ''}), their gradients summed every step`);
+      }
       const sums: Record<string, number> = {};
       let next = steps > 0 ? plan.batch(0) : null;
       const t0 = Date.now();
       for (let k = 0; k < steps; k++) {
         const b = await next!;
         if (k + 1 < steps) next = plan.batch(k + 1); // prefetch while this step runs
-        let kept: Record<string, tf.Scalar> = {};
-        const total = optimizer.minimize(
-          () => {
-            const terms = run.loss(b);
-            kept = { au: tf.keep(terms.au), expr: tf.keep(terms.expr), v: tf.keep(terms.v), a: tf.keep(terms.a) };
-            return terms.total;
-          },
-          true,
-          run.vars,
-        );
-        const lossNow = (await total!.data())[0];
-        if (!Number.isFinite(lossNow)) throw new Error(`loss became ${lossNow} at epoch ${epoch + 1}, step ${k + 1} (lower the learning rate)`);
-        sums.loss = (sums.loss ?? 0) + lossNow;
-        for (const [name, t] of Object.entries(kept)) sums[name] = (sums[name] ?? 0) + (await t.data())[0];
-        tf.dispose([total!, ...Object.values(kept)]);
-        run.disposeBatch(b);
+        let terms: Record<string, number>;
+        try {
+          terms = replicas ? await replicas.step(b, optimizer) : await stepHere(run, b, optimizer);
+        } finally {
+          run.disposeBatch(b);
+        }
+        if (!Number.isFinite(terms.loss)) throw new Error(`loss became ${terms.loss} at epoch ${epoch + 1}, step ${k + 1} (lower the learning rate)`);
+        for (const [name, v] of Object.entries(terms)) sums[name] = (sums[name] ?? 0) + v;
         const avg = Object.fromEntries(Object.entries(sums).map(([n, v]) => [n, v / (k + 1)]));
         hooks.progress(epoch * steps + k + 1, c.epochs * steps, `epoch ${epoch + 1}/${c.epochs}`, { ...avg, lr, epoch: epoch + 1 });
         await hooks.checkpoint();
@@ -199,8 +201,27 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     optimizer.dispose();
     return { net, thresholds, thresholdsTunedOn: tunedOn, val: valBlock, epochs: c.epochs, keptEpoch, resumedFrom };
   } finally {
+    await replicas?.close();
     await run.finish?.();
   }
+}
+
+/** One optimizer step of batch b in this thread; answers the loss terms (loss: the total). */
+async function stepHere<Batch>(run: ArchRun<Batch>, b: Batch, optimizer: tf.Optimizer): Promise<Record<string, number>> {
+  let kept: Record<string, tf.Scalar> = {};
+  const total = optimizer.minimize(
+    () => {
+      const terms = run.loss(b);
+      kept = { au: tf.keep(terms.au), expr: tf.keep(terms.expr), v: tf.keep(terms.v), a: tf.keep(terms.a) };
+      return terms.total;
+    },
+    true,
+    run.vars,
+  );
+  const out: Record<string, number> = { loss: (await total!.data())[0] };
+  for (const [name, t] of Object.entries(kept)) out[name] = (await t.data())[0];
+  tf.dispose([total!, ...Object.values(kept)]);
+  return out;
 }
 
 /** Removes best-epoch folders other than `keep` (left by superseded bests or a killed run). */
