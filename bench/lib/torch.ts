@@ -131,6 +131,8 @@ export interface TorchJob {
   device?: string;
   /** Also each training row's top operators (torch.profiler, self CPU time). */
   profile?: boolean;
+  /** torch.set_num_threads (absent: PyTorch's default). */
+  threads?: number;
   models: { name: string; arch: TorchArch; modes: TorchMode[] }[];
 }
 

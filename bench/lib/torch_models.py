@@ -238,6 +238,8 @@ def run_model(m, job):
 
 def main():
     job = json.loads(sys.argv[1])
+    if job.get("threads"):
+        torch.set_num_threads(int(job["threads"]))
     rows = [run_model(m, job) for m in job["models"]]
     print("RESULT " + json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}), flush=True)
 
