@@ -4,6 +4,9 @@
 //     our active backend (bench/models.ts, in a child process) against PyTorch on CPU for the same
 //     layout, batch, input and thread count (bench/lib/torch.ts; Debian's python3-torch, installed
 //     with apt-get when missing and allowed), with train_ratio / infer_ratio = ours / PyTorch;
+//   - one model's training split over every core (bench/data-parallel.ts: the small backbone
+//     fine-tuned, data-parallel replicas against one thread, and PyTorch at its default and at the
+//     same thread count);
 //   - Algorithm 1 end to end (bench/algorithm.ts): teacher → soft labels → 3 students → ensemble →
 //     evaluate on FER2013 faces, face backbone frozen; by default 100 faces per class and 1 epoch,
 //     --full for the whole set at 3 epochs (the issue's ≤ 10 minutes target);
@@ -12,7 +15,7 @@
 //     rows through a bare better-sqlite3 prepared INSERT / SELECT in the same run, as a ratio.
 // The default run fits in ~10 minutes on 2 idle cores.
 //
-//   npm run bench [-- --only models,algorithm,faces,import,export] [--threads N] [--steps 3] [--min-seconds 3]
+//   npm run bench [-- --only models,parallel,algorithm,faces,import,export] [--parallel-steps 48] [--threads N] [--steps 3] [--min-seconds 3]
 //                 [--full | --limit 100 --epochs 1] [--students 3] [--import-lines 300000]
 //                 [--export-frames 200000] [--no-install] [--torch-device cpu|cuda] [--out bench-results.json]
 //   --threads: our backend's threads (wasm: XNNPACK threads); default PyTorch's default thread count
@@ -24,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackboneTimes } from './lib/backbones';
 import { runBench } from './lib/result';
-import { benchResults, formatSummary, type Failed, type StepFigures, type SummaryInput } from './lib/summary';
+import { benchResults, formatSummary, type Failed, type ParallelFigures, type StepFigures, type SummaryInput } from './lib/summary';
 import { archOf, describeTorch, ensureTorch, runTorch, type TorchMode } from './lib/torch';
 
 const argv = process.argv.slice(2);
@@ -32,7 +35,7 @@ const arg = (name: string, def: string): string => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
 };
-const PARTS = ['models', 'algorithm', 'faces', 'import', 'export'] as const;
+const PARTS = ['models', 'parallel', 'algorithm', 'faces', 'import', 'export'] as const;
 const only = arg('only', PARTS.join(',')).split(',');
 const unknown = only.filter((p) => !(PARTS as readonly string[]).includes(p));
 if (unknown.length > 0) {
@@ -96,6 +99,13 @@ if (want('models')) {
       console.error(`done: ${r.rows.map((x) => `${x.name} ${x.trainMs?.toFixed(0) ?? '—'}/${x.inferMs?.toFixed(0) ?? '—'} ms`).join(', ')}`);
     }
   } else m.torch = { error: torch.why };
+}
+
+if (want('parallel')) {
+  const args = ['--backbone', 'small', '--batch', String(BATCH), '--steps', arg('parallel-steps', '48')];
+  say(`data-parallel training (bench/data-parallel.ts ${args.join(' ')})`);
+  const r = await runBench<ParallelFigures>('data-parallel', args, { timeoutMs: 20 * 60_000 });
+  m.parallel = r.result ?? { error: `bench/data-parallel.ts: ${r.error}` };
 }
 
 if (want('algorithm')) {

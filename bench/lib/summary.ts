@@ -73,6 +73,17 @@ export interface SummaryInput {
   faces?: { framesPerSecond: number; frames: number; video: string } | Failed;
   import?: RateVsLimit | Failed;
   export?: RateVsLimit | Failed;
+  /** bench/data-parallel.ts: one model's training split over `threads` replicas, against 1 thread and PyTorch (by its thread count). */
+  parallel?: ParallelFigures | Failed;
+}
+
+export interface ParallelFigures {
+  backbone: string;
+  threads: number;
+  oneThread: number;
+  dataParallel: number;
+  /** PyTorch train images/s by thread count (its default and `threads`). */
+  torch: Record<string, number>;
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
@@ -156,6 +167,38 @@ export interface BenchResults {
   faces: { frames_per_s: number; frames: number; video: string } | Failed | null;
   import: RateResult | Failed | null;
   export: RateResult | Failed | null;
+  parallel: ParallelResult | Failed | null;
+}
+
+export interface ParallelResult {
+  backbone: string;
+  threads: number;
+  one_thread_ips: number;
+  data_parallel_ips: number;
+  speedup: number;
+  /** PyTorch at its default thread count (`pytorch_threads`), and at `threads`. */
+  pytorch_threads: number | null;
+  pytorch_default_ips: number | null;
+  pytorch_same_threads_ips: number | null;
+  ratio_vs_default: number | null;
+  ratio_vs_same_threads: number | null;
+}
+
+/** The data-parallel figures with PyTorch's default thread count being `torchDefault`. */
+export function parallelResult(p: ParallelFigures, torchDefault: number | null): ParallelResult {
+  const at = (t: number | null) => (t == null ? null : (p.torch[String(t)] ?? null));
+  return {
+    backbone: p.backbone,
+    threads: p.threads,
+    one_thread_ips: round(p.oneThread, 1),
+    data_parallel_ips: round(p.dataParallel, 1),
+    speedup: round(p.dataParallel / p.oneThread, 2),
+    pytorch_threads: torchDefault,
+    pytorch_default_ips: at(torchDefault),
+    pytorch_same_threads_ips: at(p.threads),
+    ratio_vs_default: rateRatio(p.dataParallel, at(torchDefault)),
+    ratio_vs_same_threads: rateRatio(p.dataParallel, at(p.threads)),
+  };
 }
 
 export function benchResults(m: SummaryInput): BenchResults {
@@ -172,6 +215,7 @@ export function benchResults(m: SummaryInput): BenchResults {
     faces: opt(m.faces, (f) => ({ frames_per_s: round(f.framesPerSecond, 1), frames: f.frames, video: f.video })),
     import: opt(m.import, rateResult),
     export: opt(m.export, rateResult),
+    parallel: opt(m.parallel, (p) => parallelResult(p, m.torch && !failed(m.torch) ? m.torch.threads : null)),
   };
 }
 
@@ -213,6 +257,22 @@ export function tableRows(r: BenchResults): TableRow[] {
     if (b.backbone !== 'face-frozen') {
       rows.push({ what: `${label}: inference img/s`, ours: fmt(b.infer_ips), reference: fmt(b.pytorch_infer_ips), ratio: ratioText(b.infer_ratio, b.infer_ratio_cpu), note });
     }
+  }
+  if (r.parallel) {
+    const p = r.parallel;
+    rows.push(
+      failed(p)
+        ? { what: 'data-parallel training', ours: '—', reference: '', ratio: '', note: p.error }
+        : {
+            what: `${BACKBONE_LABELS[p.backbone] ?? p.backbone} fine-tuned, data-parallel over ${p.threads} threads: train img/s`,
+            ours: fmt(p.data_parallel_ips),
+            reference: p.pytorch_default_ips == null ? '—' : `${fmt(p.pytorch_default_ips)} (${p.pytorch_threads} thread${p.pytorch_threads === 1 ? '' : 's'})`,
+            ratio: p.ratio_vs_default == null ? '—' : p.ratio_vs_default.toFixed(2),
+            note:
+              `${p.speedup.toFixed(2)}× our 1 thread (${fmt(p.one_thread_ips)})` +
+              (p.pytorch_same_threads_ips != null && p.pytorch_threads !== p.threads ? `; PyTorch at ${p.threads} threads ${fmt(p.pytorch_same_threads_ips)}, ratio ${p.ratio_vs_same_threads?.toFixed(2)}` : ''),
+          },
+    );
   }
   if (r.algorithm) {
     const a = r.algorithm;

@@ -197,3 +197,25 @@ describe('bench helpers', () => {
     expect(pythonCandidates({})).toEqual(['python3', '/usr/bin/python3']);
   });
 });
+
+describe('the data-parallel row', () => {
+  it('compares data-parallel training with one thread and with PyTorch at its default and at the same thread count', () => {
+    const r = benchResults(input({ parallel: { backbone: 'small', threads: 2, oneThread: 100, dataParallel: 170, torch: { '1': 340, '2': 680 } } }));
+    expect(r.parallel).toEqual({
+      backbone: 'small',
+      threads: 2,
+      one_thread_ips: 100,
+      data_parallel_ips: 170,
+      speedup: 1.7,
+      pytorch_threads: 1,
+      pytorch_default_ips: 340,
+      pytorch_same_threads_ips: 680,
+      ratio_vs_default: 0.5,
+      ratio_vs_same_threads: 0.25,
+    });
+    const row = tableRows(r).find((x) => x.what.includes('data-parallel'))!;
+    expect(row).toMatchObject({ what: 'small fine-tuned, data-parallel over 2 threads: train img/s', ours: '170', reference: '340 (1 thread)', ratio: '0.50' });
+    expect(row.note).toBe('1.70× our 1 thread (100); PyTorch at 2 threads 680, ratio 0.25');
+    expect(benchResults(input()).parallel).toBeNull();
+  });
+});
