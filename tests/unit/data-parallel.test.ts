@@ -128,7 +128,7 @@ describe('data-parallel training of one model', () => {
     expect(worst).toBeLessThan(5e-3);
   }, 180_000);
 
-  it('one step\'s gradient over 2 replicas is the single-thread gradient (to 1e-5 of the largest), teacher and student loss', async () => {
+  it('one step\'s gradient over 2 replicas is the single-thread gradient (to 1e-5 of the largest; 1e-4 on 2 rows): teacher and student loss, and 3 replicas for 2 rows', async () => {
     const p = Project.open(dir);
     const cache = openCropCache(p.dir);
     try {
@@ -143,15 +143,22 @@ describe('data-parallel training of one model', () => {
         const teacher = b.x.shape[0];
         // A student's batch: the same rows with made-up teacher logits (Eq. 7 has batch means of its own).
         const withTeacher = { ...b, teacher: { au: tf.randomNormal([teacher, 8], 0, 1, 'float32', 1), expr: tf.randomNormal([teacher, 7], 0, 1, 'float32', 2), v: tf.randomNormal([teacher, 20], 0, 1, 'float32', 3), a: tf.randomNormal([teacher, 20], 0, 1, 'float32', 4) } } as typeof b;
-        for (const batch of [b, withTeacher]) {
+        // 3 replicas for 2 rows: one replica has none this step (it only joins the gradient sum).
+        const twoRows = run.replicas!.slice(b, 0, 2);
+        const cases = [
+          { batch: b, threads: 2 },
+          { batch: withTeacher, threads: 2 },
+          { batch: twoRows, threads: 3 },
+        ];
+        for (const { batch, threads } of cases) {
           const { value, grads } = tf.variableGrads(() => run.loss(batch).total, run.vars);
           const single = run.vars.map((v) => grads[v.name].dataSync().slice());
           tf.dispose([value, ...Object.values(grads)]);
           // SGD at rate 1 makes the step's weight change the applied gradient itself; the weights are
           // put back after, and replicas started anew read them.
           const before = run.vars.map((v) => v.dataSync().slice());
-          const replicas = (await startReplicas('cnn', run, 2, hooks))!;
-          expect(replicas.size).toBe(2);
+          const replicas = (await startReplicas('cnn', run, threads, hooks))!;
+          expect(replicas.size).toBe(threads);
           const sgd = tf.train.sgd(1);
           try {
             await replicas.step(batch, sgd);
@@ -170,9 +177,12 @@ describe('data-parallel training of one model', () => {
             v.assign(tf.tensor(before[i], v.shape));
           });
           expect(largest).toBeGreaterThan(0);
-          expect(worst / largest).toBeLessThan(1e-5);
+          // Measured 3.2e-6 on 8 rows; 2.3e-5 on 2 rows, where batch norm's statistics over 1×1 maps
+          // of 2 samples amplify float error (the same in any summation order change).
+          expect(worst / largest).toBeLessThan(batch.x.shape[0] >= 8 ? 1e-5 : 1e-4);
         }
         tf.dispose(Object.values(withTeacher.teacher!));
+        run.disposeBatch(twoRows);
         run.disposeBatch(b);
       } finally {
         await run.finish?.();
@@ -197,7 +207,8 @@ describe('data-parallel training of one model', () => {
       const shared = workerData;
       const control = new Int32Array(shared.control);
       const slots = new Float64Array(shared.data);
-      // Rank 1 by hand (the same protocol as ReduceGroup): write, barrier, sum in rank order, barrier.
+      // Rank 1 by hand (the same protocol as ReduceGroup): write into the set of the barrier's
+      // parity, barrier, sum that set in rank order.
       function barrier() {
         const g = Atomics.load(control, 1);
         if (Atomics.add(control, 0, 1) === 1) { Atomics.store(control, 0, 0); Atomics.add(control, 1, 1); Atomics.notify(control, 1); return; }
@@ -207,10 +218,10 @@ describe('data-parallel training of one model', () => {
       const out = new Float64Array(6);
       for (let s = 0; s < 6; s += 4) {
         const len = Math.min(4, 6 - s);
-        for (let i = 0; i < len; i++) slots[4 + i] = partial[s + i];
+        const set = (Atomics.load(control, 1) & 1) * 2 * 4;
+        for (let i = 0; i < len; i++) slots[set + 4 + i] = partial[s + i];
         barrier();
-        for (let r = 0; r < 2; r++) for (let i = 0; i < len; i++) out[s + i] += slots[r * 4 + i];
-        barrier();
+        for (let r = 0; r < 2; r++) for (let i = 0; i < len; i++) out[s + i] += slots[set + r * 4 + i];
       }
       parentPort.postMessage(Array.from(out));
     `;

@@ -1,9 +1,11 @@
-// Sums across the replicas of a data-parallel run (../train/replicas.ts), one replica per thread, in
+// Sums across the replicas of a data-parallel run (./replicas.ts), one replica per thread, in
 // shared memory: every replica writes its partial into its own slot, waits at a barrier, then sums
-// the slots in rank order into float64, so every replica gets the same bits whatever the timing,
-// and a second barrier keeps the slots until all have read them. Blocking (Atomics.wait), so the
-// replicas must make the same calls in the same order; a replica that fails raises the group's
-// abort flag and every waiting replica throws instead of waiting forever.
+// the slots in rank order into float64, so every replica gets the same bits whatever the timing.
+// The slots are double-buffered by the barrier's generation: call k writes set k mod 2, and no
+// replica can write that set again (call k + 2) before every replica passed barrier k + 1, that is,
+// finished reading call k: one barrier per sum. Blocking (Atomics.wait), so the replicas must make
+// the same calls in the same order; a replica that fails raises the group's abort flag and every
+// waiting replica throws instead of waiting forever.
 //
 // Allowed in Node's main thread and in worker threads alike (browsers forbid Atomics.wait on a page's
 // main thread; the learning core never runs there).
@@ -13,7 +15,7 @@ export interface ReduceGroupShared {
   size: number;
   /** Int32 words: arrived count, generation, abort flag. */
   control: SharedArrayBuffer;
-  /** size slots of `slot` float64 values. */
+  /** 2 sets of size slots of `slot` float64 values. */
   data: SharedArrayBuffer;
   slot: number;
 }
@@ -25,7 +27,7 @@ const ABORTED = 2;
 /** Shared memory for `size` replicas summing up to `slot` values at a time (longer arrays go in chunks). */
 export function createReduceGroup(size: number, slot = 1 << 18): ReduceGroupShared {
   if (!Number.isInteger(size) || size < 1) throw new Error(`a reduce group needs a positive size, got ${size}`);
-  return { size, control: new SharedArrayBuffer(3 * 4), data: new SharedArrayBuffer(size * slot * 8), slot };
+  return { size, control: new SharedArrayBuffer(3 * 4), data: new SharedArrayBuffer(2 * size * slot * 8), slot };
 }
 
 export class ReduceGroup {
@@ -69,17 +71,18 @@ export class ReduceGroup {
       for (let i = 0; i < n; i++) out[i] = partial[i];
       return out;
     }
-    const { slot } = this.shared;
+    const { slot, size } = this.shared;
     for (let start = 0; start < n || start === 0; start += slot) {
       const len = Math.min(slot, n - start);
-      const mine = this.rank * slot;
+      // The set this call writes: the parity of the barrier it is about to complete.
+      const set = (Atomics.load(this.control, GENERATION) & 1) * size * slot;
+      const mine = set + this.rank * slot;
       for (let i = 0; i < len; i++) this.slots[mine + i] = partial[start + i];
       this.barrier(members);
       for (let r = 0; r < members; r++) {
-        const base = r * slot;
+        const base = set + r * slot;
         for (let i = 0; i < len; i++) out[start + i] += this.slots[base + i];
       }
-      this.barrier(members);
       if (n === 0) break;
     }
     return out;

@@ -103,7 +103,8 @@ export function shardSizes(rows: number, parts: number): number[] {
 export interface ReplicaJoin {
   arch: Arch;
   spec: unknown;
-  group: ReduceGroupShared;
+  /** The batch sums inside a step (the replicas with rows) and the gradient sum after it (all replicas) are separate groups: a replica without rows goes straight to the second. */
+  groups: { batch: ReduceGroupShared; grads: ReduceGroupShared };
   rank: number;
   weights: SharedWeights;
 }
@@ -132,12 +133,13 @@ export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: num
     return null;
   }
   const size = threads;
-  const shared = createReduceGroup(size, Math.min(1 << 20, Math.max(1, run.vars.reduce((n, v) => n + v.size, 0))));
-  const group = new ReduceGroup(shared, 0);
+  const groups = { batch: createReduceGroup(size, 1 << 12), grads: createReduceGroup(size, Math.min(1 << 20, Math.max(1, run.vars.reduce((n, v) => n + v.size, 0)))) };
+  const batchGroup = new ReduceGroup(groups.batch, 0);
+  const gradGroup = new ReduceGroup(groups.grads, 0);
   const weights = sharedWeights(run.vars);
   const spec = plan.spec();
   try {
-    await pool.all((i) => ({ type: 'replica', backend, join: { arch, spec, group: shared, rank: i + 1, weights } satisfies ReplicaJoin }), 'replica');
+    await pool.all((i) => ({ type: 'replica', backend, join: { arch, spec, groups, rank: i + 1, weights } satisfies ReplicaJoin }), 'replica');
   } catch (e) {
     await pool.close();
     hooks.log(`learning threads could not hold replicas of this model (${(e as Error).message}); training in this thread alone`);
@@ -164,10 +166,11 @@ export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: num
       let summed: Float64Array;
       const local = plan.slice(b, 0, counts[0]);
       try {
-        mine = replicaGradients(run.vars, () => run.loss(local), group, members);
-        summed = group.sum(mine.flat, size);
+        mine = replicaGradients(run.vars, () => run.loss(local), batchGroup, members);
+        summed = gradGroup.sum(mine.flat, size);
       } catch (e) {
-        group.abort();
+        batchGroup.abort();
+        gradGroup.abort();
         const failed = (await settled).find((r): r is PromiseRejectedResult => r.status === 'rejected');
         throw failed ? (failed.reason as Error) : e;
       } finally {
@@ -187,7 +190,9 @@ export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: num
       return mine.terms;
     },
     async close() {
-      group.abort(); // a replica still waiting (a failed step) stops now
+      // A replica still waiting (a failed step) stops now.
+      batchGroup.abort();
+      gradGroup.abort();
       await pool.close();
     },
   };
@@ -195,23 +200,26 @@ export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: num
 
 /** A learning thread's replica (./thread-main.ts): its model, its place in the group, and its steps. */
 export class ThreadReplica {
-  private readonly group: ReduceGroup;
+  private readonly batchGroup: ReduceGroup;
+  private readonly gradGroup: ReduceGroup;
 
   constructor(
     private readonly model: { vars: tf.Variable[]; loss(batch: unknown): TeacherLossTerms; dispose(): void },
     private readonly join: ReplicaJoin,
   ) {
-    this.group = new ReduceGroup(join.group, join.rank);
+    this.batchGroup = new ReduceGroup(join.groups.batch, join.rank);
+    this.gradGroup = new ReduceGroup(join.groups.grads, join.rank);
   }
 
   /** One step: the current weights, this replica's rows (none: zeros), gradients into the group's sum. */
   step(batch: unknown, members: number): void {
     try {
       adoptWeights(this.model.vars, this.join.weights);
-      const { flat } = replicaGradients(this.model.vars, batch === null ? null : () => this.model.loss(batch), this.group, members);
-      this.group.sum(flat, this.group.size);
+      const { flat } = replicaGradients(this.model.vars, batch === null ? null : () => this.model.loss(batch), this.batchGroup, members);
+      this.gradGroup.sum(flat, this.gradGroup.size);
     } catch (e) {
-      this.group.abort();
+      this.batchGroup.abort();
+      this.gradGroup.abort();
       throw e;
     }
   }
