@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchNormGradient } from './batch-norm';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-wasm';
 import { channelReduceConfig } from './channel-reduce';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
@@ -18,7 +19,14 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-
 import { maxPoolGradConfig } from './max-pool-grad';
 import { batchMatMulConfig } from './matmul';
 
-export { batchNormTraining, registerBatchNormGradient, type BatchNormTrainingResult } from './batch-norm';
+export {
+  batchNormTraining,
+  registerBatchNormGradient,
+  setChannelSumReducer,
+  type BatchNormTrainingResult,
+  type ChannelSumReducer,
+  type ChannelSumStage,
+} from './batch-norm';
 
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -26,6 +34,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   maxPoolGradConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
 ];
 
 /** Kernels that wrap the package's own (it handles what they do not); built on first use. */
