@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchNormGradient } from './batch-norm';
+export { scaleShiftChannels } from './scale-shift';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-wasm';
 import { channelReduceConfig } from './channel-reduce';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -18,6 +19,7 @@ import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } f
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { batchMatMulConfig } from './matmul';
+import { registerScaleShiftGradient, scaleShiftChannelsConfig } from './scale-shift';
 
 export {
   batchNormTraining,
@@ -36,6 +38,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
+  scaleShiftChannelsConfig,
 ];
 
 /** Kernels that wrap the package's own (it handles what they do not); built on first use. */
@@ -60,6 +63,7 @@ function install(config: tf.KernelConfig): void {
  */
 export function registerWasmTrainingKernels(): void {
   registerBatchNormGradient();
+  registerScaleShiftGradient();
   for (const config of WASM_TRAINING_KERNELS) install(config);
   for (const name of WRAPPING) {
     let wrapper = wrappers.get(name);

@@ -12,7 +12,7 @@
 //   and — as Keras 2 does — runs in inference mode whenever the layer is frozen.
 // - HeadDropout: dropout before each head's last FC (TrainConfig.headDropout), on the same flag.
 
-import { tf, batchNormTraining } from '../backend';
+import { tf, batchNormTraining, scaleShiftChannels } from '../backend';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -29,7 +29,7 @@ export interface InputNormalizationArgs extends LayerArgs {
   std: number[];
 }
 
-/** y = (x − mean) / std per channel (last axis). No weights. */
+/** y = (x − mean) / std per channel (last axis), as x·(1/std) − mean/std in one op. No weights. */
 export class InputNormalization extends tf.layers.Layer {
   static className = 'AwInputNormalization';
   readonly mean: number[];
@@ -50,7 +50,7 @@ export class InputNormalization extends tf.layers.Layer {
       const x = single(inputs);
       const scale = tf.tensor1d(this.std.map((s) => 1 / s));
       const shift = tf.tensor1d(this.mean.map((m, i) => -m / this.std[i]));
-      return tf.add(tf.mul(x, scale), shift);
+      return scaleShiftChannels(x, scale, shift);
     });
   }
 
