@@ -15,7 +15,7 @@ import { registerBatchNormGradient, registerWasmTrainingKernels } from './kernel
 import { initThreadedWasm } from './kernels/wasm-threaded';
 
 export { tf };
-export { batchNormTraining, type BatchNormTrainingResult } from './kernels/batch-norm';
+export { batchNormTraining, movingAverage, type BatchNormTrainingResult } from './kernels/batch-norm';
 export { scaleShiftChannels } from './kernels/scale-shift';
 
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';

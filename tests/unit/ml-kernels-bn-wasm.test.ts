@@ -3,8 +3,8 @@
 // on both paths.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormTraining, initBackend, tf } from '../../src/ml/backend';
-import { setChannelSumReducer, type ChannelSumStage } from '../../src/ml/kernels/batch-norm';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../src/ml/kernels/batch-norm-wasm';
+import { movingAverage, setChannelSumReducer, type ChannelSumStage } from '../../src/ml/kernels/batch-norm';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, MOVING_AVERAGE } from '../../src/ml/kernels/batch-norm-wasm';
 
 function values(n: number, seed: number, offset = 0): Float32Array {
   const v = new Float32Array(n);
@@ -181,4 +181,23 @@ describe('channel-sum reducer (synchronised batch norm)', () => {
     setChannelSumReducer((partial) => partial.slice(1));
     expect(() => run(values(24, 1), values(24, 2), [3, 8])).toThrow(/reducer returned/);
   });
+});
+
+describe('movingAverage', () => {
+  for (const batchScale of [1, 4 / 3]) {
+    it(`wasm kernel matches the tf ops on cpu (batchScale ${batchScale.toFixed(3)})`, async () => {
+      const run = (): Float32Array =>
+        tf.tidy(() => movingAverage(tf.tensor1d(values(37, 1, 1)), tf.tensor1d(values(37, 2, 2)), 0.9, batchScale).dataSync() as Float32Array);
+      await tf.setBackend('cpu');
+      const ref = run();
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const info = await tf.profile(() => {
+        run();
+      });
+      expect(info.kernels.map((k) => k.name)).toEqual([MOVING_AVERAGE]);
+      expect(relError(run(), ref)).toBeLessThan(1e-6);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
 });

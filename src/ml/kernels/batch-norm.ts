@@ -13,7 +13,7 @@
 //    tf.moments + tf.batchNorm. Returns the statistics for the running-average update.
 
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './batch-norm-wasm';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, MOVING_AVERAGE } from './batch-norm-wasm';
 import { getChannelSumReducer, reduceChannelSums } from './channel-sums';
 
 export { setChannelSumReducer, type ChannelSumReducer, type ChannelSumStage } from './channel-sums';
@@ -188,4 +188,19 @@ function gradientOps(dy: tf.Tensor, xs: tf.Tensor, gs: tf.Tensor, ms: tf.Tensor,
   const affine = tf.batchNorm(xs, ms as tf.Tensor1D, tf.onesLike(ms), b, a, 0);
   const dx = tf.add(tf.mul(dy, k), affine);
   return [dx, dGamma, dBeta];
+}
+
+/**
+ * The running-statistics update momentum·moving + (1 − momentum)·batchScale·batch (batchScale:
+ * M/(M − 1) turns a biased batch variance into the unbiased one). One kernel where the backend
+ * has ours (wasm), tf ops elsewhere. Not differentiable (no gradient flows into running stats).
+ */
+export function movingAverage(moving: tf.Tensor1D, batch: tf.Tensor1D, momentum: number, batchScale = 1): tf.Tensor1D {
+  if (moving.dtype === 'float32' && batch.dtype === 'float32' && tf.getKernel(MOVING_AVERAGE, tf.getBackend()) != null) {
+    return tf.engine().runKernel(MOVING_AVERAGE, { moving, batch }, { momentum, batchScale }) as tf.Tensor1D;
+  }
+  return tf.tidy(() => {
+    const scaled = batchScale === 1 ? batch : tf.mul(batch, batchScale);
+    return tf.add(tf.mul(moving, momentum), tf.mul(scaled, 1 - momentum));
+  });
 }

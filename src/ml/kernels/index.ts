@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBatchNormGradient } from './batch-norm';
 export { scaleShiftChannels } from './scale-shift';
-import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-wasm';
+import { batchNormTrainConfig, batchNormTrainGradConfig, movingAverageConfig } from './batch-norm-wasm';
 import { channelReduceConfig } from './channel-reduce';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
@@ -23,6 +23,7 @@ import { registerScaleShiftGradient, scaleShiftChannelsConfig } from './scale-sh
 
 export {
   batchNormTraining,
+  movingAverage,
   registerBatchNormGradient,
   setChannelSumReducer,
   type BatchNormTrainingResult,
@@ -38,6 +39,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
+  movingAverageConfig,
   scaleShiftChannelsConfig,
 ];
 
