@@ -15,7 +15,14 @@ import { registerBatchNormGradient, registerWasmTrainingKernels } from './kernel
 import { initThreadedWasm } from './kernels/wasm-threaded';
 
 export { tf };
-export { batchNormTraining, movingAverage, type BatchNormTrainingResult } from './kernels/batch-norm';
+export {
+  batchNormTraining,
+  movingAverage,
+  setChannelSumReducer,
+  type BatchNormTrainingResult,
+  type ChannelSumReducer,
+  type ChannelSumStage,
+} from './kernels/batch-norm';
 export { scaleShiftChannels } from './kernels/scale-shift';
 
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';

@@ -10,7 +10,9 @@
 // 2. `batchNormTraining(x, gamma, beta)` — what model code should call in training mode. It
 //    normalises with the batch statistics and back-propagates the closed-form gradient
 //    (through the statistics) in a handful of passes, instead of autodiff through
-//    tf.moments + tf.batchNorm. Returns the statistics for the running-average update.
+//    tf.moments + tf.batchNorm. Returns the statistics for the running-average update. On wasm
+//    its forward and backward are one kernel each (./batch-norm-wasm); a channel-sum reducer
+//    (setChannelSumReducer, ./channel-sums) can make its statistics global across processes.
 
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, MOVING_AVERAGE } from './batch-norm-wasm';
