@@ -220,6 +220,16 @@ function f32View(backend: ReturnType<typeof asWasmBackend>, t: TensorInfo): Floa
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
+/** Runs `body`; if it throws (a reducer can), frees the outputs allocated for it first. */
+function releasingOnError(b: ReturnType<typeof asWasmBackend>, outputs: TensorInfo[], body: () => TensorInfo[]): TensorInfo[] {
+  try {
+    return body();
+  } catch (e) {
+    for (const t of outputs) b.disposeData(t.dataId);
+    throw e;
+  }
+}
+
 /** Inputs x, gamma, beta; attr epsilon. Outputs y, mean, variance (biased, as tf.moments). */
 export const batchNormTrainConfig: tf.KernelConfig = {
   kernelName: BATCH_NORM_TRAIN,
@@ -233,25 +243,26 @@ export const batchNormTrainConfig: tf.KernelConfig = {
     const meanInfo = b.makeOutput([c], 'float32');
     const varInfo = b.makeOutput([c], 'float32');
     const rows = tf.util.sizeFromShape(x.shape) / c;
+    return releasingOnError(b, [yInfo, meanInfo, varInfo], () => {
+      const first = new Float64Array(c + 1);
+      addChannelSums(f32View(b, x), c, first);
+      first[c] = rows;
+      const sums = reduceChannelSums(first, 'mean');
+      const count = sums[c];
+      const mean = sums.slice(0, c).map((s) => s / count);
 
-    const first = new Float64Array(c + 1);
-    addChannelSums(f32View(b, x), c, first);
-    first[c] = rows;
-    const sums = reduceChannelSums(first, 'mean');
-    const count = sums[c];
-    const mean = sums.slice(0, c).map((s) => s / count);
+      const second = new Float64Array(c);
+      addSquaredDeviations(f32View(b, x), c, mean, second);
+      const variance = reduceChannelSums(second, 'variance').map((s) => s / count);
 
-    const second = new Float64Array(c);
-    addSquaredDeviations(f32View(b, x), c, mean, second);
-    const variance = reduceChannelSums(second, 'variance').map((s) => s / count);
-
-    const g = f64(f32View(b, gamma));
-    const scale = variance.map((v, k) => g[k] / Math.sqrt(v + eps));
-    const shift = f64(f32View(b, beta));
-    channelAffine(f32View(b, x), c, mean, scale, shift, f32View(b, yInfo));
-    f32View(b, meanInfo).set(mean);
-    f32View(b, varInfo).set(variance);
-    return [yInfo, meanInfo, varInfo];
+      const g = f64(f32View(b, gamma));
+      const scale = variance.map((v, k) => g[k] / Math.sqrt(v + eps));
+      const shift = f64(f32View(b, beta));
+      channelAffine(f32View(b, x), c, mean, scale, shift, f32View(b, yInfo));
+      f32View(b, meanInfo).set(mean);
+      f32View(b, varInfo).set(variance);
+      return [yInfo, meanInfo, varInfo];
+    });
   },
 };
 
@@ -270,22 +281,23 @@ export const batchNormTrainGradConfig: tf.KernelConfig = {
     const m = f64(f32View(b, mean));
     const invStd = f64(f32View(b, variance)).map((v) => 1 / Math.sqrt(v + eps));
     const g = f64(f32View(b, gamma));
+    return releasingOnError(b, [dxInfo, dGammaInfo, dBetaInfo], () => {
+      const local = new Float64Array(2 * c + 1);
+      addGradientSums(f32View(b, dy), f32View(b, x), c, m, local);
+      local[2 * c] = tf.util.sizeFromShape(x.shape) / c;
+      const dGamma = local.slice(c, 2 * c).map((s, j) => s * invStd[j]);
+      const dBeta = local.slice(0, c);
+      const sums = reduceChannelSums(local, 'gradient');
+      const count = sums[2 * c];
 
-    const local = new Float64Array(2 * c + 1);
-    addGradientSums(f32View(b, dy), f32View(b, x), c, m, local);
-    local[2 * c] = tf.util.sizeFromShape(x.shape) / c;
-    const dGamma = local.slice(c, 2 * c).map((s, j) => s * invStd[j]);
-    const dBeta = local.slice(0, c);
-    const sums = reduceChannelSums(local, 'gradient');
-    const count = sums[2 * c];
-
-    const k = g.map((v, j) => v * invStd[j]);
-    const a = k.map((v, j) => (-v * invStd[j] * invStd[j] * sums[c + j]) / count);
-    const shift = k.map((v, j) => (-v * sums[j]) / count);
-    gradientAffine(f32View(b, dy), f32View(b, x), c, m, k, a, shift, f32View(b, dxInfo));
-    f32View(b, dGammaInfo).set(dGamma);
-    f32View(b, dBetaInfo).set(dBeta);
-    return [dxInfo, dGammaInfo, dBetaInfo];
+      const k = g.map((v, j) => v * invStd[j]);
+      const a = k.map((v, j) => (-v * invStd[j] * invStd[j] * sums[c + j]) / count);
+      const shift = k.map((v, j) => (-v * sums[j]) / count);
+      gradientAffine(f32View(b, dy), f32View(b, x), c, m, k, a, shift, f32View(b, dxInfo));
+      f32View(b, dGammaInfo).set(dGamma);
+      f32View(b, dBetaInfo).set(dBeta);
+      return [dxInfo, dGammaInfo, dBetaInfo];
+    });
   },
 };
 
