@@ -15,7 +15,15 @@ import { registerBatchNormGradient, registerWasmTrainingKernels } from './kernel
 import { initThreadedWasm } from './kernels/wasm-threaded';
 
 export { tf };
-export { batchNormTraining, type BatchNormTrainingResult } from './kernels/batch-norm';
+export {
+  batchNormTraining,
+  movingAverage,
+  setChannelSumReducer,
+  type BatchNormTrainingResult,
+  type ChannelSumReducer,
+  type ChannelSumStage,
+} from './kernels/batch-norm';
+export { scaleShiftChannels } from './kernels/scale-shift';
 
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];

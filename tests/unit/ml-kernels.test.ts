@@ -1,7 +1,13 @@
 // Our wasm conv-gradient kernels against tfjs' pure-JS cpu backend (the reference).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
-import { conv2DBackpropFilterConfig } from '../../src/ml/kernels/conv2d-backprop-filter';
+import {
+  conv2DBackpropFilterConfig,
+  conv2dFilterGrad,
+  conv2dFilterGradGemm,
+  useGemmFilterGrad,
+} from '../../src/ml/kernels/conv2d-backprop-filter';
+import { asWasmBackend, withScope } from '../../src/ml/kernels/wasm-ops';
 import {
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropInputConfig,
@@ -113,6 +119,11 @@ const CONV_CASES: [Shape4, Shape4, number | [number, number], Pad][] = [
   [[2, 9, 8, 3], [3, 3, 3, 2], [2, 1], 'same'],
   [[2, 10, 9, 2], [5, 5, 2, 3], 2, 2],
   [[1, 6, 7, 2], [3, 3, 2, 2], 1, 1],
+  // 1×1 filters (the filter gradient runs as a GEMM): x itself, subsampled, padded.
+  [[2, 7, 9, 3], [1, 1, 3, 4], 1, 'same'],
+  [[2, 7, 9, 3], [1, 1, 3, 4], 2, 'valid'],
+  [[2, 7, 9, 3], [1, 1, 3, 4], [2, 3], 'same'],
+  [[2, 5, 6, 3], [1, 1, 3, 2], 1, 1],
 ];
 
 describe('Conv2DBackpropInput / Conv2DBackpropFilter on wasm match cpu', () => {
@@ -121,6 +132,37 @@ describe('Conv2DBackpropInput / Conv2DBackpropFilter on wasm match cpu', () => {
       await expectMatchesCpu(xs, ws, stride, pad, false);
     });
   }
+});
+
+describe('the GEMM (im2col) filter gradient matches the conv formulation for every shape', () => {
+  for (const [xs, ws, stride, pad] of CONV_CASES) {
+    it(`x ${xs.join('x')} w ${ws.join('x')} stride ${String(stride)} pad ${pad}`, async () => {
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const x = tf.tensor4d(values(xs, 1), xs);
+      const w = tf.zeros(ws) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, stride, pad as 'same');
+      const dy = tf.tensor(values(y.shape, 3), y.shape);
+      const attrs = { strides: stride, pad, dataFormat: 'NHWC', dilations: 1, filterShape: ws };
+      const grad = (f: typeof conv2dFilterGrad): Float32Array => {
+        const backend = tf.backend();
+        const out = withScope(backend, (s) => f(s, x, dy, ws, attrs));
+        expect(out.shape).toEqual(ws);
+        const v = asWasmBackend(backend).typedArrayFromHeap(out).slice() as Float32Array;
+        asWasmBackend(backend).disposeData(out.dataId);
+        return v;
+      };
+      expect(relError(grad(conv2dFilterGradGemm), grad(conv2dFilterGrad))).toBeLessThan(1e-5);
+      tf.dispose([x, w, y, dy]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('uses the GEMM for 1×1 filters only', () => {
+    expect(useGemmFilterGrad([1, 1, 16, 32])).toBe(true);
+    expect(useGemmFilterGrad([3, 3, 16, 16])).toBe(false);
+    expect(useGemmFilterGrad([1, 3, 16, 16])).toBe(false);
+  });
 });
 
 describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {

@@ -48,6 +48,12 @@ export class WasmScope {
     return info;
   }
 
+  /** Makes this scope own `t` (a tensor made directly with the backend). */
+  adopt(t: TensorInfo): TensorInfo {
+    this.owned.push(t);
+    return t;
+  }
+
   /** Removes `t` from this scope (it becomes the kernel's result) and returns it. */
   keep(t: TensorInfo): TensorInfo {
     const i = this.owned.indexOf(t);

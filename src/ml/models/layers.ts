@@ -12,7 +12,7 @@
 //   and — as Keras 2 does — runs in inference mode whenever the layer is frozen.
 // - HeadDropout: dropout before each head's last FC (TrainConfig.headDropout), on the same flag.
 
-import { tf, batchNormTraining } from '../backend';
+import { tf, batchNormTraining, movingAverage, scaleShiftChannels } from '../backend';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -29,7 +29,7 @@ export interface InputNormalizationArgs extends LayerArgs {
   std: number[];
 }
 
-/** y = (x − mean) / std per channel (last axis). No weights. */
+/** y = (x − mean) / std per channel (last axis), as x·(1/std) − mean/std in one op. No weights. */
 export class InputNormalization extends tf.layers.Layer {
   static className = 'AwInputNormalization';
   readonly mean: number[];
@@ -50,7 +50,7 @@ export class InputNormalization extends tf.layers.Layer {
       const x = single(inputs);
       const scale = tf.tensor1d(this.std.map((s) => 1 / s));
       const shift = tf.tensor1d(this.mean.map((m, i) => -m / this.std[i]));
-      return tf.add(tf.mul(x, scale), shift);
+      return scaleShiftChannels(x, scale, shift);
     });
   }
 
@@ -121,9 +121,10 @@ export class TrainableBatchNorm extends tf.layers.Layer {
     tf.tidy(() => {
       const m = this.momentum;
       // Unbiased variance for the moving average (as PyTorch), biased for normalising the batch.
-      const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
-      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
+      // One kernel per statistic on wasm (the update runs on the gradient tape: every tf op here
+      // also cloned its inputs there).
+      this.movingMean.write(movingAverage(this.movingMean.read() as tf.Tensor1D, mean, m));
+      this.movingVariance.write(movingAverage(this.movingVariance.read() as tf.Tensor1D, variance, m, count > 1 ? count / (count - 1) : 1));
     });
     mean.dispose();
     variance.dispose();
