@@ -64,10 +64,20 @@ export class ReduceGroup {
    * element by element in rank order, as float64. Only those ranks may call it, all of them.
    */
   sum(partial: ArrayLike<number>, members = this.size): Float64Array {
+    return this.reduce(partial, members, true);
+  }
+
+  /** `sum` over every rank, for a rank that does not need the result (a replica's gradients: rank 0 applies them). */
+  contribute(partial: ArrayLike<number>): void {
+    this.reduce(partial, this.size, false);
+  }
+
+  private reduce(partial: ArrayLike<number>, members: number, read: boolean): Float64Array {
     if (members < 1 || members > this.size || this.rank >= members) throw new Error(`rank ${this.rank} is not among the ${members} summing replicas`);
     const n = partial.length;
-    const out = new Float64Array(n);
+    const out = new Float64Array(read ? n : 0);
     if (members === 1) {
+      if (!read) return out;
       for (let i = 0; i < n; i++) out[i] = partial[i];
       return out;
     }
@@ -79,7 +89,7 @@ export class ReduceGroup {
       const mine = set + this.rank * slot;
       for (let i = 0; i < len; i++) this.slots[mine + i] = partial[start + i];
       this.barrier(members);
-      for (let r = 0; r < members; r++) {
+      for (let r = 0; read && r < members; r++) {
         const base = set + r * slot;
         for (let i = 0; i < len; i++) out[start + i] += this.slots[base + i];
       }

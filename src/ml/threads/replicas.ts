@@ -109,11 +109,11 @@ export interface ReplicaJoin {
   weights: SharedWeights;
 }
 
-export interface Replicas {
+export interface Replicas<B> {
   /** Replicas in all, this thread's included. */
   size: number;
   /** One training step of batch `b` over the replicas, applied by `optimizer`; answers the whole batch's loss terms. */
-  step(b: unknown, optimizer: tf.Optimizer): Promise<Record<string, number>>;
+  step(b: B, optimizer: tf.Optimizer): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -121,7 +121,7 @@ export interface Replicas {
  * Starts `threads` − 1 learning threads as replicas of `run` (this thread is rank 0), or answers
  * null (with a log line where it is worth saying) when the run stays in this thread.
  */
-export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: number, hooks: Pick<TrainHooks, 'log'>): Promise<Replicas | null> {
+export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: number, hooks: Pick<TrainHooks, 'log'>): Promise<Replicas<B> | null> {
   const plan = run.replicas;
   const backend = threadedBackend();
   if (!plan || !backend || threads < 2) return null;
@@ -149,8 +149,7 @@ export async function startReplicas<B>(arch: Arch, run: ArchRun<B>, threads: num
 
   return {
     size,
-    async step(bAny, optimizer) {
-      const b = bAny as B;
+    async step(b, optimizer) {
       const rows = plan.rows(b);
       const members = Math.max(1, Math.min(size, rows));
       const counts = shardSizes(rows, members);
@@ -216,7 +215,7 @@ export class ThreadReplica {
     try {
       adoptWeights(this.model.vars, this.join.weights);
       const { flat } = replicaGradients(this.model.vars, batch === null ? null : () => this.model.loss(batch), this.batchGroup, members);
-      this.gradGroup.sum(flat, this.gradGroup.size);
+      this.gradGroup.contribute(flat);
     } catch (e) {
       this.batchGroup.abort();
       this.gradGroup.abort();

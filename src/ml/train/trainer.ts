@@ -66,7 +66,7 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     throw e;
   }
   // What the run started beside its epochs (a background feature pass, replicas) ends with it, however it ends.
-  let replicas: Replicas | null | undefined;
+  let replicas: Replicas<Batch> | null | undefined;
   try {
     if (run.lrScales?.size) {
       if (!(optimizer instanceof FusedAdam)) throw new Error(`a per-layer learning rate needs the trainer's Adam; this checkpoint's optimizer is ${optimizer.getClassName()}`);
