@@ -3,7 +3,8 @@
 //
 //   npm run bench -- data-parallel [--backbone small|face|resnet18] [--batch 32] [--steps 48] [--threads N] [--json]
 //
-// Ours: the real training loop (src/ml/train/trainer.ts) fine-tuning `backbone` at 112 px on
+// Ours: the real training loop (src/ml/train/trainer.ts, replicas forced on: dataParallel 'on')
+// fine-tuning `backbone` at 112 px on
 // synthetic labelled frames (random pixels: the cost of a step does not depend on them), one epoch
 // of `steps` steps, with 1 thread and with N (default: AW_THREADS, else the cores); samples/s is
 // the loop's own figure (the whole epoch, batch making included). The thread start is outside it.
@@ -24,6 +25,8 @@ import { unlabelledSamples } from '../src/shared/samples';
 import { NUM_AUS } from '../src/shared/labels';
 import { mulberry32 } from '../src/shared/random';
 import { archOf, findTorch, runTorch } from './lib/torch';
+import { REPLICA_MIN_STEP_MS } from '../src/ml/threads/replicas';
+import { wasmStepMs } from '../src/shared/train-estimate';
 import { emitResult } from './lib/result';
 
 useSourceThreads();
@@ -92,7 +95,7 @@ async function ours(n: number): Promise<{ samplesPerSecond: number; perCpuSecond
       },
     };
     const train = samples(batch * steps);
-    const r = await trainModel(cnnTrainer, { downsample: new Map(), crops, config, role: 'teacher', train, val: unlabelledSamples(0), modelDir: path.join(dir, 'm'), threads: n }, hooks);
+    const r = await trainModel(cnnTrainer, { downsample: new Map(), crops, config, role: 'teacher', train, val: unlabelledSamples(0), modelDir: path.join(dir, 'm'), threads: n, dataParallel: 'on' }, hooks);
     disposeNet(r.net);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -102,6 +105,8 @@ async function ours(n: number): Promise<{ samplesPerSecond: number; perCpuSecond
 
 const info = await initBackend({ prefer: 'wasm', threads: 1 });
 console.log(`${backbone} fine-tuned, batch ${batch}, ${SIZE}×${SIZE}, ${steps} steps; ${info.name}; ${os.availableParallelism()} cores; load ${os.loadavg()[0].toFixed(1)}`);
+const estimated = wasmStepMs(backbone, batch, SIZE);
+console.log(`replicas forced on here; the training loop's 'auto' rule would ${estimated >= REPLICA_MIN_STEP_MS ? '' : 'NOT '}split this run (estimated step ${estimated.toFixed(0)} ms, threshold ${REPLICA_MIN_STEP_MS} ms)`);
 const one = await ours(1);
 console.log(`ours, 1 thread: ${one.samplesPerSecond.toFixed(1)} samples/s (${one.perCpuSecond.toFixed(1)} per CPU-second)`);
 const many = await ours(threads);

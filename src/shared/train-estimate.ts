@@ -44,6 +44,15 @@ export const WASM_THROUGHPUT: Record<TrainBackbone, Throughput> = {
 };
 
 /**
+ * One fine-tuned training step's time on one wasm thread, in ms, from the measured throughput
+ * (batch 32 at 112 px) scaled by batch and input area: what data-parallel replicas weigh
+ * (src/ml/threads/replicas.ts).
+ */
+export function wasmStepMs(backbone: TrainBackbone, batch: number, inputSize: number): number {
+  return ((batch / WASM_THROUGHPUT[backbone].train) * 1000 * (inputSize * inputSize)) / (112 * 112);
+}
+
+/**
  * A heads-only step on cached backbone features (a frozen backbone after its one feature pass):
  * 20 ms/step → 1,624 img/s, measured on the face backbone's 256-d features (ARCHITECTURE.md §6);
  * the ResNets' wider features (512-d, 2,048-d) make the heads a little slower, still negligible

@@ -1,4 +1,5 @@
-// Issue 14 item 3: data-parallel training of one model. A fine-tuned CNN run with 2 threads splits
+// Issue 14 item 3: data-parallel training of one model. A fine-tuned CNN run with 2 threads (and
+// dataParallel 'on': this small net's steps are too light for the 'auto' rule) splits
 // every batch by rows over 2 replicas (this thread and a learning thread), whose batch sums (losses,
 // CCC moments, batch norm's statistics) and gradients are summed across them; it must train the
 // model one thread trains, up to float summation order. Real parts: a project's rendered faces, the
@@ -19,7 +20,8 @@ import { CropSource } from '../../src/node/training/engine/crop-source';
 import { openCropCache } from '../../src/node/store/crop-cache';
 import { Project } from '../../src/node/store/project';
 import { disposeNet } from '../../src/ml/models';
-import { REPLICA_MIN_STEPS, shardSizes, startReplicas } from '../../src/ml/threads/replicas';
+import { REPLICA_MIN_STEP_MS, REPLICA_MIN_STEPS, shardSizes, startReplicas } from '../../src/ml/threads/replicas';
+import { wasmStepMs } from '../../src/shared/train-estimate';
 import { ReduceGroup, createReduceGroup } from '../../src/ml/threads/all-reduce';
 
 const tmp = tempDir('aw-data-parallel-');
@@ -43,7 +45,7 @@ interface Trained {
 }
 
 /** A fine-tuned small teacher, 14 epochs of 3 steps of batch 8 (REPLICA_MIN_STEPS: long enough for replicas), with `threads`. */
-async function train(name: string, threads: number): Promise<Trained> {
+async function train(name: string, threads: number, dataParallel: 'auto' | 'on' = 'on'): Promise<Trained> {
   const p = Project.open(dir);
   const cache = openCropCache(p.dir);
   const logs: string[] = [];
@@ -74,6 +76,7 @@ async function train(name: string, threads: number): Promise<Trained> {
         val: loadSamples(p.db, { splits: ['val'] }),
         modelDir,
         threads,
+        dataParallel,
       },
       hooks,
     );
@@ -192,6 +195,16 @@ describe('data-parallel training of one model', () => {
       cache.close();
       p.close();
     }
+  }, 120_000);
+
+  it("'auto' splits only steps worth splitting: not this small backbone's (the run stays in one thread), the face backbone's at batch 32", async () => {
+    const auto = await train('auto', 2, 'auto');
+    expect(auto.steps).toBeGreaterThanOrEqual(REPLICA_MIN_STEPS);
+    expect(auto.logs.some((l) => l.startsWith('data-parallel'))).toBe(false);
+    expect(wasmStepMs('small', 8, 32)).toBeLessThan(REPLICA_MIN_STEP_MS);
+    expect(wasmStepMs('small', 32, 112)).toBeLessThan(REPLICA_MIN_STEP_MS);
+    expect(wasmStepMs('face', 32, 112)).toBeGreaterThan(REPLICA_MIN_STEP_MS);
+    expect(wasmStepMs('resnet18', 8, 112)).toBeGreaterThan(REPLICA_MIN_STEP_MS);
   }, 120_000);
 
   it('splits rows as evenly as can be', () => {

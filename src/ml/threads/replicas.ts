@@ -9,9 +9,10 @@
 // tests/unit/data-parallel.test.ts).
 //
 // Only where it pays: a fine-tuned backbone (a frozen run's heads step is too small to split: 20 ms
-// at batch 16 against 21 at 32), wasm or cpu, 2+ threads, no head dropout (each replica would draw
-// its own masks), and runs of at least REPLICA_MIN_STEPS steps (a thread's engine takes seconds to
-// start). The architecture says how (ArchRun.replicas, ArchTrainer.replica).
+// at batch 16 against 21 at 32) whose step is heavy (REPLICA_MIN_STEP_MS), wasm or cpu, 2+
+// threads, no head dropout (each replica would draw its own masks), and runs of at least
+// REPLICA_MIN_STEPS steps (a thread's engine takes seconds to start); TrainInputBase.dataParallel
+// 'on' / 'off' overrides the rule. The architecture says how (ArchRun.replicas, ArchTrainer.replica).
 import { tf } from '../backend';
 import type { TeacherLossTerms } from '../losses';
 import { inReplicas } from '../replicas';
@@ -21,6 +22,14 @@ import { ThreadPool, threadedBackend } from './pool';
 
 /** Runs of fewer steps than this stay in one thread: starting a learning thread's engine costs seconds. */
 export const REPLICA_MIN_STEPS = 40;
+
+/**
+ * Steps estimated (one wasm thread, ../../shared/train-estimate.ts wasmStepMs) below this stay in
+ * one thread: each half batch pays every kernel call's fixed cost and the ~45 sync points of a
+ * step, which a ~150 ms step (the small backbone at batch 32) does not earn back (0.97–1.05×
+ * measured), while the face backbone's ~1.2 s step runs 1.88× faster on 2 threads.
+ */
+export const REPLICA_MIN_STEP_MS = 400;
 
 /** The trainable weights, flattened in variable order, in memory every replica reads. */
 export interface SharedWeights {

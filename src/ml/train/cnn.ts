@@ -41,6 +41,8 @@ import { drawFlips, mirrorCrops, type CropReader } from './images';
 import { backgroundBackboneFeatures, describeFeaturePass, ensureBackboneViews, type BackgroundPass, loadFeatureRows, type LoadedFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
 import { registerArch, requireTeacherRecords, type ArchTrainer, type ReplicaPlan, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
 import { netFromTransfer, netTransfer } from '../threads/net-transfer';
+import { REPLICA_MIN_STEP_MS } from '../threads/replicas';
+import { wasmStepMs } from '../../shared/train-estimate';
 import type { NetTransfer } from '../threads/protocol';
 
 export interface TrainInput extends TrainInputBase<TrainConfig & { epochs: number }> {
@@ -109,6 +111,7 @@ function cnnLoss(model: tf.LayersModel, c: TrainConfig, { x, targets, teacher }:
 /** Splits a CnnBatch by rows for data-parallel replicas (fine-tuned runs: ../threads/replicas.ts). */
 function cnnReplicaPlan(net: MultitaskNet, c: TrainConfig): ReplicaPlan<CnnBatch> {
   return {
+    worthSplitting: wasmStepMs(net.config.backbone, c.batch, net.config.inputSize) >= REPLICA_MIN_STEP_MS,
     spec: (): CnnReplicaSpec => ({ net: netTransfer(net), config: c }),
     rows: (b) => b.x.shape[0],
     slice: (b, start, n) => ({

@@ -110,7 +110,9 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
       // Data-parallel replicas, decided once, when the run's length is known (the first epoch's steps).
       if (replicas === undefined) {
         const threads = inp.threads ?? 1;
-        replicas = threads > 1 && steps * (c.epochs - epoch) >= REPLICA_MIN_STEPS ? await startReplicas(arch.arch, run, threads, hooks) : null;
+        const mode = inp.dataParallel ?? 'auto';
+        const wanted = mode === 'on' || (mode === 'auto' && run.replicas?.worthSplitting === true && steps * (c.epochs - epoch) >= REPLICA_MIN_STEPS);
+        replicas = threads > 1 && wanted ? await startReplicas(arch.arch, run, threads, hooks) : null;
         if (replicas) hooks.log(`data-parallel: each batch split by rows over ${replicas.size} replicas (this thread and ${replicas.size - 1} learning thread${replicas.size > 2 ? 's' : ''}), their gradients summed every step`);
       }
       const sums: Record<string, number> = {};
