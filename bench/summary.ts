@@ -4,7 +4,7 @@
 //     our active backend (bench/models.ts, in a child process) against PyTorch on CPU for the same
 //     layout, batch, input and thread count (bench/lib/torch.ts; Debian's python3-torch, installed
 //     with apt-get when missing and allowed), with train_ratio / infer_ratio = ours / PyTorch;
-//   - one model's training split over every core (bench/data-parallel.ts: the small backbone
+//   - one model's training split over every core (bench/data-parallel.ts: the face backbone
 //     fine-tuned, data-parallel replicas against one thread, and PyTorch at its default and at the
 //     same thread count);
 //   - Algorithm 1 end to end (bench/algorithm.ts): teacher → soft labels → 3 students → ensemble →
@@ -15,7 +15,7 @@
 //     rows through a bare better-sqlite3 prepared INSERT / SELECT in the same run, as a ratio.
 // The default run fits in ~10 minutes on 2 idle cores.
 //
-//   npm run bench [-- --only models,parallel,algorithm,faces,import,export] [--parallel-steps 48] [--threads N] [--steps 3] [--min-seconds 3]
+//   npm run bench [-- --only models,parallel,algorithm,faces,import,export] [--parallel-steps 40] [--threads N] [--steps 3] [--min-seconds 3]
 //                 [--full | --limit 100 --epochs 1] [--students 3] [--import-lines 300000]
 //                 [--export-frames 200000] [--no-install] [--torch-device cpu|cuda] [--out bench-results.json]
 //   --threads: our backend's threads (wasm: XNNPACK threads); default PyTorch's default thread count
@@ -102,7 +102,7 @@ if (want('models')) {
 }
 
 if (want('parallel')) {
-  const args = ['--backbone', 'small', '--batch', String(BATCH), '--steps', arg('parallel-steps', '48')];
+  const args = ['--backbone', 'face', '--batch', String(BATCH), '--steps', arg('parallel-steps', '40')];
   say(`data-parallel training (bench/data-parallel.ts ${args.join(' ')})`);
   const r = await runBench<ParallelFigures>('data-parallel', args, { timeoutMs: 20 * 60_000 });
   m.parallel = r.result ?? { error: `bench/data-parallel.ts: ${r.error}` };
