@@ -264,7 +264,7 @@ export function tableRows(r: BenchResults): TableRow[] {
       failed(p)
         ? { what: 'data-parallel training', ours: '—', reference: '', ratio: '', note: p.error }
         : {
-            what: `${BACKBONE_LABELS[p.backbone] ?? p.backbone} fine-tuned, data-parallel over ${p.threads} threads: train img/s`,
+            what: `${p.backbone} fine-tuned, data-parallel over ${p.threads} threads: train img/s`,
             ours: fmt(p.data_parallel_ips),
             reference: p.pytorch_default_ips == null ? '—' : `${fmt(p.pytorch_default_ips)} (${p.pytorch_threads} thread${p.pytorch_threads === 1 ? '' : 's'})`,
             ratio: p.ratio_vs_default == null ? '—' : p.ratio_vs_default.toFixed(2),
