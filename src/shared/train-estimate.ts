@@ -31,8 +31,8 @@ const ARCH_6 = 'docs/ARCHITECTURE.md §6, "Per backbone on wasm" (npm run bench 
 
 /** Measured on the wasm backend. Every training figure here is for batch 32 at 112×112. */
 export const WASM_THROUGHPUT: Record<TrainBackbone, Throughput> = {
-  // 214 ms/step → 149 img/s training, 802 img/s inference.
-  small: { train: 149, infer: 802, source: ARCH_6, measured: true },
+  // 143 ms/step → 224 img/s training, 898 img/s inference (after the batch-norm kernels, 2026-12-04; 214 ms/step before).
+  small: { train: 224, infer: 898, source: ARCH_6, measured: true },
   // 1,180 ms/step with our depthwise-conv gradients → 27 img/s; 222 img/s inference.
   face: { train: 27, infer: 222, source: ARCH_6, measured: true },
   // 12,819 ms/step → 2.5 img/s; 11.5 img/s inference. (DESIGN.md §5's 329–1,551 ms/step are the

@@ -63,7 +63,7 @@ describe('affect-workbench train teacher: the backbone', () => {
     ]);
     const lines = err.split('\n');
     // The estimate is the first thing said, before the job's own lines; one step of 8 frames.
-    expect(lines[0]).toMatch(/^small from random weights: about 150 images\/s on the wasm CPU backend → under a minute for 1 epoch of 8 frames; the pretrained face backbone \(--backbone face\) trains at about 27 images\/s → under a minute$/);
+    expect(lines[0]).toMatch(/^small from random weights: about 220 images\/s on the wasm CPU backend → under a minute for 1 epoch of 8 frames; the pretrained face backbone \(--backbone face\) trains at about 27 images\/s → under a minute$/);
     expect(err).toMatch(/teacher \S+: small \(from random weights\), 1 epochs/);
     const id = Number(/teacher #(\d+)/.exec(out)?.[1]);
     expect(backboneOf(id)).toBe('small');

@@ -39,8 +39,8 @@ describe('estimateTraining', () => {
   it('caps the epoch at max steps × batch, multiplies by the runs (students), scales to the backend', () => {
     const capped = estimateTraining({ backbone: 'small', freezeBackbone: false, epochs: 2, frames: 10_000, batch: 8, maxStepsPerEpoch: 5, runs: 3 });
     expect(capped.frames).toBe(40);
-    expect(capped.seconds[0]).toBeCloseTo((3 * 2 * 40) / 149, 9);
-    const cpu = estimateTraining({ backbone: 'small', freezeBackbone: false, epochs: 1, frames: 149, backend: 'cpu' });
+    expect(capped.seconds[0]).toBeCloseTo((3 * 2 * 40) / 224, 9);
+    const cpu = estimateTraining({ backbone: 'small', freezeBackbone: false, epochs: 1, frames: 224, backend: 'cpu' });
     expect([cpu.basis, cpu.seconds[0]]).toEqual(['cpu', 90]);
     expect(estimateTraining({ backbone: 'small', freezeBackbone: false, epochs: 1, frames: 1, backend: 'tfjs-node-gpu' }).basis).toBe('faster');
   });

@@ -123,7 +123,7 @@ describe('training dialog forms', () => {
     expect(r18?.text).toMatch(/^resnet18 from random weights: about 2\.5 images\/s on this machine’s wasm backend → about 9 h 20 min – 19 h for 8 epochs of 10,000 frames; the pretrained face backbone \(face-api expression net\) trains at about 27 images\/s → about /);
     // Epochs, the step cap and the students' count as typed; all datasets when none is ticked.
     const students = { ...defaultTrainForm('student', { backbone: 'small', teacher: 1 }), count: '2', epochs: '1', maxStepsPerEpoch: '10' };
-    expect(trainEstimate('student', students, datasets, null)?.text).toMatch(/^small from random weights: about 150 images\/s on the wasm CPU backend → .+ for 2 runs × 1 epoch of 320 frames;/);
+    expect(trainEstimate('student', students, datasets, null)?.text).toMatch(/^small from random weights: about 220 images\/s on the wasm CPU backend → .+ for 2 runs × 1 epoch of 320 frames;/);
     // Nothing to estimate for the CNN-RNN form, or a project without labels.
     expect(trainEstimate('teacher', { ...teacher, arch: 'cnn-rnn' }, datasets, null)).toBeNull();
     expect(trainEstimate('teacher', teacher, [], null)).toBeNull();
