@@ -31,7 +31,10 @@ function startImport(): { child: ChildProcess; done: Promise<number | null>; std
   children.push(child);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, done: new Promise((r) => child.once('exit', (code) => r(code))), stderr: () => err };
+  // Stdout too, marked: a failing import's assertion then shows whatever the child said (one run
+  // exited 1 with only a progress line on stderr, 2026-12-04; not reproduced since).
+  child.stdout!.on('data', (d: Buffer) => (err += `[stdout] ${d.toString()}`));
+  return { child, done: new Promise((r) => child.once('exit', (code, signal) => r(code ?? (signal ? -1 : null)))), stderr: () => err };
 }
 
 /** Waits until the import is visibly under way (its registry row exists). */
