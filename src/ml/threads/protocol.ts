@@ -26,6 +26,8 @@ export type ToThread =
   | { type: 'load'; backend: BackendName; net: NetTransfer }
   /** Backbone features (inference mode) of n images [n, size, size, 3]. */
   | { type: 'features'; n: number; x: Float32Array }
+  /** The loaded net's 55-float records (inference mode, the whole net) of n images [n, size, size, 3]. */
+  | { type: 'records'; n: number; x: Float32Array }
   /**
    * Train one model with `arch`'s registered trainer on `backend` (1 thread of its own), from the
    * input its trainer made portable (../train/arch.ts ArchTrainer.portable), saving it in its
@@ -41,6 +43,7 @@ export type FromThread =
   | { type: 'hello' }
   | { type: 'loaded'; key: string; backend: string }
   | { type: 'features'; data: Float32Array }
+  | { type: 'records'; data: Float32Array }
   | { type: 'trained'; result: ThreadTrainResult }
   | { type: 'replica' }
   | { type: 'replica-step' }

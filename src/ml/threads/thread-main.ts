@@ -1,10 +1,11 @@
 // Entry of a learning worker thread (./pool.ts starts it): its own TensorFlow.js engine and wasm
-// instance, requests answered one at a time (./protocol.ts): backbone features of a net it was
-// given, a whole model trained by its architecture's trainer (./train-runs.ts sends those), or the
+// instance, requests answered one at a time (./protocol.ts): backbone features or whole-net records
+// of a net it was given, a whole model trained by its architecture's trainer (./train-runs.ts sends those), or the
 // steps of a data-parallel replica (./replicas.ts).
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend, tf, type BackendName } from '../backend';
-import { backboneKey, disposeNet, extractFeatures, type MultitaskNet } from '../models';
+import { backboneKey, disposeNet, extractFeatures, forward, type MultitaskNet } from '../models';
+import { recordsOf } from '../train/batch';
 import { netFromTransfer } from './net-transfer';
 import { archTrainer, trainModel } from '../train/archs';
 import type { FromThread, ThreadEvent, ToThread } from './protocol';
@@ -40,6 +41,15 @@ async function handle(m: ToThread): Promise<{ reply: FromThread; transfer?: Arra
       const data = (await f.data()) as Float32Array;
       tf.dispose([x, f]);
       return { reply: { type: 'features', data }, transfer: [data.buffer as ArrayBuffer] };
+    }
+    case 'records': {
+      if (!net) throw new Error('no net loaded in this learning thread');
+      const size = net.config.inputSize;
+      const x = tf.tensor4d(m.x, [m.n, size, size, 3]);
+      const o = tf.tidy(() => forward(net!.model, x, { training: false }));
+      const data = await recordsOf(o);
+      tf.dispose([x, o.au, o.expr, o.v, o.a]);
+      return { reply: { type: 'records', data }, transfer: [data.buffer as ArrayBuffer] };
     }
     case 'train': {
       await useBackend(m.backend);

@@ -41,6 +41,7 @@ import { drawFlips, mirrorCrops, type CropReader } from './images';
 import { backgroundBackboneFeatures, describeFeaturePass, ensureBackboneViews, type BackgroundPass, loadFeatureRows, type LoadedFeatureRows, memoryFeatureStore, type FeaturePass, type FeaturePassHooks, type FeatureStore, type FeatureView } from './backbone-features';
 import { registerArch, requireTeacherRecords, type ArchTrainer, type ReplicaPlan, type TrainerState, type TrainHooks, type TrainInputBase } from './arch';
 import { netFromTransfer, netTransfer } from '../threads/net-transfer';
+import { ThreadPool, threadedBackend } from '../threads/pool';
 import { REPLICA_MIN_STEP_MS } from '../threads/replicas';
 import { wasmStepMs } from '../../shared/train-estimate';
 import type { NetTransfer } from '../threads/protocol';
@@ -452,6 +453,84 @@ export const cnnTrainer: ArchTrainer<TrainInput, MultitaskNet, CnnBatch, Portabl
   },
 });
 
+export interface PredictOptions {
+  batch?: number;
+  onBatch?: (done: number) => Promise<void>;
+  features?: FeatureStore;
+  owner?: number;
+  log?: (line: string) => void;
+  hooks?: FeaturePassHooks;
+  tta?: TtaMode;
+  /** Learning threads: a frozen backbone's feature pass, or a whole net's inference over the rows. */
+  threads?: number;
+  /** The fewest rows for which a whole net's inference starts threads (default 1024: their start-up, ~3 s, costs more below). */
+  threadsFrom?: number;
+}
+
+/**
+ * A whole net's records of every row of `s` computed in learning threads (each loads the net),
+ * batch k to whichever thread is free, each view's crops decoded here while the threads compute;
+ * records land at their rows, so the result is the one thread's, bit for bit (same kernels, same
+ * batches). Null when it does not run: one thread, too few rows, a backend without learning
+ * threads, or threads that fail to start (the caller predicts in its own thread).
+ */
+async function predictRowsInThreads(
+  net: MultitaskNet,
+  crops: CropReader,
+  s: SampleSet,
+  views: FeatureView[],
+  batch: number,
+  opts: PredictOptions,
+  onBatch: () => Promise<void>,
+): Promise<Float32Array | null> {
+  const want = Math.min(opts.threads ?? 1, Math.ceil(s.n / batch));
+  const backend = want > 1 && s.n >= (opts.threadsFrom ?? 1024) ? threadedBackend() : null;
+  if (!backend) return null;
+  let pool: ThreadPool;
+  try {
+    pool = await ThreadPool.start(want);
+  } catch (e) {
+    opts.log?.(`learning threads did not start (${(e as Error).message}); predicting in this thread`);
+    return null;
+  }
+  // A thread's failure (start, load, a request) is not the job's: the rows are predicted here instead.
+  class ThreadsDown extends Error {}
+  const down = (e: Error): never => {
+    throw new ThreadsDown(e.message);
+  };
+  try {
+    const transfer = netTransfer(net);
+    await pool.all(() => ({ type: 'load', backend, net: transfer }), 'loaded').catch(down);
+    opts.log?.(`predicting ${s.n} frames in ${pool.size} learning threads`);
+    const size = net.config.inputSize;
+    const out = new Float32Array(s.n * SOFT_LABEL_WIDTH);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: pool.size }, async (_, t) => {
+        for (let start = next; start < s.n; start = next) {
+          next += batch;
+          const ids = Array.from(s.frameId.subarray(start, Math.min(start + batch, s.n)));
+          const recs: Float32Array[] = [];
+          for (const view of views) {
+            const pixels = await crops.batch(ids, size);
+            const x = view === 'flip' ? mirrorCrops(pixels, size) : pixels;
+            recs.push((await pool.one(t, { type: 'records', n: ids.length, x }, 'records', [x.buffer as ArrayBuffer]).catch(down)).data);
+          }
+          out.set(recs.length === 1 ? recs[0] : ensembleRecords(recs), start * SOFT_LABEL_WIDTH);
+          await onBatch();
+        }
+      }),
+    );
+    return out;
+  } catch (e) {
+    if (!(e instanceof ThreadsDown)) throw e; // a cancel, or the crops: the job's
+    opts.log?.(`learning threads failed (${e.message}); predicting in this thread`);
+    return null;
+  } finally {
+    await pool.close();
+  }
+}
+
 /**
  * Predicts 55-float records for sample rows (inference). A model with a frozen backbone reads its
  * backbone features from `features` (computing those of frames no run has seen) and runs its heads
@@ -464,7 +543,7 @@ export async function predictSamples(
   net: MultitaskNet,
   crops: CropReader,
   s: SampleSet,
-  opts: { batch?: number; onBatch?: (done: number) => Promise<void>; features?: FeatureStore; owner?: number; log?: (line: string) => void; hooks?: FeaturePassHooks; tta?: TtaMode; threads?: number } = {},
+  opts: PredictOptions = {},
 ): Promise<Float32Array> {
   const store = net.config.freezeBackbone ? opts.features : undefined;
   const heads = store !== undefined;
@@ -478,6 +557,8 @@ export async function predictSamples(
     if (opts.onBatch) await opts.onBatch(done);
   };
   if (!store) {
+    const threaded = await predictRowsInThreads(net, crops, s, views, batch, opts, onBatch);
+    if (threaded) return threaded;
     const input = imageInput(crops, s, net.config.inputSize);
     return predictRows(net, rows, views.map((v) => viewOf(input, v)), false, batch, onBatch);
   }
