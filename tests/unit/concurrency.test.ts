@@ -1,6 +1,7 @@
 // Several processes on one project while an import writes (the built CLI, real processes, a real
 // SQLite file): an export and a browser-mode server started during the import both work, and
-// neither sees the dataset until the import has published it whole.
+// neither sees the dataset until the import has published it whole. The import is paused (SIGSTOP)
+// between its chunks while the other process works, so the overlap does not depend on speed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,15 +57,43 @@ async function whileImporting(imp: { child: ChildProcess }): Promise<void> {
   throw new Error('the import never started (or finished before it could be observed)');
 }
 
+/**
+ * Stops the import process (SIGSTOP) at a moment it holds no write lock: between its chunks, as a
+ * slow import is most of the time. Without this the test races the import, which on a fast machine
+ * can finish before the second process has started. Resume it with SIGCONT.
+ */
+async function pauseBetweenChunks(imp: { child: ChildProcess }): Promise<void> {
+  const Database = (await import('better-sqlite3')).default;
+  for (let i = 0; i < 2000; i++) {
+    if (imp.child.exitCode !== null) break;
+    imp.child.kill('SIGSTOP');
+    const db = new Database(path.join(tmp, 'P', 'project.sqlite'), { timeout: 0 });
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+      return;
+    } catch {
+      /* mid-chunk: let it go on a moment */
+    } finally {
+      db.close();
+    }
+    imp.child.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 5 + (i % 7)));
+  }
+  throw new Error('the import could not be paused between chunks (or it finished first)');
+}
+
 it('an export during an import succeeds and leaves the unpublished dataset out', async () => {
   const imp = startImport();
   await whileImporting(imp);
+  await pauseBetweenChunks(imp);
   const out = path.join(tmp, 'during.csv');
   const r = spawnSync(process.execPath, [BIN, 'export', 'csv', path.join(tmp, 'P'), out, '--model', 'none'], { env, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   expect(imp.child.exitCode, 'the import was still running when the export finished').toBeNull();
   const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
   expect(rows.filter((l) => l.startsWith('big,'))).toEqual([]);
+  imp.child.kill('SIGCONT');
   expect(await imp.done, imp.stderr()).toBe(0);
   const after = path.join(tmp, 'after.csv');
   expect(spawnSync(process.execPath, [BIN, 'export', 'csv', path.join(tmp, 'P'), after, '--model', 'none'], { env }).status).toBe(0);
@@ -74,6 +103,7 @@ it('an export during an import succeeds and leaves the unpublished dataset out',
 it('browser mode started during an import opens the project and answers', async () => {
   const imp = startImport();
   await whileImporting(imp);
+  await pauseBetweenChunks(imp);
   const serve = spawn(process.execPath, [BIN, 'serve', path.join(tmp, 'P')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(serve);
   let out = '';
@@ -101,6 +131,7 @@ it('browser mode started during an import opens the project and answers', async 
   expect(during.ok).toBe(true);
   expect(imp.child.exitCode, 'the import was still running').toBeNull();
   expect(during.value.datasets.map((d) => d.name)).not.toContain('big');
+  imp.child.kill('SIGCONT');
   expect(await imp.done, imp.stderr()).toBe(0);
   const after = await call('project.info');
   expect(after.value.datasets.map((d) => d.name)).toContain('big');

@@ -41,7 +41,7 @@ function affWildTree(root: string, lines: number, perVideo = 5000): { lines: num
 }
 
 interface ChildEvent {
-  event: 'progress' | 'done' | 'error';
+  event: 'progress' | 'held' | 'done' | 'error';
   done?: number;
   total?: number;
   stage?: string;
@@ -63,22 +63,36 @@ interface ImportChild {
   exited: Promise<{ last: ChildEvent | undefined; code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-/** The child: opens the project, runs the real runImport, reports progress and the outcome as JSON lines. */
+/**
+ * The child: opens the project, runs the real runImport, reports progress and the outcome as JSON
+ * lines. With a hold (`<fraction> <release file>` after the dataset) it stops once, at the first
+ * labels progress past the fraction where no transaction is open (a chunk was just committed), says
+ * { event: 'held' } and waits until the release file exists: the test then acts while the import
+ * is certainly running, whatever the machine's speed.
+ */
 function writeChildScript(dir: string): string {
   const file = path.join(dir, 'import-child.mjs');
   const url = (rel: string) => pathToFileURL(path.join(ROOT, rel)).href;
   fs.writeFileSync(
     file,
-    `import { Project } from ${JSON.stringify(url('src/node/store/project.ts'))};
+    `import fs from 'node:fs';
+import { Project } from ${JSON.stringify(url('src/node/store/project.ts'))};
 import { runImport } from ${JSON.stringify(url('src/node/importers/index.ts'))};
-const [dir, format, source, dataset] = process.argv.slice(2);
+const [dir, format, source, dataset, holdAt, release] = process.argv.slice(2);
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 const p = Project.open(dir);
 let last = 0;
+let held = holdAt === undefined;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 try {
   const s = await runImport(p, format, [source], { dataset }, (done, total, stage) => {
     const now = Date.now();
     if (now - last >= 100) { last = now; say({ event: 'progress', done, total, stage }); }
+    if (!held && stage === 'labels' && done > 0 && done / total >= Number(holdAt) && !p.db.inTransaction) {
+      held = true;
+      say({ event: 'held', done, total, stage });
+      while (!fs.existsSync(release)) Atomics.wait(pause, 0, 0, 20);
+    }
   });
   say({ event: 'done', summary: s });
 } catch (e) {
@@ -94,8 +108,10 @@ try {
 
 const children: ChildProcess[] = [];
 
-function startImport(script: string, projectDir: string, source: string, dataset: string): ImportChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, projectDir, 'affwild2', source, dataset], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts an import child; with `hold`, it stops once past `hold.at` of its labels until `hold.release` exists. */
+function startImport(script: string, projectDir: string, source: string, dataset: string, hold?: { at: number; release: string }): ImportChild {
+  const args = [script, projectDir, 'affwild2', source, dataset, ...(hold ? [String(hold.at), hold.release] : [])];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   const events: ChildEvent[] = [];
   const waiters: { pred: (e: ChildEvent) => boolean; resolve: (e: ChildEvent) => void; reject: (e: Error) => void }[] = [];
@@ -158,8 +174,11 @@ describe('imports share the database with other writers (real processes, real SQ
     const small = affWildTree(path.join(tmp.dir, 'small'), 30_000);
     const script = writeChildScript(tmp.dir);
 
-    const a = startImport(script, dir, path.join(tmp.dir, 'big'), 'Big');
-    await a.waitFor((e) => e.event === 'progress' && (e.done ?? 0) > 0);
+    // the large import is held early in its labels (between chunks) while the others run: on a
+    // fast machine it would otherwise finish before the third one starts
+    const release = path.join(tmp.dir, 'release-big');
+    const a = startImport(script, dir, path.join(tmp.dir, 'big'), 'Big', { at: 0, release });
+    await a.waitFor((e) => e.event === 'held');
     const b = startImport(script, dir, path.join(tmp.dir, 'small'), 'Small');
     const bEnd = await b.exited;
     // the small import is not held up behind the large one…
@@ -172,6 +191,7 @@ describe('imports share the database with other writers (real processes, real SQ
     expect(cEnd.last?.message).toMatch(/^Dataset "Big" is being imported right now by an import of dataset "Big" \(affwild2, process \d+, started .*\); wait for it to finish, then import again\. Nothing was changed\.$/);
     expect(c.stderr()).not.toMatch(/SqliteError|at .*\.ts:\d+/);
 
+    fs.writeFileSync(release, '');
     const aEnd = await a.exited;
     expect(aEnd.last, a.stderr()).toMatchObject({ event: 'done', summary: { dataset: 'Big', labels: { au: big.au, expr: big.expr, va: big.va } } });
     // …and the large one went on writing its labels after the small one had finished
@@ -245,8 +265,9 @@ describe('imports share the database with other writers (real processes, real SQ
     const small = affWildTree(path.join(tmp.dir, 'small'), 10_000);
     const script = writeChildScript(tmp.dir);
 
-    const a = startImport(script, dir, path.join(tmp.dir, 'big'), 'Killed');
-    await a.waitFor((e) => e.event === 'progress' && (e.done ?? 0) / (e.total ?? 1) >= 0.25);
+    // held a quarter of the way through its labels (never released), so the kill lands mid-import
+    const a = startImport(script, dir, path.join(tmp.dir, 'big'), 'Killed', { at: 0.25, release: path.join(tmp.dir, 'never') });
+    await a.waitFor((e) => e.event === 'held');
     a.proc.kill('SIGKILL');
     const end = await a.exited;
     expect(end.signal).toBe('SIGKILL');
