@@ -3,7 +3,7 @@
 // per annotator, two processes editing one project file without losing each other's edits, the
 // project policy, and migration 9 over a project with human rows and history from before.
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerAnnotatorsCommand } from '../../src/cli/commands/annotators';
 import { Backend } from '../../src/node/app/backend';
 import { inProcessClient } from '../../src/node/app/inprocess';
@@ -262,6 +262,25 @@ describe('annotators: layers, resolved labels, undo per annotator', () => {
     expect(setProjectPolicy(db, 'consensus')).toEqual({ policy: 'consensus', resolved: 2 }); // frames 3 (bob) and 4 (bob's clearing)
     expect(await at()).toEqual([importedOf(1).expr, importedOf(2).expr, 2]); // frame 1: alice 1 vs bob 6 — a tie
     expect(annotatorNames(db, { mediaId: m })).toEqual(['alice', 'bob']);
+  });
+
+  it('two edits in one millisecond: "latest" is the one committed last, whatever the names', async () => {
+    fx = await reviewFixture(10, { softLabels: false });
+    const m = fx.mediaId;
+    const frozen = Date.parse('2026-12-04T12:00:00.000Z');
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(frozen);
+    try {
+      await fx.call('annotators.policy', { set: 'latest' });
+      // 'zoe' before 'adam': a tie on the clock would go to 'adam' by name
+      await fx.call('labels.edit', { mediaId: m, name: 'z', frames: [2], author: 'zoe', change: { kind: 'expr', value: 1 } });
+      await fx.call('labels.edit', { mediaId: m, name: 'a', frames: [2], author: 'adam', change: { kind: 'expr', value: 5 } });
+      await fx.call('labels.edit', { mediaId: m, name: 'z2', frames: [2], author: 'zoe', change: { kind: 'expr', value: 3 } });
+    } finally {
+      clock.mockRestore();
+    }
+    expect((await fx.call('labels.range', { mediaId: m, from: 2, to: 2 }))[0].expr?.value).toBe(3);
+    const stamps = fx.backend.currentProject!.db.prepare('SELECT at FROM actions ORDER BY id').pluck().all() as string[];
+    expect(stamps).toEqual(['2026-12-04T12:00:00.000Z', '2026-12-04T12:00:00.001Z', '2026-12-04T12:00:00.002Z']);
   });
 
   it('an edit of 10,000 frames stays interactive (writes every layer row and its resolved row)', async () => {

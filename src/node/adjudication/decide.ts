@@ -10,7 +10,7 @@ import { auBit, type Task } from '../../shared/labels';
 import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
 import { readOwn } from '../labels/annotations';
-import { HumanHistory } from '../labels/human';
+import { editTime, HumanHistory } from '../labels/human';
 import { framesInList, type HumanRow, type LabelValues } from '../labels/rows';
 
 export interface DecideRequest {
@@ -72,11 +72,11 @@ export function decide(db: Db, req: DecideRequest): number | null {
   const frames = framesInList(db, req.mediaId, req.frames);
   const missing = req.frames.filter((f) => !frames.some((x) => x.idx === f));
   if (missing.length) throw new AppError('not-found', `Media ${req.mediaId} has no frame ${missing.slice(0, 5).join(', ')}`);
-  const now = new Date().toISOString();
   const fixed = req.choice.kind === 'set' ? setValues(req.task, req.choice) : NONE;
-  const row = (values: LabelValues): HumanRow => ({ ...values, provenance: 'human', modelId: null, author: req.author, updatedAt: now });
   return db
     .transaction((): number | null => {
+      const now = editTime(db);
+      const row = (values: LabelValues): HumanRow => ({ ...values, provenance: 'human', modelId: null, author: req.author, updatedAt: now });
       const h = new HumanHistory(db, {
         name: decisionName(req.task, req.choice),
         mediaId: req.mediaId,

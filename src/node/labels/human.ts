@@ -66,6 +66,18 @@ function historyStatements(db: Db) {
 }
 
 /**
+ * The time stamped on a human edit (its action and the rows it writes): now, or 1 ms after the
+ * project's last action where the clock has not passed it (two edits in one millisecond, another
+ * process's clock a little ahead). So the order of the stamps is the order the edits committed,
+ * which the 'latest' policy compares. Call it inside the edit's write transaction.
+ */
+export function editTime(db: Db): string {
+  const last = db.prepare('SELECT at FROM actions ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
+  const lastMs = last === undefined ? NaN : Date.parse(last);
+  return new Date(Number.isNaN(lastMs) ? Date.now() : Math.max(Date.now(), lastMs + 1)).toISOString();
+}
+
+/**
  * One undoable action of one annotator (and role) over their layer of one media item. Open it
  * inside the caller's transaction, `set` / `face` each change, then `finish` (in the same transaction).
  */

@@ -16,7 +16,7 @@ import type { Db } from '../store/database';
 import { getModel } from '../store/models';
 import { getSoftLabels } from '../store/softlabels';
 import { ownOf, readLayerRows } from '../labels/annotations';
-import { HumanHistory } from '../labels/human';
+import { editTime, HumanHistory } from '../labels/human';
 import { MODEL_AU_MASK } from '../labels/layers';
 import { effective, framesInList, framesInRange, readLayers, type FrameRef, type HumanRow, type LabelValues, type TaskLayers } from '../labels/rows';
 import { actionSummary } from './undo';
@@ -159,7 +159,6 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
   if (!frames.length) throw new AppError('not-found', `Media ${req.mediaId} has no frames there`);
   const change = req.change;
   const tasks = tasksOf(change);
-  const now = new Date().toISOString();
   let model: number | null = null;
   let decisions: ReturnType<typeof modelDecisions> | null = null;
   if (change.kind === 'accept-model') {
@@ -170,6 +169,7 @@ export function applyEdit(db: Db, req: EditRequest, defaultModelId: () => number
   const from = frames[0].idx;
   const to = frames[frames.length - 1].idx;
   const run = db.transaction((): number | null => {
+    const now = editTime(db);
     const h = new HumanHistory(db, { name: req.name, mediaId: req.mediaId, author: req.author, at: now, atFrame: req.at ?? from });
     if (change.kind === 'face') {
       for (const f of frames) h.face(f.id, f.idx, f.face, change.value);

@@ -10,7 +10,7 @@ import { bucketOf, movingAverage } from '../../shared/trace';
 import type { DerivedTrack, Smoothing, VaTrack } from '../../shared/trace-contract';
 import { AppError } from '../../shared/result';
 import type { Db } from '../store/database';
-import { HumanHistory } from '../labels/human';
+import { editTime, HumanHistory } from '../labels/human';
 import { effective, framesInRange, readLayers, type HumanRow } from '../labels/rows';
 import { actionSummary } from './undo';
 
@@ -75,7 +75,7 @@ export function applyTrace(db: Db, req: TraceRequest): TraceOutcome {
     const byIdx = new Map(frames.map((f) => [f.idx, f]));
     const missing = req.samples.find((s) => !byIdx.has(s.frame));
     if (missing) throw new AppError('invalid-input', `Media ${req.mediaId} has no frame ${missing.frame}`);
-    const now = new Date().toISOString();
+    const now = editTime(db);
     const layers = readLayers(db, req.mediaId, frames, true);
     const h = new HumanHistory(db, { name: req.name, mediaId: req.mediaId, author: req.author, at: now, atFrame: req.at ?? first });
     const samples = new Map(req.samples.map((s) => [s.frame, s]));
