@@ -3,6 +3,7 @@
 //   npm run bench -- models [--batch 32] [--steps 3] [--min-seconds 0] [--threads 1] [--backend wasm|cpu|…]
 //                           [--only small,resnet18,face-frozen,heads,face,resnet50] [--train50 1]
 //                           [--adam fused|tfjs]   the trainer's fused Adam (default) or tf.train.adam
+//                           [--native-threads 1]  threads of each native convolution (src/ml/kernels/native.ts)
 //                           [--spec small:stemK:stemS:c1,c2,c3,c4:blocks]   (tries another small net)
 //                           [--profile]   also the top kernels of one training step per row, and
 //                                         PyTorch's top operators for the same step when it is here
@@ -14,6 +15,7 @@
 // needs more than the 4 GB wasm heap and aborts the whole process (not a catchable error).
 // PyTorch's figures for the same layouts: `npm run bench` (the summary).
 import { describeBackend, initBackend, tf, type BackendName } from '../src/ml/backend';
+import { setNativeConvThreads } from '../src/ml/kernels/native';
 import { RESNET_SPECS } from '../src/ml/models';
 import { BACKBONE_ROWS, measureBackbones, profileTrainStep, type BackboneRowName, type KernelShare } from './lib/backbones';
 import { emitResult } from './lib/result';
@@ -53,9 +55,13 @@ function applySpec(): void {
 }
 
 const info = await initBackend({ prefer: arg('backend', '') ? (arg('backend', '') as BackendName) : undefined, threads: Number(arg('threads', '1')) });
+// The native convolutions' threads (src/ml/kernels/native.ts): what a training run alone on its
+// cores uses is the cores; 1 times them in one thread.
+const nativeThreads = Number(arg('native-threads', '1'));
+setNativeConvThreads(nativeThreads);
 applySpec();
 const backend = describeBackend(info);
-console.log(`backend: ${backend}; ${adamKind === 'tfjs' ? 'tf.train.adam' : 'fused Adam'}; batch ${batch}, 112×112, median of ${steps} timed steps${minSeconds ? ` (more until ${minSeconds} s)` : ''} after one warm-up`);
+console.log(`backend: ${backend}${info.nativeConv?.active ? ` over ${nativeThreads} thread${nativeThreads === 1 ? '' : 's'}` : ''}; ${adamKind === 'tfjs' ? 'tf.train.adam' : 'fused Adam'}; batch ${batch}, 112×112, median of ${steps} timed steps${minSeconds ? ` (more until ${minSeconds} s)` : ''} after one warm-up`);
 const names = (only.length > 0 ? only : BACKBONE_ROWS) as readonly BackboneRowName[];
 const rows = await measureBackbones(names, { batch, steps, minSeconds, train50: arg('train50', '') === '1', adam: adamKind });
 
@@ -88,4 +94,4 @@ if (process.argv.includes('--profile')) {
   }
 }
 console.log(`tensors alive at exit: ${tf.memory().numTensors}`);
-emitResult({ backend: backend.split(';')[0], backendName: info.name, threads: info.threads ?? null, batch, steps, rows, profiles });
+emitResult({ backend: backend.split(';')[0], backendName: info.name, threads: info.threads ?? null, nativeThreads: info.nativeConv?.active ? nativeThreads : null, batch, steps, rows, profiles });

@@ -19,6 +19,7 @@
 //                 [--full | --limit 100 --epochs 1] [--students 3] [--import-lines 300000]
 //                 [--export-frames 200000] [--no-install] [--torch-device cpu|cuda] [--out bench-results.json]
 //   --threads: our backend's threads (wasm: XNNPACK threads); default PyTorch's default thread count
+//   --native-threads: threads of each native convolution; default the cores (a training run's own)
 //   here, so both sides use the same number (1 if PyTorch is unavailable).
 //   --torch-device cuda: the reference on the GPU (needs a CUDA build of PyTorch: AW_PYTHON=its python),
 //   e.g. beside tfjs-node-gpu on a GPU machine (README, "Benchmarks").
@@ -69,16 +70,19 @@ if (want('models')) {
   console.error(describeTorch(torch));
   const threads = arg('threads', String(torch.ok ? torch.info.threads : 1));
 
-  say(`our backbones (bench/models.ts, ${threads} thread${threads === '1' ? '' : 's'})`);
-  const ours = await runBench<{ backend: string; threads: number | null; rows: BackboneTimes[] }>(
+  // The native convolutions split over the cores, as in a training run alone in its process (and
+  // as PyTorch's OpenBLAS does by default: its process CPU time is about twice its wall time here).
+  const nativeThreads = arg('native-threads', String(os.availableParallelism()));
+  say(`our backbones (bench/models.ts, ${threads} thread${threads === '1' ? '' : 's'}; native convolutions over ${nativeThreads})`);
+  const ours = await runBench<{ backend: string; threads: number | null; nativeThreads: number | null; rows: BackboneTimes[] }>(
     'models',
-    ['--only', BACKBONES.join(','), '--batch', String(BATCH), '--steps', steps, '--min-seconds', minSeconds, '--threads', threads],
+    ['--only', BACKBONES.join(','), '--batch', String(BATCH), '--steps', steps, '--min-seconds', minSeconds, '--threads', threads, '--native-threads', nativeThreads],
     { timeoutMs: 30 * 60_000 },
   );
   if (ours.result) {
     const rows: Record<string, StepFigures> = {};
     for (const r of ours.result.rows) rows[r.name] = { trainMs: r.train?.wall, trainCpuMs: r.train?.cpu, inferMs: r.infer?.wall, inferCpuMs: r.infer?.cpu };
-    m.ours = { backend: ours.result.backend, threads: ours.result.threads, rows };
+    m.ours = { backend: ours.result.backend, threads: ours.result.threads, nativeThreads: ours.result.nativeThreads ?? null, rows };
   } else m.ours = { error: `bench/models.ts: ${ours.error}` };
 
   if (torch.ok) {

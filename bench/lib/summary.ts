@@ -22,9 +22,11 @@ export interface Machine {
 }
 
 export interface OursModels {
-  /** e.g. "wasm (SIMD, 1 thread)". */
+  /** e.g. "wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels)". */
   backend: string;
   threads: number | null;
+  /** Threads of each native convolution (null: no native kernels). */
+  nativeThreads?: number | null;
   rows: Record<string, StepFigures>;
 }
 
@@ -160,7 +162,7 @@ export function rateResult(r: RateVsLimit): RateResult {
 export interface BenchResults {
   date: string;
   machine: Machine;
-  ours: { backend: string; threads: number | null } | Failed | null;
+  ours: { backend: string; threads: number | null; native_threads: number | null } | Failed | null;
   pytorch: Omit<TorchModels, 'rows'> | Failed | null;
   backbones: BackboneResult[];
   algorithm: (Omit<AlgorithmFigures, 'seconds'> & { seconds: number }) | Failed | null;
@@ -208,7 +210,7 @@ export function benchResults(m: SummaryInput): BenchResults {
   return {
     date: m.date,
     machine: m.machine,
-    ours: opt(m.ours, (o) => ({ backend: o.backend, threads: o.threads })),
+    ours: opt(m.ours, (o) => ({ backend: o.backend, threads: o.threads, native_threads: o.nativeThreads ?? null })),
     pytorch: opt(m.torch, ({ rows: _rows, ...rest }) => rest),
     backbones: m.backbones.map((b) => backboneResult(b, m.batch, m.size, oursRows[b], torchRows[b])),
     algorithm: opt(m.algorithm, (a) => ({ ...a, seconds: round(a.seconds, 1) })),
@@ -324,7 +326,12 @@ export function formatSummary(r: BenchResults): string {
   const m = r.machine;
   head.push(`machine: ${m.cores} cores (${m.cpu}), node ${m.node}; load average ${m.loadStart.toFixed(1)} at start, ${m.loadEnd.toFixed(1)} at end`);
   if (r.ours) {
-    head.push(failed(r.ours) ? `ours: failed: ${r.ours.error}` : `ours: ${r.ours.backend}${r.ours.threads != null ? `, ${r.ours.threads} thread${r.ours.threads === 1 ? '' : 's'}` : ''}`);
+    head.push(
+      failed(r.ours)
+        ? `ours: failed: ${r.ours.error}`
+        : `ours: ${r.ours.backend}${r.ours.threads != null ? `, ${r.ours.threads} thread${r.ours.threads === 1 ? '' : 's'}` : ''}` +
+            (r.ours.native_threads != null ? `; native convolutions over ${r.ours.native_threads} thread${r.ours.native_threads === 1 ? '' : 's'}` : ''),
+    );
   }
   if (failed(r.pytorch)) head.push(`reference: PyTorch unavailable: ${r.pytorch.error}`);
   else if (r.pytorch) {

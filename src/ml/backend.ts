@@ -12,6 +12,7 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerBatchNormGradient, registerWasmTrainingKernels } from './kernels/index';
+import { nativeKernelsStatus } from './kernels/native';
 import { initThreadedWasm } from './kernels/wasm-threaded';
 
 export { tf };
@@ -47,6 +48,8 @@ export interface BackendInfo {
   simd?: boolean;
   /** wasm only: why more than one thread was asked for but the threaded build did not start. */
   threadsError?: string;
+  /** wasm only: the native convolution kernels (kernels/native): active, and their BLAS or why not. */
+  nativeConv?: { active: boolean; detail: string };
 }
 
 export interface InitBackendOptions {
@@ -209,6 +212,7 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
       info.threads = wasmThreads;
       info.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
       if (wasmThreadsError != null) info.threadsError = wasmThreadsError;
+      info.nativeConv = nativeKernelsStatus();
     }
     return info;
   })();
@@ -218,11 +222,18 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
   return initPromise;
 }
 
+/** "OpenBLAS 0.3.21, Haswell kernels" out of the addon's detail line, else the line. */
+function blasName(detail: string): string {
+  const m = /\((OpenBLAS [\d.]+).*kernels (\S+)\)$/.exec(detail);
+  return m ? `${m[1]}, ${m[2]} kernels` : detail;
+}
+
 /** A one-line description for logs and the UI, e.g. "wasm (SIMD, 1 thread); tfjs-node-gpu: not installed". */
 export function describeBackend(info: BackendInfo): string {
   let head: string = info.name;
   if (info.name === 'wasm') {
     head += ` (${info.simd ? 'SIMD' : 'no SIMD'}, ${info.threads ?? 1} thread${info.threads === 1 ? '' : 's'})`;
+    if (info.nativeConv) head += info.nativeConv.active ? `, native conv kernels (${blasName(info.nativeConv.detail)})` : `, native conv kernels: ${info.nativeConv.detail}`;
   }
   const others = info.tried.filter((t) => t.error != null).map((t) => `${t.name}: ${t.error}`);
   return others.length > 0 ? `${head}; ${others.join('; ')}` : head;

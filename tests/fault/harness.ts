@@ -62,6 +62,8 @@ export function assertFreshBuild(): void {
     }
   };
   walk(path.join(ROOT, 'src'));
+  const addon = path.join(ROOT, 'out', 'native', 'aw_conv.node');
+  if (fs.existsSync(addon) && fs.statSync(path.join(ROOT, 'src', 'native', 'aw_conv.c')).mtimeMs > fs.statSync(addon).mtimeMs) newer.push('src/native/aw_conv.c');
   if (newer.length) throw new Error(`the build is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}: run \`npm run build\` first.`);
 }
 

@@ -13,8 +13,9 @@ function input(over: Partial<SummaryInput> = {}): SummaryInput {
     size: 112,
     backbones: ['small', 'resnet18', 'face', 'face-frozen'],
     ours: {
-      backend: 'wasm (SIMD, 1 thread)',
+      backend: 'wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels)',
       threads: 1,
+      nativeThreads: 2,
       rows: {
         small: { trainMs: 320, trainCpuMs: 300, inferMs: 40, inferCpuMs: 40 },
         resnet18: { trainMs: 12_800, trainCpuMs: 12_000, inferMs: 2_780, inferCpuMs: 2_700 },
@@ -111,7 +112,7 @@ describe('bench summary: bench-results.json and the table', () => {
     expect(r.backbones[1]).toMatchObject({ train_ips: 2.5, pytorch_train_ips: 58.2, train_ratio: 0.04, infer_ratio: 0.07 });
     expect(r.backbones[2]).toMatchObject({ train_ratio: 0.5, infer_ratio: 2 });
     expect(r.backbones[3]).toMatchObject({ train_ratio: 1, infer_ips: null, infer_ratio: null });
-    expect(r.ours).toEqual({ backend: 'wasm (SIMD, 1 thread)', threads: 1 });
+    expect(r.ours).toEqual({ backend: 'wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels)', threads: 1, native_threads: 2 });
     expect(r.pytorch).toEqual({ device: 'cpu', version: '1.13.1', python: '/usr/bin/python3', threads: 1, source: 'found' });
     expect(r.algorithm).toMatchObject({ seconds: 95, faces: 700, epochs: 1, students: 3 });
     expect(r.faces).toEqual({ frames_per_s: 22.5, frames: 472, video: 'clip.mp4' });
@@ -172,7 +173,7 @@ describe('bench summary: bench-results.json and the table', () => {
     const text = formatSummary(benchResults(input({ torch: { ...(input().torch as object), source: 'installed', install: { seconds: 145, disk: '663 MB' } } as SummaryInput['torch'] })));
     const lines = text.split('\n');
     expect(lines[0]).toContain('2 cores');
-    expect(lines[1]).toBe('ours: wasm (SIMD, 1 thread), 1 thread');
+    expect(lines[1]).toBe('ours: wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels), 1 thread; native convolutions over 2 threads');
     expect(lines[2]).toContain('installed by this run (apt-get install -y python3-torch) in 145 s, 663 MB on disk');
     const table = lines.filter((l) => l.startsWith('|'));
     expect(table).toHaveLength(2 + 11);

@@ -131,7 +131,7 @@ describe('data-parallel training of one model', () => {
     expect(worst).toBeLessThan(5e-3);
   }, 180_000);
 
-  it('one step\'s gradient over 2 replicas is the single-thread gradient (to 1e-5 of the largest; 1e-4 on 2 rows): teacher and student loss, and 3 replicas for 2 rows', async () => {
+  it('one step\'s gradient over 2 replicas is the single-thread gradient (to 4e-5 of the largest; 1e-3 on 2 rows): teacher and student loss, and 3 replicas for 2 rows', async () => {
     const p = Project.open(dir);
     const cache = openCropCache(p.dir);
     try {
@@ -180,9 +180,13 @@ describe('data-parallel training of one model', () => {
             v.assign(tf.tensor(before[i], v.shape));
           });
           expect(largest).toBeGreaterThan(0);
-          // Measured 3.2e-6 on 8 rows; 2.3e-5 on 2 rows, where batch norm's statistics over 1×1 maps
-          // of 2 samples amplify float error (the same in any summation order change).
-          expect(worst / largest).toBeLessThan(batch.x.shape[0] >= 8 ? 1e-5 : 1e-4);
+          // Measured on 8 rows: 1.1e-6 with the wasm kernels, 1.0e-5 with the native ones (OpenBLAS
+          // sums each replica's half of the filter gradient's rows in float32 blocks of its own);
+          // on 2 rows 2.3e-5 (wasm) and 3.0e-4 (native: OpenBLAS rounds a one-row product
+          // differently from a two-row one), where batch norm's statistics over the 1×1 maps of 2
+          // samples amplify float error a thousandfold (the same in any summation order change).
+          console.log(`replicas ${threads}, rows ${batch.x.shape[0]}: worst/largest ${(worst / largest).toExponential(2)}`);
+          expect(worst / largest).toBeLessThan(batch.x.shape[0] >= 8 ? 4e-5 : 1e-3);
         }
         tf.dispose(Object.values(withTeacher.teacher!));
         run.disposeBatch(twoRows);

@@ -80,7 +80,8 @@ describe('initBackend on this machine', () => {
     expect(info.tried[2].error).toBeUndefined();
     expect(info.threads).toBe(1);
     expect(info.simd).toBe(true);
-    expect(describeBackend(info)).toMatch(/^wasm \(SIMD, 1 thread\); tfjs-node-gpu: .*; tfjs-node: /);
+    expect(info.nativeConv).toMatchObject({ active: true, detail: expect.stringMatching(/aw_conv\.node \(OpenBLAS/) });
+    expect(describeBackend(info)).toMatch(/^wasm \(SIMD, 1 thread\), native conv kernels \(OpenBLAS [\d.]+, \w+ kernels\); tfjs-node-gpu: .*; tfjs-node: /);
   });
 
   it('is idempotent: a second call returns the same result object', async () => {

@@ -4,7 +4,17 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormTraining, initBackend, tf } from '../../src/ml/backend';
 import { movingAverage, setChannelSumReducer, type ChannelSumStage } from '../../src/ml/kernels/batch-norm';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, MOVING_AVERAGE } from '../../src/ml/kernels/batch-norm-wasm';
+import {
+  addChannelSums,
+  addGradientSums,
+  addSquaredDeviations,
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  channelAffine,
+  gradientAffine,
+  MOVING_AVERAGE,
+} from '../../src/ml/kernels/batch-norm-wasm';
+import { nativeKernelsStatus, setNativeKernelsEnabled } from '../../src/ml/kernels/native';
 
 function values(n: number, seed: number, offset = 0): Float32Array {
   const v = new Float32Array(n);
@@ -200,4 +210,37 @@ describe('movingAverage', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+});
+
+describe('the native batch-norm passes (src/native) are the JS passes, bit for bit', () => {
+  afterEach(() => setNativeKernelsEnabled(true));
+  it('sums, squared deviations, normalisation, gradient sums and the gradient affine, for C % 4 = 0 and not', () => {
+    expect(nativeKernelsStatus().active, 'the native kernels are built by npm run build').toBe(true);
+    for (const c of [16, 6]) {
+      const rows = 37;
+      const x = values(rows * c, 11, 3);
+      const dy = values(rows * c, 12);
+      const perC = (seed: number) => Float64Array.from(values(c, seed, 0.5));
+      const [mean, scale, shift, k, a, b] = [1, 2, 3, 4, 5, 6].map(perC);
+      const run = () => {
+        const s1 = new Float64Array(c);
+        addChannelSums(x, c, s1);
+        const s2 = new Float64Array(c);
+        addSquaredDeviations(x, c, mean, s2);
+        const y = new Float32Array(rows * c);
+        channelAffine(x, c, mean, scale, shift, y);
+        const s3 = new Float64Array(2 * c);
+        addGradientSums(dy, x, c, mean, s3);
+        const dx = new Float32Array(rows * c);
+        gradientAffine(dy, x, c, mean, k, a, b, dx);
+        return [s1, s2, y, s3, dx];
+      };
+      const native = run();
+      setNativeKernelsEnabled(false);
+      const js = run();
+      setNativeKernelsEnabled(true);
+      native.forEach((v, i) => expect(Array.from(v), `pass ${i}, C ${c}`).toEqual(Array.from(js[i])));
+    }
+    expect(() => addChannelSums(new Float32Array(10), 4, new Float64Array(4))).toThrow(/lengths do not match c/);
+  });
 });

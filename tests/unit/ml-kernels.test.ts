@@ -1,5 +1,6 @@
-// Our wasm conv-gradient kernels against tfjs' pure-JS cpu backend (the reference).
-import { beforeAll, describe, expect, it } from 'vitest';
+// Our wasm conv kernels (the wasm formulations and the native addon's) against tfjs' pure-JS cpu
+// backend (the reference).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
 import {
   conv2DBackpropFilterConfig,
@@ -7,6 +8,7 @@ import {
   conv2dFilterGradGemm,
   useGemmFilterGrad,
 } from '../../src/ml/kernels/conv2d-backprop-filter';
+import { nativeAddonCandidates, nativeConv, nativeKernelsStatus, setNativeKernelsEnabled, setNativeConvThreads } from '../../src/ml/kernels/native';
 import { asWasmBackend, withScope } from '../../src/ml/kernels/wasm-ops';
 import {
   conv2DBackpropInputConfig,
@@ -126,15 +128,102 @@ const CONV_CASES: [Shape4, Shape4, number | [number, number], Pad][] = [
   [[2, 5, 6, 3], [1, 1, 3, 2], 1, 1],
 ];
 
-describe('Conv2DBackpropInput / Conv2DBackpropFilter on wasm match cpu', () => {
+// Both implementations: the wasm formulations (the fallback where the native addon is not built)
+// and the native im2col + OpenBLAS kernels (src/native), which `npm run build` builds here.
+for (const native of [false, true]) {
+  describe(`Conv2DBackpropInput / Conv2DBackpropFilter on wasm match cpu (${native ? 'native kernels' : 'wasm formulations'})`, () => {
+    beforeAll(() => {
+      if (native) expect(nativeKernelsStatus(), 'the native kernels are built by npm run build (needs a C compiler and libopenblas-dev)').toMatchObject({ active: true });
+      setNativeKernelsEnabled(native);
+    });
+    afterAll(() => setNativeKernelsEnabled(true));
+    for (const [xs, ws, stride, pad] of CONV_CASES) {
+      it(`x ${xs.join('x')} w ${ws.join('x')} stride ${String(stride)} pad ${pad}`, async () => {
+        await expectMatchesCpu(xs, ws, stride, pad, false);
+      });
+    }
+  });
+}
+
+/** conv2d or fused conv2d (bias + activation) forward on a backend. */
+async function forward(backend: string, xShape: Shape4, wShape: Shape4, stride: number | [number, number], pad: Pad, fused?: { activation: 'linear' | 'relu' | 'relu6' | 'leakyrelu' }): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(xShape, 5), xShape);
+    const w = tf.tensor4d(values(wShape, 6), wShape);
+    if (!fused) return tf.conv2d(x, w, stride, pad as 'same').dataSync() as Float32Array;
+    const bias = tf.tensor1d(values([wShape[3]], 7));
+    return tf.fused.conv2d({ x, filter: w, strides: stride, pad: pad as 'same', bias, activation: fused.activation, leakyreluAlpha: 0.1 }).dataSync() as Float32Array;
+  });
+}
+
+describe('the native forward products (Conv2D, FusedConv2D with bias and activation) match cpu', () => {
+  beforeAll(() => {
+    expect(nativeKernelsStatus(), 'the native kernels are built by npm run build (needs a C compiler and libopenblas-dev)').toMatchObject({ active: true });
+    setNativeKernelsEnabled(true);
+  });
   for (const [xs, ws, stride, pad] of CONV_CASES) {
     it(`x ${xs.join('x')} w ${ws.join('x')} stride ${String(stride)} pad ${pad}`, async () => {
-      await expectMatchesCpu(xs, ws, stride, pad, false);
+      expect(relError(await forward('wasm', xs, ws, stride, pad), await forward('cpu', xs, ws, stride, pad))).toBeLessThan(1e-5);
+      for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu'] as const) {
+        expect(relError(await forward('wasm', xs, ws, stride, pad, { activation }), await forward('cpu', xs, ws, stride, pad, { activation })), activation).toBeLessThan(1e-5);
+      }
     });
   }
+  it('splits a product over threads by whole images with the one-thread result, to float rounding (OpenBLAS blocks a product by its size)', async () => {
+    // 6 images (2, 3 and 8 threads: equal, unequal and more threads than images), 44 M
+    // multiply-adds: above the kernels' 2 M per thread (smaller products stay in one thread)
+    const xs: Shape4 = [6, 40, 40, 16];
+    const ws: Shape4 = [3, 3, 16, 32];
+    const run = async (threads: number): Promise<[Float32Array, Float32Array, Float32Array]> => {
+      const old = setNativeConvThreads(threads);
+      try {
+        const y = await forward('wasm', xs, ws, 1, 'same', { activation: 'relu' });
+        const [dx, dw] = await convGrads('wasm', xs, ws, 1, 'same', false);
+        return [y, dx, dw];
+      } finally {
+        setNativeConvThreads(old);
+      }
+    };
+    const [y1, dx1, dw1] = await run(1);
+    for (const threads of [2, 3, 8]) {
+      const [y, dx, dw] = await run(threads);
+      expect(relError(y, y1), `y, ${threads} threads`).toBeLessThan(1e-6);
+      expect(relError(dx, dx1), `dx, ${threads} threads`).toBeLessThan(1e-6);
+      expect(relError(dw, dw1), `dw, ${threads} threads`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('a product whose tensors do not fit its geometry throws a RangeError and leaks no heap block', async () => {
+    await tf.setBackend('wasm');
+    const backend = asWasmBackend(tf.backend());
+    const x = tf.zeros([1, 4, 4, 2]);
+    const w = tf.zeros([3, 3, 2, 2]);
+    const g = { batch: 1, inHeight: 4, inWidth: 4, inChannels: 2, outHeight: 4, outWidth: 4, outChannels: 2, filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1 };
+    const before = tf.engine().backend.numDataIds();
+    expect(() => nativeConv(backend, 0, x, w, { ...g, inHeight: 5 }, [1, 4, 4, 2])).toThrow(/conv forward: lengths of x, w, y do not match the geometry/);
+    expect(() => nativeConv(backend, 2, x, w, g, [3, 3, 2, 2])).toThrow(/filter gradient: lengths/);
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    const y = nativeConv(backend, 0, x, w, g, [1, 4, 4, 2])!;
+    expect(y.shape).toEqual([1, 4, 4, 2]);
+    backend.disposeData(y.dataId);
+    tf.dispose([x, w]);
+  });
+  it('is looked for beside the bundle, above the sources, and unpacked from app.asar', () => {
+    expect(nativeAddonCandidates('/opt/app/out/main').slice(0, 4)).toEqual([
+      '/opt/app/out/main/native/aw_conv.node',
+      '/opt/app/out/main/out/native/aw_conv.node',
+      '/opt/app/out/native/aw_conv.node',
+      '/opt/app/out/out/native/aw_conv.node',
+    ]);
+    expect(nativeAddonCandidates('/opt/AW/resources/app.asar/out/main')[2]).toBe('/opt/AW/resources/app.asar.unpacked/out/native/aw_conv.node');
+  });
 });
 
 describe('the GEMM (im2col) filter gradient matches the conv formulation for every shape', () => {
+  // the wasm formulations themselves (their convs in XNNPACK, not the native kernels)
+  beforeAll(() => setNativeKernelsEnabled(false));
+  afterAll(() => setNativeKernelsEnabled(true));
   for (const [xs, ws, stride, pad] of CONV_CASES) {
     it(`x ${xs.join('x')} w ${ws.join('x')} stride ${String(stride)} pad ${pad}`, async () => {
       await tf.setBackend('wasm');

@@ -1,4 +1,5 @@
-// Training-mode batch norm as two hand-written wasm kernels (JS loops over the wasm heap),
+// Training-mode batch norm as two hand-written wasm kernels (JS loops over the wasm heap, or the
+// same loops in C where the native addon is built: ./native, bit for bit the same results),
 // replacing ~15 tf ops per layer (moments, FusedBatchNorm, the gradient's channel sums and
 // broadcasts) and their full-size intermediates. Measured on the small backbone (batch 32,
 // 112 px, 1 thread): FusedBatchNorm [32,28,28,16] alone took 9.2 ms for 400k elements.
@@ -14,6 +15,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { reduceChannelSums } from './channel-sums';
+import { nativeBatchNormPass } from './native';
 import { asWasmBackend, type TensorInfo } from './wasm-ops';
 
 export const BATCH_NORM_TRAIN = 'AwBatchNormTrain';
@@ -27,6 +29,8 @@ export const MOVING_AVERAGE = 'AwMovingAverage';
 
 /** Adds Σ over rows of x[rows, c] to sums[0 … c−1]. */
 export function addChannelSums(x: Float32Array, c: number, sums: Float64Array): void {
+  const native = nativeBatchNormPass();
+  if (native) return native(0, c, x, sums);
   const n = x.length;
   if (c % 4 !== 0) {
     for (let o = 0; o < n; o += c) for (let k = 0; k < c; k++) sums[k] += x[o + k];
@@ -52,6 +56,8 @@ export function addChannelSums(x: Float32Array, c: number, sums: Float64Array): 
 
 /** Adds Σ over rows of (x − mean)² to sums[0 … c−1]. */
 export function addSquaredDeviations(x: Float32Array, c: number, mean: Float64Array, sums: Float64Array): void {
+  const native = nativeBatchNormPass();
+  if (native) return native(1, c, x, mean, sums);
   const n = x.length;
   if (c % 4 !== 0) {
     for (let o = 0; o < n; o += c) {
@@ -90,6 +96,8 @@ export function addSquaredDeviations(x: Float32Array, c: number, mean: Float64Ar
 
 /** y = (x − mean)·scale + shift per channel (the normalisation). */
 export function channelAffine(x: Float32Array, c: number, mean: Float64Array, scale: Float64Array, shift: Float64Array, y: Float32Array): void {
+  const native = nativeBatchNormPass();
+  if (native) return native(2, c, x, mean, scale, shift, y);
   const n = x.length;
   if (c % 4 !== 0) {
     for (let o = 0; o < n; o += c) for (let k = 0; k < c; k++) y[o + k] = (x[o + k] - mean[k]) * scale[k] + shift[k];
@@ -119,6 +127,8 @@ export function channelAffine(x: Float32Array, c: number, mean: Float64Array, sc
 
 /** sums[k] += Σ dy, sums[c + k] += Σ dy·(x − mean) over rows. */
 export function addGradientSums(dy: Float32Array, x: Float32Array, c: number, mean: Float64Array, sums: Float64Array): void {
+  const native = nativeBatchNormPass();
+  if (native) return native(3, c, dy, x, mean, sums);
   const n = x.length;
   if (c % 4 !== 0) {
     for (let o = 0; o < n; o += c) {
@@ -179,6 +189,8 @@ export function gradientAffine(
   b: Float64Array,
   dx: Float32Array,
 ): void {
+  const native = nativeBatchNormPass();
+  if (native) return native(4, c, dy, x, mean, k, a, b, dx);
   const n = x.length;
   if (c % 4 !== 0) {
     for (let o = 0; o < n; o += c) {

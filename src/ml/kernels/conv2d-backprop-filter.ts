@@ -19,7 +19,8 @@
 // XNNPACK's batched BatchMatMul (one product per tap) is ~50× slower than single products.
 
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, withScope, type ConvGeometry, type TensorInfo, type WasmScope } from './wasm-ops';
+import { nativeConv, nativeConvApplies } from './native';
+import { asWasmBackend, convGeometry, withScope, type ConvGeometry, type TensorInfo, type WasmScope } from './wasm-ops';
 
 /**
  * The filter gradient of an NHWC conv (dilation 1). `depthwise` = false: dW [kh, kw, Cin, Cout].
@@ -126,6 +127,10 @@ export const conv2DBackpropFilterConfig: tf.KernelConfig = {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as tf.NamedAttrMap;
     const filterShape = a.filterShape as number[];
+    if (nativeConvApplies(a, x.dtype, dy.dtype)) {
+      const dw = nativeConv(asWasmBackend(backend), 2, x, dy, convGeometry(x.shape, filterShape, a, false), filterShape);
+      if (dw != null) return dw;
+    }
     const grad = useGemmFilterGrad(filterShape) && x.dtype === 'float32' ? conv2dFilterGradGemm : conv2dFilterGrad;
     return withScope(backend, (s) => grad(s, x, dy, filterShape, a));
   },

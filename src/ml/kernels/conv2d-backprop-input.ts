@@ -13,6 +13,7 @@
 // interleaved (output row (q − q0)·s + a) and cropped by top mod s.
 
 import * as tf from '@tensorflow/tfjs';
+import { nativeConv, nativeConvApplies } from './native';
 import { asWasmBackend, convGeometry, withScope, type ConvGeometry, type TensorInfo, type WasmScope } from './wasm-ops';
 
 /** Taps of phase `phase` of a k-tap filter at stride s: ⌈(k − phase)/s⌉ (0 if phase ≥ k). */
@@ -220,7 +221,12 @@ export const conv2DBackpropInputConfig: tf.KernelConfig = {
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as tf.NamedAttrMap;
-    return withScope(asWasmBackend(backend), (s) => phaseInputGrad(s, dy, filter, a.inputShape as number[], a, false));
+    const inputShape = a.inputShape as number[];
+    if (nativeConvApplies(a, dy.dtype, filter.dtype)) {
+      const dx = nativeConv(asWasmBackend(backend), 1, dy, filter, convGeometry(inputShape, filter.shape, a, false), inputShape);
+      if (dx != null) return dx;
+    }
+    return withScope(asWasmBackend(backend), (s) => phaseInputGrad(s, dy, filter, inputShape, a, false));
   },
 };
 

@@ -9,6 +9,8 @@
 // - MaxPoolGrad                          replaces a slow kernel (JS loops over the heap)
 // - Sum, Mean                            per-channel reductions as one matMul; others unchanged
 // - BatchMatMul                          transposed operands transposed explicitly (15–50× faster)
+// - Conv2D, FusedConv2D, their gradients native im2col + OpenBLAS SGEMM where the addon is built
+//                                        (./native, src/native); else XNNPACK / the above
 // - AwBatchNormTrain, AwBatchNormTrainGrad  ours: training-mode batch norm (statistics, y; dx, dγ,
 //                                        dβ) as JS passes over the heap, float64 channel sums, with
 //                                        the channel-sum reducer hook (./channel-sums); replaced ~15
@@ -30,6 +32,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { conv2DNativeConfig, fusedConv2DNativeConfig } from './native';
 import { batchMatMulConfig } from './matmul';
 import { registerScaleShiftGradient, scaleShiftChannelsConfig } from './scale-shift';
 
@@ -56,7 +59,13 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Kernels that wrap the package's own (it handles what they do not); built on first use. */
-const WRAPPING = ['Sum', 'Mean', 'BatchMatMul'] as const;
+const WRAPPING: Record<string, (own: tf.KernelConfig) => tf.KernelConfig> = {
+  Sum: (own) => channelReduceConfig('Sum', own),
+  Mean: (own) => channelReduceConfig('Mean', own),
+  BatchMatMul: batchMatMulConfig,
+  Conv2D: conv2DNativeConfig,
+  FusedConv2D: fusedConv2DNativeConfig,
+};
 
 /** The wasm package's own kernels we replace (undefined: it had none), for fallbacks and A/B runs. */
 const originals = new Map<string, tf.KernelConfig | undefined>();
@@ -79,12 +88,12 @@ export function registerWasmTrainingKernels(): void {
   registerBatchNormGradient();
   registerScaleShiftGradient();
   for (const config of WASM_TRAINING_KERNELS) install(config);
-  for (const name of WRAPPING) {
+  for (const [name, wrap] of Object.entries(WRAPPING)) {
     let wrapper = wrappers.get(name);
     if (wrapper == null) {
       const own = originals.has(name) ? originals.get(name) : tf.getKernel(name, 'wasm');
       if (own == null) throw new Error(`the wasm backend has no ${name} kernel to wrap`);
-      wrapper = name === 'BatchMatMul' ? batchMatMulConfig(own) : channelReduceConfig(name, own);
+      wrapper = wrap(own);
       wrappers.set(name, wrapper);
     }
     install(wrapper);

@@ -32,6 +32,7 @@ import { learningRate } from './config';
 import { adam, FusedAdam } from './fused-adam';
 import { evaluatePredictions, scoresOf, selectionScore, tuneThresholds } from './evaluate';
 import type { ArchRun, ArchTrainer, BestEpoch, ThresholdsTunedOn, TrainerState, TrainHooks, TrainInputBase, TrainResult } from './arch';
+import { nativeKernelsStatus, setNativeConvThreads } from '../kernels/native';
 import { REPLICA_MIN_STEPS, startReplicas, type Replicas } from '../threads/replicas';
 
 /** The best epoch's folder inside the checkpoint folder, and its validation records file. */
@@ -67,6 +68,7 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
   }
   // What the run started beside its epochs (a background feature pass, replicas) ends with it, however it ends.
   let replicas: Replicas<Batch> | null | undefined;
+  let restoreKernelThreads: number | undefined;
   try {
     if (run.lrScales?.size) {
       if (!(optimizer instanceof FusedAdam)) throw new Error(`a per-layer learning rate needs the trainer's Adam; this checkpoint's optimizer is ${optimizer.getClassName()}`);
@@ -114,6 +116,11 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
         const wanted = mode === 'on' || (mode === 'auto' && run.replicas?.worthSplitting === true && steps * (c.epochs - epoch) >= REPLICA_MIN_STEPS);
         replicas = threads > 1 && wanted ? await startReplicas(arch.arch, run, threads, hooks) : null;
         if (replicas) hooks.log(`data-parallel: each batch split by rows over ${replicas.size} replicas (this thread and ${replicas.size - 1} learning thread${replicas.size > 2 ? 's' : ''}), their gradients summed every step`);
+        // A run alone on its cores (no replicas): each native convolution splits its images over them.
+        else if (threads > 1 && nativeKernelsStatus().active) {
+          restoreKernelThreads = setNativeConvThreads(threads);
+          hooks.log(`native conv kernels: each convolution's images split over up to ${threads} threads`);
+        }
       }
       const sums: Record<string, number> = {};
       let next = steps > 0 ? plan.batch(0) : null;
@@ -203,6 +210,7 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
     optimizer.dispose();
     return { net, thresholds, thresholdsTunedOn: tunedOn, val: valBlock, epochs: c.epochs, keptEpoch, resumedFrom };
   } finally {
+    if (restoreKernelThreads !== undefined) setNativeConvThreads(restoreKernelThreads);
     await replicas?.close();
     await run.finish?.();
   }
