@@ -46,7 +46,7 @@ let threads = 1;
 
 /**
  * Where the addon is looked for: `native/` beside the running bundle's folder (out/main/x.js →
- * out/native) or `out/native/` of a folder above this module (the sources under tsx), inside
+ * out/native) or `out/native/` of a folder above this module (the TypeScript sources), inside
  * app.asar.unpacked when the app is packaged.
  */
 export function nativeAddonCandidates(from = path.dirname(fileURLToPath(import.meta.url))): string[] {

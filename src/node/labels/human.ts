@@ -72,7 +72,7 @@ function historyStatements(db: Db) {
  * which the 'latest' policy compares. Call it inside the edit's write transaction.
  */
 export function editTime(db: Db): string {
-  const last = db.prepare('SELECT at FROM actions ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
+  const last = db.prepare('SELECT at FROM actions WHERE id = (SELECT MAX(id) FROM actions)').pluck().get() as string | undefined;
   const lastMs = last === undefined ? NaN : Date.parse(last);
   return new Date(Number.isNaN(lastMs) ? Date.now() : Math.max(Date.now(), lastMs + 1)).toISOString();
 }
