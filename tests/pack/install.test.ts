@@ -75,7 +75,7 @@ afterAll(() => {
 
 describe('the packed and installed workbench, used from another folder', () => {
   it('the tarball carries the built program and not the sources or tests', () => {
-    for (const f of ['bin/affect-workbench.js', 'out/main/cli.js', 'out/main/worker.js', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'resources/icon.png'])
+    for (const f of ['bin/affect-workbench.js', 'out/main/cli.js', 'out/main/worker.js', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/native/aw_conv.node', 'resources/icon.png'])
       expect(tarballFiles, f).toContain(f);
     expect(tarballFiles.filter((f) => /^(src|tests|bench|\.ci)\//.test(f))).toEqual([]);
     // Nothing from the source tree is needed at run time: the install has no tsx.
@@ -99,6 +99,8 @@ describe('the packed and installed workbench, used from another folder', () => {
 
     const train = aw('train', 'teacher', 'study', '--backbone', 'small', '--epochs', '1');
     expect(train.stdout + train.stderr).toMatch(/EXPR/);
+    // the installed package's native kernels, loaded from its own out/native
+    expect(train.stdout + train.stderr).toMatch(new RegExp(`native kernels: ${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/node_modules/affect-workbench/out/native/aw_conv\\.node \\(OpenBLAS`));
     const models = JSON.parse(aw('models', 'study', '--json').stdout) as { id: number; kind: string; status: string }[];
     const teacher = models.find((m) => m.kind === 'teacher')!;
     expect(teacher.status).toBe('ready');

@@ -41,7 +41,11 @@ export async function openSession(projectDir: string, hooks: EngineHooks): Promi
   const backend = await initBackend();
   const threads = defaultThreadCount();
   const skipped = backend.tried.filter((t) => t.error).map((t) => (/not installed/.test(t.error ?? '') ? `${t.name} not installed` : `${t.name}: ${t.error}`));
-  hooks.log(`compute backend: ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}; learning threads: ${threads}${process.env.AW_THREADS ? ' (AW_THREADS)' : ''}`);
+  const native = backend.nativeConv ? (backend.nativeConv.active ? `; native kernels: ${backend.nativeConv.detail}` : `; native kernels: none, ${backend.nativeConv.detail}`) : '';
+  hooks.log(
+    `compute backend: ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}` +
+      `${native}; learning threads: ${threads}${process.env.AW_THREADS ? ' (AW_THREADS)' : ''}`,
+  );
   hooks.meta?.({ backend: backend.name });
   const project = Project.open(projectDir);
   const cache = openCropCache(project.dir);
