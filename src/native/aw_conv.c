@@ -114,8 +114,8 @@ static void epilogue(float *y, int64_t rows, int64_t cout, const float *bias, in
   }
 }
 
-// One thread's share of a product: output rows [m0, m1) (whole images, so no two shares write
-// the same dx row), and for the filter gradient its own partial dw.
+// One thread's share of a product: output rows [m0, m1) (for the input gradient whole images, so
+// no two shares write the same dx row), and for the filter gradient its own partial dw.
 typedef struct {
   const Geom *g;
   int mode;
@@ -181,12 +181,17 @@ static void *share_thread(void *arg) {
 #define MIN_MACS_PER_THREAD 2000000
 
 // Runs a product over up to `threads` threads (the caller's and threads − 1 started here), each on
-// whole images; the filter gradient's partials are summed in thread order. 0 on success.
+// a range of output rows (whole images for the input gradient); the filter gradient's partials are
+// summed in thread order. 0 on success.
 static int run_product(const Geom *g, int mode, const float *a, const float *b, float *out, const float *bias, int act, float alpha, int threads) {
   const int64_t k = g->kh * g->kw * g->cin, per_image = g->ho * g->wo, m = g->n * per_image;
   const int64_t macs = m * k * g->cout;
   int t = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
-  if (t > g->n) t = (int)g->n;
+  // The input gradient's shares are whole images (col2im writes the rows around each output row);
+  // the other products split their output rows anywhere (one image's detector pass too).
+  const int by_image = mode == INPUT_GRAD;
+  if (by_image && t > g->n) t = (int)g->n;
+  if (!by_image && t > m) t = (int)m;
   while (t > 1 && macs / t < MIN_MACS_PER_THREAD) t--;
   if (mode == INPUT_GRAD && !is_pointwise(g)) memset(out, 0, sizeof(float) * g->n * g->h * g->w * g->cin);
   Share shares[MAX_THREADS];
@@ -196,9 +201,9 @@ static int run_product(const Geom *g, int mode, const float *a, const float *b, 
     if (partials == NULL) t = 1;
   }
   for (int i = 0; i < t; i++) {
-    const int64_t n0 = g->n * i / t, n1 = g->n * (i + 1) / t;
+    const int64_t m0 = by_image ? g->n * i / t * per_image : m * i / t, m1 = by_image ? g->n * (i + 1) / t * per_image : m * (i + 1) / t;
     float *dst = mode == FILTER_GRAD && i > 0 ? partials + (size_t)(i - 1) * k * g->cout : out;
-    shares[i] = (Share){g, mode, a, b, dst, bias, act, alpha, n0 * per_image, n1 * per_image, 0};
+    shares[i] = (Share){g, mode, a, b, dst, bias, act, alpha, m0, m1, 0};
   }
   pthread_t ids[MAX_THREADS];
   int started[MAX_THREADS] = {0};

@@ -170,7 +170,7 @@ describe('the native forward products (Conv2D, FusedConv2D with bias and activat
       }
     });
   }
-  it('splits a product over threads by whole images with the one-thread result, to float rounding (OpenBLAS blocks a product by its size)', async () => {
+  it('splits a product over threads (rows; the input gradient by whole images) with the one-thread result, to float rounding (OpenBLAS blocks a product by its size)', async () => {
     // 6 images (2, 3 and 8 threads: equal, unequal and more threads than images), 44 M
     // multiply-adds: above the kernels' 2 M per thread (smaller products stay in one thread)
     const xs: Shape4 = [6, 40, 40, 16];
@@ -192,6 +192,17 @@ describe('the native forward products (Conv2D, FusedConv2D with bias and activat
       expect(relError(dx, dx1), `dx, ${threads} threads`).toBeLessThan(1e-6);
       expect(relError(dw, dw1), `dw, ${threads} threads`).toBeLessThan(1e-6);
     }
+    // one image (a detector's pass): its rows are split
+    const one = async (threads: number) => {
+      const old = setNativeConvThreads(threads);
+      try {
+        return await forward('wasm', [1, 96, 96, 16], ws, 1, 'same', { activation: 'relu6' });
+      } finally {
+        setNativeConvThreads(old);
+      }
+    };
+    const single = await one(1);
+    for (const threads of [2, 3]) expect(relError(await one(threads), single), `1 image, ${threads} threads`).toBeLessThan(1e-6);
   });
 
   it('a product whose tensors do not fit its geometry throws a RangeError and leaks no heap block', async () => {

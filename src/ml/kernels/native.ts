@@ -23,7 +23,7 @@ interface ConvAddon {
   /**
    * mode 0: x, w → y; 1: dy, w → dx; 2: x, dy → dw. geom = [n, h, w, cin, ho, wo, cout, kh, kw,
    * sh, sw, top, left]. Mode 0 may add a bias and apply an activation (ACTIVATIONS; else null,
-   * 0, 0). The images are split over at most `threads` threads.
+   * 0, 0). The output rows (mode 1: the images) are split over at most `threads` threads.
    */
   conv(mode: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geom: Int32Array, bias: Float32Array | null, act: number, alpha: number, threads: number): void;
   /** The batch-norm passes of ./batch-norm-wasm (which 0–4), the same arithmetic as the JS ones. */
@@ -92,9 +92,10 @@ export function setNativeKernelsEnabled(on: boolean): void {
 }
 
 /**
- * How many threads each native product may split its images over, in this JS thread: 1 (the
- * default) where other learning threads share the cores; the cores a run has to itself where it
- * runs alone (the trainer sets it for a one-thread run and puts it back after). Returns the old value.
+ * How many threads each native product may split its output rows over (the input gradient: its
+ * images), in this JS thread: 1 (the default) where other learning threads share the cores; the
+ * cores a run has to itself where it runs alone (the trainer sets it for a one-thread run and puts
+ * it back after). Returns the old value.
  */
 export function setNativeConvThreads(n: number): number {
   const old = threads;

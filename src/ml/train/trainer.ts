@@ -116,10 +116,10 @@ export async function trainModel<In extends TrainInputBase, Net, Batch>(arch: Ar
         const wanted = mode === 'on' || (mode === 'auto' && run.replicas?.worthSplitting === true && steps * (c.epochs - epoch) >= REPLICA_MIN_STEPS);
         replicas = threads > 1 && wanted ? await startReplicas(arch.arch, run, threads, hooks) : null;
         if (replicas) hooks.log(`data-parallel: each batch split by rows over ${replicas.size} replicas (this thread and ${replicas.size - 1} learning thread${replicas.size > 2 ? 's' : ''}), their gradients summed every step`);
-        // A run alone on its cores (no replicas): each native convolution splits its images over them.
+        // A run alone on its cores (no replicas): each native convolution splits its work over them.
         else if (threads > 1 && nativeKernelsStatus().active) {
           restoreKernelThreads = setNativeConvThreads(threads);
-          hooks.log(`native conv kernels: each convolution's images split over up to ${threads} threads`);
+          hooks.log(`native conv kernels: each convolution split over up to ${threads} threads`);
         }
       }
       const sums: Record<string, number> = {};
