@@ -322,8 +322,10 @@ static napi_value Conv(napi_env env, napi_callback_info info) {
 typedef struct {
   float *f32[3];
   size_t n32[3];
+  int nf;
   double *f64[4];
   size_t n64[4];
+  int nd;
 } PassArgs;
 
 // Reads argv as the given kinds ('f' Float32Array, 'd' Float64Array) after c; 0 on a mismatch.
@@ -345,6 +347,8 @@ static int pass_args(napi_env env, napi_value *argv, const char *kinds, PassArgs
       p->n64[nd++] = len;
     }
   }
+  p->nf = nf;
+  p->nd = nd;
   return 1;
 }
 
@@ -363,17 +367,12 @@ static napi_value BnPass(napi_env env, napi_callback_info info) {
   }
   PassArgs p = {0};
   if (argc != 2 + strlen(kinds[which]) || !pass_args(env, argv + 2, kinds[which], &p)) return throw_range(env, "bnPass: wrong arrays for this pass");
-  const size_t n = p.n32[which >= 3 ? 1 : 0];
-  size_t need64 = (size_t)c;
+  // Every Float32Array is rows × c; every Float64Array holds c per-channel values (the gradient
+  // sums: 2c).
+  const size_t n = p.n32[0];
   int bad = n % (size_t)c != 0;
-  const int n64 = (int)(strlen(kinds[which]) - (which == 2 || which == 4 ? 1 : 0) - (which >= 3 ? 2 : 1));
-  for (int i = 0; i < n64; i++) {
-    size_t want = which == 3 && i == 1 ? 2 * need64 : need64;
-    if (p.n64[i] < want) bad = 1;
-  }
-  if (which >= 3 && p.n32[0] != n) bad = 1;
-  if (which == 2 && p.n32[1] != n) bad = 1;
-  if (which == 4 && p.n32[2] != n) bad = 1;
+  for (int i = 1; i < p.nf; i++) bad |= p.n32[i] != n;
+  for (int i = 0; i < p.nd; i++) bad |= p.n64[i] < (which == 3 && i == 1 ? 2 : 1) * (size_t)c;
   if (bad) return throw_range(env, "bnPass: array lengths do not match c");
   const size_t rows = n / (size_t)c;
   switch (which) {

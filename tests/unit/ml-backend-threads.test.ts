@@ -7,16 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
-
-function values(n: number, seed: number): Float32Array {
-  const v = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v[i] = s / 4294967296 - 0.5;
-  }
-  return v;
-}
+import { values } from './kernel-fixtures';
 
 async function gradsOn(backend: string): Promise<Float32Array[]> {
   await tf.setBackend(backend);

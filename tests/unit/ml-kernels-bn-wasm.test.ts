@@ -15,29 +15,7 @@ import {
   MOVING_AVERAGE,
 } from '../../src/ml/kernels/batch-norm-wasm';
 import { nativeKernelsStatus, setNativeKernelsEnabled } from '../../src/ml/kernels/native';
-
-function values(n: number, seed: number, offset = 0): Float32Array {
-  const v = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v[i] = s / 4294967296 - 0.5 + offset;
-  }
-  return v;
-}
-
-/** max |a − b| / max |b|. */
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  expect(scale).toBeGreaterThan(0);
-  return diff / scale;
-}
+import { values, relError } from './kernel-fixtures';
 
 const EPS = 1e-3;
 

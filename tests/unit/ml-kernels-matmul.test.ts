@@ -1,16 +1,7 @@
 // BatchMatMul with transposed operands on wasm (our explicit-transpose wrapper) against cpu.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/ml/backend';
-
-function values(shape: number[], seed: number): Float32Array {
-  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let s = seed >>> 0;
-  for (let i = 0; i < v.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v[i] = s / 4294967296 - 0.5;
-  }
-  return v;
-}
+import { values } from './kernel-fixtures';
 
 async function on(backend: string, f: () => tf.Tensor): Promise<Float32Array> {
   await tf.setBackend(backend);

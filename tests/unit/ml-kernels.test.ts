@@ -16,33 +16,10 @@ import {
 } from '../../src/ml/kernels/conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from '../../src/ml/kernels/depthwise-backprop-filter';
 import { maxPoolGradConfig } from '../../src/ml/kernels/max-pool-grad';
+import { values, relError } from './kernel-fixtures';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
-
-/** Deterministic values in [-0.5, 0.5). */
-function values(shape: number[], seed: number): Float32Array {
-  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let s = seed >>> 0;
-  for (let i = 0; i < v.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v[i] = s / 4294967296 - 0.5;
-  }
-  return v;
-}
-
-/** max |a − b| / max |b|: relative to the reference's scale, so near-zero entries don't dominate. */
-function relError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  expect(scale).toBeGreaterThan(0);
-  return diff / scale;
-}
 
 /**
  * Gradients of sum(conv(x, w) · r) w.r.t. x and w (r a fixed non-uniform weighting, so every
@@ -175,16 +152,17 @@ describe('the native forward products (Conv2D, FusedConv2D with bias and activat
     // multiply-adds: above the kernels' 2 M per thread (smaller products stay in one thread)
     const xs: Shape4 = [6, 40, 40, 16];
     const ws: Shape4 = [3, 3, 16, 32];
-    const run = async (threads: number): Promise<[Float32Array, Float32Array, Float32Array]> => {
+    /** `body`'s result with each native product split over `threads`. */
+    const withThreads = async <T>(threads: number, body: () => Promise<T>): Promise<T> => {
       const old = setNativeConvThreads(threads);
       try {
-        const y = await forward('wasm', xs, ws, 1, 'same', { activation: 'relu' });
-        const [dx, dw] = await convGrads('wasm', xs, ws, 1, 'same', false);
-        return [y, dx, dw];
+        return await body();
       } finally {
         setNativeConvThreads(old);
       }
     };
+    const run = (threads: number) =>
+      withThreads(threads, async () => [await forward('wasm', xs, ws, 1, 'same', { activation: 'relu' }), ...(await convGrads('wasm', xs, ws, 1, 'same', false))]);
     const [y1, dx1, dw1] = await run(1);
     for (const threads of [2, 3, 8]) {
       const [y, dx, dw] = await run(threads);
@@ -193,14 +171,7 @@ describe('the native forward products (Conv2D, FusedConv2D with bias and activat
       expect(relError(dw, dw1), `dw, ${threads} threads`).toBeLessThan(1e-6);
     }
     // one image (a detector's pass): its rows are split
-    const one = async (threads: number) => {
-      const old = setNativeConvThreads(threads);
-      try {
-        return await forward('wasm', [1, 96, 96, 16], ws, 1, 'same', { activation: 'relu6' });
-      } finally {
-        setNativeConvThreads(old);
-      }
-    };
+    const one = (threads: number) => withThreads(threads, () => forward('wasm', [1, 96, 96, 16], ws, 1, 'same', { activation: 'relu6' }));
     const single = await one(1);
     for (const threads of [2, 3]) expect(relError(await one(threads), single), `1 image, ${threads} threads`).toBeLessThan(1e-6);
   });

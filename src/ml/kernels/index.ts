@@ -32,7 +32,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
 import { maxPoolGradConfig } from './max-pool-grad';
-import { conv2DNativeConfig, fusedConv2DNativeConfig } from './native';
+import { conv2DNativeConfig } from './native';
 import { batchMatMulConfig } from './matmul';
 import { registerScaleShiftGradient, scaleShiftChannelsConfig } from './scale-shift';
 
@@ -64,7 +64,7 @@ const WRAPPING: Record<string, (own: tf.KernelConfig) => tf.KernelConfig> = {
   Mean: (own) => channelReduceConfig('Mean', own),
   BatchMatMul: batchMatMulConfig,
   Conv2D: conv2DNativeConfig,
-  FusedConv2D: fusedConv2DNativeConfig,
+  FusedConv2D: conv2DNativeConfig,
 };
 
 /** The wasm package's own kernels we replace (undefined: it had none), for fallbacks and A/B runs. */

@@ -154,28 +154,12 @@ export function nativeConv(
   return out;
 }
 
-/** Conv2D: the native forward product where it applies, else the wasm package's own kernel (`own`). */
-export function conv2DNativeConfig(own: tf.KernelConfig): tf.KernelConfig {
-  return {
-    ...own,
-    kernelFunc: (args) => {
-      const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-      const attrs = args.attrs as tf.NamedAttrMap;
-      if (nativeConvApplies(attrs, x.dtype, filter.dtype) && addon() != null) {
-        const g = convGeometry(x.shape, filter.shape, attrs, false);
-        const y = nativeConv(args.backend as WasmBackendLike, 0, x, filter, g, [g.batch, g.outHeight, g.outWidth, g.outChannels]);
-        if (y != null) return y;
-      }
-      return own.kernelFunc(args);
-    },
-  };
-}
-
 /**
- * FusedConv2D (conv, bias, activation: the layers' forward pass): native where the activation is
- * one of ACTIVATIONS and there are no PReLU weights, else the package's own kernel (`own`).
+ * Conv2D and FusedConv2D (conv, bias, activation: the layers' forward pass): the native forward
+ * product where it applies — an activation of ACTIVATIONS, no PReLU weights; Conv2D has neither
+ * bias nor activation — else the package's own kernel (`own`).
  */
-export function fusedConv2DNativeConfig(own: tf.KernelConfig): tf.KernelConfig {
+export function conv2DNativeConfig(own: tf.KernelConfig): tf.KernelConfig {
   return {
     ...own,
     kernelFunc: (args) => {
