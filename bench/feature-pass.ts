@@ -10,9 +10,9 @@ import { describeBackend, initBackend } from '../src/ml/backend';
 import { buildModel, disposeNet } from '../src/ml/models';
 import { ensureBackboneFeatures, memoryFeatureStore } from '../src/ml/train/backbone-features';
 import type { CropReader } from '../src/ml/train/images';
-import { defaultThreadCount } from '../src/ml/threads/pool';
+import { defaultThreadCount } from '../src/base/threads';
 import { emitResult } from './lib/result';
-import { useSourceThreads } from '../src/ml/threads/dev-entry';
+import { useSourceThreads } from '../src/worker/dev-threads';
 
 useSourceThreads();
 

@@ -19,7 +19,7 @@ import { setNativeConvThreads } from '../src/ml/kernels/native';
 import { RESNET_SPECS } from '../src/ml/models';
 import { BACKBONE_ROWS, measureBackbones, profileTrainStep, type BackboneRowName, type KernelShare } from './lib/backbones';
 import { emitResult } from './lib/result';
-import { useSourceThreads } from '../src/ml/threads/dev-entry';
+import { useSourceThreads } from '../src/worker/dev-threads';
 
 useSourceThreads();
 import { archOf, findTorch, runTorch } from './lib/torch';

@@ -6,15 +6,16 @@ import { runJobKind } from './jobs';
 import { parentPort } from './port';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { configureThreadEntry } from '../ml/threads/pool';
+import { configureThreadEntry } from '../base/threads';
+import { THREAD_ENTRIES } from './thread-entries';
 
-// Learning threads (src/ml/threads): built (out/main/worker.js), from the ml-thread.js built beside
-// it; from the TypeScript sources, through the development bootstrap, imported by path so that no
-// bundle contains it.
+// Worker threads (learning threads, face threads: ./thread-entries.ts): built (out/main/worker.js),
+// from the <name>.js files built beside it; from the TypeScript sources, through the development
+// bootstrap, imported by path so that no bundle contains it.
 const here = fileURLToPath(import.meta.url);
-if (!here.endsWith('.ts')) configureThreadEntry({ file: path.join(path.dirname(here), 'ml-thread.js') });
+if (!here.endsWith('.ts')) for (const name of Object.keys(THREAD_ENTRIES)) configureThreadEntry(name, { file: path.join(path.dirname(here), `${name}.js`) });
 else {
-  const dev = (await import(/* @vite-ignore */ pathToFileURL(path.join(path.dirname(here), '..', 'ml', 'threads', 'dev-entry.ts')).href)) as typeof import('../ml/threads/dev-entry');
+  const dev = (await import(/* @vite-ignore */ pathToFileURL(path.join(path.dirname(here), 'dev-threads.ts')).href)) as typeof import('./dev-threads');
   dev.useSourceThreads();
 }
 

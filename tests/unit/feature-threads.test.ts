@@ -6,7 +6,7 @@ import { initBackend } from '../../src/ml/backend';
 import { buildModel, disposeNet, type MultitaskNet } from '../../src/ml/models';
 import { describeFeaturePass, ensureBackboneFeatures, memoryFeatureStore, type FeatureStore } from '../../src/ml/train/backbone-features';
 import { idPatternCrops } from './counting-crops';
-import { defaultThreadCount } from '../../src/ml/threads/pool';
+import { defaultThreadCount } from '../../src/base/threads';
 
 let net: MultitaskNet;
 beforeAll(async () => {

@@ -1,38 +1,15 @@
 // Worker threads for the learning core (issue 14, "every core used"): each thread is its own
-// TensorFlow.js engine on its own wasm instance (./thread-main.ts), started from the script its
-// program configured: a built program's ml-thread.js (src/worker/main.ts), or, when running from
-// the TypeScript sources, ./dev-entry.ts's bootstrap (tests, benches, the source worker). Without
-// one, starting a pool fails and callers compute in their own thread.
+// TensorFlow.js engine on its own wasm instance (./thread-main.ts), started by name ('ml-thread',
+// src/base/threads.ts) from the script its program configured: a built program's ml-thread.js
+// (src/worker/main.ts), or, when running from the TypeScript sources, src/worker/dev-threads.ts's
+// bootstrap (tests, benches, the source worker). Without one, starting a pool fails and callers
+// compute in their own thread.
 // The pool runs one request per thread at a time and answers each with its own reply; a thread
 // that fails or exits fails its request and every later one (the caller falls back or gives up).
-import os from 'node:os';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../../base/threads';
 import { tf, type BackendName } from '../backend';
 import type { ToThread, FromThread, ThreadEvent } from './protocol';
-
-/** How a learning thread starts: an ES module file, or code evaluated as the thread's entry. */
-export type ThreadScript = { file: string } | { code: string };
-let configured: ThreadScript | null = null;
-
-/** Called once by an entry point: the built ml-thread.js (absolute path), or a development bootstrap. */
-export function configureThreadEntry(script: ThreadScript): void {
-  configured = 'file' in script ? { file: path.resolve(script.file) } : script;
-}
-
-/**
- * The thread count a run uses when nobody chose one: AW_THREADS when set (a positive integer),
- * else the cores this process may use (os.availableParallelism()).
- */
-export function defaultThreadCount(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.AW_THREADS;
-  if (raw !== undefined && raw !== '') {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`AW_THREADS must be a positive integer, got '${raw}'`);
-    return n;
-  }
-  return Math.max(1, os.availableParallelism());
-}
 
 /** The backends whose learning threads run an engine of their own (tfjs-node already uses every core, a GPU is one device). */
 const THREADED_BACKENDS: ReadonlySet<string> = new Set<BackendName>(['wasm', 'cpu']);
@@ -97,9 +74,7 @@ export class ThreadPool {
 
   /** Starts `n` threads (in parallel) and waits until each answered 'hello'. */
   static async start(n: number): Promise<ThreadPool> {
-    const script = configured;
-    if (!script) throw new Error('no learning-thread entry configured');
-    const threads = Array.from({ length: n }, () => new Thread('file' in script ? new Worker(script.file) : new Worker(script.code, { eval: true })));
+    const threads = Array.from({ length: n }, () => new Thread(startThread('ml-thread')));
     const pool = new ThreadPool(threads);
     try {
       await Promise.all(threads.map((t) => t.request({ type: 'hello' }, 'hello')));

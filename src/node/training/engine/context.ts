@@ -6,7 +6,7 @@ import { initBackend, type BackendInfo } from '../../../ml/backend';
 import { CropSource } from './crop-source';
 import { FeatureCache } from '../../store/feature-cache';
 import type { FeatureStore } from '../../../ml/train/backbone-features';
-import { defaultThreadCount } from '../../../ml/threads/pool';
+import { defaultThreadCount } from '../../../base/threads';
 
 export interface EngineHooks {
   progress(done: number, total: number, stage: string | null, metrics?: Record<string, number> | null): void;
