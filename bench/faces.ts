@@ -1,7 +1,9 @@
 // Face pipeline speed, end to end: decode (ffmpeg) + detect (SSD-MobileNet, tiny-detector tracking
 // between) + 68 landmarks + alignment + crop cache + database, on a real video. Target ≥ 15
 // frames/s on 2 cores for ../shared/data/video/WolfgangLanger_Pexels.mp4 (472 frames, 640×360).
-//   npx tsx bench/faces.ts [--video FILE] [--redetect-every 24] [--batch 16] [--threads 1]
+// Runs the pipeline twice in one run: in the caller's thread, then in N face threads (the faces
+// job's default: the cores), and prints the ratio and how far the two runs' landmarks are apart.
+//   npx tsx bench/faces.ts [--video FILE] [--redetect-every 24] [--batch 16] [--threads N]
 //                          [--compare N]   also run SSD on every one of the first N frames and report
 //                                          how far the tracked landmarks are from those (per IOD)
 //                          [--json]            a BENCH_RESULT line for the summary (bench/summary.ts)
@@ -15,7 +17,11 @@ import { runFacePipeline } from '../src/node/media/faces';
 import { probeVideo } from '../src/node/media/probe';
 import { importVideoMedia } from '../src/node/media/video';
 import { Project } from '../src/node/store/project';
+import { defaultThreadCount } from '../src/base/threads';
+import { useSourceThreads } from '../src/worker/dev-threads';
 import { emitResult } from './lib/result';
+
+useSourceThreads();
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,7 +32,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const video = path.resolve(arg('video', path.join(root, '../shared/data/video/WolfgangLanger_Pexels.mp4')));
 const redetectEvery = Number(arg('redetect-every', '24'));
 const batchSize = Number(arg('batch', '16'));
-const threads = Number(arg('threads', '1'));
+const threads = Number(arg('threads', String(defaultThreadCount())));
 const compare = Number(arg('compare', '0'));
 
 if (!fs.existsSync(video)) {
@@ -80,17 +86,36 @@ const decodeSeconds = (performance.now() - t) / 1000;
 console.log(`decode     ${n} frames in ${decodeSeconds.toFixed(2)} s = ${(n / decodeSeconds).toFixed(0)} frames/s (ffmpeg → rgb24 pipe)`);
 
 t = performance.now();
-const models = await loadFaceModels({ threads });
+const models = await loadFaceModels();
 console.log(`models     loaded in ${((performance.now() - t) / 1000).toFixed(2)} s on ${models.backend.split(';')[0]}`);
 
 const { project, mediaId, dir } = await newProject('track');
 const cpu0 = process.cpuUsage();
 const r = await runFacePipeline(project, mediaId, { models, redetectEvery, batchSize });
 const cpu = process.cpuUsage(cpu0);
-console.log(`faces      ${r.processed} frames (${r.ok} with a face, ${r.none} without) in ${r.seconds.toFixed(2)} s`);
+console.log(`faces      1 thread: ${r.processed} frames (${r.ok} with a face, ${r.none} without) in ${r.seconds.toFixed(2)} s = ${r.framesPerSecond.toFixed(1)} frames/s`);
 console.log(`           SSD on ${r.detectorRuns?.ssd} frames, tiny detector on ${r.detectorRuns?.tinyRegion} regions and ${r.detectorRuns?.tinyFull} whole frames; redetect every ${redetectEvery}, batch ${batchSize}`);
-console.log(`           main process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${((cpu.user + cpu.system) / 1e3 / r.processed).toFixed(1)} ms/frame; load average now ${os.loadavg()[0].toFixed(2)}`);
-console.log(`RESULT     ${r.framesPerSecond.toFixed(1)} frames/s end to end (decode + detect + landmarks + align + store)`);
+console.log(`           process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${((cpu.user + cpu.system) / 1e3 / r.processed).toFixed(1)} ms/frame; load average now ${os.loadavg()[0].toFixed(2)}`);
+
+// The same frames in N face threads (the threads' start and model loading included).
+const par = await newProject('threads');
+const rt = await runFacePipeline(par.project, par.mediaId, { threads, redetectEvery, batchSize, onStart: (s) => console.log(`threads    ${s.threads} face threads on ${s.backend.split(';')[0]}${s.note ? ` (${s.note})` : ''}`) });
+const la = landmarksOf(project, mediaId);
+const lb = landmarksOf(par.project, par.mediaId);
+const apart: number[] = [];
+let faceDisagree = 0;
+for (let i = 0; i < r.total; i++) {
+  const x = la.get(i);
+  const y = lb.get(i);
+  if (!x || !y) faceDisagree += !!x !== !!y ? 1 : 0;
+  else apart.push(nme(x, y));
+}
+apart.sort((p, q) => p - q);
+console.log(`faces      ${rt.threads} threads: ${rt.processed} frames (${rt.ok} with a face) in ${rt.seconds.toFixed(2)} s = ${rt.framesPerSecond.toFixed(1)} frames/s: ${(rt.framesPerSecond / r.framesPerSecond).toFixed(2)}× one thread`);
+console.log(`           against one thread: ${apart.filter((d) => d === 0).length} of ${apart.length} frames' landmarks identical, max ${((apart.at(-1) ?? 0) * 100).toFixed(2)} % of IOD apart (each segment starts with SSD); face/no-face disagreements ${faceDisagree}`);
+console.log(`RESULT     ${rt.framesPerSecond.toFixed(1)} frames/s end to end in ${rt.threads} threads, ${r.framesPerSecond.toFixed(1)} in one (decode + detect + landmarks + align + store)`);
+par.project.close();
+fs.rmSync(par.dir, { recursive: true, force: true });
 
 if (compare > 0) {
   const ref = await newProject('ssd');
@@ -118,4 +143,4 @@ if (compare > 0) {
 }
 project.close();
 fs.rmSync(dir, { recursive: true, force: true });
-emitResult({ framesPerSecond: r.framesPerSecond, frames: r.processed, video: path.basename(video), seconds: r.seconds, decodeFramesPerSecond: n / decodeSeconds });
+emitResult({ framesPerSecond: rt.framesPerSecond, threads: rt.threads, oneThreadFramesPerSecond: r.framesPerSecond, frames: r.processed, video: path.basename(video), seconds: r.seconds, decodeFramesPerSecond: n / decodeSeconds });

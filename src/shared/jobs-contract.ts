@@ -32,7 +32,8 @@ export const FacesParams = z
     batchSize: z.number().min(1).max(1024).optional(),
     redetectEvery: z.number().min(1).max(100_000).optional(),
     minScore: z.number().min(0.05).max(1).optional(),
-    threads: z.number().min(1).max(64).optional(),
+    /** Face threads (default: AW_THREADS, else the cores). */
+    threads: z.number().int().min(1).max(64).optional(),
   })
   .refine((p) => p.mediaId !== undefined || p.mediaIds !== undefined, {
     path: ['mediaIds'],
@@ -132,6 +133,8 @@ export const FacePipelineResult = z.object({
   seconds: z.number(),
   /** null once through JSON when no time passed (the rate is not a finite number). */
   framesPerSecond: z.number().nullable(),
+  /** Face threads that ran the frames (1: the job's own thread). */
+  threads: count.optional(),
   detectorRuns: z.object({ ssd: count, tinyRegion: count, tinyFull: count }).optional(),
 });
 

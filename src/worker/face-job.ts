@@ -5,6 +5,7 @@
 //
 // params: FacesParams (src/shared/jobs-contract.ts): { mediaId?: number, mediaIds?: number[],
 //           mode?: 'detect' | 'aligned', batchSize?, redetectEvery?, minScore?, threads? }
+import { defaultThreadCount } from '../base/threads';
 import { Project } from '../node/store/project';
 import { describeParamIssues, FacesParams, type JobParams } from '../shared/jobs-contract';
 import type { JobFn } from './context';
@@ -35,38 +36,42 @@ export const faceJob: JobFn<'faces'> = async (params, ctx) => {
   const p = normalise(params);
   if (!ctx.projectDir) throw new Error('faces job needs an open project');
   const project = Project.open(ctx.projectDir);
+  const { runFacePipeline, FaceThreadsSession } = await import('../node/media/faces');
+  // Detection uses every core: face threads (AW_THREADS, else the cores), kept for all the items.
+  const session = p.mode === 'detect' ? new FaceThreadsSession(p.threads ?? defaultThreadCount()) : undefined;
   try {
-    const { runFacePipeline } = await import('../node/media/faces');
-    let models;
-    if (p.mode === 'detect') {
-      ctx.progress(0, 1, 'loading face models');
-      const { loadFaceModels } = await import('../node/media/faceapi');
-      models = await loadFaceModels({ threads: p.threads });
-      ctx.meta({ backend: models.backend.split(';')[0] });
-      ctx.log(`face models on ${models.backend}`);
-    }
+    if (p.mode === 'detect') ctx.progress(0, 1, 'loading face models');
     const count = project.db.prepare('SELECT COUNT(*) FROM frames WHERE media_id = ?').pluck();
     const sizes = p.mediaIds.map((id) => count.get(id) as number);
     const total = sizes.reduce((a, b) => a + b, 0);
     const results = [];
     let before = 0;
+    let said = '';
     for (let i = 0; i < p.mediaIds.length; i++) {
       await ctx.checkpoint();
       const r = await runFacePipeline(project, p.mediaIds[i], {
         mode: p.mode,
-        models,
+        session,
         batchSize: p.batchSize,
         redetectEvery: p.redetectEvery,
         minScore: p.minScore,
+        onStart: ({ threads, backend, note }) => {
+          const line = `face models on ${backend}; face threads: ${threads}${note ? ` (${note})` : ''}`;
+          if (line === said) return;
+          said = line;
+          ctx.meta({ backend: backend.split(';')[0] });
+          ctx.log(line);
+        },
         onProgress: (done) => ctx.progress(before + done, total, 'faces'),
         checkpoint: () => ctx.checkpoint(),
       });
-      ctx.log(`media ${r.mediaId}: ${r.processed} frames (${r.ok} with a face, ${r.none} without) at ${r.framesPerSecond.toFixed(1)} frames/s; ${r.skipped} done before`);
+      ctx.log(`media ${r.mediaId}: ${r.processed} frames (${r.ok} with a face, ${r.none} without) at ${r.framesPerSecond.toFixed(1)} frames/s in ${r.threads} thread${r.threads > 1 ? 's' : ''}; ${r.skipped} done before`);
       results.push(r);
       before += sizes[i];
     }
     return { media: results, frames: total };
   } finally {
+    await session?.close();
     project.close();
   }
 };

@@ -75,7 +75,7 @@ afterAll(() => {
 
 describe('the packed and installed workbench, used from another folder', () => {
   it('the tarball carries the built program and not the sources or tests', () => {
-    for (const f of ['bin/affect-workbench.js', 'out/main/cli.js', 'out/main/worker.js', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/native/aw_conv.node', 'resources/icon.png'])
+    for (const f of ['bin/affect-workbench.js', 'out/main/cli.js', 'out/main/worker.js', 'out/main/ml-thread.js', 'out/main/face-thread.js', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/native/aw_conv.node', 'resources/icon.png'])
       expect(tarballFiles, f).toContain(f);
     expect(tarballFiles.filter((f) => /^(src|tests|bench|\.ci)\//.test(f))).toEqual([]);
     // Nothing from the source tree is needed at run time: the install has no tsx.
@@ -161,6 +161,24 @@ describe('the packed and installed workbench, used from another folder', () => {
       const after = JSON.parse(aw('models', 'study', '--json').stdout) as { kind: string; status: string }[];
       expect(after.filter((m) => m.kind === 'student' && m.status === 'ready')).toHaveLength(2);
       expect(after.filter((m) => m.kind === 'ensemble' && m.status === 'ready')).toHaveLength(1);
+    } finally {
+      if (saved === undefined) delete process.env.AW_THREADS;
+      else process.env.AW_THREADS = saved;
+    }
+  });
+
+  it('detects faces in the installed face threads (out/main/face-thread.js)', () => {
+    // 240 frames of a face: two threads of 120 (MIN_FRAMES_PER_FACE_THREAD), whatever the machine has.
+    const photo = path.join(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo', 'sample3.jpg');
+    const clip = path.join(tmp, 'long_face.mp4');
+    run('ffmpeg', ['-v', 'error', '-loop', '1', '-i', photo, '-frames:v', '240', '-r', '24', '-vf', 'scale=640:-2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip], tmp);
+    const saved = process.env.AW_THREADS;
+    process.env.AW_THREADS = '2';
+    try {
+      aw('init', 'faces-study');
+      const imported = aw('import', 'video', 'faces-study', clip);
+      expect(imported.stderr).toMatch(/face models on wasm.*; face threads: 2/);
+      expect(imported.stderr).toMatch(/media 1: 240 frames \(240 with a face, 0 without\) at [\d.]+ frames\/s in 2 threads/);
     } finally {
       if (saved === undefined) delete process.env.AW_THREADS;
       else process.env.AW_THREADS = saved;

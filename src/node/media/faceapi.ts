@@ -90,6 +90,19 @@ export function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<FaceMo
   return loading;
 }
 
+/**
+ * The engine face threads (./face-threads.ts) would run: this process's backend (initialised here,
+ * once, as loadFaceModels would) when it is one that runs an engine per thread (wasm, cpu), else
+ * null (tfjs-node spreads its own work over the cores; a GPU is one device).
+ */
+export async function threadedFaceBackend(opts: LoadFaceModelsOptions = {}): Promise<'wasm' | 'cpu' | null> {
+  const { initBackend } = await import('../../ml/backend');
+  const { threadedBackend } = await import('../../ml/threads/pool');
+  await initBackend({ threads: opts.threads ?? 1, ...(opts.prefer ? { prefer: opts.prefer } : {}) });
+  const b = threadedBackend();
+  return b === 'wasm' || b === 'cpu' ? b : null;
+}
+
 /** The folder of face-api's shipped weights. */
 export function faceModelDir(): string {
   const require = createRequire(import.meta.url);

@@ -1,37 +1,54 @@
 // The face pipeline of one media item: decode each frame (ffmpeg for videos, sharp for image
 // files), find the face (face-track.ts: SSD-MobileNet with tiny-detector tracking), 68 landmarks,
 // a 112×112 crop aligned on them (align.ts), stored in the crop cache; box, score and landmarks go
-// to the `faces` table and every frame ends 'ok' or 'none' — never silently dropped.
+// to the `faces` table and every frame ends 'ok' or 'none' — never silently dropped. The per-frame
+// work is ./face-segment.ts; this file plans the run and stores what it yields.
+//
+// Every core used: with `threads` > 1 (the faces job passes the cores), a detect run of enough
+// frames on an engine-per-thread backend (wasm, cpu) cuts the to-do frames into that many
+// contiguous segments and runs each in a face thread of its own (./face-threads.ts), storing their
+// batches as they arrive. A segment starts with a fresh tracker (an SSD detection), so N threads
+// give exactly what one thread gives with the same N segments (`segments`, tested).
 //
 // Resumable: frames are done in batches; a batch's crops are written first, then its rows and
 // frame statuses commit in one transaction. Killed at any point, the database says exactly which
 // frames are done (face <> 'unknown'); a rerun skips those and starts decoding at the first frame
 // still 'unknown' (a crop written for a frame whose batch did not commit is simply rewritten).
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/result';
 import { openCropCache, type CropCache } from '../store/crop-cache';
 import type { Project } from '../store/project';
-import { alignFace, CROP_SIZE } from './align';
-import { decodeVideoFrames } from './decode';
-import { loadFaceModels, type FacePatch, type FaceModels } from './faceapi';
-import { FaceTracker, type TrackedFace, type TrackOptions } from './face-track';
-import { readRgb } from './image-face';
-import { probeVideo } from './probe';
+import { loadFaceModels, threadedFaceBackend, type FaceModels } from './faceapi';
+import { mediaSource, segmentOutcomes, splitSegments, type DetectorRuns, type MediaRow, type MediaSource, type Outcome, type SegmentOptions, type TodoFrame } from './face-segment';
+import { FaceThreads } from './face-threads';
+import type { TrackOptions } from './face-track';
 import { forgetFrames } from '../store/frame-caches';
+
+/** Frames a face thread gets at least: below that, starting the thread (~1–2 s: an engine and the models) costs more than it saves. */
+export const MIN_FRAMES_PER_FACE_THREAD = 120;
 
 export interface FacePipelineOptions extends TrackOptions {
   /** 'detect' (default) finds and aligns faces; 'aligned' takes each image or video frame as an aligned face crop (Aff-Wild2 cropped_aligned, face-centred videos). */
   mode?: 'detect' | 'aligned';
   /** Frames per committed batch (default 16). */
   batchSize?: number;
+  /** Face threads for a detect run (default 1: this thread). Used when the backend runs an engine per thread and each gets `minFramesPerThread` frames. */
+  threads?: number;
+  /** Face threads kept across the runs of one job (their count replaces `threads`); without one, a run starts and ends its own. */
+  session?: FaceThreadsSession;
+  /** Frames each face thread gets at least (default MIN_FRAMES_PER_FACE_THREAD). */
+  minFramesPerThread?: number;
+  /** In this thread, cut the to-do frames into this many segments, run one after another (what `threads` = n computes, without threads). */
+  segments?: number;
+  /** Called once the engines are ready: the face threads used (1: this thread) and their backend line. */
+  onStart?: (info: { threads: number; backend: string; note?: string }) => void;
   /** Called after each batch with frames done (including those done by earlier runs) and the total. */
   onProgress?: (done: number, total: number) => void;
   /** Called between batches; throw to stop (the committed batches stay done). */
   checkpoint?: () => Promise<void>;
   /** Stop after this many batches (tests use it to simulate a kill). */
   maxBatches?: number;
-  /** Loaded models to reuse (default: loadFaceModels()). */
+  /** Loaded models to reuse in this thread (default: loadFaceModels()). */
   models?: FaceModels;
   /** Crop store (default: the project's crop cache, opened and closed here). */
   crops?: Pick<CropCache, 'putCrops'>;
@@ -51,42 +68,16 @@ export interface FacePipelineResult {
   complete: boolean;
   seconds: number;
   framesPerSecond: number;
-  detectorRuns?: { ssd: number; tinyRegion: number; tinyFull: number };
+  /** Face threads that ran the frames (1: the caller's thread). */
+  threads: number;
+  detectorRuns?: DetectorRuns;
 }
 
-interface MediaRow {
-  id: number;
-  kind: 'video' | 'sequence' | 'images';
-  path: string;
-  width: number | null;
-  height: number | null;
-  frame_count: number;
-}
-
-interface TodoFrame {
-  id: number;
-  idx: number;
-  path: string | null;
-}
-
-/** A frame ready for the face step. */
-interface Pixels {
-  frame: TodoFrame;
-  rgb: Uint8Array | null;
-  width: number;
-  height: number;
-}
-
-interface Outcome {
-  frameId: number;
-  status: 'ok' | 'none' | 'unusable';
-  face?: TrackedFace | { x: number; y: number; w: number; h: number; score: number; detector: 'given' };
-  landmarks?: Float32Array | null;
-  crop?: Uint8Array;
-}
+/** Stops the run (maxBatches reached): not an error. */
+class Stop extends Error {}
 
 export async function runFacePipeline(project: Project, mediaId: number, opts: FacePipelineOptions = {}): Promise<FacePipelineResult> {
-  const media = project.db.prepare('SELECT id, kind, path, width, height, frame_count FROM media WHERE id = ?').get(mediaId) as MediaRow | undefined;
+  const media = project.db.prepare('SELECT id, kind, path, frame_count FROM media WHERE id = ?').get(mediaId) as MediaRow | undefined;
   if (!media) throw new AppError('not-found', `No media item with id ${mediaId}`);
   const todo = project.db
     .prepare(`SELECT id, idx, path FROM frames WHERE media_id = ? AND face = 'unknown' ORDER BY idx`)
@@ -94,26 +85,22 @@ export async function runFacePipeline(project: Project, mediaId: number, opts: F
   const total = project.db.prepare('SELECT COUNT(*) FROM frames WHERE media_id = ?').pluck().get(mediaId) as number;
   const skipped = total - todo.length;
   const started = performance.now();
-  const result: FacePipelineResult = { mediaId, total, skipped, processed: 0, ok: 0, none: 0, unusable: 0, complete: todo.length === 0, seconds: 0, framesPerSecond: 0 };
+  const result: FacePipelineResult = { mediaId, total, skipped, processed: 0, ok: 0, none: 0, unusable: 0, complete: todo.length === 0, seconds: 0, framesPerSecond: 0, threads: 1 };
   opts.onProgress?.(skipped, total);
   if (todo.length === 0) return result;
 
   const mode = opts.mode ?? 'detect';
-  const models = mode === 'detect' ? (opts.models ?? (await loadFaceModels())) : null;
-  const tracker = models ? new FaceTracker(models, opts) : null;
+  const abs = path.isAbsolute(media.path) ? media.path : project.path(media.path);
+  const source = await mediaSource(media, abs, mode);
+  const segOpts: SegmentOptions = { ...trackOptions(opts), mode, batchSize: Math.max(1, opts.batchSize ?? 16) };
+  const runs: DetectorRuns = { ssd: 0, tinyRegion: 0, tinyFull: 0 };
   const ownCrops = opts.crops ? null : openCropCache(project.dir);
   const crops = opts.crops ?? (ownCrops as CropCache);
-  const batchSize = Math.max(1, opts.batchSize ?? 16);
-  const abs = path.isAbsolute(media.path) ? media.path : project.path(media.path);
-
   const writeBatch = writer(project);
   let batches = 0;
-  let pending: { px: Pixels; face: TrackedFace | null; patch: FacePatch | null }[] = [];
-  let lastIdx = -2;
 
-  const flush = async (): Promise<boolean> => {
-    if (pending.length === 0) return true;
-    const outcomes = models ? await finishDetect(models, pending) : pending.map((p) => finishAligned(p.px));
+  /** Stores one batch: crops first, then its rows and statuses in one transaction. */
+  const commit = async (outcomes: Outcome[]): Promise<void> => {
     const cropsOut = outcomes.filter((o) => o.crop).map((o) => ({ frameId: o.frameId, rgb: o.crop as Uint8Array }));
     if (cropsOut.length) {
       await crops.putCrops(cropsOut);
@@ -123,63 +110,122 @@ export async function runFacePipeline(project: Project, mediaId: number, opts: F
     writeBatch(outcomes);
     for (const o of outcomes) result[o.status]++;
     result.processed += outcomes.length;
-    pending = [];
     batches++;
     opts.onProgress?.(skipped + result.processed, total);
-    if (opts.maxBatches !== undefined && batches >= opts.maxBatches) return false;
+    if (opts.maxBatches !== undefined && batches >= opts.maxBatches) throw new Stop();
     await opts.checkpoint?.();
-    return true;
   };
 
   try {
-    for await (const px of framesOf(media, abs, todo, mode)) {
-      let face: TrackedFace | null = null;
-      let patch: FacePatch | null = null;
-      if (models && tracker && px.rgb) {
-        if (px.frame.idx !== lastIdx + 1 || media.kind === 'images') tracker.reset();
-        const t = models.tf.tensor3d(px.rgb, [px.height, px.width, 3], 'int32');
+    const session = opts.session ?? ((opts.threads ?? 1) > 1 ? new FaceThreadsSession(opts.threads ?? 1) : null);
+    const { pool, n, note } = mode === 'detect' && !opts.models && session ? await faceThreadsFor(session, todo.length, opts) : { pool: null, n: 1 };
+    try {
+      if (pool) {
+        result.threads = n;
+        opts.onStart?.({ threads: n, backend: pool.backend });
         try {
-          face = await tracker.next(t);
-          patch = face ? models.patch(t, face) : null;
-        } finally {
-          t.dispose();
+          await inThreads(pool, source, splitSegments(todo, n), segOpts, commit, runs);
+        } catch (e) {
+          // The other threads may still be in their segments: end them (a later run starts new ones).
+          await session?.close();
+          throw e;
+        }
+      } else {
+        const models = mode === 'detect' ? (opts.models ?? (await loadFaceModels())) : null;
+        if (models) opts.onStart?.({ threads: 1, backend: models.backend, ...(note ? { note } : {}) });
+        for (const segment of splitSegments(todo, opts.segments ?? 1)) {
+          for await (const outcomes of segmentOutcomes(source, segment, models, segOpts, runs)) await commit(outcomes);
         }
       }
-      lastIdx = px.frame.idx;
-      pending.push({ px, face, patch });
-      if (pending.length >= batchSize && !(await flush())) break;
+    } finally {
+      if (session && session !== opts.session) await session.close();
     }
-    if (opts.maxBatches === undefined || batches < opts.maxBatches) await flush();
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
   } finally {
-    for (const p of pending) p.patch?.tensor.dispose();
     ownCrops?.close();
   }
   const left = project.db.prepare(`SELECT COUNT(*) FROM frames WHERE media_id = ? AND face = 'unknown'`).pluck().get(mediaId) as number;
   result.complete = left === 0;
   result.seconds = (performance.now() - started) / 1000;
   result.framesPerSecond = result.processed / Math.max(result.seconds, 1e-9);
-  if (tracker) result.detectorRuns = { ...tracker.runs };
+  if (mode === 'detect') result.detectorRuns = runs;
   return result;
 }
 
-/** Landmarks for the batch in one call, then the aligned crops. */
-async function finishDetect(models: FaceModels, batch: { px: Pixels; face: TrackedFace | null; patch: FacePatch | null }[]): Promise<Outcome[]> {
-  const withFace = batch.filter((b) => b.face && b.patch);
-  const lms = await models.landmarks(withFace.map((b) => b.patch as FacePatch));
-  const byFrame = new Map(withFace.map((b, i) => [b.px.frame.id, lms[i]]));
-  return batch.map((b): Outcome => {
-    if (!b.px.rgb) return { frameId: b.px.frame.id, status: 'unusable' };
-    const lm = byFrame.get(b.px.frame.id);
-    if (!b.face || !lm) return { frameId: b.px.frame.id, status: 'none' };
-    const { crop } = alignFace(b.px.rgb, b.px.width, b.px.height, lm);
-    return { frameId: b.px.frame.id, status: 'ok', face: b.face, landmarks: lm, crop };
-  });
+/** The tracker's options out of the pipeline's (the rest does not cross to a thread). */
+function trackOptions(o: TrackOptions): TrackOptions {
+  const { redetectEvery, minScore, trackScore, trackInputSize, searchInputSize } = o;
+  return Object.fromEntries(Object.entries({ redetectEvery, minScore, trackScore, trackInputSize, searchInputSize }).filter(([, v]) => v !== undefined));
 }
 
-/** An image that is already an aligned face: the whole image, resized to 112×112. */
-function finishAligned(px: Pixels): Outcome {
-  if (!px.rgb) return { frameId: px.frame.id, status: 'unusable' };
-  return { frameId: px.frame.id, status: 'ok', face: { x: 0, y: 0, w: px.width, h: px.height, score: 1, detector: 'given' }, landmarks: null, crop: px.rgb };
+/**
+ * Face threads shared by the runs of one job: all `threads` of them started by the first run that
+ * uses them, ended by close() (a run that stops or fails closes them too; the next run that needs
+ * threads starts new ones).
+ */
+export class FaceThreadsSession {
+  private pool: Promise<FaceThreads> | null = null;
+  constructor(readonly threads: number) {}
+
+  /** The started threads (a failed start stays failed: every run then says so and runs in its own thread). */
+  get(backend: 'wasm' | 'cpu'): Promise<FaceThreads> {
+    this.pool ??= FaceThreads.start(this.threads, backend);
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    const pool = await this.pool?.catch(() => null);
+    this.pool = null;
+    await pool?.close();
+  }
+}
+
+/**
+ * The face threads for `frames` to-do frames and how many of them to use (n ≥ 2), or none where
+ * the run stays in this thread: too few frames, a backend that is not per-thread, or threads that
+ * fail to start (then `note` says why).
+ */
+async function faceThreadsFor(session: FaceThreadsSession, frames: number, opts: FacePipelineOptions): Promise<{ pool: FaceThreads | null; n: number; note?: string }> {
+  const n = Math.min(session.threads, Math.floor(frames / Math.max(1, opts.minFramesPerThread ?? MIN_FRAMES_PER_FACE_THREAD)));
+  if (n < 2) return { pool: null, n: 1 };
+  const backend = await threadedFaceBackend();
+  if (!backend) return { pool: null, n: 1 };
+  try {
+    return { pool: await session.get(backend), n };
+  } catch (e) {
+    return { pool: null, n: 1, note: `face threads did not start (${e instanceof Error ? e.message : String(e)}); running in this thread` };
+  }
+}
+
+/**
+ * Each segment in a face thread of its own; batches are committed one at a time in the order they
+ * arrive. The first failure (a thread's, or a commit's: a cancel, a Stop) ends the run once the
+ * commit under way has finished; the threads are ended by the caller.
+ */
+async function inThreads(pool: FaceThreads, source: MediaSource, segments: TodoFrame[][], options: SegmentOptions, commit: (o: Outcome[]) => Promise<void>, runs: DetectorRuns): Promise<void> {
+  let failure: { error: unknown } | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let wake: () => void = () => {};
+  const failed = new Promise<void>((resolve) => (wake = resolve));
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    wake();
+  };
+  const onBatch = (outcomes: Outcome[]) => {
+    chain = chain.then(() => (failure ? undefined : commit(outcomes).catch(fail)));
+  };
+  const work = Promise.all(
+    segments.map(async (frames, i) => {
+      const r = await pool.segment(i, source, frames, options, onBatch);
+      runs.ssd += r.ssd;
+      runs.tinyRegion += r.tinyRegion;
+      runs.tinyFull += r.tinyFull;
+    }),
+  ).catch(fail);
+  await Promise.race([work, failed]);
+  await chain;
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** The batch writer: faces rows and frame statuses in one transaction. */
@@ -200,44 +246,4 @@ function writer(project: Project): (outcomes: Outcome[]) => void {
       setStatus.run(o.status, o.frameId);
     }
   });
-}
-
-/** The to-do frames' pixels, in frame order. */
-async function* framesOf(media: MediaRow, abs: string, todo: TodoFrame[], mode: 'detect' | 'aligned'): AsyncGenerator<Pixels> {
-  if (media.kind === 'video') {
-    const probe = await probeVideo(abs);
-    // Aligned videos (face-centred crops, like the demo's): decode straight to 112×112.
-    const w = mode === 'aligned' ? CROP_SIZE : probe.width;
-    const h = mode === 'aligned' ? CROP_SIZE : probe.height;
-    if (probe.frameCount !== media.frame_count) {
-      throw new AppError('conflict', `${abs} now has ${probe.frameCount} frames, ${media.frame_count} when imported; import it again`);
-    }
-    const wanted = new Map(todo.map((t) => [t.idx, t]));
-    let left = todo.length;
-    for await (const f of decodeVideoFrames(abs, { width: w, height: h, startFrame: todo[0].idx, streamIndex: probe.streamIndex })) {
-      const frame = wanted.get(f.index);
-      if (!frame) continue;
-      yield { frame, rgb: f.rgb, width: w, height: h };
-      if (--left === 0) return;
-    }
-    return;
-  }
-  const base = fs.existsSync(abs) && fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
-  for (const frame of todo) {
-    if (!frame.path) {
-      yield { frame, rgb: null, width: 0, height: 0 };
-      continue;
-    }
-    const file = path.isAbsolute(frame.path) ? frame.path : path.join(base, frame.path);
-    yield await readImage(frame, file, mode === 'aligned' ? CROP_SIZE : null);
-  }
-}
-
-/** An image file's pixels; unreadable → rgb null (the frame becomes 'unusable'). */
-async function readImage(frame: TodoFrame, file: string, size: number | null): Promise<Pixels> {
-  try {
-    return { frame, ...(await readRgb(file, size ?? undefined)) };
-  } catch {
-    return { frame, rgb: null, width: 0, height: 0 };
-  }
 }
