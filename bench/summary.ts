@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackboneTimes } from './lib/backbones';
 import { runBench } from './lib/result';
-import { benchResults, formatSummary, type Failed, type ParallelFigures, type StepFigures, type SummaryInput } from './lib/summary';
+import { benchResults, formatSummary, type Failed, type FacesFigures, type ParallelFigures, type StepFigures, type SummaryInput } from './lib/summary';
 import { archOf, describeTorch, ensureTorch, runTorch, type TorchMode } from './lib/torch';
 
 const argv = process.argv.slice(2);
@@ -122,7 +122,7 @@ if (want('algorithm')) {
 
 if (want('faces')) {
   say('face pipeline (bench/faces.ts)');
-  const r = await runBench<{ framesPerSecond: number; frames: number; video: string }>('faces', [], { timeoutMs: 15 * 60_000 });
+  const r = await runBench<FacesFigures>('faces', [], { timeoutMs: 15 * 60_000 });
   m.faces = r.result ?? { error: `bench/faces.ts: ${r.error}` };
 }
 

@@ -61,6 +61,15 @@ export interface RateVsLimit {
   limit: string;
 }
 
+/** What bench/faces.ts reports. */
+export interface FacesFigures {
+  framesPerSecond: number;
+  threads: number;
+  oneThreadFramesPerSecond: number;
+  frames: number;
+  video: string;
+}
+
 export interface SummaryInput {
   date: string;
   machine: Machine;
@@ -72,7 +81,8 @@ export interface SummaryInput {
   ours?: OursModels | Failed;
   torch?: TorchModels | Failed;
   algorithm?: AlgorithmFigures | Failed;
-  faces?: { framesPerSecond: number; frames: number; video: string } | Failed;
+  /** bench/faces.ts: the pipeline in `threads` face threads, and in one thread in the same run. */
+  faces?: FacesFigures | Failed;
   import?: RateVsLimit | Failed;
   export?: RateVsLimit | Failed;
   /** bench/data-parallel.ts: one model's training split over `threads` replicas, against 1 thread and PyTorch (by its thread count). */
@@ -166,7 +176,7 @@ export interface BenchResults {
   pytorch: Omit<TorchModels, 'rows'> | Failed | null;
   backbones: BackboneResult[];
   algorithm: (Omit<AlgorithmFigures, 'seconds'> & { seconds: number }) | Failed | null;
-  faces: { frames_per_s: number; frames: number; video: string } | Failed | null;
+  faces: { frames_per_s: number; threads: number; one_thread_frames_per_s: number; frames: number; video: string } | Failed | null;
   import: RateResult | Failed | null;
   export: RateResult | Failed | null;
   parallel: ParallelResult | Failed | null;
@@ -214,7 +224,7 @@ export function benchResults(m: SummaryInput): BenchResults {
     pytorch: opt(m.torch, ({ rows: _rows, ...rest }) => rest),
     backbones: m.backbones.map((b) => backboneResult(b, m.batch, m.size, oursRows[b], torchRows[b])),
     algorithm: opt(m.algorithm, (a) => ({ ...a, seconds: round(a.seconds, 1) })),
-    faces: opt(m.faces, (f) => ({ frames_per_s: round(f.framesPerSecond, 1), frames: f.frames, video: f.video })),
+    faces: opt(m.faces, (f) => ({ frames_per_s: round(f.framesPerSecond, 1), threads: f.threads, one_thread_frames_per_s: round(f.oneThreadFramesPerSecond, 1), frames: f.frames, video: f.video })),
     import: opt(m.import, rateResult),
     export: opt(m.export, rateResult),
     parallel: opt(m.parallel, (p) => parallelResult(p, m.torch && !failed(m.torch) ? m.torch.threads : null)),
@@ -295,7 +305,13 @@ export function tableRows(r: BenchResults): TableRow[] {
     rows.push(
       failed(f)
         ? { what: 'faces frames/s', ours: '—', reference: '', ratio: '', note: f.error }
-        : { what: 'faces frames/s (decode + detect + landmarks + align + store)', ours: fmt(f.frames_per_s), reference: '', ratio: '', note: `${f.frames} frames of ${f.video}` },
+        : {
+            what: `faces frames/s (decode + detect + landmarks + align + store), ${f.threads} face thread${f.threads === 1 ? '' : 's'}`,
+            ours: fmt(f.frames_per_s),
+            reference: `${fmt(f.one_thread_frames_per_s)} (our 1 thread)`,
+            ratio: f.one_thread_frames_per_s > 0 ? (f.frames_per_s / f.one_thread_frames_per_s).toFixed(2) : '—',
+            note: `${f.frames} frames of ${f.video}, the threads' start included`,
+          },
     );
   }
   for (const [what, x, unit] of [

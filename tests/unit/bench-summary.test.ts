@@ -47,7 +47,7 @@ function input(over: Partial<SummaryInput> = {}): SummaryInput {
         { stage: 'soft labels', seconds: 5, features: '0 computed, 700 read' },
       ],
     },
-    faces: { framesPerSecond: 22.46, frames: 472, video: 'clip.mp4' },
+    faces: { framesPerSecond: 28.16, threads: 2, oneThreadFramesPerSecond: 21.94, frames: 472, video: 'clip.mp4' },
     import: { rows: 270_000, seconds: 2.5, limitSeconds: 5, limit: 'bare insert' },
     export: { rows: 100_000, seconds: 1, limitSeconds: 0.8, limit: 'bare select' },
     ...over,
@@ -115,7 +115,7 @@ describe('bench summary: bench-results.json and the table', () => {
     expect(r.ours).toEqual({ backend: 'wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels)', threads: 1, native_threads: 2 });
     expect(r.pytorch).toEqual({ device: 'cpu', version: '1.13.1', python: '/usr/bin/python3', threads: 1, source: 'found' });
     expect(r.algorithm).toMatchObject({ seconds: 95, faces: 700, epochs: 1, students: 3 });
-    expect(r.faces).toEqual({ frames_per_s: 22.5, frames: 472, video: 'clip.mp4' });
+    expect(r.faces).toEqual({ frames_per_s: 28.2, threads: 2, one_thread_frames_per_s: 21.9, frames: 472, video: 'clip.mp4' });
     expect(r.import).toMatchObject({ rows_per_s: 108_000, limit_rows_per_s: 54_000, ratio: 2 });
     expect(r.export).toMatchObject({ rows_per_s: 100_000, limit_rows_per_s: 125_000, ratio: 0.8 });
     // Plain data: survives JSON as is.
@@ -133,13 +133,14 @@ describe('bench summary: bench-results.json and the table', () => {
       'face (fine-tuned): inference img/s',
       'face frozen (features + heads step): train img/s',
       'Algorithm 1 end to end, s (700 faces, 1 epoch, 3 students)',
-      'faces frames/s (decode + detect + landmarks + align + store)',
+      'faces frames/s (decode + detect + landmarks + align + store), 2 face threads',
       'import label rows/s',
       'export rows/s (default CSV)',
     ]);
     expect(rows[0]).toMatchObject({ ours: '100', reference: '200', ratio: '0.50 (CPU 0.67)' });
     expect(rows[9]).toMatchObject({ ours: '108,000', reference: '54,000 (bare)', ratio: '2.00', note: '270,000 label rows' });
     expect(rows[7].note).toBe('teacher 30.0, soft labels 5.0');
+    expect(rows[8]).toMatchObject({ ours: '28.2', reference: '21.9 (our 1 thread)', ratio: '1.29' });
   });
 
   it('PyTorch unavailable: its reason in every model row and the header, our figures still there', () => {
