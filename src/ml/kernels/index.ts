@@ -9,6 +9,7 @@
 // - MaxPoolGrad                          replaces a slow kernel (JS loops over the heap)
 // - Sum, Mean                            per-channel reductions as one matMul; others unchanged
 // - BatchMatMul                          transposed operands transposed explicitly (15–50× faster)
+// - Identity                             shares its input's data instead of copying it (./identity)
 // - Conv2D, FusedConv2D, their gradients native im2col + OpenBLAS SGEMM where the addon is built
 //                                        (./native, src/native); else XNNPACK / the above
 // - AwBatchNormTrain, AwBatchNormTrainGrad  ours: training-mode batch norm (statistics, y; dx, dγ,
@@ -31,6 +32,7 @@ import { channelReduceConfig } from './channel-reduce';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, depthwiseConv2dNativeBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter';
+import { identityShareConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { conv2DNativeConfig } from './native';
 import { batchMatMulConfig } from './matmul';
@@ -63,6 +65,7 @@ const WRAPPING: Record<string, (own: tf.KernelConfig) => tf.KernelConfig> = {
   Sum: (own) => channelReduceConfig('Sum', own),
   Mean: (own) => channelReduceConfig('Mean', own),
   BatchMatMul: batchMatMulConfig,
+  Identity: identityShareConfig,
   Conv2D: conv2DNativeConfig,
   FusedConv2D: conv2DNativeConfig,
 };

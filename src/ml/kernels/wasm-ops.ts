@@ -17,6 +17,8 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.TypedArray): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  /** One more reference to the data (the wasm backend frees it when every reference is disposed). */
+  incRef(dataId: tf.DataId): void;
 }
 
 export function asWasmBackend(backend: unknown): WasmBackendLike {
