@@ -15,7 +15,7 @@
 //     rows through a bare better-sqlite3 prepared INSERT / SELECT in the same run, as a ratio.
 // The default run fits in ~10 minutes on 2 idle cores.
 //
-//   npm run bench [-- --only models,parallel,algorithm,faces,import,export] [--parallel-steps 40] [--threads N] [--steps 3] [--min-seconds 3]
+//   npm run bench [-- --only models,parallel,algorithm,faces,import,export] [--parallel-steps 40] [--threads N] [--steps 3] [--min-seconds 3] [--rounds 3]
 //                 [--full | --limit 100 --epochs 1] [--students 3] [--import-lines 300000]
 //                 [--export-frames 200000] [--no-install] [--torch-device cpu|cuda] [--out bench-results.json]
 //   --threads: our backend's threads (wasm: XNNPACK threads); default PyTorch's default thread count
@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackboneTimes } from './lib/backbones';
 import { runBench } from './lib/result';
-import { benchResults, formatSummary, type Failed, type FacesFigures, type ParallelFigures, type StepFigures, type SummaryInput } from './lib/summary';
+import { benchResults, formatSummary, medianRows, type Failed, type FacesFigures, type ParallelFigures, type StepFigures, type SummaryInput } from './lib/summary';
 import { archOf, describeTorch, ensureTorch, runTorch, type TorchMode } from './lib/torch';
 
 const argv = process.argv.slice(2);
@@ -73,22 +73,34 @@ if (want('models')) {
   // The native convolutions split over the cores, as in a training run alone in its process (and
   // as PyTorch's OpenBLAS does by default: its process CPU time is about twice its wall time here).
   const nativeThreads = arg('native-threads', String(os.availableParallelism()));
-  say(`our backbones (bench/models.ts, ${threads} thread${threads === '1' ? '' : 's'}; native convolutions over ${nativeThreads})`);
-  const ours = await runBench<{ backend: string; threads: number | null; nativeThreads: number | null; rows: BackboneTimes[] }>(
-    'models',
-    ['--only', BACKBONES.join(','), '--batch', String(BATCH), '--steps', steps, '--min-seconds', minSeconds, '--threads', threads, '--native-threads', nativeThreads],
-    { timeoutMs: 30 * 60_000 },
-  );
-  if (ours.result) {
+  // Ours and PyTorch alternate, `rounds` times: on a shared machine either one's step time swings
+  // (PyTorch's small step: 31–91 ms in 8 runs of one hour), so one reading each would compare two
+  // different machines. Each figure is the median over the rounds; the table notes each round's ratio.
+  const rounds = Math.max(1, Number(arg('rounds', '3')));
+  const oursRounds: Record<string, StepFigures>[] = [];
+  const torchRounds: Record<string, StepFigures>[] = [];
+  let oursInfo: { backend: string; threads: number | null; nativeThreads: number | null } | null = null;
+  let torchInfo: { version: string; threads: number } | null = null;
+  const device = arg('torch-device', 'cpu');
+  for (let round = 1; round <= rounds; round++) {
+    say(`round ${round}/${rounds}: our backbones (bench/models.ts, ${threads} thread${threads === '1' ? '' : 's'}; native convolutions over ${nativeThreads})`);
+    const ours = await runBench<{ backend: string; threads: number | null; nativeThreads: number | null; rows: BackboneTimes[] }>(
+      'models',
+      ['--only', BACKBONES.join(','), '--batch', String(BATCH), '--steps', steps, '--min-seconds', minSeconds, '--threads', threads, '--native-threads', nativeThreads],
+      { timeoutMs: 30 * 60_000 },
+    );
+    if (!ours.result) {
+      m.ours = { error: `bench/models.ts: ${ours.error}` };
+      break;
+    }
     const rows: Record<string, StepFigures> = {};
     for (const r of ours.result.rows) rows[r.name] = { trainMs: r.train?.wall, trainCpuMs: r.train?.cpu, inferMs: r.infer?.wall, inferCpuMs: r.infer?.cpu };
-    m.ours = { backend: ours.result.backend, threads: ours.result.threads, nativeThreads: ours.result.nativeThreads ?? null, rows };
-  } else m.ours = { error: `bench/models.ts: ${ours.error}` };
+    oursRounds.push(rows);
+    oursInfo = { backend: ours.result.backend, threads: ours.result.threads, nativeThreads: ours.result.nativeThreads ?? null };
 
-  if (torch.ok) {
-    say('the same layouts in PyTorch (bench/lib/torch_models.py)');
+    if (!torch.ok) continue;
+    say(`round ${round}/${rounds}: the same layouts in PyTorch (bench/lib/torch_models.py)`);
     const modes = (b: (typeof BACKBONES)[number]): TorchMode[] => (b === 'face-frozen' ? ['frozen'] : ['train', 'infer']);
-    const device = arg('torch-device', 'cpu');
     const r = runTorch(torch.info.python, {
       device,
       batch: BATCH,
@@ -97,12 +109,17 @@ if (want('models')) {
       min_seconds: Number(minSeconds),
       models: BACKBONES.map((b) => ({ name: b, arch: archOf(b === 'face-frozen' ? 'face' : b), modes: modes(b) })),
     });
-    if (typeof r === 'string') m.torch = { error: `PyTorch ${r}` };
-    else {
-      m.torch = { ...torch.info, device, version: r.version, threads: r.threads, rows: Object.fromEntries(r.rows.map((x) => [x.name, x])) };
-      console.error(`done: ${r.rows.map((x) => `${x.name} ${x.trainMs?.toFixed(0) ?? '—'}/${x.inferMs?.toFixed(0) ?? '—'} ms`).join(', ')}`);
+    if (typeof r === 'string') {
+      m.torch = { error: `PyTorch ${r}` };
+      break;
     }
-  } else m.torch = { error: torch.why };
+    torchRounds.push(Object.fromEntries(r.rows.map((x) => [x.name, x])));
+    torchInfo = { version: r.version, threads: r.threads };
+    console.error(`done: ${r.rows.map((x) => `${x.name} ${x.trainMs?.toFixed(0) ?? '—'}/${x.inferMs?.toFixed(0) ?? '—'} ms`).join(', ')}`);
+  }
+  if (oursInfo && !m.ours) m.ours = { ...oursInfo, rows: medianRows(oursRounds), rounds: oursRounds };
+  if (!torch.ok) m.torch = { error: torch.why };
+  else if (torchInfo && !m.torch) m.torch = { ...torch.info, device, version: torchInfo.version, threads: torchInfo.threads, rows: medianRows(torchRounds), rounds: torchRounds };
 }
 
 if (want('parallel')) {

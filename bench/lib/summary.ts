@@ -27,7 +27,9 @@ export interface OursModels {
   threads: number | null;
   /** Threads of each native convolution (null: no native kernels). */
   nativeThreads?: number | null;
+  /** Per backbone, the medians over the rounds (`rounds`: each round's own medians, in order). */
   rows: Record<string, StepFigures>;
+  rounds?: Record<string, StepFigures>[];
 }
 
 export interface TorchModels {
@@ -39,6 +41,7 @@ export interface TorchModels {
   source: 'found' | 'installed';
   install?: { seconds: number; download?: string; disk?: string };
   rows: Record<string, StepFigures>;
+  rounds?: Record<string, StepFigures>[];
 }
 
 export interface AlgorithmFigures {
@@ -115,6 +118,24 @@ export function timeRatio(oursMs: number | undefined, referenceMs: number | unde
   return oursMs != null && referenceMs != null && oursMs > 0 && referenceMs > 0 ? round(referenceMs / oursMs, 2) : null;
 }
 
+/**
+ * Each backbone's figures over several rounds (ours and PyTorch alternate, so that both see the
+ * machine's slow and fast spells): per field, the median of the rounds that have it.
+ */
+export function medianRows(rounds: readonly Record<string, StepFigures>[]): Record<string, StepFigures> {
+  const out: Record<string, StepFigures> = {};
+  const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))];
+  for (const name of names) {
+    const row: StepFigures = {};
+    for (const key of ['trainMs', 'trainCpuMs', 'inferMs', 'inferCpuMs'] as const) {
+      const xs = rounds.map((r) => r[name]?.[key]).filter((x): x is number => x != null).sort((a, b) => a - b);
+      if (xs.length) row[key] = xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    }
+    out[name] = row;
+  }
+  return out;
+}
+
 export interface BackboneResult {
   backbone: string;
   batch: number;
@@ -129,9 +150,18 @@ export interface BackboneResult {
   /** ours / PyTorch from process CPU time per batch (steadier on a shared machine; both single-threaded here). */
   train_ratio_cpu: number | null;
   infer_ratio_cpu: number | null;
+  /** The training ratio of each round (ours and PyTorch measured one after the other), when there were several. */
+  train_ratio_rounds?: number[];
 }
 
-export function backboneResult(name: string, batch: number, size: number, ours: StepFigures | undefined, torch: StepFigures | undefined): BackboneResult {
+export function backboneResult(
+  name: string,
+  batch: number,
+  size: number,
+  ours: StepFigures | undefined,
+  torch: StepFigures | undefined,
+  rounds?: { ours: readonly Record<string, StepFigures>[]; torch: readonly Record<string, StepFigures>[] },
+): BackboneResult {
   const o = ours ?? {};
   const t = torch ?? {};
   const train = imagesPerSecond(o.trainMs, batch);
@@ -150,7 +180,14 @@ export function backboneResult(name: string, batch: number, size: number, ours: 
     infer_ratio: rateRatio(infer, ptInfer),
     train_ratio_cpu: timeRatio(o.trainCpuMs, t.trainCpuMs),
     infer_ratio_cpu: timeRatio(o.inferCpuMs, t.inferCpuMs),
+    ...roundRatios(name, rounds),
   };
+}
+
+function roundRatios(name: string, rounds?: { ours: readonly Record<string, StepFigures>[]; torch: readonly Record<string, StepFigures>[] }): { train_ratio_rounds?: number[] } {
+  if (!rounds || Math.min(rounds.ours.length, rounds.torch.length) < 2) return {};
+  const ratios = rounds.ours.map((o, i) => timeRatio(o[name]?.trainMs, rounds.torch[i]?.[name]?.trainMs)).filter((x): x is number => x != null);
+  return ratios.length > 1 ? { train_ratio_rounds: ratios } : {};
 }
 
 export interface RateResult {
@@ -172,8 +209,9 @@ export function rateResult(r: RateVsLimit): RateResult {
 export interface BenchResults {
   date: string;
   machine: Machine;
-  ours: { backend: string; threads: number | null; native_threads: number | null } | Failed | null;
-  pytorch: Omit<TorchModels, 'rows'> | Failed | null;
+  /** rounds: how many times ours and PyTorch were measured, alternately (each figure the median). */
+  ours: { backend: string; threads: number | null; native_threads: number | null; rounds: number } | Failed | null;
+  pytorch: Omit<TorchModels, 'rows' | 'rounds'> | Failed | null;
   backbones: BackboneResult[];
   algorithm: (Omit<AlgorithmFigures, 'seconds'> & { seconds: number }) | Failed | null;
   faces: { frames_per_s: number; threads: number; one_thread_frames_per_s: number; frames: number; video: string } | Failed | null;
@@ -220,9 +258,12 @@ export function benchResults(m: SummaryInput): BenchResults {
   return {
     date: m.date,
     machine: m.machine,
-    ours: opt(m.ours, (o) => ({ backend: o.backend, threads: o.threads, native_threads: o.nativeThreads ?? null })),
-    pytorch: opt(m.torch, ({ rows: _rows, ...rest }) => rest),
-    backbones: m.backbones.map((b) => backboneResult(b, m.batch, m.size, oursRows[b], torchRows[b])),
+    ours: opt(m.ours, (o) => ({ backend: o.backend, threads: o.threads, native_threads: o.nativeThreads ?? null, rounds: o.rounds?.length ?? 1 })),
+    pytorch: opt(m.torch, ({ rows: _rows, rounds: _rounds, ...rest }) => rest),
+    backbones: m.backbones.map((b) => {
+      const rounds = m.ours && !failed(m.ours) && m.torch && !failed(m.torch) && m.ours.rounds && m.torch.rounds ? { ours: m.ours.rounds, torch: m.torch.rounds } : undefined;
+      return backboneResult(b, m.batch, m.size, oursRows[b], torchRows[b], rounds);
+    }),
     algorithm: opt(m.algorithm, (a) => ({ ...a, seconds: round(a.seconds, 1) })),
     faces: opt(m.faces, (f) => ({ frames_per_s: round(f.framesPerSecond, 1), threads: f.threads, one_thread_frames_per_s: round(f.oneThreadFramesPerSecond, 1), frames: f.frames, video: f.video })),
     import: opt(m.import, rateResult),
@@ -265,7 +306,8 @@ export function tableRows(r: BenchResults): TableRow[] {
   for (const b of r.backbones) {
     const label = BACKBONE_LABELS[b.backbone] ?? b.backbone;
     const note = [oursNote, torchNote].filter(Boolean).join('; ');
-    rows.push({ what: `${label}: train img/s`, ours: fmt(b.train_ips), reference: fmt(b.pytorch_train_ips), ratio: ratioText(b.train_ratio, b.train_ratio_cpu), note });
+    const spread = b.train_ratio_rounds ? `rounds: ${b.train_ratio_rounds.map((x) => x.toFixed(2)).join(', ')}` : '';
+    rows.push({ what: `${label}: train img/s`, ours: fmt(b.train_ips), reference: fmt(b.pytorch_train_ips), ratio: ratioText(b.train_ratio, b.train_ratio_cpu), note: [note, spread].filter(Boolean).join('; ') });
     if (b.backbone !== 'face-frozen') {
       rows.push({ what: `${label}: inference img/s`, ours: fmt(b.infer_ips), reference: fmt(b.pytorch_infer_ips), ratio: ratioText(b.infer_ratio, b.infer_ratio_cpu), note });
     }
@@ -346,7 +388,8 @@ export function formatSummary(r: BenchResults): string {
       failed(r.ours)
         ? `ours: failed: ${r.ours.error}`
         : `ours: ${r.ours.backend}${r.ours.threads != null ? `, ${r.ours.threads} thread${r.ours.threads === 1 ? '' : 's'}` : ''}` +
-            (r.ours.native_threads != null ? `; native convolutions over ${r.ours.native_threads} thread${r.ours.native_threads === 1 ? '' : 's'}` : ''),
+            (r.ours.native_threads != null ? `; native convolutions over ${r.ours.native_threads} thread${r.ours.native_threads === 1 ? '' : 's'}` : '') +
+            (r.ours.rounds > 1 ? `; ${r.ours.rounds} rounds, ours and PyTorch alternately, each figure the median` : ''),
     );
   }
   if (failed(r.pytorch)) head.push(`reference: PyTorch unavailable: ${r.pytorch.error}`);

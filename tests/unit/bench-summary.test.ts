@@ -1,7 +1,7 @@
 // The summary bench's shaping (bench/lib/summary.ts): given measurements, the ratios, the
 // bench-results.json object and the table rows. No timing here.
 import { describe, expect, it } from 'vitest';
-import { backboneResult, benchResults, fmt, formatSummary, imagesPerSecond, rateRatio, rateResult, tableRows, timeRatio, type SummaryInput } from '../../bench/lib/summary';
+import { backboneResult, benchResults, fmt, formatSummary, imagesPerSecond, medianRows, rateRatio, rateResult, tableRows, timeRatio, type OursModels, type SummaryInput, type TorchModels } from '../../bench/lib/summary';
 import { parseResult, resultLine, withoutResultLines } from '../../bench/lib/result';
 import { aptSizes, pythonCandidates } from '../../bench/lib/torch';
 
@@ -112,7 +112,7 @@ describe('bench summary: bench-results.json and the table', () => {
     expect(r.backbones[1]).toMatchObject({ train_ips: 2.5, pytorch_train_ips: 58.2, train_ratio: 0.04, infer_ratio: 0.07 });
     expect(r.backbones[2]).toMatchObject({ train_ratio: 0.5, infer_ratio: 2 });
     expect(r.backbones[3]).toMatchObject({ train_ratio: 1, infer_ips: null, infer_ratio: null });
-    expect(r.ours).toEqual({ backend: 'wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels)', threads: 1, native_threads: 2 });
+    expect(r.ours).toEqual({ backend: 'wasm (SIMD, 1 thread), native conv kernels (OpenBLAS 0.3.21, Haswell kernels)', threads: 1, native_threads: 2, rounds: 1 });
     expect(r.pytorch).toEqual({ device: 'cpu', version: '1.13.1', python: '/usr/bin/python3', threads: 1, source: 'found' });
     expect(r.algorithm).toMatchObject({ seconds: 95, faces: 700, epochs: 1, students: 3 });
     expect(r.faces).toEqual({ frames_per_s: 28.2, threads: 2, one_thread_frames_per_s: 21.9, frames: 472, video: 'clip.mp4' });
@@ -219,5 +219,25 @@ describe('the data-parallel row', () => {
     expect(row).toMatchObject({ what: 'small fine-tuned, data-parallel over 2 threads: train img/s', ours: '170', reference: '340 (1 thread)', ratio: '0.50' });
     expect(row.note).toBe('1.70× our 1 thread (100); PyTorch at 2 threads 680, ratio 0.25');
     expect(benchResults(input()).parallel).toBeNull();
+  });
+});
+
+describe('bench summary: rounds', () => {
+  it('medians each field over the rounds, and gives each round its own training ratio', () => {
+    const ours = [{ small: { trainMs: 60, inferMs: 20 } }, { small: { trainMs: 80, inferMs: 22 } }, { small: { trainMs: 56 } }];
+    const torch = [{ small: { trainMs: 30 } }, { small: { trainMs: 90 } }, { small: { trainMs: 66 } }];
+    expect(medianRows(ours)).toEqual({ small: { trainMs: 60, inferMs: 21 } });
+    const base = input();
+    const r = benchResults({
+      ...base,
+      ours: { ...(base.ours as OursModels), rows: medianRows(ours), rounds: ours },
+      torch: { ...(base.torch as TorchModels), rows: medianRows(torch), rounds: torch },
+    });
+    expect(r.ours).toMatchObject({ rounds: 3 });
+    expect(r.pytorch).not.toHaveProperty('rounds');
+    expect(r.backbones[0]).toMatchObject({ train_ratio: 1.1, train_ratio_rounds: [0.5, 1.13, 1.18] });
+    expect(r.backbones[1].train_ratio_rounds).toBeUndefined(); // no rounds for resnet18 in these inputs
+    expect(tableRows(r)[0].note).toBe('rounds: 0.50, 1.13, 1.18');
+    expect(formatSummary(r)).toMatch(/3 rounds, ours and PyTorch alternately, each figure the median/);
   });
 });
