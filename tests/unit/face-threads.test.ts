@@ -2,7 +2,6 @@
 // segments, each run in a worker thread of its own with the real models, the job's thread storing
 // their batches. Exactly what one thread stores with the same segments; stops, cancels, a failing
 // thread, threads that cannot start and a killed process all leave whole batches done.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { faceJob } from '../../src/worker/face-job';
 import { JobContext } from '../../src/worker/context';
 import { useSourceThreads } from '../../src/worker/dev-threads';
 import type { FromWorker } from '../../src/node/jobs/protocol';
-import { tempDir } from './helpers';
+import { killWhenSaid, tempDir } from './helpers';
 import { blankFrames, encodeFrames, faceFrames, H264 } from './media-fixtures';
 
 const W = 256;
@@ -164,18 +163,7 @@ describe('face threads', () => {
       } });
       process.stdout.write('finished ' + r.threads + '\\n');
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        if (out.includes('committed')) child.kill('SIGKILL');
-      });
-      child.on('exit', () => resolve());
-      child.on('error', reject);
-    });
+    const { out, err } = await killWhenSaid(code, 'committed');
     expect(err).not.toMatch(/Error/);
     expect(out).toContain('committed 4');
     expect(out).not.toContain('finished');

@@ -1,7 +1,6 @@
 // The face pipeline end to end with the real models and a real face (a clip cut from a sample photo
 // that ships in face-api's package) followed by frames without one: face ok/none marked, aligned
 // 112×112 crops in the crop cache, and resumable — stopped after a batch, or killed outright.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import { importSequenceMedia } from '../../src/node/media/sequence';
 import { resetFaces } from '../../src/node/media/store';
 import { importVideoMedia } from '../../src/node/media/video';
 import { Project } from '../../src/node/store/project';
-import { tempDir } from './helpers';
+import { killWhenSaid, tempDir } from './helpers';
 import { blankFrames, encodeFrames, faceFrames, H264, samplePhoto } from './media-fixtures';
 
 const W = 256;
@@ -125,18 +124,7 @@ describe('runFacePipeline', () => {
       } });
       process.stdout.write('finished\\n');
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        if (out.includes('committed')) child.kill('SIGKILL');
-      });
-      child.on('exit', () => resolve());
-      child.on('error', reject);
-    });
+    const { out, err } = await killWhenSaid(code, 'committed');
     expect(err).not.toMatch(/Error/);
     expect(out).not.toContain('finished');
     const done = statuses().filter((s) => s.face !== 'unknown').length;

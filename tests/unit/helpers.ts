@@ -1,8 +1,10 @@
 // Test helpers: temp folders that are removed after each test. (Every test file already has its own
 // AW_HOME: tests/setup-home.ts.)
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { vi } from 'vitest';
 import { SOFT_LABEL_WIDTH } from '../../src/shared/labels';
@@ -36,3 +38,24 @@ export async function runVerb(register: (program: Command) => unknown, args: str
   }
   return out;
 }
+
+/**
+ * Runs `code` (an ES module, TypeScript through tsx, from the repository root) in a child process
+ * and SIGKILLs it as soon as its stdout says `marker`: what it had written by then, and its stderr.
+ */
+export function killWhenSaid(code: string, marker: string): Promise<{ out: string; err: string }> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes(marker)) child.kill('SIGKILL');
+    });
+    child.on('exit', () => resolve({ out, err }));
+    child.on('error', reject);
+  });
+}
+
