@@ -129,9 +129,9 @@ test('splitters resize the panel and the timeline, by mouse and keyboard, and th
 
   // a smaller window clamps them so that the picture keeps its minimum; the wanted size comes back
   await page.setViewportSize({ width: 900, height: 600 });
-  const stage = await box(page.getByTestId('stage'));
-  expect(stage.height).toBeGreaterThanOrEqual(149);
-  expect(stage.width).toBeGreaterThanOrEqual(419);
+  // (after the layout has followed the new size: measured at once, it was sometimes the old one's)
+  await expect.poll(async () => (await box(page.getByTestId('stage'))).height).toBeGreaterThanOrEqual(149);
+  await expect.poll(async () => (await box(page.getByTestId('stage'))).width).toBeGreaterThanOrEqual(419);
   await page.setViewportSize({ width: 1440, height: 900 });
   await expect.poll(async () => Math.round((await box(r.panel)).width)).toBe(Math.round(want.panel));
 
