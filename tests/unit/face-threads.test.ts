@@ -21,7 +21,7 @@ import { blankFrames, encodeFrames, faceFrames, H264 } from './media-fixtures';
 
 const W = 256;
 const H = 192;
-const FACE = 40;
+const FACE = 24;
 const BLANK = 8;
 const N = FACE + BLANK;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -75,7 +75,7 @@ describe('face threads', () => {
     expect(started).toHaveLength(1);
     expect(started[0].threads).toBe(2);
     expect(started[0].backend).toMatch(/^wasm/);
-    expect(progress).toEqual([0, 8, 16, 24, 32, 40, 48]); // 6 batches of 8, committed one at a time
+    expect(progress).toEqual([0, 8, 16, 24, 32]); // 4 batches of 8, committed one at a time
     expect(statuses(a.project, a.mediaId)).toEqual(expected);
 
     const b = await projectWithClip('one-thread');
@@ -117,8 +117,8 @@ describe('face threads', () => {
     });
     await expect(run).rejects.toBe(cancelled);
     expect(statuses(project, mediaId).filter((s) => s !== 'unknown')).toHaveLength(16);
-    // The session's threads were ended with the run; a rerun on it starts new ones and finishes.
-    expect(await runFacePipeline(project, mediaId, { session, minFramesPerThread: 8, batchSize: 8 })).toMatchObject({ threads: 2, skipped: 16, complete: true });
+    // Nothing was left running: a rerun finishes (in this thread; the stop test above reruns on the session).
+    expect(await runFacePipeline(project, mediaId, { models, batchSize: 8 })).toMatchObject({ skipped: 16, complete: true });
     project.close();
   });
 
@@ -138,8 +138,8 @@ describe('face threads', () => {
     configureThreadEntry('face-thread', { code: `throw new Error('no engine here')` });
     try {
       const notes: (string | undefined)[] = [];
-      const r = await runFacePipeline(project, mediaId, { threads: 2, minFramesPerThread: 8, batchSize: 8, onStart: (s) => notes.push(s.note) });
-      expect(r).toMatchObject({ threads: 1, processed: N, complete: true });
+      const r = await runFacePipeline(project, mediaId, { threads: 2, minFramesPerThread: 8, batchSize: 8, maxBatches: 1, onStart: (s) => notes.push(s.note) });
+      expect(r).toMatchObject({ threads: 1, processed: 8 });
       expect(notes).toHaveLength(1);
       expect(notes[0]).toMatch(/face threads did not start \(.*no engine here.*\); running in this thread/);
     } finally {
@@ -178,18 +178,18 @@ describe('face threads', () => {
 describe('faces job', () => {
   it('runs detection in face threads (the count from the params, else the cores) and says so in its log', async () => {
     const long = path.join(tmp.dir, 'long.mp4');
-    // 256 frames: enough for two threads of 120 frames each (MIN_FRAMES_PER_FACE_THREAD).
-    encodeFrames(long, [...(await faceFrames(128, W, H)), ...blankFrames(128, W, H)], W, H, '24000/1001', H264);
+    // 240 frames: two threads of 120 frames each (MIN_FRAMES_PER_FACE_THREAD).
+    encodeFrames(long, [...(await faceFrames(120, W, H)), ...blankFrames(120, W, H)], W, H, '24000/1001', H264);
     const { project, mediaId } = await projectWithClip('job', long);
     const dir = project.dir;
     project.close();
     const sent: FromWorker[] = [];
     const result = (await faceJob({ mediaIds: [mediaId], mode: 'detect', threads: 2 }, new JobContext(1, dir, (m) => sent.push(m)))) as { media: { threads: number; complete: boolean; ok: number }[] };
     expect(result.media[0]).toMatchObject({ threads: 2, complete: true });
-    expect(result.media[0].ok).toBeGreaterThan(64);
+    expect(result.media[0].ok).toBeGreaterThan(60);
     const logs = sent.filter((m) => m.type === 'log').map((m) => (m as { line: string }).line);
     expect(logs.some((l) => /^face models on wasm.*; face threads: 2$/.test(l))).toBe(true);
-    expect(logs.some((l) => /media \d+: 256 frames .* in 2 threads/.test(l))).toBe(true);
+    expect(logs.some((l) => /media \d+: 240 frames .* in 2 threads/.test(l))).toBe(true);
     const p = Project.open(dir);
     expect(statuses(p, mediaId).filter((s) => s === 'unknown')).toHaveLength(0);
     p.close();
