@@ -1,7 +1,8 @@
 // Face threads (src/node/media/face-threads.ts): the face pipeline's to-do frames cut into
 // segments, each run in a worker thread of its own with the real models, the job's thread storing
 // their batches. Exactly what one thread stores with the same segments; stops, cancels, a failing
-// thread, threads that cannot start and a killed process all leave whole batches done.
+// thread, threads that cannot start and a killed process all leave whole batches done. (The faces
+// job in face threads, its log line included, is tests/pack/install.test.ts's, on the installed package.)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +13,7 @@ import { FaceThreadsSession, runFacePipeline } from '../../src/node/media/faces'
 import { importVideoMedia } from '../../src/node/media/video';
 import { openCropCache } from '../../src/node/store/crop-cache';
 import { Project } from '../../src/node/store/project';
-import { faceJob } from '../../src/worker/face-job';
-import { JobContext } from '../../src/worker/context';
 import { useSourceThreads } from '../../src/worker/dev-threads';
-import type { FromWorker } from '../../src/node/jobs/protocol';
 import { killWhenSaid, tempDir } from './helpers';
 import { blankFrames, encodeFrames, faceFrames, H264 } from './media-fixtures';
 
@@ -172,26 +170,5 @@ describe('face threads', () => {
     expect(rest).toMatchObject({ threads: 2, skipped: 4, processed: N - 4, complete: true });
     expect(statuses(project, mediaId)).toEqual(expected);
     project.close();
-  });
-});
-
-describe('faces job', () => {
-  it('runs detection in face threads (the count from the params, else the cores) and says so in its log', async () => {
-    const long = path.join(tmp.dir, 'long.mp4');
-    // 240 frames: two threads of 120 frames each (MIN_FRAMES_PER_FACE_THREAD).
-    encodeFrames(long, [...(await faceFrames(120, W, H)), ...blankFrames(120, W, H)], W, H, '24000/1001', H264);
-    const { project, mediaId } = await projectWithClip('job', long);
-    const dir = project.dir;
-    project.close();
-    const sent: FromWorker[] = [];
-    const result = (await faceJob({ mediaIds: [mediaId], mode: 'detect', threads: 2 }, new JobContext(1, dir, (m) => sent.push(m)))) as { media: { threads: number; complete: boolean; ok: number }[] };
-    expect(result.media[0]).toMatchObject({ threads: 2, complete: true });
-    expect(result.media[0].ok).toBeGreaterThan(60);
-    const logs = sent.filter((m) => m.type === 'log').map((m) => (m as { line: string }).line);
-    expect(logs.some((l) => /^face models on wasm.*; face threads: 2$/.test(l))).toBe(true);
-    expect(logs.some((l) => /media \d+: 240 frames .* in 2 threads/.test(l))).toBe(true);
-    const p = Project.open(dir);
-    expect(statuses(p, mediaId).filter((s) => s === 'unknown')).toHaveLength(0);
-    p.close();
   });
 });
