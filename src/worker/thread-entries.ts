@@ -7,5 +7,3 @@ export const THREAD_ENTRIES = {
   /** A face thread (src/node/media/face-threads.ts). */
   'face-thread': 'src/node/media/face-thread.ts',
 } as const;
-
-export type ThreadName = keyof typeof THREAD_ENTRIES;

@@ -12,12 +12,13 @@ import { tf, type BackendName } from '../backend';
 import type { ToThread, FromThread, ThreadEvent } from './protocol';
 
 /** The backends whose learning threads run an engine of their own (tfjs-node already uses every core, a GPU is one device). */
-const THREADED_BACKENDS: ReadonlySet<string> = new Set<BackendName>(['wasm', 'cpu']);
+const THREADED_BACKENDS = ['wasm', 'cpu'] as const satisfies readonly BackendName[];
+export type ThreadedBackendName = (typeof THREADED_BACKENDS)[number];
 
-/** The active backend when learning threads can share its work, else null (work stays in this thread). */
-export function threadedBackend(): BackendName | null {
+/** The active backend when worker threads can share its work (an engine per thread), else null (work stays in this thread). */
+export function threadedBackend(): ThreadedBackendName | null {
   const b = tf.getBackend();
-  return THREADED_BACKENDS.has(b) ? (b as BackendName) : null;
+  return THREADED_BACKENDS.find((t) => t === b) ?? null;
 }
 
 const EVENTS: ReadonlySet<string> = new Set<ThreadEvent['type']>(['progress', 'log', 'epoch']);

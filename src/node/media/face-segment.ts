@@ -66,12 +66,9 @@ export async function mediaSource(media: MediaRow, abs: string, mode: FaceMode):
   return { kind: 'files', base, size: mode === 'aligned' ? CROP_SIZE : null, eachAlone: media.kind === 'images' };
 }
 
-/**
- * `todo` (in frame order) cut into at most `n` contiguous segments of nearly equal length, none
- * shorter than `minLength` frames (so a short item stays whole).
- */
-export function splitSegments<T>(todo: readonly T[], n: number, minLength = 1): T[][] {
-  const k = Math.max(1, Math.min(Math.floor(n), Math.floor(todo.length / Math.max(1, minLength))));
+/** `todo` (in frame order) cut into at most `n` contiguous, non-empty segments of nearly equal length. */
+export function splitSegments<T>(todo: readonly T[], n: number): T[][] {
+  const k = Math.max(1, Math.min(Math.floor(n), todo.length));
   const out: T[][] = [];
   for (let i = 0; i < k; i++) {
     const from = Math.round((i * todo.length) / k);

@@ -8,10 +8,11 @@
 // its own work over the cores, a GPU is one device.
 import type { Worker } from 'node:worker_threads';
 import { startThread } from '../../base/threads';
+import type { FaceThreadBackend } from './faceapi';
 import type { DetectorRuns, MediaSource, Outcome, SegmentOptions, TodoFrame } from './face-segment';
 
 export type ToFaceThread =
-  | { type: 'init'; backend: 'wasm' | 'cpu' }
+  | { type: 'init'; backend: FaceThreadBackend }
   | { type: 'segment'; source: MediaSource; frames: TodoFrame[]; options: SegmentOptions };
 
 export type FromFaceThread =
@@ -53,18 +54,18 @@ class FaceThread {
     worker.on('exit', (code) => fail(new Error(`face thread exited (code ${code})`)));
   }
 
-  /** Sends `msg`; every message until the answer (an answer is anything `isAnswer` accepts, or an error) goes to `onMessage`. */
-  exchange(msg: ToFaceThread, onMessage: (m: FromFaceThread) => void, isAnswer: (m: FromFaceThread) => boolean): Promise<FromFaceThread> {
+  /** Sends `msg` and resolves with the first message of type `answer` (an error rejects); the messages before it go to `onMessage`. */
+  exchange<T extends FromFaceThread['type']>(msg: ToFaceThread, answer: T, onMessage: (m: FromFaceThread) => void = () => {}): Promise<Extract<FromFaceThread, { type: T }>> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.listener) return Promise.reject(new Error('internal: a face thread got a second request before answering the first'));
-    return new Promise<FromFaceThread>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.listener = (m) => {
         if (m.type === 'error') {
           this.listener = null;
           reject(new Error(m.message));
-        } else if (isAnswer(m)) {
+        } else if (m.type === answer) {
           this.listener = null;
-          resolve(m);
+          resolve(m as Extract<FromFaceThread, { type: T }>);
         } else onMessage(m);
       };
       this.worker.postMessage(msg);
@@ -85,12 +86,12 @@ export class FaceThreads {
   }
 
   /** Starts `n` threads on `backend` (in parallel) and waits until each has loaded the face models. */
-  static async start(n: number, backend: 'wasm' | 'cpu'): Promise<FaceThreads> {
+  static async start(n: number, backend: FaceThreadBackend): Promise<FaceThreads> {
     const threads: FaceThread[] = [];
     try {
       for (let i = 0; i < n; i++) threads.push(new FaceThread(startThread('face-thread')));
-      const ready = await Promise.all(threads.map((t) => t.exchange({ type: 'init', backend }, () => {}, (m) => m.type === 'ready')));
-      return new FaceThreads(threads, ready[0].type === 'ready' ? ready[0].backend : backend);
+      const ready = await Promise.all(threads.map((t) => t.exchange({ type: 'init', backend }, 'ready')));
+      return new FaceThreads(threads, ready[0].backend);
     } catch (e) {
       await Promise.all(threads.map((t) => t.worker.terminate()));
       throw e;
@@ -99,14 +100,9 @@ export class FaceThreads {
 
   /** Thread i runs one segment; `onBatch` gets each batch of outcomes as it arrives. Resolves with the detectors' runs. */
   async segment(i: number, source: MediaSource, frames: TodoFrame[], options: SegmentOptions, onBatch: (outcomes: Outcome[]) => void): Promise<DetectorRuns> {
-    const done = await this.threads[i].exchange(
-      { type: 'segment', source, frames, options },
-      (m) => {
-        if (m.type === 'batch') onBatch(m.outcomes);
-      },
-      (m) => m.type === 'done',
-    );
-    if (done.type !== 'done') throw new Error(`face thread answered '${done.type}' to a segment`);
+    const done = await this.threads[i].exchange({ type: 'segment', source, frames, options }, 'done', (m) => {
+      if (m.type === 'batch') onBatch(m.outcomes);
+    });
     return done.runs;
   }
 

@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+import type { ThreadedBackendName } from '../../ml/threads/pool';
 
 export interface FaceBox {
   x: number;
@@ -90,17 +91,19 @@ export function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<FaceMo
   return loading;
 }
 
+/** The backends on which face threads run, an engine each (src/ml/threads/pool.ts's rule). */
+export type FaceThreadBackend = ThreadedBackendName;
+
 /**
  * The engine face threads (./face-threads.ts) would run: this process's backend (initialised here,
  * once, as loadFaceModels would) when it is one that runs an engine per thread (wasm, cpu), else
  * null (tfjs-node spreads its own work over the cores; a GPU is one device).
  */
-export async function threadedFaceBackend(opts: LoadFaceModelsOptions = {}): Promise<'wasm' | 'cpu' | null> {
+export async function threadedFaceBackend(opts: LoadFaceModelsOptions = {}): Promise<FaceThreadBackend | null> {
   const { initBackend } = await import('../../ml/backend');
   const { threadedBackend } = await import('../../ml/threads/pool');
   await initBackend({ threads: opts.threads ?? 1, ...(opts.prefer ? { prefer: opts.prefer } : {}) });
-  const b = threadedBackend();
-  return b === 'wasm' || b === 'cpu' ? b : null;
+  return threadedBackend();
 }
 
 /** The folder of face-api's shipped weights. */

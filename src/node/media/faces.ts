@@ -18,7 +18,7 @@ import path from 'node:path';
 import { AppError } from '../../shared/result';
 import { openCropCache, type CropCache } from '../store/crop-cache';
 import type { Project } from '../store/project';
-import { loadFaceModels, threadedFaceBackend, type FaceModels } from './faceapi';
+import { loadFaceModels, threadedFaceBackend, type FaceModels, type FaceThreadBackend } from './faceapi';
 import { mediaSource, segmentOutcomes, splitSegments, type DetectorRuns, type MediaRow, type MediaSource, type Outcome, type SegmentOptions, type TodoFrame } from './face-segment';
 import { FaceThreads } from './face-threads';
 import type { TrackOptions } from './face-track';
@@ -169,7 +169,7 @@ export class FaceThreadsSession {
   constructor(readonly threads: number) {}
 
   /** The started threads (a failed start stays failed: every run then says so and runs in its own thread). */
-  get(backend: 'wasm' | 'cpu'): Promise<FaceThreads> {
+  get(backend: FaceThreadBackend): Promise<FaceThreads> {
     this.pool ??= FaceThreads.start(this.threads, backend);
     return this.pool;
   }
