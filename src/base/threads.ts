@@ -25,6 +25,58 @@ export function startThread(name: string): Worker {
 }
 
 /**
+ * One request at a time to a worker thread (learning threads and face threads speak through it).
+ * `request` posts a message and resolves with the thread's answer: the first message it sends back
+ * that is not an event (events, `isEvent`, go to the request's `onEvent` meanwhile). An answer
+ * `{ type: 'error', message }` rejects, and so does an answer of another type than expected. A
+ * thread that fails or exits fails its request and every later one; messages that arrive with no
+ * request open are dropped.
+ */
+export class ThreadChannel<To extends { type: string }, From extends { type: string }, Event extends From> {
+  private pending: { resolve(m: From): void; reject(e: Error): void; onEvent?: (e: Event) => void } | null = null;
+  private failed: Error | null = null;
+
+  constructor(
+    readonly worker: Worker,
+    /** What the thread is called in errors, e.g. 'learning thread'. */
+    private readonly what: string,
+    private readonly isEvent: (m: From) => m is Event,
+  ) {
+    worker.on('message', (m: From) => {
+      const p = this.pending;
+      if (!p) return;
+      if (this.isEvent(m)) {
+        p.onEvent?.(m);
+        return;
+      }
+      this.pending = null;
+      if (m.type === 'error' && 'message' in m) p.reject(new Error(String(m.message)));
+      else p.resolve(m);
+    });
+    const fail = (e: Error) => {
+      this.failed ??= e;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(e);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`${what} exited (code ${code})`)));
+  }
+
+  request<T extends From['type']>(msg: To, expect: T, transfer: ArrayBuffer[] = [], onEvent?: (e: Event) => void): Promise<Extract<From, { type: T }>> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.pending) return Promise.reject(new Error(`internal: a ${this.what} got a second request before answering the first`));
+    return new Promise<From>((resolve, reject) => {
+      this.pending = { resolve, reject, onEvent };
+      this.worker.postMessage(msg, transfer);
+    }).then((m) => {
+      if (m.type !== expect) throw new Error(`${this.what} answered '${m.type}' to '${msg.type}'`);
+      return m as Extract<From, { type: T }>;
+    });
+  }
+}
+
+/**
  * The thread count a run uses when nobody chose one: AW_THREADS when set (a positive integer),
  * else the cores this process may use (os.availableParallelism()).
  */

@@ -6,8 +6,7 @@
 // compute in their own thread.
 // The pool runs one request per thread at a time and answers each with its own reply; a thread
 // that fails or exits fails its request and every later one (the caller falls back or gives up).
-import type { Worker } from 'node:worker_threads';
-import { startThread } from '../../base/threads';
+import { startThread, ThreadChannel } from '../../base/threads';
 import { tf, type BackendName } from '../backend';
 import type { ToThread, FromThread, ThreadEvent } from './protocol';
 
@@ -25,45 +24,7 @@ const EVENTS: ReadonlySet<string> = new Set<ThreadEvent['type']>(['progress', 'l
 const isEvent = (m: FromThread): m is ThreadEvent => EVENTS.has(m.type);
 
 type Reply<T extends FromThread['type']> = Extract<FromThread, { type: T }>;
-
-class Thread {
-  private pending: { resolve(m: FromThread): void; reject(e: Error): void; onEvent?: (e: ThreadEvent) => void } | null = null;
-  private failed: Error | null = null;
-
-  constructor(readonly worker: Worker) {
-    worker.on('message', (m: FromThread) => {
-      const p = this.pending;
-      if (!p) return;
-      if (isEvent(m)) {
-        p.onEvent?.(m);
-        return;
-      }
-      this.pending = null;
-      if (m.type === 'error') p.reject(new Error(m.message));
-      else p.resolve(m);
-    });
-    const fail = (e: Error) => {
-      this.failed ??= e;
-      const p = this.pending;
-      this.pending = null;
-      p?.reject(e);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`learning thread exited (code ${code})`)));
-  }
-
-  request<T extends FromThread['type']>(msg: ToThread, expect: T, transfer: ArrayBuffer[] = [], onEvent?: (e: ThreadEvent) => void): Promise<Reply<T>> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.pending) return Promise.reject(new Error('internal: a learning thread got a second request before answering the first'));
-    return new Promise<FromThread>((resolve, reject) => {
-      this.pending = { resolve, reject, onEvent };
-      this.worker.postMessage(msg, transfer);
-    }).then((m) => {
-      if (m.type !== expect) throw new Error(`learning thread answered '${m.type}' to '${msg.type}'`);
-      return m as Reply<T>;
-    });
-  }
-}
+type Thread = ThreadChannel<ToThread, FromThread, ThreadEvent>;
 
 /** N learning threads; `close` ends them (always call it, in a finally). */
 export class ThreadPool {
@@ -75,7 +36,7 @@ export class ThreadPool {
 
   /** Starts `n` threads (in parallel) and waits until each answered 'hello'. */
   static async start(n: number): Promise<ThreadPool> {
-    const threads = Array.from({ length: n }, () => new Thread(startThread('ml-thread')));
+    const threads: Thread[] = Array.from({ length: n }, () => new ThreadChannel(startThread('ml-thread'), 'learning thread', isEvent));
     const pool = new ThreadPool(threads);
     try {
       await Promise.all(threads.map((t) => t.request({ type: 'hello' }, 'hello')));

@@ -6,8 +6,7 @@
 // committed stays done if the run stops, fails or is killed.
 // Only engines that live in a thread of their own (wasm, cpu) are run this way: tfjs-node spreads
 // its own work over the cores, a GPU is one device.
-import type { Worker } from 'node:worker_threads';
-import { startThread } from '../../base/threads';
+import { startThread, ThreadChannel } from '../../base/threads';
 import type { FaceThreadBackend } from './faceapi';
 import type { DetectorRuns, MediaSource, Outcome, SegmentOptions, TodoFrame } from './face-segment';
 
@@ -40,38 +39,8 @@ function whole<T extends Uint8Array | Float32Array>(v: T): T {
   return v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer ? v : (v.slice() as T);
 }
 
-class FaceThread {
-  private listener: ((m: FromFaceThread) => void) | null = null;
-  private failed: Error | null = null;
-
-  constructor(readonly worker: Worker) {
-    worker.on('message', (m: FromFaceThread) => this.listener?.(m));
-    const fail = (e: Error) => {
-      this.failed ??= e;
-      this.listener?.({ type: 'error', message: e.message });
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`face thread exited (code ${code})`)));
-  }
-
-  /** Sends `msg` and resolves with the first message of type `answer` (an error rejects); the messages before it go to `onMessage`. */
-  exchange<T extends FromFaceThread['type']>(msg: ToFaceThread, answer: T, onMessage: (m: FromFaceThread) => void = () => {}): Promise<Extract<FromFaceThread, { type: T }>> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.listener) return Promise.reject(new Error('internal: a face thread got a second request before answering the first'));
-    return new Promise((resolve, reject) => {
-      this.listener = (m) => {
-        if (m.type === 'error') {
-          this.listener = null;
-          reject(new Error(m.message));
-        } else if (m.type === answer) {
-          this.listener = null;
-          resolve(m as Extract<FromFaceThread, { type: T }>);
-        } else onMessage(m);
-      };
-      this.worker.postMessage(msg);
-    });
-  }
-}
+type FaceThread = ThreadChannel<ToFaceThread, FromFaceThread, Extract<FromFaceThread, { type: 'batch' }>>;
+const isBatch = (m: FromFaceThread): m is Extract<FromFaceThread, { type: 'batch' }> => m.type === 'batch';
 
 /** N face threads with their models loaded; `close` ends them (always call it, in a finally). */
 export class FaceThreads {
@@ -89,8 +58,8 @@ export class FaceThreads {
   static async start(n: number, backend: FaceThreadBackend): Promise<FaceThreads> {
     const threads: FaceThread[] = [];
     try {
-      for (let i = 0; i < n; i++) threads.push(new FaceThread(startThread('face-thread')));
-      const ready = await Promise.all(threads.map((t) => t.exchange({ type: 'init', backend }, 'ready')));
+      for (let i = 0; i < n; i++) threads.push(new ThreadChannel(startThread('face-thread'), 'face thread', isBatch));
+      const ready = await Promise.all(threads.map((t) => t.request({ type: 'init', backend }, 'ready')));
       return new FaceThreads(threads, ready[0].backend);
     } catch (e) {
       await Promise.all(threads.map((t) => t.worker.terminate()));
@@ -100,9 +69,7 @@ export class FaceThreads {
 
   /** Thread i runs one segment; `onBatch` gets each batch of outcomes as it arrives. Resolves with the detectors' runs. */
   async segment(i: number, source: MediaSource, frames: TodoFrame[], options: SegmentOptions, onBatch: (outcomes: Outcome[]) => void): Promise<DetectorRuns> {
-    const done = await this.threads[i].exchange({ type: 'segment', source, frames, options }, 'done', (m) => {
-      if (m.type === 'batch') onBatch(m.outcomes);
-    });
+    const done = await this.threads[i].request({ type: 'segment', source, frames, options }, 'done', [], (m) => onBatch(m.outcomes));
     return done.runs;
   }
 
